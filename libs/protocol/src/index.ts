@@ -1,0 +1,18 @@
+/**
+ * `@tollgate/protocol`: the x402 wire layer. Pure: no I/O, no NestJS, no clock.
+ *
+ * - types: v1/v2 wire types and the version-independent `NormalizedPayment`.
+ * - schemas: zod schemas and `parseFacilitatorRequest` (malformed / unsupported / ok).
+ * - codecs: strict base64 JSON header codec and header names.
+ * - networks, assets: registries (v1 name ↔ CAIP-2, EIP-712 token domains) and money formatting.
+ * - reason-codes: the one list of reason codes with descriptions.
+ * - responses: builders for verify/settle answers.
+ */
+export * from './errors';
+export * from './types';
+export * from './reason-codes';
+export * from './networks';
+export * from './assets';
+export * from './codecs';
+export * from './schemas';
+export * from './responses';
