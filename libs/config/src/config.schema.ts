@@ -1,0 +1,292 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one place that reads `process.env`. Every other module receives a typed {@link TollgateConfig}.
+ *
+ * Per-network settings use the chain id as suffix, e.g. `RPC_URL_84532`, `RELAYER_PRIVATE_KEYS_84532`,
+ * `CONFIRMATIONS_84532`, so several networks can be served by one deployment.
+ */
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const hexKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 0x-prefixed 32-byte hex private key');
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed 20-byte hex address');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/tollgate'),
+  DATABASE_POOL_SIZE: int(1, 200).default(20),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]+$/).default('tollgate'),
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: int(0, 65535).default(4020),
+  WORKER_METRICS_PORT: int(0, 65535).default(4021),
+  DEVCHAIN_FILE: z.string().default('.devchain/deployment.json'),
+  NETWORKS: z.string().default(''),
+  SETTLEMENT_WINDOW_SECONDS: int(0, 86400).default(30),
+  EXPOSURE_GUARD: bool.default('true'),
+  CONFIRMED_SETTLE_TIMEOUT_MS: int(100, 600000).default(30000),
+  BATCH_MAX_SIZE: int(1, 250).default(100),
+  BATCH_MAX_WAIT_MS: int(0, 600000).default(2000),
+  BATCH_DEADLINE_MARGIN_SECONDS: int(1, 3600).default(20),
+  BATCH_GAS_PADDING_PERCENT: int(0, 500).default(30),
+  TX_REPLACE_AFTER_MS: int(500, 3600000).default(15000),
+  TX_MAX_FEE_GWEI: z.coerce.number().positive().default(200),
+  TX_MAX_REPLACEMENTS: int(0, 50).default(8),
+  SWEEP_INTERVAL_MS: int(100, 3600000).default(5000),
+  BATCH_TICK_MS: int(10, 60000).default(200),
+  RELAYER_MAX_IN_FLIGHT: int(1, 64).default(4),
+  SETTLEMENT_MAX_ATTEMPTS: int(1, 100).default(5),
+  TX_POLL_MS: int(50, 60000).default(500),
+});
+
+/** One token the facilitator accepts on a network (EIP-712 domain as the token itself declares it). */
+export interface AssetConfig {
+  address: `0x${string}`;
+  name: string;
+  version: string;
+  decimals: number;
+  symbol: string;
+}
+
+/** Everything Tollgate needs to serve one EVM network. */
+export interface NetworkConfig {
+  /** CAIP-2 id, e.g. `eip155:8453`. */
+  network: `eip155:${number}`;
+  chainId: number;
+  rpcUrl: string;
+  /** Blocks on top of the inclusion block before a payment is `confirmed`. */
+  confirmations: number;
+  multicall3: `0x${string}`;
+  assets: AssetConfig[];
+  /** Relayer private keys; never logged. */
+  relayerPrivateKeys: `0x${string}`[];
+  /** Seconds an authorization must still be valid for at verify so the queue can settle it. */
+  settlementWindowSeconds: number;
+  /** True when the network comes from the embedded devchain (enables anvil-only helpers). */
+  local: boolean;
+}
+
+export interface SettlementConfig {
+  maxBatchSize: number;
+  maxWaitMs: number;
+  deadlineMarginSeconds: number;
+  gasPaddingPercent: number;
+  replaceAfterMs: number;
+  maxFeeGwei: number;
+  maxReplacements: number;
+  sweepIntervalMs: number;
+  confirmedSettleTimeoutMs: number;
+  /** How often the lane scheduler looks at Postgres (ms). */
+  tickMs: number;
+  /** Batches one relayer may have between claim and inclusion. */
+  maxInFlightPerRelayer: number;
+  /** Times a payment may go back to the queue before it fails. */
+  maxAttempts: number;
+  /** Receipt polling interval of the tracker (ms). */
+  txPollMs: number;
+}
+
+/** Typed, validated configuration for every Tollgate process. */
+export interface TollgateConfig {
+  env: 'development' | 'test' | 'production';
+  logLevel: string;
+  databaseUrl: string;
+  databasePoolSize: number;
+  redisUrl: string;
+  queuePrefix: string;
+  api: { host: string; port: number };
+  worker: { metricsPort: number };
+  exposureGuard: boolean;
+  networks: NetworkConfig[];
+  settlement: SettlementConfig;
+}
+
+/** Raised for any invalid setting; `message` is one line naming the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`Invalid configuration: ${variable}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const MULTICALL3 = '0xcA11bde05977b3631167028862bE2a173976CA11' as const;
+
+/** Networks Tollgate knows how to serve from environment alone (token domains are public facts). */
+const KNOWN_NETWORKS: Record<number, { assets: AssetConfig[]; confirmations: number }> = {
+  8453: {
+    confirmations: 5,
+    assets: [
+      { address: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913', name: 'USD Coin', version: '2', decimals: 6, symbol: 'USDC' },
+    ],
+  },
+  84532: {
+    confirmations: 3,
+    assets: [
+      { address: '0x036CbD53842c5426634e7929541eC2318f3dCF7e', name: 'USDC', version: '2', decimals: 6, symbol: 'USDC' },
+    ],
+  },
+};
+
+const deploymentSchema = z.object({
+  network: z.string().regex(/^eip155:\d+$/),
+  chainId: z.number().int().positive(),
+  rpcUrl: z.string().url(),
+  token: z.object({
+    address,
+    name: z.string(),
+    version: z.string(),
+    symbol: z.string(),
+    decimals: z.number().int(),
+  }),
+  multicall3: address,
+  relayers: z.array(z.object({ address, privateKey: hexKey })).min(1),
+});
+
+function fail(variable: string, issue: z.ZodIssue | string): never {
+  throw new ConfigError(variable, typeof issue === 'string' ? issue : issue.message);
+}
+
+function devchainNetwork(file: string, window: number): NetworkConfig | undefined {
+  if (!file) return undefined;
+  const path = resolve(file);
+  if (!existsSync(path)) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    fail('DEVCHAIN_FILE', `${path} is not valid JSON (${(e as Error).message})`);
+  }
+  const parsed = deploymentSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    fail('DEVCHAIN_FILE', `${path}: ${issue.path.join('.')}: ${issue.message}`);
+  }
+  const d = parsed.data;
+  return {
+    network: d.network as `eip155:${number}`,
+    chainId: d.chainId,
+    rpcUrl: d.rpcUrl,
+    confirmations: 1,
+    multicall3: d.multicall3 as `0x${string}`,
+    assets: [{ ...d.token, address: d.token.address as `0x${string}` }],
+    relayerPrivateKeys: d.relayers.map((r) => r.privateKey as `0x${string}`),
+    settlementWindowSeconds: window,
+    local: true,
+  };
+}
+
+/**
+ * Validates the environment once and returns typed configuration.
+ *
+ * @param env defaults to `process.env`; tests pass an explicit object.
+ * @throws ConfigError naming the first bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig {
+  // Empty strings mean "unset" so that `.env.example` lines like `FOO=` keep the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  if (env.DEVCHAIN_FILE === '') cleaned.DEVCHAIN_FILE = '';
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    fail(String(issue.path[0] ?? 'environment'), issue);
+  }
+  const e = parsed.data;
+
+  const networks: NetworkConfig[] = [];
+  const local = devchainNetwork(e.DEVCHAIN_FILE, e.SETTLEMENT_WINDOW_SECONDS);
+  if (local) networks.push(local);
+
+  for (const entry of e.NETWORKS.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const m = /^eip155:(\d+)$/.exec(entry);
+    if (!m) fail('NETWORKS', `"${entry}" is not a CAIP-2 EVM network id like eip155:8453`);
+    const chainId = Number(m[1]);
+    if (networks.some((n) => n.chainId === chainId)) fail('NETWORKS', `${entry} is configured twice`);
+    const known = KNOWN_NETWORKS[chainId];
+    if (!known) fail('NETWORKS', `${entry} has no known token registry (supported: eip155:8453, eip155:84532)`);
+    const rpcVar = `RPC_URL_${chainId}`;
+    const rpcUrl = z.string().url().safeParse(env[rpcVar]);
+    if (!rpcUrl.success) fail(rpcVar, `required for ${entry}: expected an http(s) JSON-RPC URL`);
+    const keysVar = `RELAYER_PRIVATE_KEYS_${chainId}`;
+    const keys = (env[keysVar] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    if (keys.length === 0) fail(keysVar, `required for ${entry}: comma-separated relayer private keys`);
+    keys.forEach((k) => hexKey.safeParse(k).success || fail(keysVar, 'expected 0x-prefixed 32-byte hex private keys'));
+    const confVar = `CONFIRMATIONS_${chainId}`;
+    const confirmations = int(0, 1000).safeParse(env[confVar] ?? known.confirmations);
+    if (!confirmations.success) fail(confVar, 'expected a whole number of blocks (0-1000)');
+    const windowVar = `SETTLEMENT_WINDOW_SECONDS_${chainId}`;
+    const window = int(0, 86400).safeParse(env[windowVar] ?? e.SETTLEMENT_WINDOW_SECONDS);
+    if (!window.success) fail(windowVar, 'expected whole seconds (0-86400)');
+    networks.push({
+      network: entry as `eip155:${number}`,
+      chainId,
+      rpcUrl: rpcUrl.data,
+      confirmations: confirmations.data,
+      multicall3: MULTICALL3,
+      assets: known.assets,
+      relayerPrivateKeys: keys as `0x${string}`[],
+      settlementWindowSeconds: window.data,
+      local: false,
+    });
+  }
+  if (local) {
+    const confVar = `CONFIRMATIONS_${local.chainId}`;
+    if (env[confVar]) {
+      const c = int(0, 1000).safeParse(env[confVar]);
+      if (!c.success) fail(confVar, 'expected a whole number of blocks (0-1000)');
+      local.confirmations = c.data;
+    }
+  }
+
+  return {
+    env: e.NODE_ENV,
+    logLevel: e.LOG_LEVEL,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    redisUrl: e.REDIS_URL,
+    queuePrefix: e.QUEUE_PREFIX,
+    api: { host: e.API_HOST, port: e.API_PORT },
+    worker: { metricsPort: e.WORKER_METRICS_PORT },
+    exposureGuard: e.EXPOSURE_GUARD,
+    networks,
+    settlement: {
+      maxBatchSize: e.BATCH_MAX_SIZE,
+      maxWaitMs: e.BATCH_MAX_WAIT_MS,
+      deadlineMarginSeconds: e.BATCH_DEADLINE_MARGIN_SECONDS,
+      gasPaddingPercent: e.BATCH_GAS_PADDING_PERCENT,
+      replaceAfterMs: e.TX_REPLACE_AFTER_MS,
+      maxFeeGwei: e.TX_MAX_FEE_GWEI,
+      maxReplacements: e.TX_MAX_REPLACEMENTS,
+      sweepIntervalMs: e.SWEEP_INTERVAL_MS,
+      confirmedSettleTimeoutMs: e.CONFIRMED_SETTLE_TIMEOUT_MS,
+      tickMs: e.BATCH_TICK_MS,
+      maxInFlightPerRelayer: e.RELAYER_MAX_IN_FLIGHT,
+      maxAttempts: e.SETTLEMENT_MAX_ATTEMPTS,
+      txPollMs: e.TX_POLL_MS,
+    },
+  };
+}
+
+/**
+ * {@link loadConfig} for process entry points: on a bad value prints one line naming the variable and
+ * exits with status 78 (EX_CONFIG) instead of a stack trace.
+ */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): TollgateConfig {
+  try {
+    return loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(78);
+    }
+    throw e;
+  }
+}

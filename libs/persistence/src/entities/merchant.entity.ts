@@ -1,0 +1,19 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { bigintTransformer } from '../transformers';
+
+export type SettlementMode = 'deferred' | 'confirmed';
+
+/** A business that charges per call and lets Tollgate verify and settle its payments. */
+@Entity({ name: 'merchants' })
+export class MerchantEntity {
+  @PrimaryGeneratedColumn('uuid') id: string;
+  @Column('text') name: string;
+  @Column('text', { default: 'active' }) status: 'active' | 'suspended';
+  /** Settle mode used when the request does not ask for one. */
+  @Column('text', { name: 'settlement_mode', default: 'deferred' }) settlementMode: SettlementMode;
+  /** Payments of at least this many atomic units settle in confirmed mode; null = never by amount. */
+  @Column('numeric', { name: 'confirmed_threshold', precision: 78, scale: 0, nullable: true, transformer: bigintTransformer })
+  confirmedThreshold: bigint | null;
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
+}

@@ -1,0 +1,6 @@
+export * from './entities';
+export * from './payment-status';
+export * from './payment-ledger';
+export * from './data-source';
+export * from './transformers';
+export * from './database';
