@@ -1,0 +1,33 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { ConfigModule, TollgateConfig } from '@tollgate/config';
+import { CoreModule } from './core.module';
+import { FacilitatorModule } from './facilitator/facilitator.module';
+import { HealthModule } from './health/health.module';
+
+/** Root of the HTTP app. Configuration is validated before this module is built. */
+@Module({})
+export class AppModule {
+  static forRoot(config: TollgateConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.logLevel,
+            genReqId: (req) => (req.headers['x-request-id'] as string) || randomUUID(),
+            // Secrets and signatures never reach the logs.
+            redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body', 'res.headers["set-cookie"]'],
+            autoLogging: config.logLevel === 'debug' || config.logLevel === 'trace',
+            quietReqLogger: true,
+          },
+        }),
+        CoreModule,
+        HealthModule,
+        FacilitatorModule,
+      ],
+    };
+  }
+}

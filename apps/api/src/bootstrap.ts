@@ -1,0 +1,32 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { TollgateConfig } from '@tollgate/config';
+import { registerConfiguredAssets } from './registry';
+import { AppModule } from './app.module';
+import { HttpErrorFilter } from './common/http-exception.filter';
+
+/** Builds the API app (not listening). Used by `main.ts` and by the tests. */
+export async function createApiApp(config: TollgateConfig): Promise<INestApplication> {
+  registerConfiguredAssets(config);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
+  app.useLogger(app.get(Logger));
+  // x402 bodies are small; anything large is abuse.
+  app.useBodyParser('json', { limit: '64kb' });
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.enableShutdownHooks();
+  app.disable('x-powered-by');
+  const doc = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Tollgate')
+      .setDescription('x402 payment facilitator with queued batch settlement')
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, doc);
+  return app;
+}

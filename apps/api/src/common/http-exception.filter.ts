@@ -1,0 +1,54 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+
+/**
+ * The one place errors become HTTP responses. Never a stack trace; never a 500 for bad input.
+ * On the facilitator endpoints the body keeps the spec's shape (`isValid`/`success` + reason) so the
+ * official clients can still read why.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request>();
+    let status = 500;
+    let message = 'internal error';
+    const bodyParserError = exception as { type?: string; status?: number; message?: string };
+    if (exception instanceof HttpException) {
+      status = exception.getStatus();
+      const r = exception.getResponse();
+      message = typeof r === 'string' ? r : ((r as { message?: string | string[] }).message?.toString() ?? exception.message);
+    } else if (bodyParserError?.type === 'entity.parse.failed') {
+      status = 400;
+      message = 'request body is not valid JSON';
+    } else if (typeof bodyParserError?.status === 'number' && bodyParserError.status >= 400 && bodyParserError.status < 500) {
+      status = bodyParserError.status;
+      message = bodyParserError.message ?? 'bad request';
+    } else {
+      this.logger.error(`unhandled error on ${req.method} ${req.path}: ${(exception as Error)?.message}`);
+    }
+    const path = req.path;
+    let body: Record<string, unknown> = { statusCode: status, error: httpErrorName(status), message };
+    if (path === '/verify') {
+      body = { isValid: false, invalidReason: reasonFor(status, 'unexpected_verify_error'), invalidMessage: message, ...(status === 400 ? { field: 'body' } : {}) };
+    } else if (path === '/settle') {
+      body = { success: false, errorReason: reasonFor(status, 'unexpected_settle_error'), errorMessage: message, transaction: '', network: '', ...(status === 400 ? { field: 'body' } : {}) };
+    }
+    res.status(status).json(body);
+  }
+}
+
+function reasonFor(status: number, fallback: string): string {
+  if (status === 400 || status === 413 || status === 415) return 'invalid_payload';
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 429) return 'rate_limited';
+  return fallback;
+}
+
+function httpErrorName(status: number): string {
+  return ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 429: 'Too Many Requests' } as Record<number, string>)[status] ?? 'Error';
+}

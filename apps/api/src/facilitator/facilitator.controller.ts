@@ -1,0 +1,78 @@
+import { Body, Controller, Get, Headers, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { SettleResponse, SupportedResponse, VerifyResponse } from '@tollgate/protocol';
+import type { SettlementMode } from '@tollgate/persistence';
+import { CurrentMerchant, MerchantAuthGuard } from '../merchants/merchant-auth.guard';
+import { AuthenticatedMerchant } from '../merchants/merchants.service';
+import { FacilitatorService } from './facilitator.service';
+import { SupportedService } from './supported.service';
+
+const REQUEST_SCHEMA = {
+  type: 'object',
+  required: ['x402Version', 'paymentPayload', 'paymentRequirements'],
+  properties: {
+    x402Version: { type: 'integer', enum: [1, 2] },
+    paymentPayload: { type: 'object', description: 'x402 PaymentPayload (v1 or v2) with an exact EVM EIP-3009 payload' },
+    paymentRequirements: { type: 'object', description: "the resource server's own PaymentRequirements" },
+  },
+};
+
+/** Header that overrides the merchant's settlement policy for one `/settle` call. */
+export const SETTLEMENT_MODE_HEADER = 'x-tollgate-settlement-mode';
+
+/** The x402 facilitator API: `POST /verify`, `POST /settle`, `GET /supported`. */
+@ApiTags('facilitator')
+@Controller()
+export class FacilitatorController {
+  constructor(
+    private readonly facilitator: FacilitatorService,
+    private readonly supportedService: SupportedService,
+  ) {}
+
+  @Post('verify')
+  @HttpCode(200)
+  @UseGuards(MerchantAuthGuard)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Verify an x402 exact EVM payment and record it as verified' })
+  @ApiBody({ schema: REQUEST_SCHEMA })
+  @ApiOkResponse({ description: 'VerifyResponse {isValid, invalidReason?, invalidMessage?, payer?, extensions?}; 400 for a malformed body' })
+  async verify(@Body() body: unknown, @CurrentMerchant() merchant: AuthenticatedMerchant, @Res({ passthrough: true }) res: Response): Promise<VerifyResponse> {
+    const answer = await this.facilitator.verify(body, merchant);
+    res.status(answer.status);
+    return answer.body;
+  }
+
+  @Post('settle')
+  @HttpCode(200)
+  @UseGuards(MerchantAuthGuard)
+  @ApiBearerAuth()
+  @ApiHeader({ name: SETTLEMENT_MODE_HEADER, required: false, description: '`deferred` or `confirmed`: overrides the merchant policy for this call' })
+  @ApiOperation({ summary: 'Queue a verified payment for batch settlement (deferred) or wait for inclusion (confirmed)' })
+  @ApiBody({ schema: REQUEST_SCHEMA })
+  @ApiOkResponse({ description: 'SettleResponse {success, errorReason?, errorMessage?, payer?, transaction, network, extensions.tollgate}' })
+  async settle(
+    @Body() body: unknown,
+    @CurrentMerchant() merchant: AuthenticatedMerchant,
+    @Headers(SETTLEMENT_MODE_HEADER) modeHeader: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<SettleResponse | Record<string, unknown>> {
+    let mode: SettlementMode | undefined;
+    if (modeHeader !== undefined) {
+      if (modeHeader !== 'deferred' && modeHeader !== 'confirmed') {
+        res.status(400);
+        return { success: false, errorReason: 'invalid_payload', errorMessage: `${SETTLEMENT_MODE_HEADER} must be "deferred" or "confirmed"`, transaction: '', network: '', field: SETTLEMENT_MODE_HEADER };
+      }
+      mode = modeHeader;
+    }
+    const answer = await this.facilitator.settle(body, merchant, mode);
+    res.status(answer.status);
+    return answer.body;
+  }
+
+  @Get('supported')
+  @ApiOperation({ summary: 'Payment kinds, extensions and signer addresses this facilitator serves' })
+  supported(): SupportedResponse {
+    return this.supportedService.supported();
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { MerchantsModule } from '../merchants/merchants.module';
+import { FacilitatorController } from './facilitator.controller';
+import { FacilitatorService } from './facilitator.service';
+import { PaymentAcceptanceService } from './payment-acceptance.service';
+import { SettlementWaiter } from './settlement-waiter.service';
+import { SupportedService } from './supported.service';
+
+@Module({
+  imports: [MerchantsModule],
+  controllers: [FacilitatorController],
+  providers: [FacilitatorService, PaymentAcceptanceService, SettlementWaiter, SupportedService],
+})
+export class FacilitatorModule {}

@@ -1,0 +1,54 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import IORedis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
+import { ChainClients } from '@tollgate/evm';
+import { REDIS } from '../core.module';
+
+const TIMEOUT_MS = 2000;
+
+function withTimeout<T>(p: Promise<T>): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`timed out after ${TIMEOUT_MS} ms`)), TIMEOUT_MS))]);
+}
+
+/** `GET /health` (liveness: the process answers) and `GET /health/ready` (Postgres, Redis, RPC per network). */
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicator: HealthIndicatorService,
+    private readonly dataSource: DataSource,
+    @Inject(REDIS) private readonly redis: IORedis,
+    private readonly chains: ChainClients,
+    @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  live() {
+    return this.health.check([]);
+  }
+
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      () => this.probe('postgres', () => this.dataSource.query('SELECT 1')),
+      () => this.probe('redis', () => this.redis.ping()),
+      ...this.config.networks.map((n) => () => this.probe(`rpc:${n.network}`, async () => ({ blockNumber: (await this.chains.get(n.network).getBlockNumber()).toString() }))),
+    ]);
+  }
+
+  private async probe(key: string, fn: () => Promise<unknown>): Promise<HealthIndicatorResult> {
+    const i = this.indicator.check(key);
+    try {
+      const r = await withTimeout(fn());
+      return i.up(typeof r === 'object' && r !== null ? (r as Record<string, unknown>) : undefined);
+    } catch (e) {
+      return i.down({ message: (e as Error).message });
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { MerchantEntity, SettlementMode } from '@tollgate/persistence';
+import { generateApiKey, hashApiKey } from './api-keys';
+
+/** What authentication resolves a merchant key to; cached briefly on the hot path. */
+export interface AuthenticatedMerchant {
+  id: string;
+  name: string;
+  status: 'active' | 'suspended';
+  settlementMode: SettlementMode;
+  /** Atomic units at or above which a payment settles in confirmed mode; null = never by amount. */
+  confirmedThreshold: bigint | null;
+  /** Lower-case payTo addresses the merchant owns. */
+  payTo: Set<string>;
+}
+
+export interface CreateMerchantInput {
+  name: string;
+  payTo: string[];
+  settlementMode?: SettlementMode;
+  confirmedThreshold?: bigint | null;
+}
+
+/** Raised when a payTo address already belongs to a merchant. */
+export class PayToTakenError extends Error {
+  constructor(readonly address: string) {
+    super(`payTo ${address} already belongs to a merchant`);
+  }
+}
+
+const AUTH_CACHE_MS = 5_000;
+
+/** Merchants, their API keys (stored hashed) and their payTo addresses. */
+@Injectable()
+export class MerchantsService {
+  private readonly cache = new Map<string, { merchant: AuthenticatedMerchant | null; expires: number }>();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Creates a merchant with its payTo addresses and a first API key.
+   * @returns the merchant and the key secret — the only time the secret is visible.
+   * @throws PayToTakenError when an address is owned by another merchant.
+   */
+  async create(input: CreateMerchantInput): Promise<{ merchant: MerchantEntity; apiKey: string; apiKeyPrefix: string }> {
+    return this.dataSource.transaction(async (m) => {
+      const merchant = await m.save(
+        m.create(MerchantEntity, {
+          name: input.name,
+          settlementMode: input.settlementMode ?? 'deferred',
+          confirmedThreshold: input.confirmedThreshold ?? null,
+        }),
+      );
+      for (const address of input.payTo) {
+        const rows: unknown[] = await m.query(
+          `INSERT INTO merchant_pay_to (merchant_id, address) VALUES ($1, $2) ON CONFLICT (address) DO NOTHING RETURNING id`,
+          [merchant.id, address.toLowerCase()],
+        );
+        if (rows.length === 0) throw new PayToTakenError(address);
+      }
+      const key = generateApiKey();
+      await m.query(`INSERT INTO merchant_api_keys (merchant_id, prefix, key_hash) VALUES ($1, $2, $3)`, [
+        merchant.id,
+        key.prefix,
+        key.hash,
+      ]);
+      return { merchant, apiKey: key.secret, apiKeyPrefix: key.prefix };
+    });
+  }
+
+  /** Resolves an API key secret to an active merchant, or null. Never logs or stores the secret. */
+  async authenticate(secret: string): Promise<AuthenticatedMerchant | null> {
+    const hash = hashApiKey(secret);
+    const now = Date.now();
+    const hit = this.cache.get(hash);
+    if (hit && hit.expires > now) return hit.merchant;
+    const rows: Array<{ id: string; name: string; status: 'active' | 'suspended'; settlement_mode: SettlementMode; confirmed_threshold: string | null; pay_to: string[] | null }> =
+      await this.dataSource.query(
+        `SELECT m.id, m.name, m.status, m.settlement_mode, m.confirmed_threshold,
+                array(SELECT address FROM merchant_pay_to p WHERE p.merchant_id = m.id) AS pay_to
+           FROM merchant_api_keys k JOIN merchants m ON m.id = k.merchant_id
+          WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
+        [hash],
+      );
+    const r = rows[0];
+    const merchant: AuthenticatedMerchant | null =
+      r && r.status === 'active'
+        ? {
+            id: r.id,
+            name: r.name,
+            status: r.status,
+            settlementMode: r.settlement_mode,
+            confirmedThreshold: r.confirmed_threshold === null ? null : BigInt(r.confirmed_threshold),
+            payTo: new Set(r.pay_to ?? []),
+          }
+        : null;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(hash, { merchant, expires: now + AUTH_CACHE_MS });
+    return merchant;
+  }
+}

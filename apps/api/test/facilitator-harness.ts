@@ -1,0 +1,69 @@
+import { Address, Hex, createWalletClient, http, parseAbi } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { devchainViemChain, eip3009TokenAbi } from '@tollgate/devchain';
+import { bodyV2, postJson, randomNonce, seededRandom, signAuthorization, startTestApi, TestApi } from '@tollgate/testing';
+import { MerchantsService } from '../src/merchants/merchants.service';
+
+/** A running API plus a merchant owning the devchain's first payTo address, and request helpers. */
+export interface FacilitatorFixture {
+  api: TestApi;
+  apiKey: string;
+  merchantId: string;
+  payTo: Address;
+  rand: () => number;
+  verify(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  settle(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  /** Signs a valid v2 body for `amount` atomic units from payer `i` (overrides break single rules). */
+  validBody(opts?: { amount?: bigint; payerIndex?: number; payerKey?: Hex; nonce?: Hex; validBefore?: bigint; validAfter?: bigint; paymentIdentifier?: string }): Promise<any>;
+  /** A payer key with no tokens at all. */
+  emptyPayer(): Hex;
+  stop(): Promise<void>;
+}
+
+export async function startFacilitator(env: Record<string, string> = {}, seed = 1): Promise<FacilitatorFixture> {
+  const api = await startTestApi({ env });
+  const d = api.chain.deployment;
+  const payTo = d.payTo[0].address;
+  const created = await api.app.get(MerchantsService).create({ name: 'Test merchant', payTo: [payTo] });
+  const auth = { authorization: `Bearer ${created.apiKey}` };
+  const rand = seededRandom(seed);
+  return {
+    api,
+    apiKey: created.apiKey,
+    merchantId: created.merchant.id,
+    payTo,
+    rand,
+    verify: (body, headers = {}) => postJson(`${api.baseUrl}/verify`, body, { ...auth, ...headers }),
+    settle: (body, headers = {}) => postJson(`${api.baseUrl}/settle`, body, { ...auth, ...headers }),
+    async validBody(o = {}) {
+      const amount = o.amount ?? 10_000n;
+      const payload = await signAuthorization(d, {
+        payerKey: o.payerKey ?? d.payers[o.payerIndex ?? 0].privateKey,
+        to: payTo,
+        value: amount,
+        nonce: o.nonce ?? randomNonce(rand),
+        validBefore: o.validBefore,
+        validAfter: o.validAfter,
+      });
+      return bodyV2(d, payload, { payTo, amount, paymentIdentifier: o.paymentIdentifier });
+    },
+    emptyPayer: () => generatePrivateKey(),
+    stop: () => api.stop(),
+  };
+}
+
+/** Submits an authorization straight to the token (as if someone else settled it first). */
+export async function executeOnChain(api: TestApi, body: any): Promise<void> {
+  const d = api.chain.deployment;
+  const relayer = privateKeyToAccount(d.relayers[d.relayers.length - 1].privateKey);
+  const wallet = createWalletClient({ account: relayer, chain: devchainViemChain(d.chainId, d.rpcUrl), transport: http(d.rpcUrl) });
+  const a = body.paymentPayload.payload.authorization;
+  await wallet.writeContract({
+    address: d.token.address,
+    abi: parseAbi(['function transferWithAuthorization(address,address,uint256,uint256,uint256,bytes32,bytes)']),
+    functionName: 'transferWithAuthorization',
+    args: [a.from, a.to, BigInt(a.value), BigInt(a.validAfter), BigInt(a.validBefore), a.nonce, body.paymentPayload.payload.signature],
+  });
+}
+
+export { eip3009TokenAbi };
