@@ -1,0 +1,122 @@
+import { Logger } from '@nestjs/common';
+import { Job, UnrecoverableError, Worker } from 'bullmq';
+import IORedis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { TollgateConfig } from '@tollgate/config';
+import { ChainClients } from '@tollgate/evm';
+import { createDataSource, PaymentLedger } from '@tollgate/persistence';
+import { JobName, JobPayloads, JobQueues, QueueName, redisConnection } from '@tollgate/queue';
+import { BatchSubmitter, BatchTracker, LaneScheduler, RpcError, SettlementContext, Sweeper } from '@tollgate/settlement';
+
+type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<unknown> };
+
+/**
+ * The settlement worker: one BullMQ consumer of the settlement queue dispatching by job name, the lane
+ * scheduler loop (reads Postgres every BATCH_TICK_MS) and the sweeper loop (SWEEP_INTERVAL_MS). Starts
+ * no HTTP server.
+ */
+export class SettlementWorker {
+  private readonly logger = new Logger('SettlementWorker');
+  private worker?: Worker;
+  private timers: NodeJS.Timeout[] = [];
+  private ticking = false;
+  private stopping = false;
+
+  private constructor(
+    readonly ctx: SettlementContext,
+    private readonly redisWorker: IORedis,
+    private readonly redisProducer: IORedis,
+    readonly scheduler: LaneScheduler,
+    readonly submitter: BatchSubmitter,
+    readonly tracker: BatchTracker,
+    readonly sweeper: Sweeper,
+  ) {}
+
+  /** Connects to Postgres, Redis and every chain, registers relayers, and starts consuming. */
+  static async start(config: TollgateConfig, opts: { concurrency?: number } = {}): Promise<SettlementWorker> {
+    const dataSource: DataSource = await createDataSource({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: 'tollgate-worker' }).initialize();
+    const redisProducer = redisConnection(config.redisUrl, 'producer');
+    const redisWorker = redisConnection(config.redisUrl, 'worker');
+    const queues = new JobQueues(redisProducer, config.queuePrefix);
+    const ctx = new SettlementContext(config, dataSource, new PaymentLedger(dataSource), new ChainClients(config.networks), queues);
+    await ctx.registerRelayers();
+    const w = new SettlementWorker(ctx, redisWorker, redisProducer, new LaneScheduler(ctx), new BatchSubmitter(ctx), new BatchTracker(ctx), new Sweeper(ctx));
+    w.run(opts.concurrency ?? 8);
+    return w;
+  }
+
+  private handlers(): Handlers {
+    return {
+      [JobName.PaymentQueued]: () => this.tick(),
+      [JobName.LaneFlush]: (p) => this.scheduler.flush(p.network, p.asset),
+      [JobName.BatchSubmit]: (p) => this.submitter.submit(p.batchId),
+      [JobName.BatchTrack]: (p) => this.tracker.track(p.batchId),
+      [JobName.Sweep]: () => this.sweeper.sweep(),
+    };
+  }
+
+  private run(concurrency: number): void {
+    const handlers = this.handlers();
+    // Start-up check: every job of the catalogue has exactly one handler.
+    const missing = Object.values(JobName).filter((n) => typeof handlers[n] !== 'function');
+    if (missing.length) throw new Error(`no handler for job(s): ${missing.join(', ')}`);
+    this.worker = new Worker(
+      QueueName.Settlement,
+      async (job: Job) => {
+        const handler = handlers[job.name as JobName] as ((p: unknown) => Promise<unknown>) | undefined;
+        if (!handler) throw new UnrecoverableError(`unknown job ${job.name}`);
+        try {
+          await handler(job.data);
+        } catch (e) {
+          if (e instanceof RpcError && e.kind === 'permanent') throw new UnrecoverableError(e.message);
+          throw e;
+        }
+      },
+      { connection: this.redisWorker, prefix: this.ctx.config.queuePrefix, concurrency, autorun: true },
+    );
+    this.worker.on('failed', (job, err) => this.logger.warn(`job ${job?.name} ${job?.id} failed: ${err.message}`));
+    this.worker.on('error', (err) => this.logger.error(`worker error: ${err.message}`));
+    const s = this.ctx.config.settlement;
+    this.timers.push(setInterval(() => void this.tick(), s.tickMs));
+    this.timers.push(setInterval(() => void this.sweep(), s.sweepIntervalMs));
+    void this.sweep();
+  }
+
+  /** One scheduler pass; passes never overlap within a process. */
+  async tick(): Promise<void> {
+    if (this.ticking || this.stopping) return;
+    this.ticking = true;
+    try {
+      await this.scheduler.tick();
+    } catch (e) {
+      this.logger.warn(`lane scheduler pass failed: ${(e as Error).message}`);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async sweep(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      await this.sweeper.sweep();
+    } catch (e) {
+      this.logger.warn(`sweep failed: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * Graceful shutdown: stops the loops, lets active jobs finish (each is resumable, so an abandoned
+   * one is simply picked up again), then closes connections.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.timers.forEach(clearInterval);
+    this.timers = [];
+    await this.worker?.close();
+    while (this.ticking) await new Promise((r) => setTimeout(r, 20));
+    await this.ctx.queues.close();
+    this.redisWorker.disconnect();
+    this.redisProducer.disconnect();
+    if (this.ctx.dataSource.isInitialized) await this.ctx.dataSource.destroy();
+  }
+}

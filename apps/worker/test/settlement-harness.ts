@@ -1,0 +1,85 @@
+import { Address, createPublicClient, createTestClient, Hex, http } from 'viem';
+import { devchainViemChain, eip3009TokenAbi } from '@tollgate/devchain';
+import { ExactPayload, randomNonce, signAuthorization, bodyV2, seededRandom } from '@tollgate/testing';
+import { FacilitatorFixture, startFacilitator } from '../../api/test/facilitator-harness';
+import { SettlementWorker } from '../src/settlement-worker';
+
+/** API + in-process settlement worker on one private chain, database and queue prefix. */
+export interface SettlementFixture extends FacilitatorFixture {
+  worker?: SettlementWorker;
+  startWorker(): Promise<SettlementWorker>;
+  stopWorker(): Promise<void>;
+  /** viem public + anvil test client for the chain. */
+  chain: ReturnType<typeof chainClients>;
+  /** Polls Postgres until `predicate` holds for the payments' statuses or the deadline passes. */
+  waitForStatuses(refs: string[], predicate: (statuses: string[]) => boolean, timeoutMs?: number): Promise<string[]>;
+  statusOf(ref: string): Promise<{ status: string; failure_reason: string | null; tx_hash: string | null; batch_id: string | null; log_index: number | null }>;
+  sign(opts: { payerIndex?: number; payerKey?: Hex; amount?: bigint; validBefore?: bigint; nonce?: Hex; from?: Address }): Promise<{ body: any; payload: ExactPayload }>;
+}
+
+function chainClients(rpcUrl: string, chainId: number) {
+  const chain = devchainViemChain(chainId, rpcUrl);
+  return {
+    public: createPublicClient({ chain, transport: http(rpcUrl) }),
+    test: createTestClient({ chain, mode: 'anvil', transport: http(rpcUrl) }),
+  };
+}
+
+export async function startSettlement(env: Record<string, string> = {}, seed = 3): Promise<SettlementFixture> {
+  const f = await startFacilitator({ BATCH_TICK_MS: '50', TX_POLL_MS: '100', SWEEP_INTERVAL_MS: '1000', ...env }, seed);
+  const d = f.api.chain.deployment;
+  const rand = seededRandom(seed * 7919);
+  const fixture: SettlementFixture = {
+    ...f,
+    chain: chainClients(d.rpcUrl, d.chainId),
+    async startWorker() {
+      fixture.worker = await SettlementWorker.start(f.api.config, { concurrency: 4 });
+      return fixture.worker;
+    },
+    async stopWorker() {
+      await fixture.worker?.stop();
+      fixture.worker = undefined;
+    },
+    async statusOf(ref) {
+      const [row] = await f.api.db.query(`SELECT status, failure_reason, tx_hash, batch_id, log_index FROM payments WHERE reference = $1`, [ref]);
+      return row;
+    },
+    async waitForStatuses(refs, predicate, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const rows: Array<{ reference: string; status: string }> = await f.api.db.query(`SELECT reference, status FROM payments WHERE reference = ANY($1)`, [refs]);
+        const byRef = new Map(rows.map((r) => [r.reference, r.status]));
+        const statuses = refs.map((r) => byRef.get(r) ?? 'missing');
+        if (predicate(statuses)) return statuses;
+        if (Date.now() > deadline) throw new Error(`timed out waiting; statuses: ${JSON.stringify(countBy(statuses))}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async sign(o) {
+      const amount = o.amount ?? 10_000n;
+      const payload = await signAuthorization(d, {
+        payerKey: o.payerKey ?? d.payers[o.payerIndex ?? 0].privateKey,
+        to: f.payTo,
+        value: amount,
+        nonce: o.nonce ?? randomNonce(rand),
+        validBefore: o.validBefore,
+        from: o.from,
+      });
+      return { payload, body: bodyV2(d, payload, { payTo: f.payTo, amount }) };
+    },
+    async stop() {
+      await fixture.stopWorker();
+      await f.stop();
+    },
+  };
+  return fixture;
+}
+
+export function countBy(xs: string[]): Record<string, number> {
+  return xs.reduce<Record<string, number>>((acc, x) => ((acc[x] = (acc[x] ?? 0) + 1), acc), {});
+}
+
+export async function tokenBalance(f: SettlementFixture, who: Address): Promise<bigint> {
+  const d = f.api.chain.deployment;
+  return f.chain.public.readContract({ address: d.token.address, abi: eip3009TokenAbi, functionName: 'balanceOf', args: [who] }) as Promise<bigint>;
+}

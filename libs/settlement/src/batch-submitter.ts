@@ -1,0 +1,160 @@
+import { UnrecoverableError } from 'bullmq';
+import { Address, decodeErrorResult, decodeFunctionResult, encodeFunctionData, Hex } from 'viem';
+import { batchCall, multicall3Abi, transferCalldata } from '@tollgate/evm';
+import { JobName } from '@tollgate/queue';
+import { applyVerdicts, loadBatchRows, RowClassifier, StoredRow } from './row-outcomes';
+import { SettlementContext } from './settlement-context';
+import { broadcast, currentFees, signTx, storeTx } from './transactions';
+
+interface BatchRow {
+  id: string;
+  network: string;
+  asset: string;
+  relayer: string;
+  status: string;
+  nonce: string | null;
+}
+
+/**
+ * Turns a claimed batch into a broadcast transaction, resumable at every step:
+ * 1. one simulation of the whole batch (eth_call of aggregate3, state shared like the real thing) finds
+ *    rows that can no longer succeed; they are classified and dropped before they cost gas;
+ * 2. the rest become one transaction — a direct `transferWithAuthorization` for a lone row, else
+ *    `Multicall3.aggregate3(allowFailure: true)` — with a padded gas limit and EIP-1559 fees;
+ * 3. nonce allocation, signing, storing the raw transaction and moving the rows to `submitted` happen in
+ *    one Postgres transaction, before the broadcast.
+ * Replaying the job after any crash re-broadcasts the stored transaction; nothing is signed twice.
+ */
+export class BatchSubmitter {
+  private readonly classifier: RowClassifier;
+
+  constructor(private readonly ctx: SettlementContext) {
+    this.classifier = new RowClassifier(ctx);
+  }
+
+  async submit(batchId: string): Promise<void> {
+    await this.ctx.exclusively(`batch:${batchId}`, async () => {
+      const [batch]: BatchRow[] = await this.ctx.dataSource.query(
+        `SELECT id, network, asset, relayer, status, nonce::text FROM settlement_batches WHERE id = $1`,
+        [batchId],
+      );
+      if (!batch) throw new UnrecoverableError(`batch ${batchId} does not exist`);
+      if (batch.status === 'submitted') return this.rebroadcast(batch);
+      if (batch.status !== 'building') return;
+      await this.build(batch);
+    });
+  }
+
+  private async build(batch: BatchRow): Promise<void> {
+    const net = this.ctx.network(batch.network);
+    const token = batch.asset as Address;
+    const relayer = this.ctx.relayer(batch.network, batch.relayer);
+    const client = this.ctx.chains.get(batch.network);
+
+    let rows = await loadBatchRows(this.ctx, batch.id, 'batched');
+    const failing = await this.simulate(batch.network, token, net.multicall3, relayer.address, rows);
+    if (failing.size) {
+      const verdicts = await this.classifier.classify(batch.network, token, rows.filter((r) => failing.has(r.paymentId)), failing);
+      const counts = await applyVerdicts(this.ctx, verdicts, 'batched');
+      this.ctx.logger.log(`batch ${batch.id}: dropped ${failing.size} row(s) before submission ${JSON.stringify(counts)}`);
+      rows = rows.filter((r) => !failing.has(r.paymentId));
+    }
+    if (rows.length === 0) {
+      await this.ctx.dataSource.query(
+        `UPDATE settlement_batches SET status = 'failed', failure_reason = 'no_viable_rows', payment_count = 0, updated_at = now() WHERE id = $1 AND status = 'building'`,
+        [batch.id],
+      );
+      return;
+    }
+
+    const call = batchCall(token, net.multicall3, rows);
+    const estimate = await client.estimateGas({ account: relayer.address, to: call.to, data: call.data });
+    // eth_estimateGas under-counts allowFailure batches (63/64 rule starves late rows): pad it.
+    const gas = (estimate * BigInt(100 + this.ctx.config.settlement.gasPaddingPercent)) / 100n + 10_000n;
+    const fees = await currentFees(this.ctx, batch.network);
+
+    const signed = await this.ctx.dataSource.transaction(async (m) => {
+      const [{ next_nonce }]: Array<{ next_nonce: string }> = await m.query(
+        `SELECT next_nonce::text FROM relayers WHERE network = $1 AND address = $2 FOR UPDATE`,
+        [batch.network, relayer.id],
+      );
+      const nonce = await this.syncNonce(batch.network, relayer.address, relayer.id, Number(next_nonce), m);
+      const tx = await signTx(this.ctx, relayer, { to: call.to, data: call.data, gas, nonce, fees });
+      await storeTx(m, { batchId: batch.id, network: batch.network, relayer: relayer.id, nonce, purpose: 'settle', signed: tx, gas, fees });
+      await m.query(`UPDATE relayers SET next_nonce = $3, updated_at = now() WHERE network = $1 AND address = $2`, [batch.network, relayer.id, nonce + 1]);
+      await m.query(
+        `UPDATE settlement_batches SET status = 'submitted', kind = $2, nonce = $3, gas_limit = $4, payment_count = $5, tx_hash = $6,
+                submitted_at = now(), updated_at = now() WHERE id = $1`,
+        [batch.id, call.kind, nonce, gas.toString(), rows.length, tx.hash.toLowerCase()],
+      );
+      await this.ctx.ledger.transition(rows.map((r) => r.paymentId), 'batched', 'submitted', { detail: { txHash: tx.hash, nonce } }, m);
+      return tx;
+    });
+    await broadcast(this.ctx, batch.network, signed.raw, signed.hash);
+    await this.scheduleTracking(batch.id);
+  }
+
+  /**
+   * Simulates the batch as it would run (one eth_call of aggregate3 from the relayer).
+   * @returns payment id → revert reason for every row that would fail.
+   */
+  private async simulate(network: string, token: Address, multicall3: Address, relayer: Address, rows: StoredRow[]): Promise<Map<string, string>> {
+    const failing = new Map<string, string>();
+    const data = encodeFunctionData({
+      abi: multicall3Abi,
+      functionName: 'aggregate3',
+      args: [rows.map((r) => ({ target: token, allowFailure: true, callData: transferCalldata(r) }))],
+    });
+    const res = await this.ctx.chains.get(network).call({ account: relayer, to: multicall3, data, batch: false });
+    const results = decodeFunctionResult({ abi: multicall3Abi, functionName: 'aggregate3', data: res.data ?? '0x' });
+    results.forEach((r, i) => {
+      if (!r.success) failing.set(rows[i].paymentId, revertText(r.returnData));
+    });
+    return failing;
+  }
+
+  /**
+   * Reconciles the stored next nonce with the chain: adopts a higher chain nonce (the key was used
+   * elsewhere), and reuses nonces the chain never saw when no live transaction of ours holds them
+   * (e.g. after a reorg dropped our transaction).
+   */
+  private async syncNonce(network: string, address: Address, relayerId: string, stored: number, m: import('typeorm').EntityManager): Promise<number> {
+    const pending = await this.ctx.chains.get(network).getTransactionCount({ address, blockTag: 'pending' });
+    if (pending >= stored) return pending;
+    const [{ live }]: Array<{ live: number }> = await m.query(
+      `SELECT count(*)::int AS live FROM settlement_batches WHERE network = $1 AND relayer = $2 AND status = 'submitted' AND nonce >= $3`,
+      [network, relayerId, pending],
+    );
+    if (live === 0) {
+      this.ctx.logger.warn(`relayer ${address} on ${network}: nonces ${pending}..${stored - 1} never reached the chain; reusing them`);
+      return pending;
+    }
+    return stored;
+  }
+
+  private async rebroadcast(batch: BatchRow): Promise<void> {
+    const [tx]: Array<{ raw_tx: Hex; tx_hash: Hex }> = await this.ctx.dataSource.query(
+      `SELECT raw_tx, tx_hash FROM relayer_transactions WHERE batch_id = $1 AND status = 'pending' ORDER BY created_at DESC LIMIT 1`,
+      [batch.id],
+    );
+    if (tx) await broadcast(this.ctx, batch.network, tx.raw_tx, tx.tx_hash);
+    await this.scheduleTracking(batch.id);
+  }
+
+  private async scheduleTracking(batchId: string): Promise<void> {
+    await this.ctx.queues
+      .add(JobName.BatchTrack, { batchId }, { delay: this.ctx.config.settlement.txPollMs })
+      .catch((e: Error) => this.ctx.logger.warn(`enqueue track ${batchId} failed, sweeper will retry: ${e.message}`));
+  }
+}
+
+/** Revert reason of an aggregate3 row (`Error(string)`), or '' when it carries none (e.g. out of gas). */
+export function revertText(data: Hex): string {
+  if (!data || data === '0x') return '';
+  try {
+    const d = decodeErrorResult({ abi: [], data });
+    return d.args?.length ? String(d.args[0]) : d.errorName;
+  } catch {
+    return `revert data ${data.slice(0, 10)}`;
+  }
+}

@@ -1,0 +1,261 @@
+import { Address, Hex, TransactionReceipt } from 'viem';
+import { authorizationsUsed, authorizationKey } from '@tollgate/evm';
+import { JobName } from '@tollgate/queue';
+import { applyVerdicts, loadBatchRows, RowClassifier } from './row-outcomes';
+import { SettlementContext } from './settlement-context';
+import { broadcast, bumpedFees, currentFees, Fees, signTx, storeTx } from './transactions';
+
+interface TrackedBatch {
+  id: string;
+  network: string;
+  asset: string;
+  relayer: string;
+  status: string;
+  nonce: string | null;
+  tx_hash: string | null;
+  block_number: string | null;
+  block_hash: string | null;
+  replacements: number;
+}
+
+interface TrackedTx {
+  tx_hash: Hex;
+  raw_tx: Hex;
+  purpose: 'settle' | 'cancel';
+  nonce: string;
+  gas_limit: string;
+  max_fee_per_gas: string;
+  max_priority_fee_per_gas: string;
+  created_at: Date;
+}
+
+/**
+ * Follows a submitted batch to a final state, one idempotent pass per job:
+ * - `submitted`: looks for a receipt of every hash ever broadcast for the batch (replacements
+ *   included); replaces a transaction not included after TX_REPLACE_AFTER_MS with the same nonce and
+ *   fees bumped 20 %; after TX_MAX_REPLACEMENTS cancels with a zero-value self-transfer; re-broadcasts
+ *   a transaction the node forgot.
+ * - on inclusion: `AuthorizationUsed` logs say which rows landed (→ `included` with hash and log
+ *   index); the others are classified and re-queued or failed.
+ * - `included`: at the network's confirmation depth, re-checks that the block is still canonical
+ *   (→ `confirmed`); a block that vanished sends the rows back to the queue (`reorged`).
+ */
+export class BatchTracker {
+  private readonly classifier: RowClassifier;
+
+  constructor(private readonly ctx: SettlementContext) {
+    this.classifier = new RowClassifier(ctx);
+  }
+
+  /** @returns true when the batch reached a final state (no further tracking needed). */
+  async track(batchId: string): Promise<boolean> {
+    const done = await this.ctx.exclusively(`batch:${batchId}`, async () => {
+      const [batch]: TrackedBatch[] = await this.ctx.dataSource.query(
+        `SELECT id, network, asset, relayer, status, nonce::text, tx_hash, block_number::text, block_hash, replacements
+           FROM settlement_batches WHERE id = $1`,
+        [batchId],
+      );
+      if (!batch) return true;
+      await this.ctx.dataSource.query(`UPDATE settlement_batches SET updated_at = now() WHERE id = $1`, [batchId]);
+      if (batch.status === 'submitted') return this.followSubmitted(batch);
+      if (batch.status === 'included') return this.followIncluded(batch);
+      return batch.status !== 'building';
+    });
+    // Another process holds the batch: it will keep tracking.
+    if (done === undefined) return false;
+    if (!done) {
+      await this.ctx.queues
+        .add(JobName.BatchTrack, { batchId }, { delay: this.ctx.config.settlement.txPollMs })
+        .catch((e: Error) => this.ctx.logger.warn(`re-enqueue track ${batchId} failed, sweeper will retry: ${e.message}`));
+    }
+    return done;
+  }
+
+  private async followSubmitted(batch: TrackedBatch): Promise<boolean> {
+    const client = this.ctx.chains.get(batch.network);
+    const txs: TrackedTx[] = await this.ctx.dataSource.query(
+      `SELECT tx_hash, raw_tx, purpose, nonce::text, gas_limit::text, max_fee_per_gas::text, max_priority_fee_per_gas::text, created_at
+         FROM relayer_transactions WHERE batch_id = $1 ORDER BY created_at`,
+      [batch.id],
+    );
+    for (const tx of [...txs].reverse()) {
+      const receipt = await client.getTransactionReceipt({ hash: tx.tx_hash }).catch(() => null);
+      if (receipt) {
+        await this.onInclusion(batch, tx, receipt);
+        return this.followIncluded({ ...batch, status: 'included', tx_hash: receipt.transactionHash, block_number: receipt.blockNumber.toString(), block_hash: receipt.blockHash });
+      }
+    }
+    const latest = txs[txs.length - 1];
+    if (!latest) return false;
+    const relayer = this.ctx.relayer(batch.network, batch.relayer);
+    const mined = await client.getTransactionCount({ address: relayer.address, blockTag: 'latest' });
+    if (mined > Number(batch.nonce)) {
+      // The nonce is used but none of our hashes has a receipt: another transaction took the nonce.
+      await this.onNonceLost(batch);
+      return true;
+    }
+    const age = Date.now() - new Date(latest.created_at).getTime();
+    if (age >= this.ctx.config.settlement.replaceAfterMs) {
+      await this.replace(batch, latest);
+      return false;
+    }
+    const known = await client.getTransaction({ hash: latest.tx_hash }).catch(() => null);
+    if (!known) await broadcast(this.ctx, batch.network, latest.raw_tx, latest.tx_hash);
+    return false;
+  }
+
+  /** Same nonce, fees bumped; after the replacement budget, a zero-value self-transfer (cancel). */
+  private async replace(batch: TrackedBatch, latest: TrackedTx): Promise<void> {
+    const relayer = this.ctx.relayer(batch.network, batch.relayer);
+    const cancel = batch.replacements >= this.ctx.config.settlement.maxReplacements || latest.purpose === 'cancel';
+    const previous: Fees = { maxFeePerGas: BigInt(latest.max_fee_per_gas), maxPriorityFeePerGas: BigInt(latest.max_priority_fee_per_gas) };
+    const fees = bumpedFees(previous, await currentFees(this.ctx, batch.network));
+    const nonce = Number(batch.nonce);
+    let to: Address;
+    let data: Hex;
+    let gas: bigint;
+    if (cancel) {
+      to = relayer.address;
+      data = '0x';
+      gas = 21_000n;
+    } else {
+      const tx = await this.ctx.chains.get(batch.network).getTransaction({ hash: latest.tx_hash }).catch(() => null);
+      const original: Array<{ raw_tx: Hex }> = tx ? [] : await this.ctx.dataSource.query(
+        `SELECT raw_tx FROM relayer_transactions WHERE batch_id = $1 AND purpose = 'settle' ORDER BY created_at LIMIT 1`,
+        [batch.id],
+      );
+      const parsed = tx ?? (await import('viem')).parseTransaction(original[0].raw_tx);
+      to = parsed.to as Address;
+      data = (('input' in parsed ? parsed.input : (parsed as { data?: Hex }).data) ?? '0x') as Hex;
+      gas = BigInt(latest.gas_limit);
+    }
+    const signed = await signTx(this.ctx, relayer, { to, data, gas, nonce, fees });
+    await this.ctx.dataSource.transaction(async (m) => {
+      await storeTx(m, { batchId: batch.id, network: batch.network, relayer: relayer.id, nonce, purpose: cancel ? 'cancel' : 'settle', signed, gas, fees });
+      await m.query(`UPDATE relayer_transactions SET status = 'replaced' WHERE batch_id = $1 AND tx_hash <> $2 AND status = 'pending'`, [batch.id, signed.hash.toLowerCase()]);
+      await m.query(`UPDATE settlement_batches SET replacements = replacements + 1, tx_hash = $2, updated_at = now() WHERE id = $1`, [batch.id, signed.hash.toLowerCase()]);
+    });
+    this.ctx.logger.warn(`batch ${batch.id}: nonce ${nonce} not included in time; ${cancel ? 'cancelling' : 'replacing'} with maxFee ${fees.maxFeePerGas} wei`);
+    const outcome = await broadcast(this.ctx, batch.network, signed.raw, signed.hash);
+    if (outcome === 'underpriced') this.ctx.logger.warn(`batch ${batch.id}: replacement refused as underpriced; will bump again`);
+  }
+
+  private async onInclusion(batch: TrackedBatch, tx: TrackedTx, receipt: TransactionReceipt): Promise<void> {
+    const token = batch.asset as Address;
+    const rows = await loadBatchRows(this.ctx, batch.id, 'submitted');
+    const used = tx.purpose === 'settle' && receipt.status === 'success' ? authorizationsUsed(token, receipt.logs) : new Map<string, number>();
+    const landed = rows.filter((r) => used.has(authorizationKey(r.from, r.nonce)));
+    const missed = rows.filter((r) => !used.has(authorizationKey(r.from, r.nonce)));
+    const fee = receipt.gasUsed * receipt.effectiveGasPrice;
+    await this.ctx.dataSource.transaction(async (m) => {
+      if (landed.length) {
+        const ids = await this.ctx.ledger.transition(landed.map((r) => r.paymentId), 'submitted', 'included', {
+          detail: { txHash: receipt.transactionHash, blockNumber: receipt.blockNumber.toString() },
+          patch: {
+            tx_hash: receipt.transactionHash.toLowerCase(),
+            block_number: receipt.blockNumber.toString(),
+            block_hash: receipt.blockHash.toLowerCase(),
+            included_at: new Date(),
+          },
+        }, m);
+        const idSet = new Set(ids);
+        const withLogs = landed.filter((r) => idSet.has(r.paymentId));
+        await m.query(
+          `UPDATE payments p SET log_index = v.log_index FROM unnest($1::uuid[], $2::int[]) AS v(id, log_index) WHERE p.id = v.id`,
+          [withLogs.map((r) => r.paymentId), withLogs.map((r) => used.get(authorizationKey(r.from, r.nonce)))],
+        );
+      }
+      await m.query(`UPDATE relayer_transactions SET status = CASE WHEN tx_hash = $2 THEN 'included' ELSE 'replaced' END WHERE batch_id = $1`, [
+        batch.id,
+        receipt.transactionHash.toLowerCase(),
+      ]);
+      const settled = landed.length > 0;
+      await m.query(
+        `UPDATE settlement_batches SET status = $2, tx_hash = $3, block_number = $4, block_hash = $5, gas_used = $6, effective_gas_price = $7,
+                fee_paid = $8, included_at = now(), updated_at = now(), failure_reason = $9 WHERE id = $1`,
+        [
+          batch.id,
+          settled ? 'included' : tx.purpose === 'cancel' ? 'cancelled' : 'failed',
+          receipt.transactionHash.toLowerCase(),
+          receipt.blockNumber.toString(),
+          receipt.blockHash.toLowerCase(),
+          receipt.gasUsed.toString(),
+          receipt.effectiveGasPrice.toString(),
+          fee.toString(),
+          settled ? null : tx.purpose === 'cancel' ? 'cancelled' : 'reverted',
+        ],
+      );
+    });
+    if (missed.length) {
+      const verdicts = await this.classifier.classify(batch.network, token, missed);
+      const counts = await applyVerdicts(this.ctx, verdicts, 'submitted');
+      this.ctx.logger.log(`batch ${batch.id}: ${landed.length} landed, ${missed.length} did not ${JSON.stringify(counts)}`);
+    }
+  }
+
+  private async followIncluded(batch: TrackedBatch): Promise<boolean> {
+    if (!batch.block_number || !batch.block_hash || !batch.tx_hash) return true;
+    const client = this.ctx.chains.get(batch.network);
+    const depth = this.ctx.network(batch.network).confirmations;
+    const [head, block] = await Promise.all([
+      client.getBlockNumber({ cacheTime: 0 }),
+      client.getBlock({ blockNumber: BigInt(batch.block_number) }).catch(() => null),
+    ]);
+    if (!block || block.hash.toLowerCase() !== batch.block_hash.toLowerCase()) {
+      const receipt = await client.getTransactionReceipt({ hash: batch.tx_hash as Hex }).catch(() => null);
+      if (receipt && receipt.blockHash.toLowerCase() !== batch.block_hash.toLowerCase()) {
+        // Re-included in another block: follow the new one.
+        await this.ctx.dataSource.transaction(async (m) => {
+          await m.query(`UPDATE settlement_batches SET block_number = $2, block_hash = $3, updated_at = now() WHERE id = $1`, [batch.id, receipt.blockNumber.toString(), receipt.blockHash.toLowerCase()]);
+          await m.query(`UPDATE payments SET block_number = $2, block_hash = $3, updated_at = now() WHERE batch_id = $1 AND status = 'included'`, [batch.id, receipt.blockNumber.toString(), receipt.blockHash.toLowerCase()]);
+        });
+        return false;
+      }
+      if (!receipt) {
+        await this.onReorg(batch);
+        return true;
+      }
+    }
+    const confirmations = head - BigInt(batch.block_number) + 1n;
+    if (confirmations < BigInt(depth)) return false;
+    await this.ctx.dataSource.transaction(async (m) => {
+      await this.ctx.ledger.transition(
+        (await m.query(`SELECT id FROM payments WHERE batch_id = $1 AND status = 'included'`, [batch.id])).map((r: { id: string }) => r.id),
+        'included',
+        'confirmed',
+        { detail: { confirmations: confirmations.toString() }, patch: { confirmed_at: new Date() } },
+        m,
+      );
+      await m.query(`UPDATE settlement_batches SET status = 'confirmed', confirmed_at = now(), updated_at = now() WHERE id = $1 AND status = 'included'`, [batch.id]);
+    });
+    return true;
+  }
+
+  /** The inclusion block is gone and the transaction with it: the rows go back to the queue. */
+  private async onReorg(batch: TrackedBatch): Promise<void> {
+    this.ctx.logger.warn(`batch ${batch.id}: block ${batch.block_number} was reorganised away; re-queueing its payments`);
+    await this.ctx.dataSource.transaction(async (m) => {
+      const ids: Array<{ id: string }> = await m.query(`SELECT id FROM payments WHERE batch_id = $1 AND status = 'included'`, [batch.id]);
+      await this.ctx.ledger.transition(ids.map((r) => r.id), 'included', 'queued', {
+        reason: 'reorged',
+        detail: { txHash: batch.tx_hash, blockNumber: batch.block_number, blockHash: batch.block_hash },
+        patch: { batch_id: null, tx_hash: null, log_index: null, block_number: null, block_hash: null, included_at: null },
+        incrementAttempts: true,
+      }, m);
+      await m.query(`UPDATE relayer_transactions SET status = 'dropped' WHERE batch_id = $1`, [batch.id]);
+      await m.query(`UPDATE settlement_batches SET status = 'failed', failure_reason = 'reorged', updated_at = now() WHERE id = $1`, [batch.id]);
+    });
+  }
+
+  /** Our nonce was consumed by a transaction we did not send for this batch. */
+  private async onNonceLost(batch: TrackedBatch): Promise<void> {
+    const rows = await loadBatchRows(this.ctx, batch.id, 'submitted');
+    const verdicts = await this.classifier.classify(batch.network, batch.asset as Address, rows);
+    await applyVerdicts(this.ctx, verdicts, 'submitted');
+    await this.ctx.dataSource.query(
+      `UPDATE settlement_batches SET status = 'failed', failure_reason = 'nonce_consumed', updated_at = now() WHERE id = $1 AND status = 'submitted'`,
+      [batch.id],
+    );
+    await this.ctx.dataSource.query(`UPDATE relayer_transactions SET status = 'dropped' WHERE batch_id = $1 AND status = 'pending'`, [batch.id]);
+  }
+}

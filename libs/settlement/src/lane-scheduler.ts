@@ -1,0 +1,142 @@
+import { JobName } from '@tollgate/queue';
+import { SettlementContext } from './settlement-context';
+
+/** What a lane (network, asset) holds right now, derived from Postgres alone. */
+export interface LaneState {
+  network: string;
+  asset: string;
+  queued: number;
+  oldestQueuedAt: Date;
+  earliestExpiry: Date;
+  paused: boolean;
+  flushRequested: boolean;
+}
+
+export type FlushReason = 'size' | 'age' | 'deadline' | 'requested';
+
+/** Rows closer than this to validBefore are not worth sending: they would land expired. */
+export const EXPIRY_GUARD_SECONDS = 3;
+
+/**
+ * Decides when lanes flush and claims batches. A lane flushes when it holds `maxBatchSize` payments,
+ * when its oldest queued payment has waited `maxWaitMs`, when its earliest `validBefore` comes within
+ * `deadlineMarginSeconds`, or when an operator asked. Claims use `FOR UPDATE SKIP LOCKED`, so several
+ * worker processes never build overlapping batches. Postgres is the only input: losing Redis loses
+ * nothing here.
+ */
+export class LaneScheduler {
+  constructor(private readonly ctx: SettlementContext) {}
+
+  async lanes(): Promise<LaneState[]> {
+    const rows: Array<{ network: string; asset: string; queued: number; oldest: Date; earliest: Date; paused: boolean | null; flush_requested_at: Date | null }> =
+      await this.ctx.dataSource.query(
+        `SELECT p.network, p.asset, count(*)::int AS queued, min(p.queued_at) AS oldest, min(p.expires_at) AS earliest,
+                l.paused, l.flush_requested_at
+           FROM payments p LEFT JOIN lanes l ON l.network = p.network AND l.asset = p.asset
+          WHERE p.status = 'queued'
+          GROUP BY p.network, p.asset, l.paused, l.flush_requested_at`,
+      );
+    return rows.map((r) => ({
+      network: r.network,
+      asset: r.asset,
+      queued: r.queued,
+      oldestQueuedAt: r.oldest,
+      earliestExpiry: r.earliest,
+      paused: r.paused ?? false,
+      flushRequested: r.flush_requested_at !== null,
+    }));
+  }
+
+  /** Why `lane` should flush at `now` (ms), or null. */
+  dueReason(lane: LaneState, now: number): FlushReason | null {
+    const s = this.ctx.config.settlement;
+    if (lane.paused) return null;
+    if (lane.flushRequested) return 'requested';
+    if (lane.queued >= s.maxBatchSize) return 'size';
+    if (lane.earliestExpiry.getTime() - now <= s.deadlineMarginSeconds * 1000) return 'deadline';
+    if (now - lane.oldestQueuedAt.getTime() >= s.maxWaitMs) return 'age';
+    return null;
+  }
+
+  /** One scheduling pass: flushes every due lane (repeatedly while full batches remain). */
+  async tick(now = Date.now()): Promise<string[]> {
+    const batches: string[] = [];
+    for (const lane of await this.lanes()) {
+      const reason = this.dueReason(lane, now);
+      if (!reason || !this.ctx.chains.has(lane.network)) continue;
+      for (let i = 0; i < 20; i++) {
+        const batchId = await this.flush(lane.network, lane.asset);
+        if (!batchId) break;
+        batches.push(batchId);
+        if (reason !== 'size') break;
+        const [{ n }] = await this.ctx.dataSource.query(
+          `SELECT count(*)::int AS n FROM payments WHERE network = $1 AND asset = $2 AND status = 'queued'`,
+          [lane.network, lane.asset],
+        );
+        if (n < this.ctx.config.settlement.maxBatchSize) break;
+      }
+    }
+    return batches;
+  }
+
+  /**
+   * Claims up to `maxBatchSize` queued payments of a lane, earliest deadline first, into a new batch
+   * assigned to the least busy relayer, and enqueues its submission.
+   * @returns the batch id, or null when nothing was claimed or every relayer is at its in-flight cap.
+   */
+  async flush(network: string, asset: string): Promise<string | null> {
+    const relayer = await this.pickRelayer(network);
+    if (!relayer) return null;
+    const max = this.ctx.config.settlement.maxBatchSize;
+    const batchId = await this.ctx.dataSource.transaction(async (m) => {
+      const expired: Array<{ id: string }> = await m.query(
+        `SELECT id FROM payments WHERE network = $1 AND asset = $2 AND status = 'queued'
+            AND expires_at <= now() + make_interval(secs => $3) FOR UPDATE SKIP LOCKED`,
+        [network, asset, EXPIRY_GUARD_SECONDS],
+      );
+      if (expired.length) {
+        await this.ctx.ledger.transition(expired.map((r) => r.id), 'queued', 'failed', {
+          reason: 'invalid_exact_evm_payload_authorization_valid_before',
+          patch: { failure_reason: 'invalid_exact_evm_payload_authorization_valid_before', failure_message: 'authorization expired while queued' },
+        }, m);
+      }
+      const picked: Array<{ id: string }> = await m.query(
+        `SELECT id FROM payments WHERE network = $1 AND asset = $2 AND status = 'queued'
+            AND expires_at > now() + make_interval(secs => $3)
+          ORDER BY expires_at, queued_at LIMIT $4 FOR UPDATE SKIP LOCKED`,
+        [network, asset, EXPIRY_GUARD_SECONDS, max],
+      );
+      await m.query(`UPDATE lanes SET flush_requested_at = NULL, updated_at = now() WHERE network = $1 AND asset = $2`, [network, asset]);
+      if (picked.length === 0) return null;
+      const [batch]: Array<{ id: string }> = await m.query(
+        `INSERT INTO settlement_batches (network, asset, relayer, status, payment_count) VALUES ($1, $2, $3, 'building', $4) RETURNING id`,
+        [network, asset, relayer, picked.length],
+      );
+      await this.ctx.ledger.transition(picked.map((r) => r.id), 'queued', 'batched', { patch: { batch_id: batch.id }, detail: { batchId: batch.id } }, m);
+      return batch.id;
+    });
+    if (batchId) {
+      await this.ctx.queues
+        .add(JobName.BatchSubmit, { batchId })
+        .catch((e: Error) => this.ctx.logger.warn(`enqueue submit ${batchId} failed, sweeper will retry: ${e.message}`));
+    }
+    return batchId;
+  }
+
+  /** Least busy relayer of the network below the in-flight cap (lower-case address). */
+  private async pickRelayer(network: string): Promise<string | null> {
+    const configured = this.ctx.relayers(network).map((r) => r.id);
+    if (configured.length === 0) return null;
+    const rows: Array<{ relayer: string; n: number }> = await this.ctx.dataSource.query(
+      `SELECT relayer, count(*)::int AS n FROM settlement_batches
+        WHERE network = $1 AND status IN ('building', 'submitted') GROUP BY relayer`,
+      [network],
+    );
+    const load = new Map(rows.map((r) => [r.relayer, r.n]));
+    const candidates = configured
+      .map((id) => ({ id, n: load.get(id) ?? 0 }))
+      .filter((c) => c.n < this.ctx.config.settlement.maxInFlightPerRelayer)
+      .sort((a, b) => a.n - b.n);
+    return candidates[0]?.id ?? null;
+  }
+}

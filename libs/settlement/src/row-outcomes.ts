@@ -1,0 +1,162 @@
+import { Address, Hex } from 'viem';
+import { eip3009Abi, SettlementRow } from '@tollgate/evm';
+import { SettlementContext } from './settlement-context';
+
+/** What to do with a row that did not (or would not) land. */
+export type RowVerdict =
+  | { action: 'landed-elsewhere-ours'; txHash: Hex; blockNumber: bigint; blockHash: Hex; logIndex: number }
+  | { action: 'fail'; reason: string; message: string; detail?: Record<string, unknown> }
+  | { action: 'requeue'; reason: string; message: string };
+
+/** A row as stored, with what the classifier needs. */
+export interface StoredRow extends SettlementRow {
+  attempts: number;
+}
+
+/**
+ * Explains why authorizations did not land (or would not, when run before submission) from chain
+ * state — never by re-simulating at the receipt's block: `authorizationState` (used or cancelled,
+ * told apart by the `AuthorizationCanceled` log, and "used" attributed to the transaction that did
+ * it), expiry against the chain's clock, the payer's balance, and the revert reason when known.
+ * Retriable causes (balance may be topped up, gas starvation) re-queue until `maxAttempts`.
+ */
+export class RowClassifier {
+  constructor(private readonly ctx: SettlementContext) {}
+
+  async classify(network: string, token: Address, rows: StoredRow[], revertReasons: Map<string, string> = new Map()): Promise<Map<string, RowVerdict>> {
+    const client = this.ctx.chains.get(network);
+    const verdicts = new Map<string, RowVerdict>();
+    if (rows.length === 0) return verdicts;
+    const [block, states, balances] = await Promise.all([
+      client.getBlock({ blockTag: 'latest' }),
+      Promise.all(rows.map((r) => client.readContract({ address: token, abi: eip3009Abi, functionName: 'authorizationState', args: [r.from, r.nonce] }))),
+      Promise.all(rows.map((r) => client.readContract({ address: token, abi: eip3009Abi, functionName: 'balanceOf', args: [r.from] }))),
+    ]);
+    const maxAttempts = this.ctx.config.settlement.maxAttempts;
+    for (const [i, r] of rows.entries()) {
+      const revert = revertReasons.get(r.paymentId) ?? '';
+      if (states[i]) {
+        verdicts.set(r.paymentId, await this.usedOrCancelled(network, token, r));
+        continue;
+      }
+      if (r.validBefore <= block.timestamp + 2n) {
+        verdicts.set(r.paymentId, {
+          action: 'fail',
+          reason: 'invalid_exact_evm_payload_authorization_valid_before',
+          message: `authorization expired (validBefore ${r.validBefore}, chain time ${block.timestamp})`,
+        });
+        continue;
+      }
+      if (/invalid signature/i.test(revert)) {
+        verdicts.set(r.paymentId, { action: 'fail', reason: 'invalid_exact_evm_signature', message: `the token rejects the signature: ${revert}` });
+        continue;
+      }
+      const retry = (reason: string, message: string): RowVerdict =>
+        r.attempts + 1 >= maxAttempts
+          ? { action: 'fail', reason, message: `${message}; gave up after ${r.attempts + 1} attempts` }
+          : { action: 'requeue', reason, message };
+      if (balances[i] < r.value || /exceeds balance/i.test(revert)) {
+        verdicts.set(r.paymentId, retry('invalid_exact_evm_insufficient_balance', `payer balance ${balances[i]} is below ${r.value} (atomic units)`));
+        continue;
+      }
+      if (revert) {
+        verdicts.set(r.paymentId, retry('invalid_exact_evm_transaction_failed', `transferWithAuthorization reverted: ${revert}`));
+        continue;
+      }
+      // No revert reason and nothing wrong on chain: starved by the 63/64 gas rule or a reverted batch.
+      verdicts.set(r.paymentId, retry('tollgate_row_not_executed', 'row did not execute (gas starvation or reverted transaction)'));
+    }
+    return verdicts;
+  }
+
+  private async usedOrCancelled(network: string, token: Address, r: StoredRow): Promise<RowVerdict> {
+    const client = this.ctx.chains.get(network);
+    try {
+      const [used, cancelled] = await Promise.all([
+        client.getContractEvents({ address: token, abi: eip3009Abi, eventName: 'AuthorizationUsed', args: { authorizer: r.from, nonce: r.nonce }, fromBlock: 'earliest' }),
+        client.getContractEvents({ address: token, abi: eip3009Abi, eventName: 'AuthorizationCanceled', args: { authorizer: r.from, nonce: r.nonce }, fromBlock: 'earliest' }),
+      ]);
+      if (cancelled.length) {
+        return { action: 'fail', reason: 'tollgate_authorization_cancelled', message: `the payer cancelled authorization ${r.nonce} on chain`, detail: { txHash: cancelled[0].transactionHash } };
+      }
+      const log = used[0];
+      if (log?.transactionHash) {
+        const ours: unknown[] = await this.ctx.dataSource.query(`SELECT 1 FROM relayer_transactions WHERE tx_hash = $1`, [log.transactionHash.toLowerCase()]);
+        if (ours.length) {
+          return { action: 'landed-elsewhere-ours', txHash: log.transactionHash, blockNumber: log.blockNumber!, blockHash: log.blockHash!, logIndex: log.logIndex ?? 0 };
+        }
+        const tx = await client.getTransaction({ hash: log.transactionHash }).catch(() => null);
+        return {
+          action: 'fail',
+          reason: 'tollgate_authorization_used_elsewhere',
+          message: `authorization was settled by another transaction ${log.transactionHash}${tx ? ` sent by ${tx.from}` : ''}`,
+          detail: { txHash: log.transactionHash, sender: tx?.from ?? null },
+        };
+      }
+    } catch {
+      // Providers that refuse wide log ranges: we only know it is used or cancelled.
+    }
+    return { action: 'fail', reason: 'invalid_exact_evm_nonce_already_used', message: `authorization ${r.nonce} is already used or cancelled on chain` };
+  }
+}
+
+/**
+ * Applies verdicts from rows currently in `from` (`batched` or `submitted`): fail, re-queue (batch
+ * detached, attempts counted), or mark included when our own earlier transaction settled it.
+ * @returns counts per action, for logs.
+ */
+export async function applyVerdicts(
+  ctx: SettlementContext,
+  verdicts: Map<string, RowVerdict>,
+  from: 'batched' | 'submitted',
+): Promise<Record<RowVerdict['action'], number>> {
+  const counts = { 'landed-elsewhere-ours': 0, fail: 0, requeue: 0 };
+  await ctx.dataSource.transaction(async (m) => {
+    for (const [paymentId, v] of verdicts) {
+      let moved: string[] = [];
+      if (v.action === 'fail') {
+        moved = await ctx.ledger.transition([paymentId], from, 'failed', {
+          reason: v.reason,
+          detail: { message: v.message, ...(v.detail ?? {}) },
+          patch: { failure_reason: v.reason, failure_message: v.message },
+        }, m);
+      } else if (v.action === 'requeue') {
+        moved = await ctx.ledger.transition([paymentId], from, 'queued', {
+          reason: v.reason,
+          detail: { message: v.message },
+          patch: { batch_id: null, tx_hash: null, log_index: null, block_number: null, block_hash: null },
+          incrementAttempts: true,
+        }, m);
+      } else {
+        moved = await ctx.ledger.transition([paymentId], from, 'included', {
+          reason: 'settled_by_earlier_transaction',
+          detail: { txHash: v.txHash },
+          patch: { tx_hash: v.txHash.toLowerCase(), log_index: v.logIndex, block_number: v.blockNumber.toString(), block_hash: v.blockHash.toLowerCase(), included_at: new Date() },
+        }, m);
+      }
+      if (moved.length) counts[v.action]++;
+    }
+  });
+  return counts;
+}
+
+/** Loads the rows of a batch that are in `status`, as settlement rows. */
+export async function loadBatchRows(ctx: SettlementContext, batchId: string, status: string): Promise<StoredRow[]> {
+  const rows: Array<{ id: string; payer: string; pay_to: string; amount: string; valid_after: string; valid_before: string; nonce: string; signature: string; attempts: number }> =
+    await ctx.dataSource.query(
+      `SELECT id, payer, pay_to, amount::text, valid_after::text, valid_before::text, nonce, signature, attempts
+         FROM payments WHERE batch_id = $1 AND status = $2 ORDER BY expires_at, id`,
+      [batchId, status],
+    );
+  return rows.map((r) => ({
+    paymentId: r.id,
+    from: r.payer as Address,
+    to: r.pay_to as Address,
+    value: BigInt(r.amount),
+    validAfter: BigInt(r.valid_after),
+    validBefore: BigInt(r.valid_before),
+    nonce: r.nonce as Hex,
+    signature: r.signature as Hex,
+    attempts: r.attempts,
+  }));
+}

@@ -1,0 +1,96 @@
+import { Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Address } from 'viem';
+import { privateKeyToAccount, PrivateKeyAccount } from 'viem/accounts';
+import { NetworkConfig, TollgateConfig } from '@tollgate/config';
+import { ChainClients } from '@tollgate/evm';
+import { PaymentLedger } from '@tollgate/persistence';
+import { JobQueues } from '@tollgate/queue';
+
+/** A relayer account (its key never leaves this object and is never logged). */
+export interface Relayer {
+  network: string;
+  address: Address;
+  /** Lower-case address, as stored. */
+  id: string;
+  account: PrivateKeyAccount;
+}
+
+/** Everything the settlement pipeline shares. Built once per worker process. */
+export class SettlementContext {
+  readonly logger = new Logger('Settlement');
+  private readonly relayersByNetwork = new Map<string, Relayer[]>();
+  private readonly networks = new Map<string, NetworkConfig>();
+
+  constructor(
+    readonly config: TollgateConfig,
+    readonly dataSource: DataSource,
+    readonly ledger: PaymentLedger,
+    readonly chains: ChainClients,
+    readonly queues: JobQueues,
+  ) {
+    for (const n of config.networks) {
+      this.networks.set(n.network, n);
+      this.relayersByNetwork.set(
+        n.network,
+        n.relayerPrivateKeys.map((k) => {
+          const account = privateKeyToAccount(k);
+          return { network: n.network, address: account.address, id: account.address.toLowerCase(), account };
+        }),
+      );
+    }
+  }
+
+  network(network: string): NetworkConfig {
+    const n = this.networks.get(network);
+    if (!n) throw new Error(`network ${network} is not configured`);
+    return n;
+  }
+
+  relayers(network: string): Relayer[] {
+    return this.relayersByNetwork.get(network) ?? [];
+  }
+
+  relayer(network: string, address: string): Relayer {
+    const r = this.relayers(network).find((x) => x.id === address.toLowerCase());
+    if (!r) throw new Error(`relayer ${address} is not configured for ${network}`);
+    return r;
+  }
+
+  /**
+   * Registers every configured relayer in Postgres with the chain's pending nonce (idempotent), so
+   * nonce allocation has a row to lock.
+   */
+  async registerRelayers(): Promise<void> {
+    for (const n of this.config.networks) {
+      for (const r of this.relayers(n.network)) {
+        const pending = await this.chains.get(n.network).getTransactionCount({ address: r.address, blockTag: 'pending' });
+        await this.dataSource.query(
+          `INSERT INTO relayers (network, address, next_nonce) VALUES ($1, $2, $3)
+           ON CONFLICT (network, address) DO UPDATE SET next_nonce = GREATEST(relayers.next_nonce, EXCLUDED.next_nonce), updated_at = now()`,
+          [n.network, r.id, pending],
+        );
+      }
+    }
+  }
+
+  /**
+   * Runs `fn` while holding a Postgres session advisory lock on `key`, on one dedicated connection.
+   * @returns undefined without running `fn` when another process holds the lock.
+   */
+  async exclusively<T>(key: string, fn: () => Promise<T>): Promise<T | undefined> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 7)) AS locked`, [key]);
+      if (!locked) return undefined;
+      try {
+        return await fn();
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock(hashtextextended($1, 7))`, [key]);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+}

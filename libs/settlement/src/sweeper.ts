@@ -1,0 +1,44 @@
+import { JobName } from '@tollgate/queue';
+import { SettlementContext } from './settlement-context';
+
+/** A batch not touched for this long has lost its job (crash, lost Redis keys) and is re-enqueued. */
+export const STALE_BATCH_MS = 5_000;
+
+/**
+ * Re-derives pending work from Postgres, so that losing every Redis key or killing a worker at any
+ * instant loses nothing: verified payments past `validBefore` lapse; batches whose job vanished get a
+ * new submit or track job (both are idempotent, so a duplicate costs one extra pass, never a second
+ * settlement). Queued payments need nothing: the lane scheduler reads them from Postgres.
+ */
+export class Sweeper {
+  constructor(private readonly ctx: SettlementContext) {}
+
+  async sweep(): Promise<{ lapsed: number; resubmitted: number; retracked: number }> {
+    const lapsing: Array<{ id: string }> = await this.ctx.dataSource.query(
+      `SELECT id FROM payments WHERE status = 'verified' AND expires_at < now() LIMIT 1000`,
+    );
+    const lapsed = await this.ctx.ledger.transition(lapsing.map((r) => r.id), 'verified', 'lapsed', {
+      reason: 'tollgate_never_settled',
+      patch: { failure_reason: 'tollgate_never_settled', failure_message: 'verified but never settled before validBefore' },
+    });
+    const stale: Array<{ id: string; status: string }> = await this.ctx.dataSource.query(
+      `SELECT id, status FROM settlement_batches
+        WHERE status IN ('building', 'submitted', 'included') AND updated_at < now() - make_interval(secs => $1)`,
+      [STALE_BATCH_MS / 1000],
+    );
+    // Bucketed job ids: at most one sweeper-made job per batch per interval, even with several workers.
+    const bucket = Math.floor(Date.now() / Math.max(this.ctx.config.settlement.sweepIntervalMs, STALE_BATCH_MS));
+    let resubmitted = 0;
+    let retracked = 0;
+    for (const b of stale) {
+      if (b.status === 'building') {
+        await this.ctx.queues.add(JobName.BatchSubmit, { batchId: b.id }, { jobId: `submit-${b.id}-${bucket}` });
+        resubmitted++;
+      } else {
+        await this.ctx.queues.add(JobName.BatchTrack, { batchId: b.id }, { jobId: `track-${b.id}-${bucket}` });
+        retracked++;
+      }
+    }
+    return { lapsed: lapsed.length, resubmitted, retracked };
+  }
+}

@@ -1,0 +1,127 @@
+import { EntityManager } from 'typeorm';
+import { Address, BaseError, Hex, keccak256 } from 'viem';
+import { Relayer, SettlementContext } from './settlement-context';
+
+/** EIP-1559 fee pair in wei. */
+export interface Fees {
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+}
+
+/** Nodes refuse a replacement that does not raise both fees by ≥ 10 %; we raise by 20 %. */
+export const BUMP_PERCENT = 20n;
+
+/** Current fees: 2 × base fee + priority tip, capped by TX_MAX_FEE_GWEI. */
+export async function currentFees(ctx: SettlementContext, network: string): Promise<Fees> {
+  const client = ctx.chains.get(network);
+  const [block, tip] = await Promise.all([
+    client.getBlock({ blockTag: 'latest' }),
+    client.estimateMaxPriorityFeePerGas().catch(() => 1_000_000_000n),
+  ]);
+  const cap = BigInt(Math.floor(ctx.config.settlement.maxFeeGwei * 1e9));
+  let maxFeePerGas = (block.baseFeePerGas ?? 0n) * 2n + tip;
+  if (maxFeePerGas > cap) maxFeePerGas = cap;
+  return { maxFeePerGas, maxPriorityFeePerGas: tip > maxFeePerGas ? maxFeePerGas : tip };
+}
+
+/** Fees for a replacement: ≥ previous + 20 % and ≥ current market. Not capped: a stuck nonce blocks the lane. */
+export function bumpedFees(previous: Fees, market: Fees): Fees {
+  const bump = (x: bigint) => (x * (100n + BUMP_PERCENT)) / 100n + 1n;
+  const maxPriorityFeePerGas = [bump(previous.maxPriorityFeePerGas), market.maxPriorityFeePerGas].reduce((a, b) => (a > b ? a : b));
+  let maxFeePerGas = [bump(previous.maxFeePerGas), market.maxFeePerGas].reduce((a, b) => (a > b ? a : b));
+  if (maxFeePerGas < maxPriorityFeePerGas) maxFeePerGas = maxPriorityFeePerGas;
+  return { maxFeePerGas, maxPriorityFeePerGas };
+}
+
+export interface SignedTx {
+  hash: Hex;
+  raw: Hex;
+}
+
+/** Signs an EIP-1559 transaction locally with the relayer key. */
+export async function signTx(
+  ctx: SettlementContext,
+  relayer: Relayer,
+  tx: { to: Address; data: Hex; gas: bigint; nonce: number; fees: Fees; value?: bigint },
+): Promise<SignedTx> {
+  const chainId = ctx.network(relayer.network).chainId;
+  const raw = await relayer.account.signTransaction({
+    type: 'eip1559',
+    chainId,
+    to: tx.to,
+    data: tx.data,
+    gas: tx.gas,
+    nonce: tx.nonce,
+    value: tx.value ?? 0n,
+    maxFeePerGas: tx.fees.maxFeePerGas,
+    maxPriorityFeePerGas: tx.fees.maxPriorityFeePerGas,
+  });
+  return { raw, hash: keccak256(raw) };
+}
+
+/** Stores a signed transaction (before it is broadcast: a crash after this loses nothing). */
+export async function storeTx(
+  m: EntityManager,
+  row: { batchId: string | null; network: string; relayer: string; nonce: number; purpose: 'settle' | 'cancel' | 'filler'; signed: SignedTx; gas: bigint; fees: Fees },
+): Promise<void> {
+  await m.query(
+    `INSERT INTO relayer_transactions (batch_id, network, relayer, nonce, purpose, tx_hash, raw_tx, gas_limit, max_fee_per_gas, max_priority_fee_per_gas)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+    [
+      row.batchId,
+      row.network,
+      row.relayer,
+      row.nonce,
+      row.purpose,
+      row.signed.hash.toLowerCase(),
+      row.signed.raw,
+      row.gas.toString(),
+      row.fees.maxFeePerGas.toString(),
+      row.fees.maxPriorityFeePerGas.toString(),
+    ],
+  );
+}
+
+export type BroadcastOutcome = 'sent' | 'known' | 'nonce-used' | 'underpriced';
+
+/**
+ * Broadcasts a stored raw transaction. Idempotent: "already known" counts as sent.
+ * @throws RpcError classified transient / rate-limited / permanent.
+ */
+export async function broadcast(ctx: SettlementContext, network: string, raw: Hex, hash: Hex): Promise<BroadcastOutcome> {
+  try {
+    await ctx.chains.get(network).sendRawTransaction({ serializedTransaction: raw });
+    await ctx.dataSource.query(`UPDATE relayer_transactions SET broadcast_at = coalesce(broadcast_at, now()) WHERE tx_hash = $1`, [hash.toLowerCase()]);
+    return 'sent';
+  } catch (e) {
+    const msg = errorText(e);
+    if (/already known|already imported|known transaction|transaction already exists/i.test(msg)) return 'known';
+    if (/nonce too low|nonce has already been used|invalid nonce/i.test(msg)) return 'nonce-used';
+    if (/underpriced|fee too low|replacement/i.test(msg)) return 'underpriced';
+    throw classifyRpcError(e);
+  }
+}
+
+/** An RPC failure with what the caller should do about it. */
+export class RpcError extends Error {
+  constructor(
+    readonly kind: 'transient' | 'rate-limited' | 'permanent',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RpcError';
+  }
+}
+
+/** Transient: network/5xx/timeouts (retry with backoff); rate-limited: 429 (back off); else permanent. */
+export function classifyRpcError(e: unknown): RpcError {
+  const msg = errorText(e);
+  if (/429|rate limit|too many requests/i.test(msg)) return new RpcError('rate-limited', msg);
+  if (/timeout|timed out|ECONNREFUSED|ECONNRESET|socket|fetch failed|HTTP request failed|50[0-9]|network/i.test(msg)) return new RpcError('transient', msg);
+  return new RpcError('permanent', msg);
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof BaseError) return `${e.shortMessage} ${e.details ?? ''}`;
+  return e instanceof Error ? e.message : String(e);
+}
