@@ -23,6 +23,10 @@ export interface DevchainConfig {
   tokenName: string;
   tokenVersion: string;
   payers: number;
+  /** Interface anvil binds (0.0.0.0 inside a container). */
+  host: string;
+  /** RPC URL written to the deployment file for other processes; default http://127.0.0.1:<port>. */
+  publicRpcUrl: string | undefined;
 }
 
 const integer = (min: number, max: number) =>
@@ -47,6 +51,9 @@ const envSchema = z.object({
   DEVCHAIN_TOKEN_NAME: z.string().default('USD Coin'),
   DEVCHAIN_TOKEN_VERSION: z.string().default('2'),
   DEVCHAIN_PAYERS: integer(0, 100).default('10'),
+  // Containers bind 0.0.0.0 and advertise their service name; on a laptop both stay loopback.
+  DEVCHAIN_HOST: z.string().default('127.0.0.1'),
+  DEVCHAIN_PUBLIC_RPC_URL: z.string().url('must be an http(s) URL').optional(),
 });
 
 /** Thrown by {@link parseDevchainConfig}; `message` is a single line naming the variable. */
@@ -87,6 +94,8 @@ export function parseDevchainConfig(env: NodeJS.ProcessEnv): DevchainConfig {
     tokenName: e.DEVCHAIN_TOKEN_NAME,
     tokenVersion: e.DEVCHAIN_TOKEN_VERSION,
     payers: e.DEVCHAIN_PAYERS,
+    host: e.DEVCHAIN_HOST,
+    publicRpcUrl: e.DEVCHAIN_PUBLIC_RPC_URL,
   };
 }
 

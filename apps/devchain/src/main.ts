@@ -118,19 +118,21 @@ async function main(): Promise<void> {
   process.on('SIGTERM', (s) => void shutdown(s));
 
   const started = Date.now();
-  anvil = await startAnvil({ port: config.port, chainId: config.chainId, blockTimeSeconds: config.blockTimeSeconds });
+  anvil = await startAnvil({ port: config.port, host: config.host, chainId: config.chainId, blockTimeSeconds: config.blockTimeSeconds });
   void anvil.exited.then(({ code, signal }) => {
     if (stopping) return;
     process.stderr.write(`devchain: anvil exited unexpectedly (code ${code}, signal ${signal})\n`);
     process.exit(1);
   });
 
-  const deployment = await deployDevchain(anvil.rpcUrl, {
+  const localRpcUrl = `http://127.0.0.1:${anvil.port}`;
+  const deployed = await deployDevchain(localRpcUrl, {
     tokenName: config.tokenName,
     tokenVersion: config.tokenVersion,
     payerCount: config.payers,
     payerFundingAtomic: DEFAULT_PAYER_FUNDING_ATOMIC,
   });
+  const deployment = { ...deployed, rpcUrl: config.publicRpcUrl ?? localRpcUrl };
   await writeDeployment(config.file, deployment);
 
   const funding =

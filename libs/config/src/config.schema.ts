@@ -45,6 +45,9 @@ const envSchema = z.object({
   TX_POLL_MS: int(50, 60000).default(500),
 });
 
+/** Every fixed environment variable Tollgate reads (per-network ones are suffixed by chain id). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
 /** One token the facilitator accepts on a network (EIP-712 domain as the token itself declares it). */
 export interface AssetConfig {
   address: `0x${string}`;
