@@ -1,57 +1,105 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import type { SettleResponse } from '@tollgate/protocol';
 
 const POLL_MS = 100;
 
+interface PaymentProgress {
+  id: string;
+  status: string;
+  tx_hash: string | null;
+  failure_reason: string | null;
+  failure_message: string | null;
+}
+
+interface Waiter {
+  paymentId: string;
+  deadline: number;
+  resolve: (p: PaymentProgress | null) => void;
+}
+
 /**
  * Confirmed settle mode: waits until the payment's batch is included, then answers with the real
- * transaction hash. Concurrent waiters share the batch their payments land in. On timeout answers a
- * clear non-success carrying the pending reference (`tollgate_settlement_timeout`).
+ * transaction hash. All waiting requests of the process share one poller (one query per tick for every
+ * pending payment), so a burst of confirmed settles costs a handful of queries, and concurrent waiters
+ * share the batch their payments land in. On timeout answers a clear non-success carrying the pending
+ * reference (`tollgate_settlement_timeout`).
  */
 @Injectable()
-export class SettlementWaiter {
+export class SettlementWaiter implements OnModuleDestroy {
+  private readonly waiters = new Set<Waiter>();
+  private timer?: NodeJS.Timeout;
+
   constructor(
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
     private readonly dataSource: DataSource,
   ) {}
 
   async waitForInclusion(paymentId: string, queued: SettleResponse): Promise<SettleResponse> {
-    const deadline = Date.now() + this.config.settlement.confirmedSettleTimeoutMs;
     const ext = (queued.extensions?.tollgate ?? {}) as Record<string, unknown>;
-    for (;;) {
-      const rows: Array<{ status: string; tx_hash: string | null; failure_reason: string | null; failure_message: string | null }> = await this.dataSource.query(
-        `SELECT status, tx_hash, failure_reason, failure_message FROM payments WHERE id = $1`,
-        [paymentId],
-      );
-      const r = rows[0];
-      if (r && (r.status === 'included' || r.status === 'confirmed') && r.tx_hash) {
-        return { ...queued, transaction: r.tx_hash, extensions: { tollgate: { ...ext, status: r.status } } };
-      }
-      if (r && (r.status === 'failed' || r.status === 'lapsed')) {
-        return {
-          success: false,
-          errorReason: r.failure_reason ?? 'unexpected_settle_error',
-          errorMessage: r.failure_message ?? `payment ${r.status}`,
-          payer: queued.payer,
-          transaction: '',
-          network: queued.network,
-          extensions: { tollgate: { ...ext, status: r.status } },
-        };
-      }
-      if (Date.now() >= deadline) {
-        return {
-          success: false,
-          errorReason: 'tollgate_settlement_timeout',
-          errorMessage: `not included within ${this.config.settlement.confirmedSettleTimeoutMs} ms; the payment stays queued, check its reference`,
-          payer: queued.payer,
-          transaction: '',
-          network: queued.network,
-          extensions: { tollgate: { ...ext, status: r?.status ?? 'queued' } },
-        };
-      }
-      await new Promise((res) => setTimeout(res, POLL_MS));
+    const timeoutMs = this.config.settlement.confirmedSettleTimeoutMs;
+    const r = await new Promise<PaymentProgress | null>((resolve) => {
+      this.waiters.add({ paymentId, deadline: Date.now() + timeoutMs, resolve });
+      this.timer ??= setInterval(() => void this.poll(), POLL_MS);
+    });
+    if (r && (r.status === 'included' || r.status === 'confirmed') && r.tx_hash) {
+      return { ...queued, transaction: r.tx_hash, extensions: { tollgate: { ...ext, status: r.status } } };
     }
+    const base = { payer: queued.payer, transaction: '', network: queued.network };
+    if (r && (r.status === 'failed' || r.status === 'lapsed')) {
+      return {
+        success: false,
+        errorReason: r.failure_reason ?? 'unexpected_settle_error',
+        errorMessage: r.failure_message ?? `payment ${r.status}`,
+        ...base,
+        extensions: { tollgate: { ...ext, status: r.status } },
+      };
+    }
+    return {
+      success: false,
+      errorReason: 'tollgate_settlement_timeout',
+      errorMessage: `not included within ${timeoutMs} ms; the payment stays ${r?.status ?? 'queued'} and keeps its reference`,
+      ...base,
+      extensions: { tollgate: { ...ext, status: r?.status ?? 'queued' } },
+    };
+  }
+
+  private polling = false;
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const pending = [...this.waiters];
+      const rows: PaymentProgress[] = await this.dataSource.query(
+        `SELECT id, status, tx_hash, failure_reason, failure_message FROM payments WHERE id = ANY($1::uuid[])`,
+        [[...new Set(pending.map((w) => w.paymentId))]],
+      );
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      const now = Date.now();
+      for (const w of pending) {
+        const r = byId.get(w.paymentId) ?? null;
+        const done = r && ['included', 'confirmed', 'failed', 'lapsed'].includes(r.status);
+        if (done || now >= w.deadline) {
+          this.waiters.delete(w);
+          w.resolve(r);
+        }
+      }
+    } catch {
+      // A failed poll is retried on the next tick; deadlines still bound every wait.
+    } finally {
+      this.polling = false;
+      if (this.waiters.size === 0 && this.timer) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    }
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+    for (const w of this.waiters) w.resolve(null);
+    this.waiters.clear();
   }
 }

@@ -1,0 +1,55 @@
+import { startSettlement, SettlementFixture } from './settlement-harness';
+
+describe('confirmed settle mode', () => {
+  let f: SettlementFixture;
+
+  beforeAll(async () => {
+    f = await startSettlement({ BATCH_MAX_WAIT_MS: '400', CONFIRMED_SETTLE_TIMEOUT_MS: '15000' }, 11);
+    await f.startWorker();
+  });
+  afterAll(() => f.stop());
+
+  it('answers with the real transaction hash; concurrent waiters share one batch, each with its own reference', async () => {
+    const signed = await Promise.all([0, 1, 2, 3, 4].map((i) => f.sign({ payerIndex: i, amount: 2_000n })));
+    const answers = await Promise.all(signed.map((s) => f.settle(s.body, { 'x-tollgate-settlement-mode': 'confirmed' })));
+    for (const a of answers) {
+      expect(a.status).toBe(200);
+      expect(a.body.success).toBe(true);
+      expect(a.body.transaction).toMatch(/^0x[0-9a-f]{64}$/);
+      expect(['included', 'confirmed']).toContain(a.body.extensions.tollgate.status);
+    }
+    expect(new Set(answers.map((a) => a.body.transaction)).size).toBe(1);
+    expect(new Set(answers.map((a) => a.body.extensions.tollgate.reference)).size).toBe(5);
+    const receipt = await f.chain.public.getTransactionReceipt({ hash: answers[0].body.transaction });
+    expect(receipt.status).toBe('success');
+  });
+
+  it('a merchant threshold sends large payments through confirmed mode without any header', async () => {
+    await f.api.db.query(`UPDATE merchants SET confirmed_threshold = 50000 WHERE id = $1`, [f.merchantId]);
+    // The auth cache holds merchant policy for a few seconds; a fresh key sees the new policy at once.
+    const { MerchantsService } = await import('../../api/src/merchants/merchants.service');
+    (f.api.app.get(MerchantsService) as unknown as { cache: Map<string, unknown> }).cache.clear();
+    const small = await f.settle((await f.sign({ amount: 49_999n })).body);
+    expect(small.body).toMatchObject({ success: true, transaction: '', extensions: { tollgate: { settlementMode: 'deferred' } } });
+    const large = await f.settle((await f.sign({ amount: 50_000n, payerIndex: 1 })).body);
+    expect(large.body.success).toBe(true);
+    expect(large.body.transaction).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(large.body.extensions.tollgate.settlementMode).toBe('confirmed');
+  });
+
+  it('times out with tollgate_settlement_timeout and the pending reference when no batch lands in time', async () => {
+    await f.stopWorker();
+    try {
+      f.api.config.settlement.confirmedSettleTimeoutMs = 500;
+      const res = await f.settle((await f.sign({ payerIndex: 2 })).body, { 'x-tollgate-settlement-mode': 'confirmed' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ success: false, errorReason: 'tollgate_settlement_timeout', transaction: '' });
+      const ref = res.body.extensions.tollgate.reference;
+      expect((await f.statusOf(ref)).status).toBe('queued');
+      await f.startWorker();
+      await f.waitForStatuses([ref], (s) => s[0] === 'confirmed');
+    } finally {
+      f.api.config.settlement.confirmedSettleTimeoutMs = 15000;
+    }
+  });
+});
