@@ -7,12 +7,13 @@ import {
   getAddress,
   Hex,
   isAddressEqual,
-  recoverTypedDataAddress,
   size,
 } from 'viem';
 import { eip3009Abi, erc1271Abi } from './abis';
 import { ChainClients } from './chain-clients';
-import { Eip3009Authorization, tokenDomain, transferAuthorizationDigest, transferAuthorizationTypedData } from './eip3009';
+import { Eip3009Authorization, tokenDomain } from './eip3009';
+import { eip3009Digest } from './eip3009-digest';
+import { defaultRecovery, SignatureRecovery } from './signature-recovery';
 
 /** The token a payment is made in, with the EIP-712 domain the token itself declares. */
 export interface ExactAsset {
@@ -69,7 +70,10 @@ const ERC1271_MAGIC = '0x1626ba7e';
  * Never throws for a bad payment; RPC failures propagate (the caller answers `unexpected_verify_error`).
  */
 export class ExactEvmVerifier {
-  constructor(private readonly clients: ChainClients) {}
+  constructor(
+    private readonly clients: ChainClients,
+    private readonly recovery: SignatureRecovery = defaultRecovery(),
+  ) {}
 
   async verify(p: ExactPaymentInput, ctx: ExactVerifyContext): Promise<ExactVerifyResult> {
     const a = p.authorization;
@@ -164,13 +168,11 @@ export class ExactEvmVerifier {
     ctx: ExactVerifyContext,
   ): Promise<{ kind: 'eoa' | 'contract' } | { kind: 'invalid'; reason: string; message: string }> {
     const a = p.authorization;
+    const digest = eip3009Digest({ name: String(domain.name), version: String(domain.version), chainId: ctx.chainId, token: ctx.asset.address }, a);
     if (size(p.signature) === 65) {
-      try {
-        const recovered = await recoverTypedDataAddress({ ...transferAuthorizationTypedData(domain, a), signature: p.signature });
-        if (isAddressEqual(recovered, a.from)) return { kind: 'eoa' };
-      } catch {
-        // Malformed (r, s, v): not an EOA signature; a contract wallet may still accept it below.
-      }
+      // null for malformed (r, s, v): not an EOA signature; a contract wallet may still accept it below.
+      const recovered = await this.recovery.recover(digest, p.signature);
+      if (recovered && isAddressEqual(recovered, a.from)) return { kind: 'eoa' };
     }
     if (ctx.offChainOnly) return { kind: 'invalid', reason: 'invalid_exact_evm_signature', message: 'signature does not recover authorization.from' };
     const client = this.clients.get(p.network);
@@ -189,7 +191,7 @@ export class ExactEvmVerifier {
         address: a.from,
         abi: erc1271Abi,
         functionName: 'isValidSignature',
-        args: [transferAuthorizationDigest(domain, a), p.signature],
+        args: [digest, p.signature],
       });
       if (magic.toLowerCase() === ERC1271_MAGIC) return { kind: 'contract' };
     } catch {
