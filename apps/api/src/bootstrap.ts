@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import cookieParser from 'cookie-parser';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -8,15 +9,22 @@ import { registerConfiguredAssets } from './registry';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-exception.filter';
 
-/** Builds the API app (not listening). Used by `main.ts` and by the tests. */
-export async function createApiApp(config: TollgateConfig): Promise<INestApplication> {
+/**
+ * Builds the API app (not listening). Used by `main.ts`, the tests and the demo.
+ * @param opts.shutdownHooks default true: Nest closes the app on SIGINT/SIGTERM and then re-raises the
+ *   signal. A host that runs the API beside other things and owns shutdown itself (the demo) passes false.
+ */
+export async function createApiApp(config: TollgateConfig, opts: { shutdownHooks?: boolean } = {}): Promise<INestApplication> {
   registerConfiguredAssets(config);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   // x402 bodies are small; anything large is abuse.
   app.useBodyParser('json', { limit: '64kb' });
+  // The operator console posts HTML forms and authenticates with cookies (see admin/); nothing else reads them.
+  app.useBodyParser('urlencoded', { extended: false, limit: '16kb' });
+  app.use(cookieParser());
   app.useGlobalFilters(new HttpErrorFilter());
-  app.enableShutdownHooks();
+  if (opts.shutdownHooks ?? true) app.enableShutdownHooks();
   app.disable('x-powered-by');
   const doc = SwaggerModule.createDocument(
     app,

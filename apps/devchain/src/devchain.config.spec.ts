@@ -11,7 +11,17 @@ describe('parseDevchainConfig', () => {
       tokenName: 'USD Coin',
       tokenVersion: '2',
       payers: 10,
+      host: '127.0.0.1',
+      publicRpcUrl: undefined,
     });
+  });
+
+  it('lets a container bind all interfaces and advertise its service URL', () => {
+    expect(parseDevchainConfig({ DEVCHAIN_HOST: '0.0.0.0', DEVCHAIN_PUBLIC_RPC_URL: 'http://devchain:8545' })).toMatchObject({
+      host: '0.0.0.0',
+      publicRpcUrl: 'http://devchain:8545',
+    });
+    expect(() => parseDevchainConfig({ DEVCHAIN_PUBLIC_RPC_URL: 'devchain:8545' })).toThrow(/DEVCHAIN_PUBLIC_RPC_URL/);
   });
 
   it('parses explicit values', () => {

@@ -53,7 +53,7 @@ const envSchema = z.object({
   DEVCHAIN_PAYERS: integer(0, 100).default('10'),
   // Containers bind 0.0.0.0 and advertise their service name; on a laptop both stay loopback.
   DEVCHAIN_HOST: z.string().default('127.0.0.1'),
-  DEVCHAIN_PUBLIC_RPC_URL: z.string().url('must be an http(s) URL').optional(),
+  DEVCHAIN_PUBLIC_RPC_URL: z.string().regex(/^https?:\/\/[^/\s]+/, 'must be an http(s) URL').optional(),
 });
 
 /** Thrown by {@link parseDevchainConfig}; `message` is a single line naming the variable. */

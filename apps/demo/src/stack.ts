@@ -1,0 +1,177 @@
+import { INestApplication } from '@nestjs/common';
+import { readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { createPublicClient, http } from 'viem';
+import { DataSource } from 'typeorm';
+import { loadConfig, TollgateConfig } from '@tollgate/config';
+import { readDeployment, startDevchain, writeDeployment, type DevchainDeployment } from '@tollgate/devchain';
+import { createDataSource, ensureDatabase, runMigrations } from '@tollgate/persistence';
+import { createApiApp } from '../../api/src/bootstrap';
+import { parseDevchainConfig, type DevchainConfig } from '../../devchain/src/devchain.config';
+import { SettlementWorker } from '../../worker/src/settlement-worker';
+import { ensureLocalServices } from './local-services';
+
+/**
+ * Settings the demo applies unless the environment says otherwise. The in-process API and worker log
+ * through pino to stdout, where their lines would break the progress line and the summary; the summary
+ * names every failure's reason anyway. `LOG_LEVEL=info npm run demo` shows the apps' logs.
+ */
+export const DEMO_ENV_DEFAULTS: Readonly<Record<string, string>> = { LOG_LEVEL: 'fatal' };
+
+/** Everything the demo runs against. `stop()` stops exactly what `startStack` started, in reverse order. */
+export interface DemoStack {
+  config: TollgateConfig;
+  deployment: DevchainDeployment;
+  /** Base URL of the API as clients reach it. */
+  apiUrl: string;
+  /** A connection of the demo's own, for its summary queries. */
+  db: DataSource;
+  /** Human descriptions of what was started (as opposed to reused). */
+  started: string[];
+  stop(): Promise<void>;
+}
+
+type Stopper = { name: string; stop: () => Promise<unknown> };
+
+/**
+ * Makes sure Postgres and Redis run, starts (or reuses) the devchain, migrates, and starts the API and the
+ * settlement worker.
+ *
+ * The API and the worker run in this process, through the same entry points `npm run start:api` and
+ * `npm run start:worker` use (`createApiApp`, `SettlementWorker.start`): one process means one TypeScript
+ * compile instead of three, nothing to orphan when the demo is interrupted, and the summary reads the
+ * very configuration the apps ran with. The chain (anvil) is a child process, as always.
+ *
+ * @param env the environment to configure from (entry points pass `process.env`); {@link DEMO_ENV_DEFAULTS} fill gaps.
+ * @param log one human line per step, for stderr.
+ * @throws ServiceUnavailableError when Postgres or Redis is down and cannot be started (the message says how).
+ */
+export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<DemoStack> {
+  const effectiveEnv: NodeJS.ProcessEnv = { ...DEMO_ENV_DEFAULTS, ...env };
+  const stoppers: Stopper[] = [];
+  const started: string[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const s of stoppers.splice(0).reverse()) {
+      await s.stop().catch((e: Error) => log(`stopping ${s.name} failed: ${e.message}`));
+    }
+  };
+  try {
+    // Service URLs do not depend on the chain; check them first so a missing Postgres fails in a second.
+    const preliminary = loadConfig({ ...effectiveEnv, DEVCHAIN_FILE: '' });
+    for (const s of await ensureLocalServices(preliminary.databaseUrl, preliminary.redisUrl, log)) {
+      stoppers.push(s);
+      started.push(s.name);
+    }
+
+    const chain = await reuseOrStartDevchain(parseDevchainConfig(effectiveEnv), log);
+    if (chain.stop) {
+      stoppers.push({ name: 'devchain', stop: chain.stop });
+      started.push(`devchain (anvil) at ${chain.deployment.rpcUrl}`);
+    }
+
+    const config = loadConfig({ ...effectiveEnv, DEVCHAIN_FILE: chain.file });
+    if (!config.networks.some((n) => n.network === chain.deployment.network)) {
+      throw new Error(`configuration does not serve the devchain network ${chain.deployment.network}`);
+    }
+
+    await ensureDatabase(config.databaseUrl);
+    const db = await createDataSource({ databaseUrl: config.databaseUrl, poolSize: 4, applicationName: 'tollgate-demo' }).initialize();
+    stoppers.push({ name: 'database connection', stop: () => db.destroy() });
+    const applied = await runMigrations(db);
+    if (applied.length) log(`migrated: ${applied.join(', ')}`);
+
+    const port = (await portIsFree(config.api.host, config.api.port)) ? config.api.port : 0;
+    if (port !== config.api.port) log(`API_PORT ${config.api.port} is taken; the demo's API uses a free port instead`);
+    // The demo owns SIGINT/SIGTERM: Nest's hooks would close the API and re-raise the signal mid-cleanup.
+    const app: INestApplication = await createApiApp(config, { shutdownHooks: false });
+    await app.listen(port, config.api.host);
+    stoppers.push({ name: 'API', stop: () => app.close() });
+    const address = app.getHttpServer().address() as { port: number };
+    const apiUrl = `http://${connectHost(config.api.host)}:${address.port}`;
+    started.push(`API at ${apiUrl}`);
+
+    const worker = await SettlementWorker.start(config);
+    stoppers.push({ name: 'settlement worker', stop: () => worker.stop() });
+    started.push('settlement worker');
+
+    return { config, deployment: chain.deployment, apiUrl, db, started, stop: stopAll };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
+
+/**
+ * Reuses the devchain described by the deployment file when it still answers (same chain id, token code
+ * present), else starts one and writes the file. A devchain the demo started is stopped by `stop()`, and
+ * its deployment file removed, so no later process reads a file describing a chain that is gone.
+ */
+async function reuseOrStartDevchain(
+  dc: DevchainConfig,
+  log: (line: string) => void,
+): Promise<{ deployment: DevchainDeployment; file: string; stop?: () => Promise<void> }> {
+  const existing = await readDeployment(dc.file).catch(() => undefined);
+  if (existing) {
+    const liveChainId = await chainIdAt(existing.rpcUrl);
+    if (liveChainId !== undefined) {
+      if (liveChainId !== existing.chainId) {
+        throw new Error(`${existing.rpcUrl} answers with chain id ${liveChainId} but ${dc.file} describes chain ${existing.chainId}; stop that node or set DEVCHAIN_FILE`);
+      }
+      const client = createPublicClient({ transport: http(existing.rpcUrl, { retryCount: 0, timeout: 2_000 }) });
+      const code = await client.getCode({ address: existing.token.address }).catch(() => undefined);
+      if (code && code !== '0x') {
+        if (existing.chainId !== dc.chainId) log(`note: reusing the running devchain ${existing.network} (DEVCHAIN_CHAIN_ID asks for ${dc.chainId}; stop it to change)`);
+        log(`reusing the devchain at ${existing.rpcUrl} (${existing.network}) from ${dc.file}`);
+        return { deployment: existing, file: dc.file };
+      }
+    }
+  }
+
+  log(`starting a devchain on ${dc.host}:${dc.port} (chain id ${dc.chainId})`);
+  const running = await startDevchain({
+    port: dc.port,
+    host: dc.host,
+    chainId: dc.chainId,
+    blockTimeSeconds: dc.blockTimeSeconds,
+    tokenName: dc.tokenName,
+    tokenVersion: dc.tokenVersion,
+    payerCount: Math.max(dc.payers, 1),
+  }).catch((e: Error) => {
+    throw new Error(`${e.message}. If another node holds that port, stop it or set DEVCHAIN_PORT`);
+  });
+  const deployment: DevchainDeployment = { ...running.deployment, rpcUrl: dc.publicRpcUrl ?? running.deployment.rpcUrl };
+  await writeDeployment(dc.file, deployment);
+  const written = await readFile(resolve(dc.file), 'utf8');
+  return {
+    deployment,
+    file: dc.file,
+    stop: async () => {
+      await running.anvil.stop();
+      // Only remove the file if nobody replaced it meanwhile.
+      const now = await readFile(resolve(dc.file), 'utf8').catch(() => undefined);
+      if (now === written) await rm(resolve(dc.file), { force: true });
+    },
+  };
+}
+
+async function chainIdAt(rpcUrl: string): Promise<number | undefined> {
+  const client = createPublicClient({ transport: http(rpcUrl, { retryCount: 0, timeout: 2_000 }) });
+  return client.getChainId().catch(() => undefined);
+}
+
+function portIsFree(host: string, port: number): Promise<boolean> {
+  if (port === 0) return Promise.resolve(true);
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolvePort(false));
+    server.listen(port, host, () => server.close(() => resolvePort(true)));
+  });
+}
+
+/** The address a client on this machine uses for a listener bound to `host`. */
+export function connectHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

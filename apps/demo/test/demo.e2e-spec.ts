@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase } from '@tollgate/testing';
+
+const ROOT = join(__dirname, '..', '..', '..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function portAnswers(port: number): Promise<boolean> {
+  return fetch(`http://127.0.0.1:${port}`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(1_000) }).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Runs `npm run demo -- <args>` with `env` on top of this process's environment. */
+function runDemo(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['run', '--silent', 'demo', '--', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** `npm run demo` end to end, as a user runs it, on a private database, chain port and queue prefix. */
+describe('npm run demo', () => {
+  it('pays 20 times through the official packages, batches, confirms everything and reports it as JSON', async () => {
+    const database = await createTestDatabase();
+    const devchainPort = await freePort();
+    const deploymentFile = join(mkdtempSync(join(tmpdir(), 'tollgate-demo-')), 'deployment.json');
+    try {
+      const run = await runDemo(['--count', '20', '--concurrency', '10', '--json'], {
+        DATABASE_URL: database.url,
+        DEVCHAIN_FILE: deploymentFile,
+        DEVCHAIN_PORT: String(devchainPort),
+        API_PORT: '0',
+        QUEUE_PREFIX: `tollgate-demo-test-${randomBytes(4).toString('hex')}`,
+        BATCH_MAX_WAIT_MS: '500',
+        BATCH_TICK_MS: '50',
+        TX_POLL_MS: '100',
+      });
+      const lines = run.stdout.trim().split('\n');
+      if (run.code !== 0) throw new Error(`demo exited ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+      const summary = JSON.parse(lines[lines.length - 1]);
+
+      expect(summary).toMatchObject({ ok: true, payments: 20, contentServed: 20, verified: 20, confirmed: 20, failed: 0, webhooksVerified: 0, webhooksReceived: 0 });
+      expect(summary.batches.length).toBeGreaterThan(0);
+      for (const tx of summary.batches) expect(tx).toMatch(/^0x[0-9a-f]{64}$/);
+      expect(summary.batchSizes.reduce((a: number, b: number) => a + b, 0)).toBe(20);
+      expect(summary.gasPerPayment).toBeGreaterThan(0);
+      expect(summary.gasPerPayment).toBeLessThan(summary.singleTxGas);
+      expect(summary.inclusionP50Ms).toBeGreaterThan(0);
+      expect(summary.inclusionP95Ms).toBeGreaterThanOrEqual(summary.inclusionP50Ms);
+
+      // It stopped what it started: the chain is gone, and so is the deployment file describing it.
+      expect(await portAnswers(devchainPort)).toBe(false);
+      expect(existsSync(deploymentFile)).toBe(false);
+    } finally {
+      await database.drop();
+    }
+  });
+});
