@@ -1,5 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { canTransition, PaymentStatus } from './payment-status';
+import { NEW_MESSAGE_ID_SQL, PAYMENT_SNAPSHOT_SQL, paymentEventTypeFor } from './webhook-outbox';
 
 /** Columns a transition may set besides `status`. Values are bound parameters, never interpolated. */
 export interface TransitionPatch {
@@ -42,7 +43,9 @@ export interface TransitionOptions {
 /**
  * The only writer of payment status. Every transition is one conditional UPDATE
  * (`WHERE id = ANY($ids) AND status = ANY($from)`) plus its event row, in a single statement, so a
- * replayed job or a racing request moves nothing twice and history never misses a step.
+ * replayed job or a racing request moves nothing twice and history never misses a step. Transitions that
+ * merchants hear about (see {@link paymentEventTypeFor}) also write their webhook deliveries (the outbox)
+ * in that statement; the webhook worker's relay picks them up once the caller's transaction commits.
  */
 export class PaymentLedger {
   constructor(private readonly dataSource: DataSource) {}
@@ -72,15 +75,32 @@ export class PaymentLedger {
       sets.push(`${col} = $${params.length}`);
     }
     if (opts.incrementAttempts) sets.push('attempts = p.attempts + 1');
+    // The outbox: one delivery per (moved payment × live endpoint of its merchant subscribed to the event),
+    // in the same statement as the transition. A replayed job moves nothing, so it emits nothing.
+    const eventType = paymentEventTypeFor(to, opts.reason);
+    let outbox = '';
+    if (eventType) {
+      params.push(eventType);
+      const typeParam = `$${params.length}`;
+      outbox = `, deliveries AS (
+        INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, payment_id, payment_event_id, occurred_at, snapshot)
+        SELECT e.id, mv.merchant_id, ${typeParam}, ${NEW_MESSAGE_ID_SQL}, mv.id, ev.id, ev.created_at, ${PAYMENT_SNAPSHOT_SQL}
+          FROM moved mv
+          JOIN events ev ON ev.payment_id = mv.id
+          JOIN webhook_endpoints e ON e.merchant_id = mv.merchant_id AND e.status = 'active' AND e.deleted_at IS NULL
+                                  AND ${typeParam} = ANY(e.event_types)
+      )`;
+    }
     const sql = `
       WITH old AS (
         SELECT id, status FROM payments WHERE id = ANY($1::uuid[]) AND status = ANY($2::text[]) FOR UPDATE
       ), moved AS (
-        UPDATE payments p SET ${sets.join(', ')} FROM old WHERE p.id = old.id RETURNING p.id, old.status AS from_status
+        UPDATE payments p SET ${sets.join(', ')} FROM old WHERE p.id = old.id RETURNING p.*, old.status AS from_status
       ), events AS (
         INSERT INTO payment_events (payment_id, from_status, to_status, reason, detail)
         SELECT id, from_status, $3, $4, $5::jsonb FROM moved
-      )
+        RETURNING id, payment_id, created_at
+      )${outbox}
       SELECT id FROM moved`;
     const runner = manager ?? this.dataSource.manager;
     const rows: { id: string }[] = await runner.query(sql, params);

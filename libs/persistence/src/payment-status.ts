@@ -26,6 +26,13 @@ export const UNSETTLED_STATUSES: readonly PaymentStatus[] = ['verified', 'queued
 /** Statuses from which nothing moves again. */
 export const FINAL_STATUSES: readonly PaymentStatus[] = ['confirmed', 'lapsed', 'failed'];
 
+/**
+ * Statuses an operator may void (→ `failed`, reason `tollgate_voided`): nothing has been broadcast yet.
+ * `submitted` and `included` are excluded on purpose: a signed transaction on the wire cannot be recalled,
+ * so voiding would only make the ledger lie about what the chain does.
+ */
+export const VOIDABLE_STATUSES: readonly PaymentStatus[] = ['verified', 'queued', 'batched'];
+
 /** Every allowed edge. A transition not listed here is a programming error. */
 export const PAYMENT_TRANSITIONS: Readonly<Record<PaymentStatus, readonly PaymentStatus[]>> = {
   verified: ['queued', 'lapsed', 'failed'],

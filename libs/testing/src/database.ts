@@ -3,8 +3,11 @@ import { Client } from 'pg';
 
 /** Server URL tests use (no database part). Override with TEST_DATABASE_SERVER. */
 export const TEST_DB_SERVER = process.env.TEST_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432';
-/** Database migrated once per test run; every test file clones it (CREATE DATABASE … TEMPLATE). */
-export const TEMPLATE_DB = 'tollgate_test_template';
+/**
+ * Database migrated once per test run; every test file clones it (CREATE DATABASE … TEMPLATE). Override
+ * with TEST_TEMPLATE_DB when several test runs share one server: each run drops and recreates its template.
+ */
+export const TEMPLATE_DB = process.env.TEST_TEMPLATE_DB ?? 'tollgate_test_template';
 
 export function databaseUrl(name: string): string {
   return `${TEST_DB_SERVER}/${name}`;

@@ -1,3 +1,4 @@
 export * from './database';
 export * from './payments';
 export * from './stack';
+export * from './webhook-receiver';

@@ -16,11 +16,14 @@ export class HttpErrorFilter implements ExceptionFilter {
     const req = ctx.getRequest<Request>();
     let status = 500;
     let message = 'internal error';
+    let field: string | undefined;
     const bodyParserError = exception as { type?: string; status?: number; message?: string };
     if (exception instanceof HttpException) {
       status = exception.getStatus();
       const r = exception.getResponse();
       message = typeof r === 'string' ? r : ((r as { message?: string | string[] }).message?.toString() ?? exception.message);
+      // Validation errors name the offending input (`field`), e.g. `eventTypes.0` or `cursor`.
+      if (typeof r === 'object' && typeof (r as { field?: unknown }).field === 'string') field = (r as { field: string }).field;
     } else if (bodyParserError?.type === 'entity.parse.failed') {
       status = 400;
       message = 'request body is not valid JSON';
@@ -31,7 +34,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       this.logger.error(`unhandled error on ${req.method} ${req.path}: ${(exception as Error)?.message}`);
     }
     const path = req.path;
-    let body: Record<string, unknown> = { statusCode: status, error: httpErrorName(status), message };
+    let body: Record<string, unknown> = { statusCode: status, error: httpErrorName(status), message, ...(field ? { field } : {}) };
     if (path === '/verify') {
       body = { isValid: false, invalidReason: reasonFor(status, 'unexpected_verify_error'), invalidMessage: message, ...(status === 400 ? { field: 'body' } : {}) };
     } else if (path === '/settle') {

@@ -11,6 +11,8 @@ export interface AuthenticatedMerchant {
   settlementMode: SettlementMode;
   /** Atomic units at or above which a payment settles in confirmed mode; null = never by amount. */
   confirmedThreshold: bigint | null;
+  /** Ceiling (atomic units, per network and asset) on accepted-but-unsettled payments; null = none. */
+  maxUnsettledExposure: bigint | null;
   /** Lower-case payTo addresses the merchant owns. */
   payTo: Set<string>;
 }
@@ -75,9 +77,17 @@ export class MerchantsService {
     const now = Date.now();
     const hit = this.cache.get(hash);
     if (hit && hit.expires > now) return hit.merchant;
-    const rows: Array<{ id: string; name: string; status: 'active' | 'suspended'; settlement_mode: SettlementMode; confirmed_threshold: string | null; pay_to: string[] | null }> =
+    const rows: Array<{
+      id: string;
+      name: string;
+      status: 'active' | 'suspended';
+      settlement_mode: SettlementMode;
+      confirmed_threshold: string | null;
+      max_unsettled_exposure: string | null;
+      pay_to: string[] | null;
+    }> =
       await this.dataSource.query(
-        `SELECT m.id, m.name, m.status, m.settlement_mode, m.confirmed_threshold,
+        `SELECT m.id, m.name, m.status, m.settlement_mode, m.confirmed_threshold, m.max_unsettled_exposure,
                 array(SELECT address FROM merchant_pay_to p WHERE p.merchant_id = m.id) AS pay_to
            FROM merchant_api_keys k JOIN merchants m ON m.id = k.merchant_id
           WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
@@ -92,11 +102,22 @@ export class MerchantsService {
             status: r.status,
             settlementMode: r.settlement_mode,
             confirmedThreshold: r.confirmed_threshold === null ? null : BigInt(r.confirmed_threshold),
+            maxUnsettledExposure: r.max_unsettled_exposure === null ? null : BigInt(r.max_unsettled_exposure),
             payTo: new Set(r.pay_to ?? []),
           }
         : null;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(hash, { merchant, expires: now + AUTH_CACHE_MS });
     return merchant;
+  }
+
+  /**
+   * Forgets every cached authentication of a merchant, so a revoked key or a changed policy takes effect
+   * on this process's next request. Other API processes keep their copy for at most the cache's 5 s.
+   */
+  invalidateMerchant(merchantId: string): void {
+    for (const [hash, entry] of this.cache) {
+      if (entry.merchant?.id === merchantId) this.cache.delete(hash);
+    }
   }
 }

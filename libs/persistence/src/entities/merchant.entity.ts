@@ -14,6 +14,9 @@ export class MerchantEntity {
   /** Payments of at least this many atomic units settle in confirmed mode; null = never by amount. */
   @Column('numeric', { name: 'confirmed_threshold', precision: 78, scale: 0, nullable: true, transformer: bigintTransformer })
   confirmedThreshold: bigint | null;
+  /** Ceiling (atomic units, per network and asset) on the merchant's accepted-but-unsettled total; null = none. */
+  @Column('numeric', { name: 'max_unsettled_exposure', precision: 78, scale: 0, nullable: true, transformer: bigintTransformer })
+  maxUnsettledExposure: bigint | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt: Date;
 }

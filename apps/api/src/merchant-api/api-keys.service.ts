@@ -1,0 +1,136 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { generateApiKey } from '../merchants/api-keys';
+import { MerchantsService } from '../merchants/merchants.service';
+
+/** Most active API keys one merchant may hold (several allow rotation without downtime). */
+export const MAX_ACTIVE_API_KEYS = 10;
+
+export interface ApiKeyView {
+  id: string;
+  /** First characters of the secret, for recognition (e.g. `tg_AbC123x`). */
+  prefix: string;
+  status: 'active' | 'revoked';
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** A newly made key: the only time its secret is visible. */
+export interface CreatedApiKey extends ApiKeyView {
+  secret: string;
+}
+
+interface KeyRow {
+  id: string;
+  prefix: string;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+/**
+ * A merchant's API keys: several may be active at once; secrets are shown once and stored as SHA-256;
+ * the last active key cannot be revoked (the merchant would lock itself out). Every change drops this
+ * process's cached authentications of the merchant.
+ */
+@Injectable()
+export class ApiKeysService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly merchants: MerchantsService,
+  ) {}
+
+  async list(merchantId: string): Promise<ApiKeyView[]> {
+    const rows: KeyRow[] = await this.dataSource.query(
+      `SELECT id, prefix, created_at, revoked_at FROM merchant_api_keys WHERE merchant_id = $1 ORDER BY created_at DESC, id`,
+      [merchantId],
+    );
+    return rows.map(view);
+  }
+
+  /** @throws ConflictException when the merchant already holds {@link MAX_ACTIVE_API_KEYS} active keys. */
+  async create(merchantId: string): Promise<CreatedApiKey> {
+    return this.dataSource.transaction(async (m) => {
+      const active = await this.lockAndCountActive(m, merchantId);
+      if (active >= MAX_ACTIVE_API_KEYS) throw new ConflictException(`at most ${MAX_ACTIVE_API_KEYS} active API keys; revoke one first`);
+      return this.insert(m, merchantId);
+    });
+  }
+
+  /**
+   * Revokes a key (idempotent for an already revoked key).
+   * @throws NotFoundException for a key of another merchant or none; ConflictException for the last active key.
+   */
+  async revoke(merchantId: string, keyId: string): Promise<ApiKeyView> {
+    const key = await this.dataSource.transaction(async (m) => {
+      const active = await this.lockAndCountActive(m, merchantId);
+      const row = await this.find(m, merchantId, keyId);
+      if (row.revoked_at) return row;
+      if (active <= 1) throw new ConflictException('cannot revoke the last active API key; create another first');
+      const [revoked]: KeyRow[] = await m.query(
+        `WITH r AS (UPDATE merchant_api_keys SET revoked_at = now() WHERE id = $1 RETURNING id, prefix, created_at, revoked_at) SELECT * FROM r`,
+        [keyId],
+      );
+      return revoked;
+    });
+    this.merchants.invalidateMerchant(merchantId);
+    return view(key);
+  }
+
+  /**
+   * Replaces a key: makes a new one and revokes the old in one transaction.
+   * @throws NotFoundException for a key of another merchant or none; ConflictException for a revoked key.
+   */
+  async rotate(merchantId: string, keyId: string): Promise<CreatedApiKey & { replaced: ApiKeyView }> {
+    const out = await this.dataSource.transaction(async (m) => {
+      await this.lockAndCountActive(m, merchantId);
+      const old = await this.find(m, merchantId, keyId);
+      if (old.revoked_at) throw new ConflictException('this API key is already revoked');
+      const created = await this.insert(m, merchantId);
+      const [revoked]: KeyRow[] = await m.query(
+        `WITH r AS (UPDATE merchant_api_keys SET revoked_at = now() WHERE id = $1 RETURNING id, prefix, created_at, revoked_at) SELECT * FROM r`,
+        [keyId],
+      );
+      return { ...created, replaced: view(revoked) };
+    });
+    this.merchants.invalidateMerchant(merchantId);
+    return out;
+  }
+
+  /** Locks the merchant row (serialising key changes, so two revokes cannot both pass the last-key rule). */
+  private async lockAndCountActive(m: EntityManager, merchantId: string): Promise<number> {
+    await m.query(`SELECT id FROM merchants WHERE id = $1 FOR UPDATE`, [merchantId]);
+    const [{ n }]: Array<{ n: number }> = await m.query(
+      `SELECT count(*)::int AS n FROM merchant_api_keys WHERE merchant_id = $1 AND revoked_at IS NULL`,
+      [merchantId],
+    );
+    return n;
+  }
+
+  private async find(m: EntityManager, merchantId: string, keyId: string): Promise<KeyRow> {
+    const [row]: KeyRow[] = await m.query(`SELECT id, prefix, created_at, revoked_at FROM merchant_api_keys WHERE id = $1 AND merchant_id = $2`, [
+      keyId,
+      merchantId,
+    ]);
+    if (!row) throw new NotFoundException('API key not found');
+    return row;
+  }
+
+  private async insert(m: EntityManager, merchantId: string): Promise<CreatedApiKey> {
+    const key = generateApiKey();
+    const [row]: KeyRow[] = await m.query(
+      `INSERT INTO merchant_api_keys (merchant_id, prefix, key_hash) VALUES ($1, $2, $3) RETURNING id, prefix, created_at, revoked_at`,
+      [merchantId, key.prefix, key.hash],
+    );
+    return { ...view(row), secret: key.secret };
+  }
+}
+
+function view(r: KeyRow): ApiKeyView {
+  return {
+    id: r.id,
+    prefix: r.prefix,
+    status: r.revoked_at ? 'revoked' : 'active',
+    createdAt: new Date(r.created_at).toISOString(),
+    revokedAt: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
+  };
+}

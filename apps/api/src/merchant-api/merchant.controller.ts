@@ -1,0 +1,61 @@
+import { Body, Controller, Get, Patch, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { CurrentMerchant, MerchantAuthGuard } from '../merchants/merchant-auth.guard';
+import { AuthenticatedMerchant } from '../merchants/merchants.service';
+import { MerchantSettingsService, MerchantView, PayToView, SettlementPolicyView } from './merchant-settings.service';
+import { atomicAmount, parseInput } from './validation';
+
+const policyPatch = z
+  .object({
+    defaultMode: z.enum(['deferred', 'confirmed']).optional(),
+    confirmedThreshold: atomicAmount.nullable().optional(),
+    maxUnsettledExposure: atomicAmount.nullable().optional(),
+  })
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, { message: 'name at least one of defaultMode, confirmedThreshold, maxUnsettledExposure' });
+
+const POLICY_SCHEMA = {
+  type: 'object',
+  properties: {
+    defaultMode: { type: 'string', enum: ['deferred', 'confirmed'] },
+    confirmedThreshold: { type: 'string', nullable: true, description: 'atomic units as a decimal string; null = never confirmed by amount' },
+    maxUnsettledExposure: { type: 'string', nullable: true, description: 'atomic units per network and asset; null = no ceiling' },
+  },
+};
+
+/** The authenticated merchant's own settings: profile, settlement policy, payTo addresses. */
+@ApiTags('merchant')
+@ApiBearerAuth()
+@UseGuards(MerchantAuthGuard)
+@Controller('v1/merchant')
+export class MerchantController {
+  constructor(private readonly settings: MerchantSettingsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Read the merchant and its settlement policy' })
+  @ApiOkResponse({ description: '{id, name, status, settlementPolicy {defaultMode, confirmedThreshold, maxUnsettledExposure}, createdAt, updatedAt}' })
+  get(@CurrentMerchant() merchant: AuthenticatedMerchant): Promise<MerchantView> {
+    return this.settings.get(merchant.id);
+  }
+
+  @Patch('settlement-policy')
+  @ApiOperation({
+    summary: 'Change the settlement policy',
+    description:
+      'Default mode, amount threshold for confirmed mode, and maximum unsettled exposure (a verify that would take the ' +
+      "merchant's accepted-but-unsettled total on one network and asset above it is refused with tollgate_exposure_exceeded).",
+  })
+  @ApiBody({ schema: POLICY_SCHEMA })
+  @ApiOkResponse({ description: 'the policy now in force' })
+  updatePolicy(@CurrentMerchant() merchant: AuthenticatedMerchant, @Body() body: unknown): Promise<SettlementPolicyView> {
+    return this.settings.updatePolicy(merchant.id, parseInput(policyPatch, body));
+  }
+
+  @Get('pay-to')
+  @ApiOperation({ summary: 'List the payTo addresses the merchant owns' })
+  @ApiOkResponse({ description: '[{address, createdAt}]' })
+  async payTo(@CurrentMerchant() merchant: AuthenticatedMerchant): Promise<{ data: PayToView[] }> {
+    return { data: await this.settings.listPayTo(merchant.id) };
+  }
+}

@@ -1,0 +1,117 @@
+import { Logger } from '@nestjs/common';
+import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
+import IORedis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { TollgateConfig } from '@tollgate/config';
+import { createDataSource } from '@tollgate/persistence';
+import { jobsOn, JobQueues, QueueName, redisConnection, WebhookJobName, WebhookJobPayloads } from '@tollgate/queue';
+import { DeliverOutcome, SecretBox, WebhookDeliveryService, WebhookDispatcher, WebhookUrlPolicy } from '@tollgate/webhooks';
+
+type Handlers = { [N in WebhookJobName]: (payload: WebhookJobPayloads[N], job: Job, token?: string) => Promise<unknown> };
+
+/**
+ * The webhook worker: one BullMQ consumer of the webhooks queue and the outbox relay / lost-job sweeper
+ * loop (WEBHOOK_SWEEP_INTERVAL_MS). Deliveries are written to Postgres by the payment ledger (any process)
+ * and the merchant API; this worker makes their attempts on the configured schedule. Starts no HTTP server.
+ */
+export class WebhookWorker {
+  private readonly logger = new Logger('WebhookWorker');
+  private worker?: Worker;
+  private timer?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+  private stopping = false;
+
+  private constructor(
+    readonly config: TollgateConfig,
+    readonly dataSource: DataSource,
+    readonly queues: JobQueues,
+    readonly service: WebhookDeliveryService,
+    private readonly redisWorker: IORedis,
+    private readonly redisProducer: IORedis,
+  ) {}
+
+  /** Connects to Postgres and Redis and starts consuming and sweeping. */
+  static async start(config: TollgateConfig, opts: { concurrency?: number } = {}): Promise<WebhookWorker> {
+    const dataSource = await createDataSource({
+      databaseUrl: config.databaseUrl,
+      poolSize: Math.min(config.databasePoolSize, 10),
+      applicationName: 'tollgate-webhooks',
+    }).initialize();
+    const redisProducer = redisConnection(config.redisUrl, 'producer');
+    const redisWorker = redisConnection(config.redisUrl, 'worker');
+    const queues = new JobQueues(redisProducer, config.queuePrefix);
+    const w = config.webhooks;
+    const service = new WebhookDeliveryService(
+      config,
+      dataSource,
+      new SecretBox(w.secretKey, w.secretKeySource),
+      new WebhookUrlPolicy({ httpAllowlist: w.httpAllowlist, allowPrivateAddresses: w.allowPrivateAddresses }),
+      new WebhookDispatcher(dataSource, queues),
+    );
+    const worker = new WebhookWorker(config, dataSource, queues, service, redisWorker, redisProducer);
+    worker.run(opts.concurrency ?? w.concurrency);
+    return worker;
+  }
+
+  private handlers(): Handlers {
+    return {
+      [WebhookJobName.Deliver]: async (p, job, token) => this.onOutcome(await this.service.deliver(p.deliveryId), job, token),
+    };
+  }
+
+  private async onOutcome(outcome: DeliverOutcome, job: Job, token?: string): Promise<DeliverOutcome> {
+    if (outcome.kind === 'not-found') throw new UnrecoverableError(`webhook delivery ${(job.data as { deliveryId: string }).deliveryId} does not exist`);
+    if (outcome.kind === 'early') {
+      // Same job, later: keeps its id (and so its deduplication) instead of adding a second one.
+      await job.moveToDelayed(Date.now() + outcome.dueInMs, token);
+      throw new DelayedError();
+    }
+    return outcome;
+  }
+
+  private run(concurrency: number): void {
+    const handlers = this.handlers();
+    // Start-up check: every job of this queue has exactly one handler.
+    const missing = jobsOn(QueueName.Webhooks).filter((n) => typeof handlers[n as WebhookJobName] !== 'function');
+    if (missing.length) throw new Error(`no handler for job(s): ${missing.join(', ')}`);
+    this.worker = new Worker(
+      QueueName.Webhooks,
+      async (job: Job, token?: string) => {
+        const handler = handlers[job.name as WebhookJobName] as ((p: unknown, job: Job, token?: string) => Promise<unknown>) | undefined;
+        if (!handler) throw new UnrecoverableError(`unknown job ${job.name}`);
+        return handler(job.data, job, token);
+      },
+      { connection: this.redisWorker, prefix: this.config.queuePrefix, concurrency, autorun: true },
+    );
+    this.worker.on('failed', (job, err) => this.logger.warn(`job ${job?.name} ${job?.id} failed: ${err.message}`));
+    this.worker.on('error', (err) => this.logger.error(`worker error: ${err.message}`));
+    this.timer = setInterval(() => void this.sweep(), this.config.webhooks.sweepIntervalMs);
+    void this.sweep();
+  }
+
+  /** One relay/sweep pass; passes never overlap within a process. */
+  async sweep(): Promise<void> {
+    if (this.stopping) return;
+    if (this.sweeping) return this.sweeping;
+    this.sweeping = this.service
+      .sweep()
+      .then(() => undefined)
+      .catch((e: Error) => this.logger.warn(`webhook sweep failed: ${e.message}`))
+      .finally(() => {
+        this.sweeping = undefined;
+      });
+    return this.sweeping;
+  }
+
+  /** Graceful shutdown: stops the loop, lets attempts in flight finish, closes connections. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.worker?.close();
+    await this.sweeping;
+    await this.queues.close();
+    this.redisWorker.disconnect();
+    this.redisProducer.disconnect();
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}

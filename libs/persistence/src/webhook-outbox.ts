@@ -1,0 +1,91 @@
+import type { PaymentStatus } from './payment-status';
+
+/**
+ * Event types of merchant webhooks. Payment events are written by {@link PaymentLedger.transition} in the
+ * same statement as the transition that causes them; the others by the webhook delivery service (endpoint
+ * disabled) and the merchant API (test send).
+ */
+export const PAYMENT_WEBHOOK_EVENT_TYPES = ['payment.queued', 'payment.included', 'payment.confirmed', 'payment.failed', 'payment.reorged'] as const;
+export type PaymentWebhookEventType = (typeof PAYMENT_WEBHOOK_EVENT_TYPES)[number];
+
+/** Sent to a merchant's other endpoints when one of its endpoints is disabled after sustained failure. */
+export const ENDPOINT_DISABLED_EVENT = 'webhook_endpoint.disabled' as const;
+/** Sent on demand by the test-send endpoint; every endpoint receives it whatever it subscribed to. */
+export const TEST_EVENT = 'webhook.test' as const;
+
+/** Event types an endpoint may subscribe to. */
+export const SUBSCRIBABLE_WEBHOOK_EVENT_TYPES = [...PAYMENT_WEBHOOK_EVENT_TYPES, ENDPOINT_DISABLED_EVENT] as const;
+export type SubscribableWebhookEventType = (typeof SUBSCRIBABLE_WEBHOOK_EVENT_TYPES)[number];
+export type WebhookEventType = SubscribableWebhookEventType | typeof TEST_EVENT;
+
+/** Transition reason the batch tracker records when an inclusion block was reorganised away. */
+export const REORGED_REASON = 'reorged';
+
+/**
+ * The webhook event a transition to `to` emits, or null when it emits none (verified, batched, submitted,
+ * lapsed). A return to `queued` caused by a reorg is `payment.reorged`; any other (settle, retriable
+ * failure, operator retry) is `payment.queued`.
+ */
+export function paymentEventTypeFor(to: PaymentStatus, reason: string | null | undefined): PaymentWebhookEventType | null {
+  switch (to) {
+    case 'queued':
+      return reason === REORGED_REASON ? 'payment.reorged' : 'payment.queued';
+    case 'included':
+      return 'payment.included';
+    case 'confirmed':
+      return 'payment.confirmed';
+    case 'failed':
+      return 'payment.failed';
+    default:
+      return null;
+  }
+}
+
+/**
+ * The payment as it was right after the transition, stored with each delivery (`webhook_deliveries.snapshot`)
+ * so that every attempt and every replay describes the change, not the payment's later state.
+ * Addresses lower-case; big integers as decimal strings.
+ */
+export interface PaymentSnapshot {
+  reference: string;
+  status: PaymentStatus;
+  previousStatus: PaymentStatus | null;
+  /** Machine reason of the transition (e.g. `reorged`, a failure reason), if any. */
+  reason: string | null;
+  network: string;
+  asset: string;
+  payer: string;
+  payTo: string;
+  /** Atomic units. */
+  amount: string;
+  settlementMode: 'deferred' | 'confirmed' | null;
+  txHash: string | null;
+  /**
+   * Null in the snapshot of `payment.included` when the tracker sets it after the transition (same
+   * database transaction); the delivery service fills it in from the payment when the hash matches.
+   */
+  logIndex: number | null;
+  blockNumber: string | null;
+  blockHash: string | null;
+  failureReason: string | null;
+  failureMessage: string | null;
+  /** Times the payment went back to the queue. */
+  attempts: number;
+  /** The transition's `detail` (e.g. the reorganised transaction hash and block). */
+  detail: Record<string, unknown> | null;
+}
+
+/**
+ * SQL producing a {@link PaymentSnapshot} from the `moved` CTE of a transition (which returns the
+ * updated row plus `from_status`). `$3` is the target status, `$4` the reason, `$5` the detail.
+ */
+export const PAYMENT_SNAPSHOT_SQL = `jsonb_build_object(
+  'reference', mv.reference, 'status', $3::text, 'previousStatus', mv.from_status, 'reason', $4::text,
+  'network', mv.network, 'asset', mv.asset, 'payer', mv.payer, 'payTo', mv.pay_to, 'amount', mv.amount::text,
+  'settlementMode', mv.settlement_mode, 'txHash', mv.tx_hash, 'logIndex', mv.log_index,
+  'blockNumber', mv.block_number::text, 'blockHash', mv.block_hash,
+  'failureReason', mv.failure_reason, 'failureMessage', mv.failure_message, 'attempts', mv.attempts,
+  'detail', $5::jsonb)`;
+
+/** SQL for a new Standard Webhooks message id (`webhook-id`): `msg_` + 32 hex digits. */
+export const NEW_MESSAGE_ID_SQL = `'msg_' || replace(gen_random_uuid()::text, '-', '')`;

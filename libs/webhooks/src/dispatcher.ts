@@ -1,0 +1,61 @@
+import { DataSource } from 'typeorm';
+import { JobQueues, WebhookJobName } from '@tollgate/queue';
+import { queryRows } from './sql';
+
+/** BullMQ job id of attempt `attempt + 1` of a delivery: a second enqueue of the same attempt is a no-op. */
+export function deliveryJobId(deliveryId: string, attemptsMade: number): string {
+  return `wh-${deliveryId}-${attemptsMade}`;
+}
+
+/**
+ * Makes delivery jobs for outbox rows. Called after the transaction that wrote the rows has committed; a
+ * row whose job could not be made keeps `job_enqueued_at` null and the relay in the webhook worker makes
+ * it on its next pass.
+ */
+export class WebhookDispatcher {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly queues: JobQueues,
+  ) {}
+
+  /**
+   * Claims `ids` that no job was made for yet and enqueues one job each, delayed until they are due.
+   * @returns how many jobs were enqueued. Never throws for Redis faults (the relay retries).
+   */
+  async dispatchNew(ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const rows = await queryRows<{ id: string; attempt_count: number; delay_ms: string }>(
+      this.dataSource,
+      `WITH picked AS (
+         SELECT id FROM webhook_deliveries WHERE id = ANY($1::uuid[]) AND status = 'pending' AND job_enqueued_at IS NULL FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE webhook_deliveries d SET job_enqueued_at = now() FROM picked WHERE d.id = picked.id
+         RETURNING d.id, d.attempt_count, GREATEST(0, ceil(extract(epoch FROM d.next_attempt_at - clock_timestamp()) * 1000))::bigint AS delay_ms
+       )
+       SELECT * FROM claimed`,
+      [ids],
+    );
+    return this.enqueue(rows.map((r) => ({ id: r.id, delayMs: Number(r.delay_ms), jobId: deliveryJobId(r.id, r.attempt_count) })), true);
+  }
+
+  /**
+   * Enqueues jobs; with `releaseOnFailure` the rows whose job could not be made go back to the relay.
+   * @returns how many jobs were enqueued.
+   */
+  async enqueue(jobs: Array<{ id: string; delayMs: number; jobId?: string }>, releaseOnFailure: boolean): Promise<number> {
+    const failed: string[] = [];
+    await Promise.all(
+      jobs.map((j) =>
+        this.queues.add(WebhookJobName.Deliver, { deliveryId: j.id }, { delay: j.delayMs, ...(j.jobId ? { jobId: j.jobId } : {}) }).catch(() => {
+          failed.push(j.id);
+        }),
+      ),
+    );
+    if (failed.length && releaseOnFailure) {
+      await this.dataSource
+        .query(`UPDATE webhook_deliveries SET job_enqueued_at = NULL WHERE id = ANY($1::uuid[]) AND status = 'pending'`, [failed])
+        .catch(() => undefined);
+    }
+    return jobs.length - failed.length;
+  }
+}
