@@ -2,9 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { ConfigModule, TollgateConfig } from '@tollgate/config';
+import { AdminModule } from './admin/admin.module';
 import { CoreModule } from './core.module';
 import { FacilitatorModule } from './facilitator/facilitator.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { MerchantApiModule } from './merchant-api/merchant-api.module';
 
 /** Root of the HTTP app. Configuration is validated before this module is built. */
 @Module({})
@@ -26,7 +29,10 @@ export class AppModule {
         }),
         CoreModule,
         HealthModule,
+        MetricsModule,
         FacilitatorModule,
+        MerchantApiModule,
+        AdminModule,
       ],
     };
   }

@@ -2,6 +2,9 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { loadConfigOrExit } from '@tollgate/config';
 import { SettlementWorker } from './settlement-worker';
+import { WebhookWorker } from './webhook-worker';
+import { useJsonLogs } from './worker-logger';
+import { startWorkerHttp, WorkerMetrics } from './worker-metrics';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
@@ -9,15 +12,22 @@ async function main(): Promise<void> {
     process.stderr.write('No networks configured: run `npm run devchain` (writes DEVCHAIN_FILE) or set NETWORKS.\n');
     process.exit(78);
   }
+  useJsonLogs(config);
   const logger = new Logger('worker');
-  const worker = await SettlementWorker.start(config);
+  const metrics = new WorkerMetrics();
+  const worker = await SettlementWorker.start(config, { observer: metrics.observer() });
+  metrics.attach(worker.ctx.dataSource, worker.ctx.queues);
   logger.log(`settlement worker started for ${config.networks.map((n) => n.network).join(', ')}`);
+  const webhooks = await WebhookWorker.start(config);
+  logger.log('webhook worker started');
+  const http = await startWorkerHttp({ config, metrics, dataSource: worker.ctx.dataSource, queues: worker.ctx.queues, chains: worker.ctx.chains });
+  logger.log(`health and metrics on http://${config.worker.metricsHost}:${http.port} (/health, /health/ready, /metrics)`);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal}: finishing active jobs`);
-    worker.stop().then(
+    Promise.all([http.close(), worker.stop(), webhooks.stop()]).then(
       () => process.exit(0),
       (e) => {
         logger.error(`shutdown failed: ${(e as Error).message}`);

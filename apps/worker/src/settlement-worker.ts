@@ -7,6 +7,7 @@ import { ChainClients } from '@tollgate/evm';
 import { createDataSource, PaymentLedger } from '@tollgate/persistence';
 import { JobName, JobPayloads, JobQueues, QueueName, redisConnection } from '@tollgate/queue';
 import { BatchSubmitter, BatchTracker, LaneScheduler, RpcError, SettlementContext, Sweeper } from '@tollgate/settlement';
+import type { SettlementJobObserver } from './worker-metrics';
 
 type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<unknown> };
 
@@ -21,6 +22,8 @@ export class SettlementWorker {
   private timers: NodeJS.Timeout[] = [];
   private ticking = false;
   private stopping = false;
+  /** Metrics hooks around every job (optional: tests and embedders may run without). */
+  private observer?: SettlementJobObserver;
 
   private constructor(
     readonly ctx: SettlementContext,
@@ -33,7 +36,7 @@ export class SettlementWorker {
   ) {}
 
   /** Connects to Postgres, Redis and every chain, registers relayers, and starts consuming. */
-  static async start(config: TollgateConfig, opts: { concurrency?: number } = {}): Promise<SettlementWorker> {
+  static async start(config: TollgateConfig, opts: { concurrency?: number; observer?: SettlementJobObserver } = {}): Promise<SettlementWorker> {
     const dataSource: DataSource = await createDataSource({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: 'tollgate-worker' }).initialize();
     const redisProducer = redisConnection(config.redisUrl, 'producer');
     const redisWorker = redisConnection(config.redisUrl, 'worker');
@@ -41,6 +44,7 @@ export class SettlementWorker {
     const ctx = new SettlementContext(config, dataSource, new PaymentLedger(dataSource), new ChainClients(config.networks), queues);
     await ctx.registerRelayers();
     const w = new SettlementWorker(ctx, redisWorker, redisProducer, new LaneScheduler(ctx), new BatchSubmitter(ctx), new BatchTracker(ctx), new Sweeper(ctx));
+    w.observer = opts.observer;
     w.run(opts.concurrency ?? 8);
     return w;
   }
@@ -65,16 +69,26 @@ export class SettlementWorker {
       async (job: Job) => {
         const handler = handlers[job.name as JobName] as ((p: unknown) => Promise<unknown>) | undefined;
         if (!handler) throw new UnrecoverableError(`unknown job ${job.name}`);
+        const data = (job.data ?? {}) as Record<string, unknown>;
+        // The HTTP request that caused the job (API `req.id`), so one /settle or operator action can be followed here.
+        if (data.requestId) this.logger.debug({ msg: 'job', job: job.name, jobId: job.id, requestId: data.requestId });
+        const before = await this.observer?.before(job.name, data).catch(() => undefined);
+        let failure: unknown;
         try {
           await handler(job.data);
         } catch (e) {
+          failure = e;
           if (e instanceof RpcError && e.kind === 'permanent') throw new UnrecoverableError(e.message);
           throw e;
+        } finally {
+          await this.observer?.after(job.name, data, before, failure).catch(() => undefined);
         }
       },
       { connection: this.redisWorker, prefix: this.ctx.config.queuePrefix, concurrency, autorun: true },
     );
-    this.worker.on('failed', (job, err) => this.logger.warn(`job ${job?.name} ${job?.id} failed: ${err.message}`));
+    this.worker.on('failed', (job, err) =>
+      this.logger.warn({ msg: `job ${job?.name} ${job?.id} failed: ${err.message}`, requestId: (job?.data as { requestId?: string } | undefined)?.requestId }),
+    );
     this.worker.on('error', (err) => this.logger.error(`worker error: ${err.message}`));
     const s = this.ctx.config.settlement;
     this.timers.push(setInterval(() => void this.tick(), s.tickMs));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
@@ -43,6 +44,20 @@ const envSchema = z.object({
   RELAYER_MAX_IN_FLIGHT: int(1, 64).default(4),
   SETTLEMENT_MAX_ATTEMPTS: int(1, 100).default(5),
   TX_POLL_MS: int(50, 60000).default(500),
+  // Delay before each delivery attempt (the first is relative to the event, later ones to the previous attempt):
+  // immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h — eight attempts spanning about 27.6 h.
+  WEBHOOK_RETRY_SCHEDULE_MS: z.string().default('0,5000,300000,1800000,7200000,18000000,36000000,36000000'),
+  WEBHOOK_TIMEOUT_MS: int(100, 60000).default(5000),
+  WEBHOOK_DISABLE_AFTER_MS: int(0, 30 * 86400000).default(86400000),
+  WEBHOOK_HTTP_ALLOWLIST: z.string().default(''),
+  WEBHOOK_ALLOW_PRIVATE_ADDRESSES: bool.default('false'),
+  WEBHOOK_SECRET_KEY: z.string().optional(),
+  WEBHOOK_SWEEP_INTERVAL_MS: int(50, 3600000).default(1000),
+  WEBHOOK_CONCURRENCY: int(1, 256).default(16),
+  WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
+  ADMIN_SESSION_TTL_MINUTES: int(5, 7 * 24 * 60).default(480),
+  ADMIN_SESSION_IDLE_MINUTES: int(1, 24 * 60).default(60),
+  ADMIN_COOKIE_SECURE: bool.optional(),
 });
 
 /** Every fixed environment variable Tollgate reads (per-network ones are suffixed by chain id). */
@@ -95,6 +110,38 @@ export interface SettlementConfig {
   txPollMs: number;
 }
 
+/** Outgoing merchant webhooks (Standard Webhooks). */
+export interface WebhooksConfig {
+  /** Delay in ms before attempt i+1 (index 0: after the event; later: after the previous attempt); its length is the attempt budget. */
+  retryScheduleMs: number[];
+  /** Per-attempt budget for connect + response (ms). */
+  timeoutMs: number;
+  /** An endpoint failing without a single success for this long (ms) is disabled. */
+  disableAfterMs: number;
+  /** Lower-case host names (or IP literals) that may be reached over plain http. Everything else needs https. */
+  httpAllowlist: string[];
+  /** Allow endpoints resolving to private, loopback or link-local addresses (tests, local development). */
+  allowPrivateAddresses: boolean;
+  /** AES-256-GCM key (32 bytes) protecting signing secrets at rest. Never logged. */
+  secretKey: Buffer;
+  /** `development-default`: derived from a public constant because WEBHOOK_SECRET_KEY was unset outside production. */
+  secretKeySource: 'configured' | 'development-default';
+  /** Outbox relay / lost-job sweeper period (ms). */
+  sweepIntervalMs: number;
+  /** Deliveries in flight per worker process. */
+  concurrency: number;
+}
+
+/** Operator console (`/admin`): browser sessions. */
+export interface AdminConfig {
+  /** A session ends this long after login, whatever its use (minutes). */
+  sessionTtlMinutes: number;
+  /** A session unused for this long ends (minutes). */
+  sessionIdleMinutes: number;
+  /** `Secure` flag on admin cookies; on everywhere but NODE_ENV=development unless set explicitly. */
+  cookieSecure: boolean;
+}
+
 /** Typed, validated configuration for every Tollgate process. */
 export interface TollgateConfig {
   env: 'development' | 'test' | 'production';
@@ -104,10 +151,13 @@ export interface TollgateConfig {
   redisUrl: string;
   queuePrefix: string;
   api: { host: string; port: number };
-  worker: { metricsPort: number };
+  /** The worker's health/metrics listener (no other HTTP in the worker). */
+  worker: { metricsPort: number; metricsHost: string };
   exposureGuard: boolean;
   networks: NetworkConfig[];
   settlement: SettlementConfig;
+  webhooks: WebhooksConfig;
+  admin: AdminConfig;
 }
 
 /** Raised for any invalid setting; `message` is one line naming the variable. */
@@ -249,6 +299,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     }
   }
 
+  const webhooks = webhooksConfig(e);
+
   return {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
@@ -257,7 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
     api: { host: e.API_HOST, port: e.API_PORT },
-    worker: { metricsPort: e.WORKER_METRICS_PORT },
+    worker: { metricsPort: e.WORKER_METRICS_PORT, metricsHost: e.WORKER_METRICS_HOST },
     exposureGuard: e.EXPOSURE_GUARD,
     networks,
     settlement: {
@@ -275,6 +327,46 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
       maxAttempts: e.SETTLEMENT_MAX_ATTEMPTS,
       txPollMs: e.TX_POLL_MS,
     },
+    webhooks,
+    admin: {
+      sessionTtlMinutes: e.ADMIN_SESSION_TTL_MINUTES,
+      sessionIdleMinutes: e.ADMIN_SESSION_IDLE_MINUTES,
+      cookieSecure: e.ADMIN_COOKIE_SECURE ?? e.NODE_ENV !== 'development',
+    },
+  };
+}
+
+/** Public on purpose: it only keeps development databases from holding plaintext; production must set its own key. */
+const DEVELOPMENT_WEBHOOK_KEY_SEED = 'tollgate development webhook secret key (not for production)';
+
+function webhooksConfig(e: z.infer<typeof envSchema>): WebhooksConfig {
+  const schedule = e.WEBHOOK_RETRY_SCHEDULE_MS.split(',').map((s) => s.trim());
+  if (schedule.length === 0 || schedule.length > 50 || schedule.some((s) => !/^\d{1,10}$/.test(s))) {
+    fail('WEBHOOK_RETRY_SCHEDULE_MS', 'expected a comma-separated list of 1-50 delays in whole milliseconds, e.g. 0,5000,300000');
+  }
+  let secretKey: Buffer;
+  let secretKeySource: WebhooksConfig['secretKeySource'] = 'configured';
+  if (e.WEBHOOK_SECRET_KEY) {
+    const raw = e.WEBHOOK_SECRET_KEY.trim();
+    const hex = raw.replace(/^0x/, '');
+    secretKey = /^[0-9a-fA-F]{64}$/.test(hex) ? Buffer.from(hex, 'hex') : Buffer.from(raw, 'base64');
+    if (secretKey.length !== 32) fail('WEBHOOK_SECRET_KEY', 'expected 32 bytes as 64 hex characters or base64');
+  } else if (e.NODE_ENV === 'production') {
+    fail('WEBHOOK_SECRET_KEY', 'required in production: 32 random bytes as hex or base64 (e.g. `openssl rand -hex 32`)');
+  } else {
+    secretKey = createHash('sha256').update(DEVELOPMENT_WEBHOOK_KEY_SEED).digest();
+    secretKeySource = 'development-default';
+  }
+  return {
+    retryScheduleMs: schedule.map(Number),
+    timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    disableAfterMs: e.WEBHOOK_DISABLE_AFTER_MS,
+    httpAllowlist: e.WEBHOOK_HTTP_ALLOWLIST.split(',').map((s) => s.trim().toLowerCase().replace(/^\[|\]$/g, '')).filter(Boolean),
+    allowPrivateAddresses: e.WEBHOOK_ALLOW_PRIVATE_ADDRESSES,
+    secretKey,
+    secretKeySource,
+    sweepIntervalMs: e.WEBHOOK_SWEEP_INTERVAL_MS,
+    concurrency: e.WEBHOOK_CONCURRENCY,
   };
 }
 

@@ -57,6 +57,7 @@ export const ReasonCode = {
   TollgateAuthorizationUsedElsewhere: 'tollgate_authorization_used_elsewhere',
   TollgateRowNotExecuted: 'tollgate_row_not_executed',
   TollgateNeverSettled: 'tollgate_never_settled',
+  TollgateVoided: 'tollgate_voided',
 } as const;
 
 /** Any reason code Tollgate knows (a string literal union of {@link ReasonCode}'s values). */
@@ -248,6 +249,10 @@ export const REASON_CODES: { readonly [C in ReasonCode]: ReasonInfo } = {
   tollgate_never_settled: {
     source: 'tollgate',
     description: 'Verified but never settled before `validBefore` passed (the payment lapsed).',
+  },
+  tollgate_voided: {
+    source: 'tollgate',
+    description: 'An operator voided the payment before it was broadcast; the failure message carries their reason.',
   },
 };
 

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { SettleResponse, SupportedResponse, VerifyResponse } from '@tollgate/protocol';
 import type { SettlementMode } from '@tollgate/persistence';
 import { CurrentMerchant, MerchantAuthGuard } from '../merchants/merchant-auth.guard';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
+import { ApiMetrics } from '../metrics/api-metrics';
 import { FacilitatorService } from './facilitator.service';
 import { SupportedService } from './supported.service';
 
@@ -28,6 +29,7 @@ export class FacilitatorController {
   constructor(
     private readonly facilitator: FacilitatorService,
     private readonly supportedService: SupportedService,
+    private readonly metrics: ApiMetrics,
   ) {}
 
   @Post('verify')
@@ -38,7 +40,10 @@ export class FacilitatorController {
   @ApiBody({ schema: REQUEST_SCHEMA })
   @ApiOkResponse({ description: 'VerifyResponse {isValid, invalidReason?, invalidMessage?, payer?, extensions?}; 400 for a malformed body' })
   async verify(@Body() body: unknown, @CurrentMerchant() merchant: AuthenticatedMerchant, @Res({ passthrough: true }) res: Response): Promise<VerifyResponse> {
+    const done = this.metrics.startVerify();
     const answer = await this.facilitator.verify(body, merchant);
+    const b = answer.body as VerifyResponse;
+    done(answer.status === 400 ? 'malformed' : b.isValid ? 'valid' : b.invalidReason === 'unexpected_verify_error' ? 'error' : 'invalid', b.isValid ? undefined : b.invalidReason);
     res.status(answer.status);
     return answer.body;
   }
@@ -55,17 +60,24 @@ export class FacilitatorController {
     @Body() body: unknown,
     @CurrentMerchant() merchant: AuthenticatedMerchant,
     @Headers(SETTLEMENT_MODE_HEADER) modeHeader: string | undefined,
+    @Req() req: Request & { id?: string | number },
     @Res({ passthrough: true }) res: Response,
   ): Promise<SettleResponse | Record<string, unknown>> {
+    const done = this.metrics.startSettle();
     let mode: SettlementMode | undefined;
     if (modeHeader !== undefined) {
       if (modeHeader !== 'deferred' && modeHeader !== 'confirmed') {
         res.status(400);
+        done('malformed', 'none', 'invalid_payload');
         return { success: false, errorReason: 'invalid_payload', errorMessage: `${SETTLEMENT_MODE_HEADER} must be "deferred" or "confirmed"`, transaction: '', network: '', field: SETTLEMENT_MODE_HEADER };
       }
       mode = modeHeader;
     }
-    const answer = await this.facilitator.settle(body, merchant, mode);
+    const answer = await this.facilitator.settle(body, merchant, mode, req.id === undefined ? undefined : String(req.id));
+    const b = answer.body as SettleResponse;
+    const ext = (b.extensions?.tollgate ?? {}) as { settlementMode?: string };
+    const outcome = answer.status === 400 ? 'malformed' : !b.success ? (b.errorReason === 'unexpected_settle_error' ? 'error' : 'failed') : b.transaction ? 'settled' : 'queued';
+    done(outcome, ext.settlementMode ?? mode ?? 'none', b.success ? undefined : b.errorReason);
     res.status(answer.status);
     return answer.body;
   }

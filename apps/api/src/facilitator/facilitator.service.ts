@@ -72,6 +72,7 @@ export class FacilitatorService {
     body: unknown,
     merchant: AuthenticatedMerchant,
     modeOverride?: SettlementMode,
+    requestId?: string,
   ): Promise<FacilitatorAnswer<SettleResponse & { field?: string }>> {
     const parsed = parseFacilitatorRequest(body);
     if (parsed.kind === 'malformed') {
@@ -146,7 +147,7 @@ export class FacilitatorService {
       }
       // After commit: the job is only a nudge. If Redis is unreachable the sweeper finds the queued row.
       await this.queues
-        .add(JobName.PaymentQueued, { paymentId: outcome.paymentId, network: p.network, asset: p.asset.toLowerCase() })
+        .add(JobName.PaymentQueued, { paymentId: outcome.paymentId, network: p.network, asset: p.asset.toLowerCase(), requestId })
         .catch((e: Error) => this.logger.warn(`enqueue failed for ${outcome.reference}, sweeper will pick it up: ${e.message}`));
       if (mode === 'confirmed') return { status: 200, body: await this.waiter.waitForInclusion(outcome.paymentId, response) };
       return { status: 200, body: response };

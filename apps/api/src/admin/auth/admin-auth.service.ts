@@ -1,0 +1,214 @@
+import { Inject, Injectable } from '@nestjs/common';
+import * as argon2 from 'argon2';
+import { createHash, randomBytes } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
+
+/** `viewer` reads everything; `operator` may also act (retry, void, pause, flush, replace, replay, merchants). */
+export type AdminRole = 'viewer' | 'operator';
+
+export const ADMIN_ROLES: readonly AdminRole[] = ['viewer', 'operator'];
+
+/** Who is calling an admin route: a browser session of an admin user, or an admin API token. */
+export interface AdminIdentity {
+  kind: 'session' | 'token';
+  role: AdminRole;
+  /** Human-readable actor for the audit log: `user:alice` or `token:ci-bot`. */
+  actor: string;
+  userId: string | null;
+  tokenId: string | null;
+  username: string | null;
+  /** Session only: the session row id (what CSRF tokens are bound to) and its CSRF secret. */
+  sessionId?: string;
+  csrfSecret?: string;
+}
+
+/** Visible start of every admin API token; distinct from merchant keys (`tg_`), which never open admin routes. */
+export const ADMIN_TOKEN_PREFIX = 'tga_';
+
+/** Raised for a username that is taken or malformed. */
+export class AdminUserError extends Error {}
+
+/**
+ * A constant argon2id hash verified when the username does not exist, so that a login for an unknown user
+ * costs as much as one for a known user (no username probing by timing).
+ */
+const DUMMY_HASH_INPUT = 'tollgate-no-such-user';
+
+/** Login attempts per username per window before further attempts are refused outright. */
+const MAX_FAILED_LOGINS = 10;
+const FAILED_LOGIN_WINDOW_MS = 15 * 60_000;
+
+/** Hex SHA-256: session cookies and API tokens are high-entropy random, so a fast hash is enough. */
+export function sha256(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/**
+ * Admin users (argon2id password hashes), their browser sessions (only a SHA-256 of the cookie is
+ * stored) and admin API tokens (shown once, stored as SHA-256). Independent of merchant authentication.
+ */
+@Injectable()
+export class AdminAuthService {
+  private dummyHash?: Promise<string>;
+  private readonly failures = new Map<string, { count: number; resetAt: number }>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
+  ) {}
+
+  /**
+   * Creates an admin user with an argon2id password hash.
+   * @throws AdminUserError when the username is malformed, taken, or the password too short.
+   */
+  async createUser(username: string, password: string, role: AdminRole, manager?: EntityManager): Promise<{ id: string; username: string; role: AdminRole }> {
+    const name = username.trim().toLowerCase();
+    if (!/^[a-z0-9][a-z0-9._-]{1,63}$/.test(name)) throw new AdminUserError('username must be 2-64 characters: a-z, 0-9, ".", "_", "-"');
+    if (password.length < 12) throw new AdminUserError('password must be at least 12 characters');
+    if (!ADMIN_ROLES.includes(role)) throw new AdminUserError(`role must be one of ${ADMIN_ROLES.join(', ')}`);
+    const hash = await argon2.hash(password, { type: argon2.argon2id });
+    const rows: Array<{ id: string }> = await (manager ?? this.dataSource.manager).query(
+      `INSERT INTO admin_users (username, password_hash, role) VALUES ($1, $2, $3) ON CONFLICT (username) DO NOTHING RETURNING id`,
+      [name, hash, role],
+    );
+    if (rows.length === 0) throw new AdminUserError(`username ${name} is taken`);
+    return { id: rows[0].id, username: name, role };
+  }
+
+  /** Replaces a user's password and ends all their sessions. @returns false when no such user. */
+  async setPassword(username: string, password: string): Promise<boolean> {
+    if (password.length < 12) throw new AdminUserError('password must be at least 12 characters');
+    const hash = await argon2.hash(password, { type: argon2.argon2id });
+    return this.dataSource.transaction(async (m) => {
+      const rows: Array<{ id: string }> = await m.query(
+        `UPDATE admin_users SET password_hash = $2, updated_at = now() WHERE username = $1 RETURNING id`,
+        [username.toLowerCase(), hash],
+      );
+      if (!rows.length) return false;
+      await m.query(`UPDATE admin_sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [rows[0].id]);
+      return true;
+    });
+  }
+
+  /** Disables a user (their sessions stop working at once). @returns false when no such user. */
+  async disableUser(username: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `UPDATE admin_users SET disabled_at = coalesce(disabled_at, now()), updated_at = now() WHERE username = $1 RETURNING id`,
+      [username.toLowerCase()],
+    );
+    return rows.length > 0;
+  }
+
+  async listUsers(): Promise<Array<{ username: string; role: AdminRole; disabled: boolean; last_login_at: Date | null }>> {
+    return this.dataSource.query(
+      `SELECT username, role, disabled_at IS NOT NULL AS disabled, last_login_at FROM admin_users ORDER BY username`,
+    );
+  }
+
+  /**
+   * Checks a username and password and opens a session.
+   * @returns the cookie value (shown to the browser only) and the identity, or null when refused.
+   */
+  async login(username: string, password: string): Promise<{ cookie: string; identity: AdminIdentity } | null> {
+    const name = username.trim().toLowerCase();
+    const now = Date.now();
+    const f = this.failures.get(name);
+    if (f && f.resetAt > now && f.count >= MAX_FAILED_LOGINS) return null;
+    const rows: Array<{ id: string; username: string; password_hash: string; role: AdminRole }> = await this.dataSource.query(
+      `SELECT id, username, password_hash, role FROM admin_users WHERE username = $1 AND disabled_at IS NULL`,
+      [name],
+    );
+    const user = rows[0];
+    let ok = false;
+    if (user) ok = await argon2.verify(user.password_hash, password).catch(() => false);
+    else await argon2.verify(await this.dummy(), password).catch(() => false);
+    if (!user || !ok) {
+      const entry = f && f.resetAt > now ? f : { count: 0, resetAt: now + FAILED_LOGIN_WINDOW_MS };
+      entry.count++;
+      this.failures.set(name, entry);
+      if (this.failures.size > 10_000) this.failures.clear();
+      return null;
+    }
+    this.failures.delete(name);
+    const cookie = randomBytes(32).toString('base64url');
+    const csrfSecret = randomBytes(32).toString('base64url');
+    const [session]: Array<{ id: string }> = await this.dataSource.query(
+      `INSERT INTO admin_sessions (user_id, token_hash, csrf_secret, expires_at)
+       VALUES ($1, $2, $3, now() + make_interval(mins => $4)) RETURNING id`,
+      [user.id, sha256(cookie), csrfSecret, this.config.admin.sessionTtlMinutes],
+    );
+    await this.dataSource.query(`UPDATE admin_users SET last_login_at = now() WHERE id = $1`, [user.id]);
+    return {
+      cookie,
+      identity: { kind: 'session', role: user.role, actor: `user:${user.username}`, userId: user.id, tokenId: null, username: user.username, sessionId: session.id, csrfSecret },
+    };
+  }
+
+  /**
+   * Resolves a session cookie: not revoked, not past its absolute lifetime, used within the idle
+   * timeout, and its user not disabled. Touches `last_seen_at` at most once a minute.
+   */
+  async session(cookie: string): Promise<AdminIdentity | null> {
+    const rows: Array<{ id: string; csrf_secret: string; stale: boolean; user_id: string; username: string; role: AdminRole }> = await this.dataSource.query(
+      `SELECT s.id, s.csrf_secret, s.last_seen_at < now() - interval '1 minute' AS stale, u.id AS user_id, u.username, u.role
+         FROM admin_sessions s JOIN admin_users u ON u.id = s.user_id
+        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()
+          AND s.last_seen_at > now() - make_interval(mins => $2) AND u.disabled_at IS NULL`,
+      [sha256(cookie), this.config.admin.sessionIdleMinutes],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    if (r.stale) await this.dataSource.query(`UPDATE admin_sessions SET last_seen_at = now() WHERE id = $1`, [r.id]);
+    return { kind: 'session', role: r.role, actor: `user:${r.username}`, userId: r.user_id, tokenId: null, username: r.username, sessionId: r.id, csrfSecret: r.csrf_secret };
+  }
+
+  /** Ends a session (logout). */
+  async logout(sessionId: string): Promise<void> {
+    await this.dataSource.query(`UPDATE admin_sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [sessionId]);
+  }
+
+  /**
+   * Creates an admin API token for automation.
+   * @returns the secret — the only time it is visible; only its SHA-256 is stored.
+   */
+  async createToken(name: string, role: AdminRole, createdBy: string | null = null): Promise<{ id: string; token: string; prefix: string }> {
+    if (!ADMIN_ROLES.includes(role)) throw new AdminUserError(`role must be one of ${ADMIN_ROLES.join(', ')}`);
+    if (!/^[\w.-]{1,64}$/.test(name)) throw new AdminUserError('token name must be 1-64 characters: letters, digits, ".", "_", "-"');
+    const token = `${ADMIN_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const prefix = token.slice(0, 12);
+    const [row]: Array<{ id: string }> = await this.dataSource.query(
+      `INSERT INTO admin_api_tokens (name, prefix, token_hash, role, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+      [name, prefix, sha256(token), role, createdBy],
+    );
+    return { id: row.id, token, prefix };
+  }
+
+  /** Revokes a token by its prefix or id. @returns false when nothing was revoked. */
+  async revokeToken(prefixOrId: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(
+      `UPDATE admin_api_tokens SET revoked_at = now() WHERE (prefix = $1 OR id::text = $1) AND revoked_at IS NULL RETURNING id`,
+      [prefixOrId],
+    );
+    return rows.length > 0;
+  }
+
+  /** Resolves an admin API token (`tga_…`), or null. Never logs or stores the secret. */
+  async token(secret: string): Promise<AdminIdentity | null> {
+    if (!secret.startsWith(ADMIN_TOKEN_PREFIX)) return null;
+    const rows: Array<{ id: string; name: string; role: AdminRole; stale: boolean }> = await this.dataSource.query(
+      `SELECT id, name, role, last_used_at IS NULL OR last_used_at < now() - interval '1 minute' AS stale
+         FROM admin_api_tokens WHERE token_hash = $1 AND revoked_at IS NULL`,
+      [sha256(secret)],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    if (r.stale) await this.dataSource.query(`UPDATE admin_api_tokens SET last_used_at = now() WHERE id = $1`, [r.id]);
+    return { kind: 'token', role: r.role, actor: `token:${r.name}`, userId: null, tokenId: r.id, username: null };
+  }
+
+  private dummy(): Promise<string> {
+    this.dummyHash ??= argon2.hash(DUMMY_HASH_INPUT, { type: argon2.argon2id });
+    return this.dummyHash;
+  }
+}

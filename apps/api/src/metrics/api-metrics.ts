@@ -1,0 +1,221 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
+import { ChainClients } from '@tollgate/evm';
+import { isReasonCode } from '@tollgate/protocol';
+import { privateKeyToAccount } from 'viem/accounts';
+import { LaneStats, laneStats } from '../admin/lane-stats';
+
+/** Label value for a reason: a known reason code or `other`, so label cardinality stays bounded. */
+export function reasonLabel(reason: unknown): string {
+  if (reason === undefined || reason === null || reason === '') return 'none';
+  return isReasonCode(reason) ? reason : 'other';
+}
+
+/** State read from Postgres/RPC once per scrape and shared by every gauge of that scrape. */
+interface Snapshot {
+  lanes: LaneStats[];
+  failed: Array<{ reason: string | null; n: number }>;
+  failureEvents: Array<{ to_status: string; reason: string | null; n: number }>;
+  relayers: Array<{ network: string; address: string; balance: bigint | null; nextNonce: string | null }>;
+  deliveries: Array<{ status: string; n: number }>;
+}
+
+/** Gauges collected outside {@link ApiMetrics.metrics} (e.g. `registry.getMetricsAsJSON`) share a read this long. */
+const SNAPSHOT_TTL_MS = 1_000;
+const RPC_TIMEOUT_MS = 2_000;
+
+/**
+ * Prometheus metrics of the API process (`GET /metrics`): verify/settle counts and latencies by outcome
+ * and reason, observed in-process; and the settlement state — lane depth, oldest age, deadline, exposure,
+ * paused; failures by reason; relayer balances and nonces; webhook deliveries by outcome — computed from
+ * Postgres (and the RPC for balances) at scrape time, so every API replica reports the same truth and a
+ * restart loses nothing. The worker serves its event histograms on its own port.
+ */
+@Injectable()
+export class ApiMetrics {
+  readonly registry = new Registry();
+  private readonly logger = new Logger('Metrics');
+  private snapshotAt = 0;
+  private snapshotPromise?: Promise<Snapshot>;
+  private readonly relayerAddresses: Array<{ network: string; address: `0x${string}` }>;
+
+  readonly verifyTotal = new Counter({
+    name: 'tollgate_verify_total',
+    help: 'POST /verify answers by outcome (valid, invalid, malformed, error) and reason code',
+    labelNames: ['outcome', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly verifyDuration = new Histogram({
+    name: 'tollgate_verify_duration_seconds',
+    help: 'POST /verify latency by outcome',
+    labelNames: ['outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly settleTotal = new Counter({
+    name: 'tollgate_settle_total',
+    help: 'POST /settle answers by outcome (queued, settled, failed, malformed, error), mode and reason code',
+    labelNames: ['outcome', 'mode', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly settleDuration = new Histogram({
+    name: 'tollgate_settle_duration_seconds',
+    help: 'POST /settle latency by outcome and mode (confirmed mode includes the wait for inclusion)',
+    labelNames: ['outcome', 'mode'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  constructor(
+    @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
+    private readonly dataSource: DataSource,
+    private readonly chains: ChainClients,
+  ) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'tollgate_api_' });
+    // Addresses only; the keys stay in config and are never logged.
+    this.relayerAddresses = config.networks.flatMap((n) => n.relayerPrivateKeys.map((k) => ({ network: n.network, address: privateKeyToAccount(k).address })));
+    const self = this;
+    const laneGauge = (name: string, help: string, value: (l: LaneStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['network', 'asset'] as const,
+        registers: [this.registry],
+        async collect() {
+          const s = await self.snapshot();
+          this.reset();
+          for (const l of s.lanes) this.set({ network: l.network, asset: l.asset }, value(l));
+        },
+      });
+    laneGauge('tollgate_lane_queued_payments', 'Payments waiting in the lane (status queued)', (l) => l.queued);
+    laneGauge('tollgate_lane_in_flight_payments', 'Payments of the lane in a batch not yet included (batched + submitted)', (l) => l.batched + l.submitted);
+    laneGauge('tollgate_lane_oldest_queued_age_seconds', 'How long the oldest queued payment of the lane has waited (0 when empty)', (l) => l.oldestQueuedAgeSeconds);
+    laneGauge('tollgate_lane_earliest_deadline_seconds', 'Seconds until the earliest validBefore among queued payments (0 when empty)', (l) =>
+      l.earliestDeadline ? Math.max(0, (l.earliestDeadline.getTime() - Date.now()) / 1000) : 0,
+    );
+    laneGauge('tollgate_lane_exposure_atomic', 'Unsettled accepted amount of the lane in atomic units (verified+queued+batched+submitted)', (l) => Number(l.exposure));
+    laneGauge('tollgate_lane_paused', '1 when an operator paused the lane', (l) => (l.paused ? 1 : 0));
+    laneGauge('tollgate_lane_open_batches', 'Batches of the lane between claim and inclusion', (l) => l.openBatches);
+    new Gauge({
+      name: 'tollgate_payments_failed',
+      help: 'Payments currently in status failed, by failure reason (operator retries lower it)',
+      labelNames: ['reason'] as const,
+      registers: [this.registry],
+      async collect() {
+        const s = await self.snapshot();
+        this.reset();
+        for (const r of s.failed) this.set({ reason: reasonLabel(r.reason) }, r.n);
+      },
+    });
+    new Counter({
+      name: 'tollgate_payment_failures_total',
+      help: 'Transitions to failed or lapsed since the database began, by status and reason (from the append-only event history)',
+      labelNames: ['status', 'reason'] as const,
+      registers: [this.registry],
+      async collect() {
+        const s = await self.snapshot();
+        this.reset();
+        for (const r of s.failureEvents) this.inc({ status: r.to_status, reason: reasonLabel(r.reason) }, r.n);
+      },
+    });
+    new Gauge({
+      name: 'tollgate_relayer_balance_wei',
+      help: 'Native balance of each relayer in wei (absent when the RPC did not answer)',
+      labelNames: ['network', 'relayer'] as const,
+      registers: [this.registry],
+      async collect() {
+        const s = await self.snapshot();
+        this.reset();
+        for (const r of s.relayers) if (r.balance !== null) this.set({ network: r.network, relayer: r.address }, Number(r.balance));
+      },
+    });
+    new Gauge({
+      name: 'tollgate_relayer_next_nonce',
+      help: 'Next nonce Tollgate will allocate for each relayer',
+      labelNames: ['network', 'relayer'] as const,
+      registers: [this.registry],
+      async collect() {
+        const s = await self.snapshot();
+        this.reset();
+        for (const r of s.relayers) if (r.nextNonce !== null) this.set({ network: r.network, relayer: r.address }, Number(r.nextNonce));
+      },
+    });
+    new Gauge({
+      name: 'tollgate_webhook_deliveries',
+      help: 'Webhook deliveries by outcome (pending, succeeded, failed)',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      async collect() {
+        const s = await self.snapshot();
+        this.reset();
+        for (const d of s.deliveries) this.set({ status: d.status }, d.n);
+      },
+    });
+  }
+
+  /** Starts timing a verify; call the result with the answer. */
+  startVerify(): (outcome: string, reason?: unknown) => void {
+    const end = this.verifyDuration.startTimer();
+    return (outcome, reason) => {
+      end({ outcome });
+      this.verifyTotal.inc({ outcome, reason: reasonLabel(reason) });
+    };
+  }
+
+  /** Starts timing a settle; call the result with the answer. */
+  startSettle(): (outcome: string, mode: string, reason?: unknown) => void {
+    const end = this.settleDuration.startTimer();
+    return (outcome, mode, reason) => {
+      end({ outcome, mode });
+      this.settleTotal.inc({ outcome, mode, reason: reasonLabel(reason) });
+    };
+  }
+
+  /** Text exposition of every metric. */
+  async metrics(): Promise<string> {
+    // One fresh read per scrape, shared by every gauge of that scrape.
+    this.snapshotPromise = undefined;
+    return this.registry.metrics();
+  }
+
+  private snapshot(): Promise<Snapshot> {
+    const now = Date.now();
+    if (!this.snapshotPromise || now - this.snapshotAt > SNAPSHOT_TTL_MS) {
+      this.snapshotAt = now;
+      this.snapshotPromise = this.readSnapshot().catch((e: Error) => {
+        this.logger.warn(`metrics snapshot failed: ${e.message}`);
+        return { lanes: [], failed: [], failureEvents: [], relayers: [], deliveries: [] };
+      });
+    }
+    return this.snapshotPromise;
+  }
+
+  private async readSnapshot(): Promise<Snapshot> {
+    const [lanes, failed, failureEvents, nonces, hasWebhooks] = await Promise.all([
+      laneStats(this.dataSource, this.config),
+      this.dataSource.query(`SELECT failure_reason AS reason, count(*)::int AS n FROM payments WHERE status = 'failed' GROUP BY 1`),
+      this.dataSource.query(`SELECT to_status, reason, count(*)::int AS n FROM payment_events WHERE to_status IN ('failed', 'lapsed') GROUP BY 1, 2`),
+      this.dataSource.query(`SELECT network, address, next_nonce::text FROM relayers`) as Promise<Array<{ network: string; address: string; next_nonce: string }>>,
+      this.dataSource.query(`SELECT to_regclass('webhook_deliveries') IS NOT NULL AS ok`).then((r: Array<{ ok: boolean }>) => r[0].ok),
+    ]);
+    const deliveries = hasWebhooks ? await this.dataSource.query(`SELECT status, count(*)::int AS n FROM webhook_deliveries GROUP BY 1`) : [];
+    const relayers = await Promise.all(
+      this.relayerAddresses.map(async (r) => {
+        let balance: bigint | null = null;
+        try {
+          balance = await Promise.race([
+            this.chains.get(r.network).getBalance({ address: r.address }),
+            new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), RPC_TIMEOUT_MS).unref()),
+          ]);
+        } catch {
+          balance = null;
+        }
+        const nextNonce = nonces.find((n) => n.network === r.network && n.address === r.address.toLowerCase())?.next_nonce ?? null;
+        return { network: r.network, address: r.address.toLowerCase(), balance, nextNonce };
+      }),
+    );
+    return { lanes, failed, failureEvents, relayers, deliveries };
+  }
+}

@@ -1,0 +1,56 @@
+import { Logger, LoggerService } from '@nestjs/common';
+import pino, { Logger as Pino } from 'pino';
+import { TollgateConfig } from '@tollgate/config';
+
+/**
+ * Paths never written to the worker's logs. Job payloads carry ids only, but a stray object (an RPC
+ * error with a request body, a key in an account object) must not leak a secret or a signature.
+ */
+export const WORKER_LOG_REDACT = ['privateKey', '*.privateKey', 'signature', '*.signature', 'raw_tx', '*.raw_tx', 'authorization', '*.authorization', 'secret', '*.secret'];
+
+/** Nest's Logger API on top of pino, so every `new Logger(ctx)` in the libraries writes JSON lines. */
+class PinoNestLogger implements LoggerService {
+  constructor(private readonly pino: Pino) {}
+
+  private write(level: 'info' | 'warn' | 'error' | 'debug' | 'trace' | 'fatal', message: unknown, params: unknown[]): void {
+    const context = typeof params[params.length - 1] === 'string' ? (params[params.length - 1] as string) : undefined;
+    if (message !== null && typeof message === 'object' && !(message instanceof Error)) {
+      const { msg, ...rest } = message as Record<string, unknown>;
+      this.pino[level]({ context, ...rest }, typeof msg === 'string' ? msg : '');
+    } else if (message instanceof Error) {
+      this.pino[level]({ context, err: message }, message.message);
+    } else {
+      const stack = level === 'error' && params.length > 1 && typeof params[0] === 'string' ? { stack: params[0] } : {};
+      this.pino[level]({ context, ...stack }, String(message));
+    }
+  }
+
+  log(message: unknown, ...params: unknown[]): void {
+    this.write('info', message, params);
+  }
+  error(message: unknown, ...params: unknown[]): void {
+    this.write('error', message, params);
+  }
+  warn(message: unknown, ...params: unknown[]): void {
+    this.write('warn', message, params);
+  }
+  debug(message: unknown, ...params: unknown[]): void {
+    this.write('debug', message, params);
+  }
+  verbose(message: unknown, ...params: unknown[]): void {
+    this.write('trace', message, params);
+  }
+  fatal(message: unknown, ...params: unknown[]): void {
+    this.write('fatal', message, params);
+  }
+}
+
+/**
+ * Routes every Nest `Logger` of the worker process to pino (structured JSON on stdout, LOG_LEVEL,
+ * secrets redacted). Call once at process start.
+ */
+export function useJsonLogs(config: TollgateConfig): Pino {
+  const logger = pino({ level: config.logLevel, base: { app: 'tollgate-worker', pid: process.pid }, redact: { paths: WORKER_LOG_REDACT, censor: '[redacted]' } });
+  Logger.overrideLogger(new PinoNestLogger(logger));
+  return logger;
+}

@@ -1,0 +1,231 @@
+import { Logger } from '@nestjs/common';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { TollgateConfig } from '@tollgate/config';
+import { ChainClients } from '@tollgate/evm';
+import { JobName, JobQueues, QueueName } from '@tollgate/queue';
+
+/** Hooks the settlement worker calls around every job (see {@link SettlementWorker}). */
+export interface SettlementJobObserver {
+  /** Before the handler; the value is handed back to {@link after}. */
+  before(name: string, data: Record<string, unknown>): Promise<unknown>;
+  after(name: string, data: Record<string, unknown>, before: unknown, error?: unknown): Promise<void>;
+}
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(p: Promise<T>): Promise<T> {
+  return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref())]);
+}
+
+/**
+ * Metrics of one worker process, observed where the work happens: a batch's size when it is submitted,
+ * its gas per payment and each payment's queued→included time when it is included, queued→confirmed at
+ * confirmation. Each transition is observed by the one process whose job made it (the batch lock makes
+ * that a single process), so summing over workers counts every batch once. Job counts and BullMQ queue
+ * depth complete the picture; lane depth and age come from the API's `/metrics` (Postgres at scrape time).
+ */
+export class WorkerMetrics {
+  readonly registry = new Registry();
+  private readonly logger = new Logger('WorkerMetrics');
+
+  readonly jobs = new Counter({
+    name: 'tollgate_worker_jobs_total',
+    help: 'Jobs handled by this worker, by job name and outcome (completed, failed)',
+    labelNames: ['job', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly jobDuration = new Histogram({
+    name: 'tollgate_worker_job_duration_seconds',
+    help: 'Job handling time by job name',
+    labelNames: ['job'] as const,
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly batchSize = new Histogram({
+    name: 'tollgate_batch_size',
+    help: 'Payments per submitted batch transaction',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 150, 200, 250],
+    registers: [this.registry],
+  });
+  readonly gasPerPayment = new Histogram({
+    name: 'tollgate_batch_gas_per_payment',
+    help: 'Gas used by an included batch divided by the payments that landed in it',
+    buckets: [15_000, 20_000, 25_000, 30_000, 35_000, 40_000, 50_000, 60_000, 80_000, 100_000, 150_000],
+    registers: [this.registry],
+  });
+  readonly queuedToIncluded = new Histogram({
+    name: 'tollgate_payment_queued_to_included_seconds',
+    help: 'Time from a payment entering the queue to its inclusion on chain',
+    buckets: [0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300, 900],
+    registers: [this.registry],
+  });
+  readonly queuedToConfirmed = new Histogram({
+    name: 'tollgate_payment_queued_to_confirmed_seconds',
+    help: 'Time from a payment entering the queue to its confirmation at the network depth',
+    buckets: [0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300, 900, 1800],
+    registers: [this.registry],
+  });
+  private dataSource?: DataSource;
+  private queues?: JobQueues;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'tollgate_worker_' });
+    const self = this;
+    new Gauge({
+      name: 'tollgate_queue_jobs',
+      help: 'BullMQ jobs per queue and state (jobs are nudges; Postgres holds the payments)',
+      labelNames: ['queue', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const queues = self.queues;
+        if (!queues) return;
+        for (const name of Object.values(QueueName)) {
+          try {
+            const counts = await withTimeout(queues.queue(name).getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized'));
+            for (const [state, n] of Object.entries(counts)) this.set({ queue: name, state }, n);
+          } catch {
+            // Redis unreachable: the series disappear rather than lie.
+          }
+        }
+      },
+    });
+  }
+
+  /** Gives the metrics their Postgres and queues (once the worker that owns them has started). */
+  attach(dataSource: DataSource, queues: JobQueues): void {
+    this.dataSource = dataSource;
+    this.queues = queues;
+  }
+
+  /** Observer for {@link SettlementWorker}: times jobs and reads what a batch job changed. */
+  observer(): SettlementJobObserver {
+    return {
+      before: async (name, data) => {
+        const started = process.hrtime.bigint();
+        const batchId = typeof data.batchId === 'string' ? data.batchId : null;
+        const ds = this.dataSource;
+        if (!ds || !batchId || (name !== JobName.BatchSubmit && name !== JobName.BatchTrack)) return { started, status: null };
+        const [row] = await ds.query(`SELECT status FROM settlement_batches WHERE id = $1`, [batchId]).catch(() => []);
+        return { started, status: (row?.status as string | undefined) ?? null };
+      },
+      after: async (name, data, before, error) => {
+        const b = before as { started: bigint; status: string | null } | undefined;
+        if (b) this.jobDuration.observe({ job: name }, Number(process.hrtime.bigint() - b.started) / 1e9);
+        this.jobs.inc({ job: name, outcome: error ? 'failed' : 'completed' });
+        const batchId = typeof data.batchId === 'string' ? data.batchId : null;
+        if (error || !batchId || !b?.status) return;
+        await this.observeBatch(batchId, b.status).catch((e: Error) => this.logger.warn(`batch metrics for ${batchId} failed: ${e.message}`));
+      },
+    };
+  }
+
+  private async observeBatch(batchId: string, before: string): Promise<void> {
+    const ds = this.dataSource;
+    if (!ds) return;
+    const [batch] = await ds.query(`SELECT status, payment_count, gas_used::text FROM settlement_batches WHERE id = $1`, [batchId]);
+    if (!batch || batch.status === before) return;
+    if (before === 'building' && ['submitted', 'included', 'confirmed'].includes(batch.status)) this.batchSize.observe(batch.payment_count);
+    const nowIncluded = before === 'submitted' && ['included', 'confirmed', 'failed', 'cancelled'].includes(batch.status);
+    if (nowIncluded) {
+      const rows: Array<{ secs: number | null }> = await ds.query(
+        `SELECT extract(epoch FROM included_at - queued_at)::float8 AS secs FROM payments
+          WHERE batch_id = $1 AND status IN ('included', 'confirmed') AND queued_at IS NOT NULL`,
+        [batchId],
+      );
+      for (const r of rows) if (r.secs !== null) this.queuedToIncluded.observe(Math.max(0, r.secs));
+      if (batch.gas_used && rows.length) this.gasPerPayment.observe(Number(batch.gas_used) / rows.length);
+    }
+    if (batch.status === 'confirmed' && (before === 'included' || before === 'submitted')) {
+      const rows: Array<{ secs: number | null }> = await ds.query(
+        `SELECT extract(epoch FROM confirmed_at - queued_at)::float8 AS secs FROM payments
+          WHERE batch_id = $1 AND status = 'confirmed' AND queued_at IS NOT NULL`,
+        [batchId],
+      );
+      for (const r of rows) if (r.secs !== null) this.queuedToConfirmed.observe(Math.max(0, r.secs));
+    }
+  }
+}
+
+/** The worker's only HTTP: `/health`, `/health/ready` and `/metrics`, on WORKER_METRICS_PORT. */
+export interface WorkerHttp {
+  server: Server;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the worker's health/metrics listener (plain node:http, no Nest app). `/health` answers while
+ * the process runs; `/health/ready` checks Postgres, Redis and every network's RPC (503 when any is
+ * down); `/metrics` is the worker's Prometheus registry.
+ */
+export async function startWorkerHttp(opts: {
+  config: TollgateConfig;
+  metrics: WorkerMetrics;
+  dataSource: DataSource;
+  queues: JobQueues;
+  chains: ChainClients;
+}): Promise<WorkerHttp> {
+  const { config, metrics, dataSource, queues, chains } = opts;
+  const checks: Array<[string, () => Promise<unknown>]> = [
+    [
+      'postgres',
+      async () => {
+        await dataSource.query('SELECT 1');
+      },
+    ],
+    ['redis', async () => ((await queues.queue(QueueName.Settlement).client) as unknown as { ping(): Promise<string> }).ping()],
+    ...config.networks.map((n): [string, () => Promise<unknown>] => [`rpc:${n.network}`, async () => ({ blockNumber: (await chains.get(n.network).getBlockNumber()).toString() })]),
+  ];
+  const json = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(body));
+  };
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { message: 'GET only' });
+    if (path === '/health') return json(res, 200, { status: 'ok', info: {}, error: {}, details: {} });
+    if (path === '/health/ready') {
+      const results = await Promise.all(
+        checks.map(async ([key, fn]) => {
+          try {
+            const r = await withTimeout(fn());
+            return [key, { status: 'up', ...(typeof r === 'object' && r !== null ? r : {}) }] as const;
+          } catch (e) {
+            return [key, { status: 'down', message: (e as Error).message }] as const;
+          }
+        }),
+      );
+      const details = Object.fromEntries(results);
+      const down = results.filter(([, v]) => v.status === 'down');
+      return json(res, down.length ? 503 : 200, {
+        status: down.length ? 'error' : 'ok',
+        info: Object.fromEntries(results.filter(([, v]) => v.status === 'up')),
+        error: Object.fromEntries(down),
+        details,
+      });
+    }
+    if (path === '/metrics') {
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+      return res.end(text);
+    }
+    json(res, 404, { message: 'not found: /health, /health/ready, /metrics' });
+  };
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: Error) => json(res, 500, { message: e.message }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.worker.metricsPort, config.worker.metricsHost, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
