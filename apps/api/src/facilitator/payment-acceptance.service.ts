@@ -40,7 +40,8 @@ export function newPaymentReference(): string {
  * Verification as a deferred-settlement facilitator must do it: the exact-EVM rules, then — under a
  * per-payer advisory lock so concurrent verifies from one payer serialize while others run in
  * parallel — the ledger rules: not already queued/settled through Tollgate, and the exposure guard
- * (payer's unsettled accepted total + this value ≤ on-chain balance). A valid payment is recorded as
+ * (payer's unsettled accepted total + this value ≤ on-chain balance; merchant's unsettled total on the lane
+ * + this value ≤ its maximum unsettled exposure, when set). A valid payment is recorded as
  * `verified` with one INSERT; a repeated verify of a merely verified payment is a retry.
  */
 @Injectable()
@@ -90,92 +91,74 @@ export class PaymentAcceptanceService {
     return this.record(p, merchant, result.balance);
   }
 
+  /**
+   * The ledger rules in one round trip: `tollgate_accept_payment` (migration 1763780000000) takes the
+   * per-payer advisory lock, checks for an earlier record of this authorization, applies the payer and
+   * merchant exposure guards, and inserts the `verified` row with its creation event.
+   */
   private async record(p: NormalizedPayment, merchant: AuthenticatedMerchant, balance: bigint | null): Promise<AcceptedPayment | RejectedPayment> {
     const a = p.exact.authorization;
-    const network = p.network;
-    const asset = p.asset.toLowerCase();
-    const payer = a.from.toLowerCase();
-    const nonce = a.nonce.toLowerCase();
-    const checksummedPayer = getAddress(a.from);
-    return this.dataSource.transaction(async (m: EntityManager) => {
-      await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`${network}|${asset}|${payer}`]);
-      const existing: Array<{ id: string; reference: string; status: string; merchant_id: string; signature: string; failure_reason: string | null }> =
-        await m.query(
-          `SELECT id, reference, status, merchant_id, signature, failure_reason FROM payments
-            WHERE network = $1 AND asset = $2 AND payer = $3 AND nonce = $4`,
-          [network, asset, payer, nonce],
-        );
-      const prior = existing[0];
-      if (prior) {
-        if (prior.status !== 'verified') {
-          return {
-            ok: false as const,
-            payer: checksummedPayer,
-            reason: 'tollgate_authorization_already_settled',
-            existingStatus: prior.status,
-            message:
-              prior.status === 'failed' || prior.status === 'lapsed'
-                ? `this authorization was already submitted to Tollgate and ended ${prior.status}${prior.failure_reason ? ` (${prior.failure_reason})` : ''}`
-                : `this authorization is already ${prior.status} for settlement through Tollgate`,
-          };
-        }
-        if (prior.signature !== p.exact.signature.toLowerCase() || prior.merchant_id !== merchant.id) {
-          return {
-            ok: false as const,
-            payer: checksummedPayer,
-            reason: 'invalid_exact_evm_nonce_already_used',
-            message: 'another authorization with this payer and nonce is already pending at Tollgate',
-          };
-        }
-      }
-      if (this.config.exposureGuard && balance !== null) {
-        const [{ total }]: Array<{ total: string }> = await m.query(
-          `SELECT coalesce(sum(amount), 0)::text AS total FROM payments
-            WHERE network = $1 AND asset = $2 AND payer = $3 AND status = ANY($4::text[])
-              AND (status <> 'verified' OR expires_at > now()) AND id IS DISTINCT FROM $5::uuid`,
-          [network, asset, payer, UNSETTLED_STATUSES, prior?.id ?? null],
-        );
-        const unsettled = BigInt(total);
-        if (unsettled + a.value > balance) {
-          return {
-            ok: false as const,
-            payer: checksummedPayer,
-            reason: 'tollgate_exposure_exceeded',
-            message: `payer has ${unsettled} atomic units accepted but not yet settled; with ${a.value} more that exceeds the on-chain balance ${balance}`,
-          };
-        }
-      }
-      if (prior) {
-        return { ok: true as const, paymentId: prior.id, reference: prior.reference, payer: checksummedPayer, validBefore: a.validBefore, created: false };
-      }
-      const reference = newPaymentReference();
-      const expiresAt = new Date(Number(a.validBefore > MAX_EXPIRY_SECONDS ? MAX_EXPIRY_SECONDS : a.validBefore) * 1000);
-      const inserted: Array<{ id: string }> = await m.query(
-        `INSERT INTO payments (reference, merchant_id, x402_version, scheme, network, asset, payer, pay_to, amount,
-                               valid_after, valid_before, expires_at, nonce, signature, status, payment_identifier, requirements)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'verified', $15, $16::jsonb)
-         RETURNING id`,
-        [
-          reference,
-          merchant.id,
-          p.x402Version,
-          p.scheme,
-          network,
-          asset,
+    const payer = getAddress(a.from);
+    const expiresAt = new Date(Number(a.validBefore > MAX_EXPIRY_SECONDS ? MAX_EXPIRY_SECONDS : a.validBefore) * 1000);
+    const rows: Array<{ outcome: string; payment_id: string | null; payment_reference: string | null; detail: string | null }> = await this.dataSource.query(
+      `SELECT * FROM tollgate_accept_payment($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb)`,
+      [
+        p.network,
+        p.asset.toLowerCase(),
+        a.from.toLowerCase(),
+        a.nonce.toLowerCase(),
+        p.exact.signature.toLowerCase(),
+        merchant.id,
+        a.value.toString(),
+        this.config.exposureGuard && balance !== null ? balance.toString() : null,
+        merchant.maxUnsettledExposure === null ? null : merchant.maxUnsettledExposure.toString(),
+        newPaymentReference(),
+        p.x402Version,
+        p.scheme,
+        p.payTo.toLowerCase(),
+        a.validAfter.toString(),
+        a.validBefore.toString(),
+        expiresAt,
+        p.paymentIdentifier ?? null,
+        JSON.stringify({ payTo: p.payTo, amount: p.amount.toString(), asset: p.asset, maxTimeoutSeconds: p.maxTimeoutSeconds, extra: p.extra }),
+      ],
+    );
+    const r = rows[0];
+    switch (r.outcome) {
+      case 'created':
+      case 'retry':
+        return { ok: true, paymentId: r.payment_id!, reference: r.payment_reference!, payer, validBefore: a.validBefore, created: r.outcome === 'created' };
+      case 'already_settled': {
+        const [status, failure] = (r.detail ?? '').split(':');
+        return {
+          ok: false,
           payer,
-          p.payTo.toLowerCase(),
-          a.value.toString(),
-          a.validAfter.toString(),
-          a.validBefore.toString(),
-          expiresAt,
-          nonce,
-          p.exact.signature.toLowerCase(),
-          p.paymentIdentifier ?? null,
-          JSON.stringify({ payTo: p.payTo, amount: p.amount.toString(), asset: p.asset, maxTimeoutSeconds: p.maxTimeoutSeconds, extra: p.extra }),
-        ],
-      );
-      await this.ledger.recordCreated(inserted[0].id, 'verified', m);
-      return { ok: true as const, paymentId: inserted[0].id, reference, payer: checksummedPayer, validBefore: a.validBefore, created: true };
-    });
+          reason: 'tollgate_authorization_already_settled',
+          existingStatus: status,
+          message:
+            status === 'failed' || status === 'lapsed'
+              ? `this authorization was already submitted to Tollgate and ended ${status}${failure ? ` (${failure})` : ''}`
+              : `this authorization is already ${status} for settlement through Tollgate`,
+        };
+      }
+      case 'nonce_conflict':
+        return { ok: false, payer, reason: 'invalid_exact_evm_nonce_already_used', message: 'another authorization with this payer and nonce is already pending at Tollgate' };
+      case 'payer_exposure':
+        return {
+          ok: false,
+          payer,
+          reason: 'tollgate_exposure_exceeded',
+          message: `payer has ${r.detail} atomic units accepted but not yet settled; with ${a.value} more that exceeds the on-chain balance ${balance}`,
+        };
+      case 'merchant_exposure':
+        return {
+          ok: false,
+          payer,
+          reason: 'tollgate_exposure_exceeded',
+          message: `merchant has ${r.detail} atomic units accepted but not yet settled; with ${a.value} more that exceeds its maximum unsettled exposure ${merchant.maxUnsettledExposure}`,
+        };
+      default:
+        throw new Error(`tollgate_accept_payment returned unknown outcome ${r.outcome}`);
+    }
   }
 }
