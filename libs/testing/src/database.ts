@@ -1,13 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
 /** Server URL tests use (no database part). Override with TEST_DATABASE_SERVER. */
 export const TEST_DB_SERVER = process.env.TEST_DATABASE_SERVER ?? 'postgres://postgres@127.0.0.1:5432';
-/**
- * Database migrated once per test run; every test file clones it (CREATE DATABASE … TEMPLATE). Override
- * with TEST_TEMPLATE_DB when several test runs share one server: each run drops and recreates its template.
- */
-export const TEMPLATE_DB = process.env.TEST_TEMPLATE_DB ?? 'tollgate_test_template';
+/** The migrated template every test file clones (CREATE DATABASE … TEMPLATE); set by the jest global setup. */
+export const TEMPLATE_DB = (): string => process.env.TEST_TEMPLATE_DB ?? 'tollgate_test_template';
 
 export function databaseUrl(name: string): string {
   return `${TEST_DB_SERVER}/${name}`;
@@ -29,7 +26,7 @@ export async function createTestDatabase(): Promise<{ name: string; url: string;
   // The template may only be cloned while nobody is connected to it; retry briefly on contention.
   for (let attempt = 0; ; attempt++) {
     try {
-      await admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"`));
+      await admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB()}"`));
       break;
     } catch (e) {
       if (attempt >= 20 || !/being accessed by other users/.test((e as Error).message)) throw e;
@@ -43,10 +40,32 @@ export async function createTestDatabase(): Promise<{ name: string; url: string;
   };
 }
 
-export async function recreateTemplate(): Promise<string> {
+/**
+ * Ensures a migrated template named after a hash of the migrations' source exists, and returns its name.
+ * Content-addressed so that repeated and concurrent test runs reuse it (a run never drops a template
+ * another run is cloning), while any edit to a migration yields a fresh one. Built under another name and
+ * renamed when complete, under an advisory lock, so no run clones a half-migrated template.
+ */
+export async function ensureTemplate(migrate: (url: string) => Promise<void>, migrationsSource: string): Promise<string> {
+  const name = `tollgate_test_tpl_${createHash('sha256').update(migrationsSource).digest('hex').slice(0, 16)}`;
   await admin(async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS "${TEMPLATE_DB}" WITH (FORCE)`);
-    await c.query(`CREATE DATABASE "${TEMPLATE_DB}"`);
+    await c.query(`SELECT pg_advisory_lock(hashtextextended('tollgate-test-template', 0))`);
+    try {
+      const { rowCount } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (rowCount) return;
+      const building = `${name}_building`;
+      await c.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
+      await c.query(`CREATE DATABASE "${building}"`);
+      await migrate(databaseUrl(building));
+      await c.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
+      // Templates of older migration sets are garbage now; one in use by another run stays (ignored).
+      const old = await c.query(`SELECT datname FROM pg_database WHERE datname LIKE 'tollgate_test_tpl_%' AND datname <> $1`, [name]);
+      for (const r of old.rows as Array<{ datname: string }>) {
+        await c.query(`DROP DATABASE IF EXISTS "${r.datname}"`).catch(() => undefined);
+      }
+    } finally {
+      await c.query(`SELECT pg_advisory_unlock(hashtextextended('tollgate-test-template', 0))`);
+    }
   });
-  return databaseUrl(TEMPLATE_DB);
+  return name;
 }

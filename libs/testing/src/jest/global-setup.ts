@@ -1,14 +1,26 @@
 import 'reflect-metadata';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createDataSource, runMigrations } from '../../../persistence/src';
-import { recreateTemplate } from '../database';
+import { ensureTemplate } from '../database';
 
-/** Migrates the template database once per test run (every test file clones it). */
+/**
+ * Makes sure a migrated template database exists for this set of migrations (every test file clones it)
+ * and tells the jest workers its name through TEST_TEMPLATE_DB.
+ */
 export default async function globalSetup(): Promise<void> {
-  const url = await recreateTemplate();
-  const ds = await createDataSource({ databaseUrl: url, poolSize: 1 }).initialize();
-  try {
-    await runMigrations(ds);
-  } finally {
-    await ds.destroy();
-  }
+  const dir = join(__dirname, '..', '..', '..', '..', 'migrations');
+  const source = readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .sort()
+    .map((f) => `${f}\n${readFileSync(join(dir, f), 'utf8')}`)
+    .join('\n');
+  process.env.TEST_TEMPLATE_DB = await ensureTemplate(async (url) => {
+    const ds = await createDataSource({ databaseUrl: url, poolSize: 1 }).initialize();
+    try {
+      await runMigrations(ds);
+    } finally {
+      await ds.destroy();
+    }
+  }, source);
 }
