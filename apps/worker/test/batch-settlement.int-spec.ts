@@ -23,6 +23,11 @@ describe('batch settlement (real anvil, Postgres, Redis)', () => {
     const tx = await f.chain.public.getTransaction({ hash: row.tx_hash as `0x${string}` });
     expect(tx.to?.toLowerCase()).toBe(f.api.chain.deployment.token.address.toLowerCase());
     expect(await tokenBalance(f, f.payTo)).toBe(before + 12_345n);
+    // The cost is booked as the chain charged it: one transaction, its gas and fee.
+    const receipt = await f.chain.public.getTransactionReceipt({ hash: row.tx_hash as `0x${string}` });
+    const [cost] = await f.api.db.query(`SELECT gas_used::text, fee_paid::text FROM settlement_batches WHERE id = $1`, [row.batch_id]);
+    expect(cost).toEqual({ gas_used: receipt.gasUsed.toString(), fee_paid: (receipt.gasUsed * receipt.effectiveGasPrice).toString() });
+    expect(await f.api.db.query(`SELECT purpose, status FROM relayer_transactions WHERE batch_id = $1`, [row.batch_id])).toEqual([{ purpose: 'settle', status: 'included' }]);
   });
 
   it('settles concurrent payments in one Multicall3 batch, each with its own log index', async () => {

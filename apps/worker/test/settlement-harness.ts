@@ -6,6 +6,8 @@ import { SettlementWorker } from '../src/settlement-worker';
 
 /** API + in-process settlement worker on one private chain, database and queue prefix. */
 export interface SettlementFixture extends FacilitatorFixture {
+  /** The environment overrides this fixture was started with (harness defaults included). */
+  env: Record<string, string>;
   worker?: SettlementWorker;
   startWorker(): Promise<SettlementWorker>;
   stopWorker(): Promise<void>;
@@ -26,11 +28,13 @@ function chainClients(rpcUrl: string, chainId: number) {
 }
 
 export async function startSettlement(env: Record<string, string> = {}, seed = 3): Promise<SettlementFixture> {
-  const f = await startFacilitator({ BATCH_TICK_MS: '50', TX_POLL_MS: '100', SWEEP_INTERVAL_MS: '1000', ...env }, seed);
+  const merged = { BATCH_TICK_MS: '50', TX_POLL_MS: '100', SWEEP_INTERVAL_MS: '1000', ...env };
+  const f = await startFacilitator(merged, seed);
   const d = f.api.chain.deployment;
   const rand = seededRandom(seed * 7919);
   const fixture: SettlementFixture = {
     ...f,
+    env: merged,
     chain: chainClients(d.rpcUrl, d.chainId),
     async startWorker() {
       fixture.worker = await SettlementWorker.start(f.api.config, { concurrency: 4 });

@@ -70,7 +70,7 @@ export class BatchSubmitter {
     const call = batchCall(token, net.multicall3, rows);
     const estimate = await client.estimateGas({ account: relayer.address, to: call.to, data: call.data });
     // eth_estimateGas under-counts allowFailure batches (63/64 rule starves late rows): pad it.
-    const gas = (estimate * BigInt(100 + this.ctx.config.settlement.gasPaddingPercent)) / 100n + 10_000n;
+    let gas = (estimate * BigInt(100 + this.ctx.config.settlement.gasPaddingPercent)) / 100n + 10_000n;
     const fees = await currentFees(this.ctx, batch.network);
 
     const signed = await this.ctx.dataSource.transaction(async (m) => {
@@ -79,7 +79,16 @@ export class BatchSubmitter {
         [batch.network, relayer.id],
       );
       const nonce = await this.syncNonce(batch.network, relayer.address, relayer.id, Number(next_nonce), m);
-      const tx = await signTx(this.ctx, relayer, { to: call.to, data: call.data, gas, nonce, fees });
+      let tx = await signTx(this.ctx, relayer, { to: call.to, data: call.data, gas, nonce, fees });
+      // After a reorg drops our transaction, its rows come back here and syncNonce hands out the same
+      // nonce again; with the chain state (hence gas estimate and fees) unchanged, signing is
+      // deterministic and yields the very transaction already stored for the reorganised batch, whose
+      // hash is unique in relayer_transactions — the insert would fail on every retry and the batch
+      // would stay `building` for ever. One more unit of gas makes it a new transaction (same effect).
+      while ((await m.query(`SELECT 1 FROM relayer_transactions WHERE tx_hash = $1`, [tx.hash.toLowerCase()])).length > 0) {
+        gas += 1n;
+        tx = await signTx(this.ctx, relayer, { to: call.to, data: call.data, gas, nonce, fees });
+      }
       await storeTx(m, { batchId: batch.id, network: batch.network, relayer: relayer.id, nonce, purpose: 'settle', signed: tx, gas, fees });
       await m.query(`UPDATE relayers SET next_nonce = $3, updated_at = now() WHERE network = $1 AND address = $2`, [batch.network, relayer.id, nonce + 1]);
       await m.query(

@@ -1,7 +1,7 @@
 import { Address, Hex, TransactionReceipt } from 'viem';
 import { authorizationsUsed, authorizationKey } from '@tollgate/evm';
 import { JobName } from '@tollgate/queue';
-import { applyVerdicts, loadBatchRows, RowClassifier } from './row-outcomes';
+import { applyVerdicts, loadBatchRows, RowClassifier, RowVerdict } from './row-outcomes';
 import { SettlementContext } from './settlement-context';
 import { broadcast, bumpedFees, currentFees, Fees, signTx, storeTx } from './transactions';
 
@@ -16,6 +16,8 @@ interface TrackedBatch {
   block_number: string | null;
   block_hash: string | null;
   replacements: number;
+  /** Set by an operator (admin console) to replace the transaction now. */
+  replace_requested_at: Date | null;
 }
 
 interface TrackedTx {
@@ -51,7 +53,7 @@ export class BatchTracker {
   async track(batchId: string): Promise<boolean> {
     const done = await this.ctx.exclusively(`batch:${batchId}`, async () => {
       const [batch]: TrackedBatch[] = await this.ctx.dataSource.query(
-        `SELECT id, network, asset, relayer, status, nonce::text, tx_hash, block_number::text, block_hash, replacements
+        `SELECT id, network, asset, relayer, status, nonce::text, tx_hash, block_number::text, block_hash, replacements, replace_requested_at
            FROM settlement_batches WHERE id = $1`,
         [batchId],
       );
@@ -95,8 +97,11 @@ export class BatchTracker {
       return true;
     }
     const age = Date.now() - new Date(latest.created_at).getTime();
-    if (age >= this.ctx.config.settlement.replaceAfterMs) {
+    // An operator's "replace now" (replace_requested_at) counts as an expired TX_REPLACE_AFTER_MS; it is
+    // cleared only after the replacement was stored, so a crash in between replaces on the next pass.
+    if (age >= this.ctx.config.settlement.replaceAfterMs || batch.replace_requested_at) {
       await this.replace(batch, latest);
+      if (batch.replace_requested_at) await this.ctx.dataSource.query(`UPDATE settlement_batches SET replace_requested_at = NULL WHERE id = $1`, [batch.id]);
       return false;
     }
     const known = await client.getTransaction({ hash: latest.tx_hash }).catch(() => null);
@@ -147,6 +152,11 @@ export class BatchTracker {
     const landed = rows.filter((r) => used.has(authorizationKey(r.from, r.nonce)));
     const missed = rows.filter((r) => !used.has(authorizationKey(r.from, r.nonce)));
     const fee = receipt.gasUsed * receipt.effectiveGasPrice;
+    // The rows that did not land are classified first (chain reads) and their verdicts commit in the
+    // same transaction as the inclusion. Applied afterwards, a crash in between left them `submitted`
+    // under a batch that is no longer `submitted`: no tracker or sweep ever looked at them again.
+    const verdicts = missed.length ? await this.classifier.classify(batch.network, token, missed) : new Map<string, RowVerdict>();
+    let counts: Record<RowVerdict['action'], number> | undefined;
     await this.ctx.dataSource.transaction(async (m) => {
       if (landed.length) {
         const ids = await this.ctx.ledger.transition(landed.map((r) => r.paymentId), 'submitted', 'included', {
@@ -185,12 +195,9 @@ export class BatchTracker {
           settled ? null : tx.purpose === 'cancel' ? 'cancelled' : 'reverted',
         ],
       );
+      if (verdicts.size) counts = await applyVerdicts(this.ctx, verdicts, 'submitted', m);
     });
-    if (missed.length) {
-      const verdicts = await this.classifier.classify(batch.network, token, missed);
-      const counts = await applyVerdicts(this.ctx, verdicts, 'submitted');
-      this.ctx.logger.log(`batch ${batch.id}: ${landed.length} landed, ${missed.length} did not ${JSON.stringify(counts)}`);
-    }
+    if (counts) this.ctx.logger.log(`batch ${batch.id}: ${landed.length} landed, ${missed.length} did not ${JSON.stringify(counts)}`);
   }
 
   private async followIncluded(batch: TrackedBatch): Promise<boolean> {

@@ -1,3 +1,4 @@
+import { EntityManager } from 'typeorm';
 import { Address, Hex } from 'viem';
 import { eip3009Abi, SettlementRow } from '@tollgate/evm';
 import { SettlementContext } from './settlement-context';
@@ -103,15 +104,19 @@ export class RowClassifier {
 /**
  * Applies verdicts from rows currently in `from` (`batched` or `submitted`): fail, re-queue (batch
  * detached, attempts counted), or mark included when our own earlier transaction settled it.
+ * Runs in its own transaction, or in the caller's when `manager` is given (so the verdicts commit
+ * together with whatever else the caller records).
  * @returns counts per action, for logs.
  */
 export async function applyVerdicts(
   ctx: SettlementContext,
   verdicts: Map<string, RowVerdict>,
   from: 'batched' | 'submitted',
+  manager?: EntityManager,
 ): Promise<Record<RowVerdict['action'], number>> {
   const counts = { 'landed-elsewhere-ours': 0, fail: 0, requeue: 0 };
-  await ctx.dataSource.transaction(async (m) => {
+  const inTransaction = (fn: (m: EntityManager) => Promise<void>) => (manager ? fn(manager) : ctx.dataSource.transaction(fn));
+  await inTransaction(async (m) => {
     for (const [paymentId, v] of verdicts) {
       let moved: string[] = [];
       if (v.action === 'fail') {
@@ -128,11 +133,29 @@ export async function applyVerdicts(
           incrementAttempts: true,
         }, m);
       } else {
+        // Settled by an earlier transaction of ours — typically one dropped by a reorg, whose batch was
+        // failed as `reorged`, then mined again. Only a batch in `included` is followed to confirmation
+        // depth, so the payment is attached to the batch that sent that transaction, and that batch,
+        // if it had been given up, is followed again on the transaction's block. Left in the current
+        // batch, the payment stayed `included` for ever once that batch failed (e.g. no_viable_rows).
+        // A batch still `submitted` is left alone: its own tracker will find the receipt. The sweeper
+        // picks the revived batch up (STALE_BATCH_MS), after this transaction commits.
+        const txHash = v.txHash.toLowerCase();
+        const [owner]: Array<{ batch_id: string | null }> = await m.query(`SELECT batch_id FROM relayer_transactions WHERE tx_hash = $1`, [txHash]);
+        const block = { block_number: v.blockNumber.toString(), block_hash: v.blockHash.toLowerCase() };
         moved = await ctx.ledger.transition([paymentId], from, 'included', {
           reason: 'settled_by_earlier_transaction',
-          detail: { txHash: v.txHash },
-          patch: { tx_hash: v.txHash.toLowerCase(), log_index: v.logIndex, block_number: v.blockNumber.toString(), block_hash: v.blockHash.toLowerCase(), included_at: new Date() },
+          detail: { txHash: v.txHash, ...(owner?.batch_id ? { batchId: owner.batch_id } : {}) },
+          patch: { ...(owner?.batch_id ? { batch_id: owner.batch_id } : {}), tx_hash: txHash, log_index: v.logIndex, ...block, included_at: new Date() },
         }, m);
+        if (moved.length && owner?.batch_id) {
+          await m.query(
+            `UPDATE settlement_batches SET status = 'included', tx_hash = $2, block_number = $3, block_hash = $4, failure_reason = NULL, updated_at = now()
+              WHERE id = $1 AND status IN ('failed', 'cancelled', 'confirmed')`,
+            [owner.batch_id, txHash, block.block_number, block.block_hash],
+          );
+          await m.query(`UPDATE relayer_transactions SET status = 'included' WHERE tx_hash = $1`, [txHash]);
+        }
       }
       if (moved.length) counts[v.action]++;
     }

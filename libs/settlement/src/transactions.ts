@@ -1,5 +1,5 @@
 import { EntityManager } from 'typeorm';
-import { Address, BaseError, Hex, keccak256 } from 'viem';
+import { Address, BaseError, Hex, HttpRequestError, keccak256 } from 'viem';
 import { Relayer, SettlementContext } from './settlement-context';
 
 /** EIP-1559 fee pair in wei. */
@@ -116,9 +116,21 @@ export class RpcError extends Error {
 /** Transient: network/5xx/timeouts (retry with backoff); rate-limited: 429 (back off); else permanent. */
 export function classifyRpcError(e: unknown): RpcError {
   const msg = errorText(e);
-  if (/429|rate limit|too many requests/i.test(msg)) return new RpcError('rate-limited', msg);
-  if (/timeout|timed out|ECONNREFUSED|ECONNRESET|socket|fetch failed|HTTP request failed|50[0-9]|network/i.test(msg)) return new RpcError('transient', msg);
+  // viem's HttpRequestError keeps the HTTP status in `status`; its text is only "HTTP request failed."
+  // (so a 429 used to read as transient and a 401 — a bad RPC key — as worth retrying).
+  const status = httpStatus(e);
+  if (status === 429) return new RpcError('rate-limited', `${msg} (HTTP 429)`);
+  if (status !== undefined) return new RpcError(status >= 500 || status === 408 ? 'transient' : 'permanent', `${msg} (HTTP ${status})`);
+  if (/\b429\b|rate limit|too many requests/i.test(msg)) return new RpcError('rate-limited', msg);
+  // Status codes only as whole numbers: hashes and addresses in a revert message are full of "50x".
+  if (/timeout|timed out|ECONNREFUSED|ECONNRESET|socket|fetch failed|HTTP request failed|\b50[0-9]\b|network/i.test(msg)) return new RpcError('transient', msg);
   return new RpcError('permanent', msg);
+}
+
+/** HTTP status of the first viem HttpRequestError in the cause chain, if any. */
+function httpStatus(e: unknown): number | undefined {
+  const found = e instanceof BaseError ? e.walk((x) => x instanceof HttpRequestError && typeof x.status === 'number') : null;
+  return found instanceof HttpRequestError ? found.status : undefined;
 }
 
 function errorText(e: unknown): string {
