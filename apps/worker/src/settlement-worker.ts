@@ -9,6 +9,9 @@ import { JobName, JobPayloads, JobQueues, QueueName, redisConnection } from '@to
 import { BatchSubmitter, BatchTracker, LaneScheduler, RpcError, SettlementContext, Sweeper } from '@tollgate/settlement';
 import type { SettlementJobObserver } from './worker-metrics';
 
+/** How long the settlement queue pauses after an RPC provider answers 429. */
+const RATE_LIMIT_BACKOFF_MS = 5_000;
+
 type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<unknown> };
 
 /**
@@ -79,6 +82,11 @@ export class SettlementWorker {
         } catch (e) {
           failure = e;
           if (e instanceof RpcError && e.kind === 'permanent') throw new UnrecoverableError(e.message);
+          if (e instanceof RpcError && e.kind === 'rate-limited') {
+            // The provider said 429: back the whole settlement queue off rather than hammer it.
+            await this.worker?.rateLimit(RATE_LIMIT_BACKOFF_MS);
+            throw Worker.RateLimitError();
+          }
           throw e;
         } finally {
           await this.observer?.after(job.name, data, before, failure).catch(() => undefined);

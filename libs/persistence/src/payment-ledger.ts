@@ -38,6 +38,11 @@ export interface TransitionOptions {
   patch?: TransitionPatch;
   /** Count this transition as another settlement attempt (re-queue after a retriable failure). */
   incrementAttempts?: boolean;
+  /**
+   * Per-payment log index of its `AuthorizationUsed` event (inclusion), set in the same statement so the
+   * webhook snapshot written with the transition already carries it.
+   */
+  logIndexes?: Map<string, number>;
 }
 
 /**
@@ -75,6 +80,12 @@ export class PaymentLedger {
       sets.push(`${col} = $${params.length}`);
     }
     if (opts.incrementAttempts) sets.push('attempts = p.attempts + 1');
+    let perRow = '';
+    if (opts.logIndexes?.size) {
+      params.push([...opts.logIndexes.keys()], [...opts.logIndexes.values()]);
+      perRow = ` LEFT JOIN unnest($${params.length - 1}::uuid[], $${params.length}::int[]) AS li(id, log_index) ON li.id = old.id`;
+      sets.push('log_index = coalesce(li.log_index, p.log_index)');
+    }
     // The outbox: one delivery per (moved payment × live endpoint of its merchant subscribed to the event),
     // in the same statement as the transition. A replayed job moves nothing, so it emits nothing.
     const eventType = paymentEventTypeFor(to, opts.reason);
@@ -95,7 +106,7 @@ export class PaymentLedger {
       WITH old AS (
         SELECT id, status FROM payments WHERE id = ANY($1::uuid[]) AND status = ANY($2::text[]) FOR UPDATE
       ), moved AS (
-        UPDATE payments p SET ${sets.join(', ')} FROM old WHERE p.id = old.id RETURNING p.*, old.status AS from_status
+        UPDATE payments p SET ${sets.join(', ')} FROM old${perRow} WHERE p.id = old.id RETURNING p.*, old.status AS from_status
       ), events AS (
         INSERT INTO payment_events (payment_id, from_status, to_status, reason, detail)
         SELECT id, from_status, $3, $4, $5::jsonb FROM moved

@@ -60,10 +60,7 @@ export interface PaymentSnapshot {
   amount: string;
   settlementMode: 'deferred' | 'confirmed' | null;
   txHash: string | null;
-  /**
-   * Null in the snapshot of `payment.included` when the tracker sets it after the transition (same
-   * database transaction); the delivery service fills it in from the payment when the hash matches.
-   */
+  /** Index of the payment's `AuthorizationUsed` log in its transaction, once included. */
   logIndex: number | null;
   blockNumber: string | null;
   blockHash: string | null;

@@ -4,7 +4,7 @@ import { batchCall, multicall3Abi, transferCalldata } from '@tollgate/evm';
 import { JobName } from '@tollgate/queue';
 import { applyVerdicts, loadBatchRows, RowClassifier, StoredRow } from './row-outcomes';
 import { SettlementContext } from './settlement-context';
-import { broadcast, currentFees, signTx, storeTx } from './transactions';
+import { broadcast, classifyRpcError, currentFees, RpcError, signTx, storeTx } from './transactions';
 
 interface BatchRow {
   id: string;
@@ -41,7 +41,42 @@ export class BatchSubmitter {
       if (!batch) throw new UnrecoverableError(`batch ${batchId} does not exist`);
       if (batch.status === 'submitted') return this.rebroadcast(batch);
       if (batch.status !== 'building') return;
-      await this.build(batch);
+      try {
+        await this.build(batch);
+      } catch (e) {
+        const rpc = e instanceof RpcError ? e : classifyRpcError(e);
+        // Transient and rate-limited faults are retried by the queue (the latter with the lane backed
+        // off); a permanent one would fail the same way forever, so the batch gives its rows back.
+        if (rpc.kind !== 'permanent') throw rpc;
+        await this.abandon(batch, rpc.message);
+        throw new UnrecoverableError(`batch ${batch.id} abandoned: ${rpc.message}`);
+      }
+    });
+  }
+
+  /**
+   * Fails a batch that cannot be sent (permanent RPC error, e.g. the relayer cannot pay for gas) and
+   * returns its still-valid rows to the queue. A stored but never-broadcast transaction is dropped; its
+   * nonce is reused by the next submission (see syncNonce).
+   */
+  private async abandon(batch: BatchRow, why: string): Promise<void> {
+    this.ctx.logger.error(`batch ${batch.id}: permanent RPC error, re-queueing its payments: ${why}`);
+    await this.ctx.dataSource.transaction(async (m) => {
+      const rows: Array<{ id: string; status: 'batched' | 'submitted' }> = await m.query(
+        `SELECT id, status FROM payments WHERE batch_id = $1 AND status IN ('batched', 'submitted')`,
+        [batch.id],
+      );
+      for (const from of ['batched', 'submitted'] as const) {
+        await this.ctx.ledger.transition(rows.filter((r) => r.status === from).map((r) => r.id), from, 'queued', {
+          reason: 'tollgate_rpc_error',
+          detail: { message: why.slice(0, 500) },
+          // Not counted as a settlement attempt: the payment did nothing wrong; it waits for the relayer
+          // (or expires at its own deadline, which the lane scheduler enforces).
+          patch: { batch_id: null, tx_hash: null },
+        }, m);
+      }
+      await m.query(`UPDATE relayer_transactions SET status = 'dropped' WHERE batch_id = $1 AND status = 'pending' AND broadcast_at IS NULL`, [batch.id]);
+      await m.query(`UPDATE settlement_batches SET status = 'failed', failure_reason = $2, updated_at = now() WHERE id = $1`, [batch.id, `rpc_error: ${why.slice(0, 200)}`]);
     });
   }
 

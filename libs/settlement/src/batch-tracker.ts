@@ -159,7 +159,7 @@ export class BatchTracker {
     let counts: Record<RowVerdict['action'], number> | undefined;
     await this.ctx.dataSource.transaction(async (m) => {
       if (landed.length) {
-        const ids = await this.ctx.ledger.transition(landed.map((r) => r.paymentId), 'submitted', 'included', {
+        await this.ctx.ledger.transition(landed.map((r) => r.paymentId), 'submitted', 'included', {
           detail: { txHash: receipt.transactionHash, blockNumber: receipt.blockNumber.toString() },
           patch: {
             tx_hash: receipt.transactionHash.toLowerCase(),
@@ -167,13 +167,8 @@ export class BatchTracker {
             block_hash: receipt.blockHash.toLowerCase(),
             included_at: new Date(),
           },
+          logIndexes: new Map(landed.map((r) => [r.paymentId, used.get(authorizationKey(r.from, r.nonce))!])),
         }, m);
-        const idSet = new Set(ids);
-        const withLogs = landed.filter((r) => idSet.has(r.paymentId));
-        await m.query(
-          `UPDATE payments p SET log_index = v.log_index FROM unnest($1::uuid[], $2::int[]) AS v(id, log_index) WHERE p.id = v.id`,
-          [withLogs.map((r) => r.paymentId), withLogs.map((r) => used.get(authorizationKey(r.from, r.nonce)))],
-        );
       }
       await m.query(`UPDATE relayer_transactions SET status = CASE WHEN tx_hash = $2 THEN 'included' ELSE 'replaced' END WHERE batch_id = $1`, [
         batch.id,

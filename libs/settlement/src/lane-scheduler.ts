@@ -10,7 +10,12 @@ export interface LaneState {
   earliestExpiry: Date;
   paused: boolean;
   flushRequested: boolean;
+  /** When a batch of this lane was last abandoned on a permanent RPC error (e.g. relayer out of gas). */
+  lastRpcFailureAt: Date | null;
 }
+
+/** After a batch is abandoned on a permanent RPC error, the lane waits this long before trying again. */
+export const RPC_FAILURE_BACKOFF_MS = 5_000;
 
 export type FlushReason = 'size' | 'age' | 'deadline' | 'requested';
 
@@ -28,10 +33,13 @@ export class LaneScheduler {
   constructor(private readonly ctx: SettlementContext) {}
 
   async lanes(): Promise<LaneState[]> {
-    const rows: Array<{ network: string; asset: string; queued: number; oldest: Date; earliest: Date; paused: boolean | null; flush_requested_at: Date | null }> =
+    const rows: Array<{ network: string; asset: string; queued: number; oldest: Date; earliest: Date; paused: boolean | null; flush_requested_at: Date | null; last_rpc_failure: Date | null }> =
       await this.ctx.dataSource.query(
         `SELECT p.network, p.asset, count(*)::int AS queued, min(p.queued_at) AS oldest, min(p.expires_at) AS earliest,
-                l.paused, l.flush_requested_at
+                l.paused, l.flush_requested_at,
+                (SELECT max(b.updated_at) FROM settlement_batches b
+                  WHERE b.network = p.network AND b.asset = p.asset AND b.status = 'failed'
+                    AND b.failure_reason LIKE 'rpc_error:%' AND b.updated_at > now() - interval '1 minute') AS last_rpc_failure
            FROM payments p LEFT JOIN lanes l ON l.network = p.network AND l.asset = p.asset
           WHERE p.status = 'queued'
           GROUP BY p.network, p.asset, l.paused, l.flush_requested_at`,
@@ -44,6 +52,7 @@ export class LaneScheduler {
       earliestExpiry: r.earliest,
       paused: r.paused ?? false,
       flushRequested: r.flush_requested_at !== null,
+      lastRpcFailureAt: r.last_rpc_failure,
     }));
   }
 
@@ -51,6 +60,8 @@ export class LaneScheduler {
   dueReason(lane: LaneState, now: number): FlushReason | null {
     const s = this.ctx.config.settlement;
     if (lane.paused) return null;
+    // A relayer that cannot pay for gas (or a provider refusing us) fails every batch the same way: back off.
+    if (lane.lastRpcFailureAt && now - lane.lastRpcFailureAt.getTime() < RPC_FAILURE_BACKOFF_MS) return null;
     if (lane.flushRequested) return 'requested';
     if (lane.queued >= s.maxBatchSize) return 'size';
     if (lane.earliestExpiry.getTime() - now <= s.deadlineMarginSeconds * 1000) return 'deadline';

@@ -117,8 +117,7 @@ export class WebhookDeliveryService {
       return this.finishWithoutAttempt(d, 'signing secret unreadable');
     }
 
-    const snapshot = await this.completeSnapshot(d);
-    const body = JSON.stringify(buildPayload(d.event_type, new Date(d.occurred_at), snapshot, this.assets));
+    const body = JSON.stringify(buildPayload(d.event_type, new Date(d.occurred_at), d.snapshot, this.assets));
     const startedAt = new Date();
     let result: SendResult;
     try {
@@ -143,27 +142,6 @@ export class WebhookDeliveryService {
     if (!row) return { kind: 'not-found' };
     if (row.status === 'pending' && !row.held && Number(row.due_in_ms) > 0) return { kind: 'early', dueInMs: Number(row.due_in_ms) };
     return { kind: 'skipped', status: row.held ? 'held' : row.status };
-  }
-
-  /**
-   * The tracker sets `log_index` right after the `included` transition, in the same database transaction,
-   * so the snapshot of `payment.included` lacks it; it is a fact of the same transaction, so fill it in
-   * (once, persisted, so later attempts and replays send the same body).
-   */
-  private async completeSnapshot(d: ClaimedDelivery): Promise<Record<string, unknown>> {
-    const s = d.snapshot;
-    if (!d.payment_id || !s.txHash || s.logIndex !== null) return s;
-    const [p] = await queryRows<{ log_index: number }>(
-      this.dataSource,
-      `SELECT log_index FROM payments WHERE id = $1 AND tx_hash = $2 AND log_index IS NOT NULL`,
-      [d.payment_id, s.txHash],
-    );
-    if (!p) return s;
-    await this.dataSource.query(`UPDATE webhook_deliveries SET snapshot = jsonb_set(snapshot, '{logIndex}', to_jsonb($2::int)) WHERE id = $1`, [
-      d.id,
-      p.log_index,
-    ]);
-    return { ...s, logIndex: p.log_index };
   }
 
   private async finishWithoutAttempt(d: ClaimedDelivery, why: string): Promise<DeliverOutcome> {

@@ -1,0 +1,38 @@
+import { parseEther } from 'viem';
+import { eventsOf, waitFor } from './settlement-support';
+import { startSettlement, SettlementFixture } from './settlement-harness';
+
+/** A permanent RPC error (relayers cannot pay for gas) gives the batch's payments back to the queue. */
+describe('relayer out of gas', () => {
+  let f: SettlementFixture;
+
+  beforeAll(async () => {
+    f = await startSettlement({ BATCH_MAX_WAIT_MS: '100' }, 23);
+  });
+  afterAll(() => f.stop());
+
+  it('abandons the batch, re-queues its payments, and settles them once the relayers are funded again', async () => {
+    const d = f.api.chain.deployment;
+    for (const r of d.relayers) await f.chain.test.setBalance({ address: r.address, value: 0n });
+    await f.startWorker();
+    const { body } = await f.sign({ amount: 7_000n });
+    const ref = (await f.settle(body)).body.extensions.tollgate.reference;
+
+    const abandoned = await waitFor('an abandoned batch', async () => {
+      const [b] = await f.api.db.query(`SELECT id, failure_reason FROM settlement_batches WHERE status = 'failed' AND failure_reason LIKE 'rpc_error:%' LIMIT 1`);
+      return b;
+    });
+    expect(abandoned.failure_reason).toMatch(/insufficient funds/i);
+    const events = await eventsOf(f, ref);
+    expect(events.some((e) => e.to_status === 'queued' && e.reason === 'tollgate_rpc_error')).toBe(true);
+    const [row] = await f.api.db.query(`SELECT attempts FROM payments WHERE reference = $1`, [ref]);
+    expect(row.attempts).toBe(0);
+    // The lane backs off instead of building a doomed batch every tick.
+    await new Promise((r) => setTimeout(r, 1500));
+    const [{ n }] = await f.api.db.query(`SELECT count(*)::int AS n FROM settlement_batches WHERE failure_reason LIKE 'rpc_error:%'`);
+    expect(n).toBe(1);
+
+    for (const r of d.relayers) await f.chain.test.setBalance({ address: r.address, value: parseEther('100') });
+    await f.waitForStatuses([ref], (s) => s[0] === 'confirmed', 30_000);
+  });
+});
