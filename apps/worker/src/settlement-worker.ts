@@ -5,14 +5,14 @@ import { DataSource } from 'typeorm';
 import { TollgateConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
 import { createDataSource, PaymentLedger } from '@tollgate/persistence';
-import { JobName, JobPayloads, JobQueues, QueueName, redisConnection } from '@tollgate/queue';
+import { JobName, JobPayloads, JobQueues, jobsOn, JobsOn, QueueName, redisConnection } from '@tollgate/queue';
 import { BatchSubmitter, BatchTracker, LaneScheduler, RpcError, SettlementContext, Sweeper } from '@tollgate/settlement';
 import type { SettlementJobObserver } from './worker-metrics';
 
 /** How long the settlement queue pauses after an RPC provider answers 429. */
 const RATE_LIMIT_BACKOFF_MS = 5_000;
 
-type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<unknown> };
+type Handlers = { [N in JobsOn<QueueName.Settlement>]: (payload: JobPayloads[N]) => Promise<unknown> };
 
 /**
  * The settlement worker: one BullMQ consumer of the settlement queue dispatching by job name, the lane
@@ -64,13 +64,13 @@ export class SettlementWorker {
 
   private run(concurrency: number): void {
     const handlers = this.handlers();
-    // Start-up check: every job of the catalogue has exactly one handler.
-    const missing = Object.values(JobName).filter((n) => typeof handlers[n] !== 'function');
+    // Start-up check: every job the catalogue puts on this queue has exactly one handler.
+    const missing = jobsOn(QueueName.Settlement).filter((n) => typeof handlers[n] !== 'function');
     if (missing.length) throw new Error(`no handler for job(s): ${missing.join(', ')}`);
     this.worker = new Worker(
       QueueName.Settlement,
       async (job: Job) => {
-        const handler = handlers[job.name as JobName] as ((p: unknown) => Promise<unknown>) | undefined;
+        const handler = handlers[job.name as JobsOn<QueueName.Settlement>] as ((p: unknown) => Promise<unknown>) | undefined;
         if (!handler) throw new UnrecoverableError(`unknown job ${job.name}`);
         const data = (job.data ?? {}) as Record<string, unknown>;
         // The HTTP request that caused the job (API `req.id`), so one /settle or operator action can be followed here.

@@ -4,10 +4,10 @@ import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { TollgateConfig } from '@tollgate/config';
 import { createDataSource } from '@tollgate/persistence';
-import { jobsOn, JobQueues, QueueName, redisConnection, WebhookJobName, WebhookJobPayloads } from '@tollgate/queue';
+import { JobName, JobPayloads, jobsOn, JobQueues, JobsOn, QueueName, redisConnection } from '@tollgate/queue';
 import { DeliverOutcome, SecretBox, WebhookDeliveryService, WebhookDispatcher, WebhookUrlPolicy } from '@tollgate/webhooks';
 
-type Handlers = { [N in WebhookJobName]: (payload: WebhookJobPayloads[N], job: Job, token?: string) => Promise<unknown> };
+type Handlers = { [N in JobsOn<QueueName.Webhooks>]: (payload: JobPayloads[N], job: Job, token?: string) => Promise<unknown> };
 
 /**
  * The webhook worker: one BullMQ consumer of the webhooks queue and the outbox relay / lost-job sweeper
@@ -55,7 +55,7 @@ export class WebhookWorker {
 
   private handlers(): Handlers {
     return {
-      [WebhookJobName.Deliver]: async (p, job, token) => this.onOutcome(await this.service.deliver(p.deliveryId), job, token),
+      [JobName.WebhookDeliver]: async (p, job, token) => this.onOutcome(await this.service.deliver(p.deliveryId), job, token),
     };
   }
 
@@ -72,12 +72,12 @@ export class WebhookWorker {
   private run(concurrency: number): void {
     const handlers = this.handlers();
     // Start-up check: every job of this queue has exactly one handler.
-    const missing = jobsOn(QueueName.Webhooks).filter((n) => typeof handlers[n as WebhookJobName] !== 'function');
+    const missing = jobsOn(QueueName.Webhooks).filter((n) => typeof handlers[n] !== 'function');
     if (missing.length) throw new Error(`no handler for job(s): ${missing.join(', ')}`);
     this.worker = new Worker(
       QueueName.Webhooks,
       async (job: Job, token?: string) => {
-        const handler = handlers[job.name as WebhookJobName] as ((p: unknown, job: Job, token?: string) => Promise<unknown>) | undefined;
+        const handler = handlers[job.name as JobsOn<QueueName.Webhooks>] as ((p: unknown, job: Job, token?: string) => Promise<unknown>) | undefined;
         if (!handler) throw new UnrecoverableError(`unknown job ${job.name}`);
         return handler(job.data, job, token);
       },

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
 import { PaymentLedger } from '@tollgate/persistence';
-import { QueueName, redisConnection, WebhookJobName } from '@tollgate/queue';
+import { QueueName, redisConnection, JobName } from '@tollgate/queue';
 import { eventually, ReceivedWebhook, Responder, startWebhookReceiver, WebhookReceiver } from '@tollgate/testing';
 import { MerchantClient, merchantClient, WEBHOOK_TEST_ENV } from '../../api/test/merchant-api-harness';
 import { WebhookWorker } from '../src/webhook-worker';
@@ -301,7 +301,7 @@ describe('merchant webhooks (real Postgres, Redis, anvil and HTTP receivers)', (
        VALUES ($1, $2, 'webhook.test', 'msg_early', now(), $3::jsonb, now() + interval '800 milliseconds', now()) RETURNING id`,
       [endpoint.id, f.merchantId, JSON.stringify({ endpointId: endpoint.id, message: 'early' })],
     );
-    await webhooks.queues.add(WebhookJobName.Deliver, { deliveryId: id });
+    await webhooks.queues.add(JobName.WebhookDeliver, { deliveryId: id });
     const [got] = await receiver.waitFor('the delivery', (rs) => rs.length === 1);
     expect(got.at - t0).toBeGreaterThanOrEqual(750);
     expect(got.headers['webhook-id']).toBe('msg_early');

@@ -22,20 +22,9 @@ export enum JobName {
   BatchTrack = 'batch-track',
   /** Re-derive pending work from Postgres (after a crash or lost Redis keys). */
   Sweep = 'sweep',
-}
-
-/**
- * Jobs of the webhooks queue. A separate enum rather than more members of {@link JobName} because the
- * settlement worker's start-up check demands a handler for every `JobName`; once that check is scoped to
- * its own queue ({@link jobsOn}), these can move into `JobName` as `JobName.WebhookDeliver`.
- */
-export enum WebhookJobName {
   /** Make the next attempt of one webhook delivery (if it is due and nobody else holds it). */
-  Deliver = 'webhook-deliver',
+  WebhookDeliver = 'webhook-deliver',
 }
-
-/** Every job name of the catalogue. */
-export type AnyJobName = JobName | WebhookJobName;
 
 /**
  * Optional on every payload: the id of the HTTP request (API log `req.id`, header `x-request-id`) that
@@ -52,33 +41,39 @@ export interface JobPayloads {
   [JobName.BatchSubmit]: { batchId: string } & Traced;
   [JobName.BatchTrack]: { batchId: string } & Traced;
   [JobName.Sweep]: Record<string, never>;
+  [JobName.WebhookDeliver]: { deliveryId: string } & Traced;
 }
 
-/** Payload types of the webhooks queue. */
-export interface WebhookJobPayloads {
-  [WebhookJobName.Deliver]: { deliveryId: string };
+/** Which queue each job lives on, as a type (so each worker's handler map is checked at compile time). */
+export interface JobQueueOf {
+  [JobName.PaymentQueued]: QueueName.Settlement;
+  [JobName.LaneFlush]: QueueName.Settlement;
+  [JobName.BatchSubmit]: QueueName.Settlement;
+  [JobName.BatchTrack]: QueueName.Settlement;
+  [JobName.Sweep]: QueueName.Settlement;
+  [JobName.WebhookDeliver]: QueueName.Webhooks;
 }
 
-/** Payload type of every job of the catalogue. */
-export type AnyJobPayloads = JobPayloads & WebhookJobPayloads;
+/** The job names of one queue. */
+export type JobsOn<Q extends QueueName> = { [N in JobName]: JobQueueOf[N] extends Q ? N : never }[JobName];
 
 /** Which queue each job lives on. */
-export const JOB_QUEUE: Record<AnyJobName, QueueName> = {
+export const JOB_QUEUE: { [N in JobName]: JobQueueOf[N] } = {
   [JobName.PaymentQueued]: QueueName.Settlement,
   [JobName.LaneFlush]: QueueName.Settlement,
   [JobName.BatchSubmit]: QueueName.Settlement,
   [JobName.BatchTrack]: QueueName.Settlement,
   [JobName.Sweep]: QueueName.Settlement,
-  [WebhookJobName.Deliver]: QueueName.Webhooks,
+  [JobName.WebhookDeliver]: QueueName.Webhooks,
 };
 
 /** The job names served by one queue (what its worker must have handlers for). */
-export function jobsOn(queue: QueueName): AnyJobName[] {
-  return (Object.keys(JOB_QUEUE) as AnyJobName[]).filter((n) => JOB_QUEUE[n] === queue);
+export function jobsOn<Q extends QueueName>(queue: Q): JobsOn<Q>[] {
+  return (Object.keys(JOB_QUEUE) as JobName[]).filter((n): n is JobsOn<Q> => JOB_QUEUE[n] === queue);
 }
 
 /** Default options per job. Retries are for transient faults; permanent ones throw UnrecoverableError. */
-export const JOB_DEFAULTS: Record<AnyJobName, JobsOptions> = {
+export const JOB_DEFAULTS: Record<JobName, JobsOptions> = {
   [JobName.PaymentQueued]: { attempts: 3, backoff: { type: 'exponential', delay: 200 }, removeOnComplete: 1000, removeOnFail: 5000 },
   [JobName.LaneFlush]: { attempts: 5, backoff: { type: 'exponential', delay: 250 }, removeOnComplete: 1000, removeOnFail: 5000 },
   [JobName.BatchSubmit]: { attempts: 8, backoff: { type: 'exponential', delay: 500 }, removeOnComplete: 1000, removeOnFail: 5000 },
@@ -86,11 +81,11 @@ export const JOB_DEFAULTS: Record<AnyJobName, JobsOptions> = {
   [JobName.Sweep]: { attempts: 1, removeOnComplete: 100, removeOnFail: 100 },
   // BullMQ retries only cover infrastructure faults (database unreachable). The HTTP retry schedule is
   // ours: each failed attempt is recorded and the next one is a new job delayed by the configured step.
-  [WebhookJobName.Deliver]: { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 5000 },
+  [JobName.WebhookDeliver]: { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: 1000, removeOnFail: 5000 },
 };
 
 /** Jobs that exist at most once at a time (BullMQ deduplicates by job id). */
-export function jobIdFor<N extends AnyJobName>(name: N, payload: AnyJobPayloads[N]): string | undefined {
+export function jobIdFor<N extends JobName>(name: N, payload: JobPayloads[N]): string | undefined {
   switch (name) {
     case JobName.BatchSubmit:
       return `submit-${(payload as JobPayloads[JobName.BatchSubmit]).batchId}`;

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import IORedis, { RedisOptions } from 'ioredis';
-import { AnyJobName, AnyJobPayloads, JOB_DEFAULTS, JOB_QUEUE, jobIdFor, QueueName } from './catalogue';
+import { JOB_DEFAULTS, JOB_QUEUE, jobIdFor, JobName, JobPayloads, QueueName } from './catalogue';
 
 /**
  * Redis connection options BullMQ needs: workers block on Redis, so `maxRetriesPerRequest` must be null.
@@ -34,7 +34,7 @@ export class JobQueues {
   }
 
   /** Enqueues one job with the catalogue's default options. */
-  async add<N extends AnyJobName>(name: N, payload: AnyJobPayloads[N], opts: { delay?: number; jobId?: string } = {}): Promise<void> {
+  async add<N extends JobName>(name: N, payload: JobPayloads[N], opts: { delay?: number; jobId?: string } = {}): Promise<void> {
     const jobId = opts.jobId ?? jobIdFor(name, payload);
     await this.queue(JOB_QUEUE[name]).add(name, payload, { ...JOB_DEFAULTS[name], ...opts, ...(jobId ? { jobId } : {}) });
   }

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { JobQueues, WebhookJobName } from '@tollgate/queue';
+import { JobQueues, JobName } from '@tollgate/queue';
 import { queryRows } from './sql';
 
 /** BullMQ job id of attempt `attempt + 1` of a delivery: a second enqueue of the same attempt is a no-op. */
@@ -46,7 +46,7 @@ export class WebhookDispatcher {
     const failed: string[] = [];
     await Promise.all(
       jobs.map((j) =>
-        this.queues.add(WebhookJobName.Deliver, { deliveryId: j.id }, { delay: j.delayMs, ...(j.jobId ? { jobId: j.jobId } : {}) }).catch(() => {
+        this.queues.add(JobName.WebhookDeliver, { deliveryId: j.id }, { delay: j.delayMs, ...(j.jobId ? { jobId: j.jobId } : {}) }).catch(() => {
           failed.push(j.id);
         }),
       ),
