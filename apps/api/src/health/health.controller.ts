@@ -36,8 +36,8 @@ export class HealthController {
   @HealthCheck()
   ready() {
     return this.health.check([
-      () => this.probe('postgres', () => this.dataSource.query('SELECT 1')),
-      () => this.probe('redis', () => this.redis.ping()),
+      () => this.probe('postgres', async () => void (await this.dataSource.query('SELECT 1'))),
+      () => this.probe('redis', async () => void (await this.redis.ping())),
       ...this.config.networks.map((n) => () => this.probe(`rpc:${n.network}`, async () => ({ blockNumber: (await this.chains.get(n.network).getBlockNumber()).toString() }))),
     ]);
   }
