@@ -8,7 +8,15 @@ import { ServiceUnavailableError } from './local-services';
 import { runPayingClient, type PaidRequestResult } from './paying-client';
 import { startResourceServer, type RunningResourceServer } from './resource-server';
 import { startStack, type DemoStack } from './stack';
-import { collectSummary, formatSummary, settlementSnapshot, waitForFinalStatuses, type SettlementSnapshot } from './summary';
+import {
+  collectSummary,
+  confirmedReferences,
+  formatSummary,
+  settlementSnapshot,
+  waitForFinalStatuses,
+  waitForFirstWebhookAttempts,
+  type SettlementSnapshot,
+} from './summary';
 import { startWebhookReceiver, type DemoWebhookReceiver } from './webhook-receiver';
 
 const USAGE = `usage: npm run demo -- [--count N] [--concurrency N] [--mode deferred|confirmed] [--settle-timeout SECONDS] [--json]
@@ -17,11 +25,13 @@ const USAGE = `usage: npm run demo -- [--count N] [--concurrency N] [--mode defe
   --concurrency     requests in flight at once (default 20)
   --mode            deferred: content at once, settled in batches (default)
                     confirmed: each /settle waits for its batch; receipts carry the transaction hash
-  --settle-timeout  how long to wait after the last request for every payment to be confirmed (default 120)
+  --settle-timeout  how long to wait after the last request for every payment to be confirmed and its
+                    payment.confirmed webhook to arrive (default 120)
   --json            print the summary as one JSON object on the last line of stdout
 
 Environment: DATABASE_URL, REDIS_URL, DEVCHAIN_FILE, DEVCHAIN_PORT, API_PORT, BATCH_* … (see README).
-Exit status: 0 all paid requests served and all payments confirmed; 1 otherwise; 64 bad usage;
+Exit status: 0 all paid requests served, all payments confirmed, every webhook verified and every
+payment.confirmed webhook received; 1 otherwise; 64 bad usage;
 69 Postgres or Redis unavailable; 78 invalid configuration; 130 interrupted.`;
 
 /** Parsed command line of the demo. */
@@ -127,16 +137,18 @@ async function main(argv: string[]): Promise<number> {
   let paid = 0;
   let paidOk = 0;
   let snapshot: SettlementSnapshot = { statuses: {}, batches: 0 };
-  const progress = new ProgressLine(process.stderr, () => {
-    const statuses = STATUS_ORDER.filter((s) => snapshot.statuses[s]).map((s) => `${s} ${snapshot.statuses[s]}`).join(' · ') || 'no payments yet';
-    const batches = `${snapshot.batches} batch${snapshot.batches === 1 ? '' : 'es'}`;
-    return `[demo] ${phase} | paid ${paid}/${o.count} (${paidOk} served, ${paid - paidOk} failed) | ${statuses} | ${batches} on chain | ${((Date.now() - t0) / 1000).toFixed(1)} s`;
-  });
-  const log = (line: string) => progress.log(`[demo] ${line}`);
-
   let stack: DemoStack | undefined;
   let resourceServer: RunningResourceServer | undefined;
   let webhooks: DemoWebhookReceiver | undefined;
+  const progress = new ProgressLine(process.stderr, () => {
+    const statuses = STATUS_ORDER.filter((s) => snapshot.statuses[s]).map((s) => `${s} ${snapshot.statuses[s]}`).join(' · ') || 'no payments yet';
+    const batches = `${snapshot.batches} batch${snapshot.batches === 1 ? '' : 'es'}`;
+    const hooks = webhooks?.report();
+    const hooksText = hooks ? ` | webhooks ${hooks.verified}/${hooks.received} verified` : '';
+    return `[demo] ${phase} | paid ${paid}/${o.count} (${paidOk} served, ${paid - paidOk} failed) | ${statuses} | ${batches} on chain${hooksText} | ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+  });
+  const log = (line: string) => progress.log(`[demo] ${line}`);
+
   let snapshotTimer: NodeJS.Timeout | undefined;
   let cleaned: Promise<void> | undefined;
   const cleanup = (): Promise<void> =>
@@ -144,8 +156,11 @@ async function main(argv: string[]): Promise<number> {
       clearInterval(snapshotTimer);
       progress.stop();
       await resourceServer?.stop().catch(() => undefined);
-      await webhooks?.stop().catch(() => undefined);
+      // Delete the endpoint while the API still runs (nothing keeps retrying towards a port that is gone),
+      // stop the apps, and only then the receiver, so no attempt in flight hits a closed port.
+      await webhooks?.unregister().catch(() => undefined);
       await stack?.stop();
+      await webhooks?.close().catch(() => undefined);
     })());
   let interrupted = false;
   const abort = new AbortController();
@@ -167,7 +182,9 @@ async function main(argv: string[]): Promise<number> {
     // keeps this run's payments apart from earlier ones in the summary.
     const payTo = privateKeyToAddress(generatePrivateKey());
     const { merchant, apiKey } = await new MerchantsService(s.db).create({ name: `Demo merchant ${new Date().toISOString()}`, payTo: [payTo] });
-    webhooks = await startWebhookReceiver(merchant, s.db);
+    // Registered over HTTP with the merchant's key, as a merchant would: the answer carries the secret once.
+    webhooks = await startWebhookReceiver({ apiUrl: s.apiUrl, apiKey });
+    const hooks = webhooks;
     resourceServer = await startResourceServer({
       facilitatorUrl: s.apiUrl,
       apiKey,
@@ -177,6 +194,7 @@ async function main(argv: string[]): Promise<number> {
       settlementMode: o.mode === 'confirmed' ? 'confirmed' : undefined,
     });
     log(`Tollgate API ${s.apiUrl} (${s.started.length ? `started: ${s.started.join(', ')}` : 'everything reused'})`);
+    log(`webhook endpoint ${hooks.endpointUrl} (${hooks.endpointId}) for every payment.* event, verified with standardwebhooks`);
     log(`resource server ${resourceServer.url} (@x402/express): ${resourceServer.routes.map((r) => `GET ${r.path} ${r.price}`).join(', ')}`);
     log(`paying ${o.count} times with @x402/fetch from ${d.payers.length} payers, ${o.concurrency} at a time, ${o.mode} settlement, ${d.token.symbol} ${d.token.address} on ${d.network}`);
 
@@ -208,9 +226,20 @@ async function main(argv: string[]): Promise<number> {
       return 130;
     }
     phase = 'settling';
+    // One budget for both waits: statuses in Postgres, then the payment.confirmed webhooks of the confirmed.
+    const settleDeadline = Date.now() + o.settleTimeoutSeconds * 1000;
     const references = results.flatMap((r) => (r.receipt?.reference ? [r.receipt.reference] : []));
-    const allFinal = await waitForFinalStatuses(s.db, references, o.settleTimeoutSeconds * 1000);
+    const allFinal = await waitForFinalStatuses(s.db, references, settleDeadline - Date.now());
     if (!allFinal) log(`some payments were still pending after --settle-timeout ${o.settleTimeoutSeconds} s`);
+    phase = 'awaiting webhooks';
+    const confirmedRefs = await confirmedReferences(s.db, references);
+    const missingWebhooks = await hooks.waitForEvent(confirmedRefs, 'payment.confirmed', Math.max(0, settleDeadline - Date.now()));
+    if (missingWebhooks.length) {
+      log(`${missingWebhooks.length} confirmed payment(s) still without a payment.confirmed webhook after --settle-timeout ${o.settleTimeoutSeconds} s`);
+    } else if (!(await waitForFirstWebhookAttempts(s.db, hooks.endpointId, Math.max(0, settleDeadline - Date.now())))) {
+      // The rest of the run's webhooks (an earlier event may trail its payment.confirmed) land first, so the counts are complete.
+      log(`some webhook deliveries had not been attempted yet after --settle-timeout ${o.settleTimeoutSeconds} s`);
+    }
     clearInterval(snapshotTimer);
     snapshot = await settlementSnapshot(s.db, merchant.id);
     const summary = await collectSummary({
@@ -220,7 +249,7 @@ async function main(argv: string[]): Promise<number> {
       payTo,
       mode: o.mode,
       results,
-      webhooks: webhooks.counts(),
+      webhooks: hooks.report(),
       durationMs: Date.now() - t0,
     });
     phase = 'done';

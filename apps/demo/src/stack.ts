@@ -10,6 +10,7 @@ import { createDataSource, ensureDatabase, runMigrations } from '@tollgate/persi
 import { createApiApp } from '../../api/src/bootstrap';
 import { parseDevchainConfig, type DevchainConfig } from '../../devchain/src/devchain.config';
 import { SettlementWorker } from '../../worker/src/settlement-worker';
+import { WebhookWorker } from '../../worker/src/webhook-worker';
 import { ensureLocalServices } from './local-services';
 
 /**
@@ -18,6 +19,23 @@ import { ensureLocalServices } from './local-services';
  * names every failure's reason anyway. `LOG_LEVEL=info npm run demo` shows the apps' logs.
  */
 export const DEMO_ENV_DEFAULTS: Readonly<Record<string, string>> = { LOG_LEVEL: 'fatal' };
+
+/** Where the demo's webhook receiver listens (see `webhook-receiver.ts`). */
+export const DEMO_WEBHOOK_HOST = '127.0.0.1';
+
+/**
+ * The environment the demo's apps are configured from: {@link DEMO_ENV_DEFAULTS} under `env`, and — always,
+ * whatever `env` says — webhooks allowed to reach the demo's own receiver: {@link DEMO_WEBHOOK_HOST} added
+ * to `WEBHOOK_HTTP_ALLOWLIST` (plain http) and `WEBHOOK_ALLOW_PRIVATE_ADDRESSES=true` (loopback). This
+ * only shapes the configuration of the apps this process starts; `process.env` and Tollgate's own
+ * defaults (https only, public addresses only) are untouched.
+ */
+export function demoEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const merged: NodeJS.ProcessEnv = { ...DEMO_ENV_DEFAULTS, ...env };
+  const allowlist = (merged.WEBHOOK_HTTP_ALLOWLIST ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  if (!allowlist.includes(DEMO_WEBHOOK_HOST)) allowlist.push(DEMO_WEBHOOK_HOST);
+  return { ...merged, WEBHOOK_HTTP_ALLOWLIST: allowlist.join(','), WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true' };
+}
 
 /** Everything the demo runs against. `stop()` stops exactly what `startStack` started, in reverse order. */
 export interface DemoStack {
@@ -35,20 +53,20 @@ export interface DemoStack {
 type Stopper = { name: string; stop: () => Promise<unknown> };
 
 /**
- * Makes sure Postgres and Redis run, starts (or reuses) the devchain, migrates, and starts the API and the
- * settlement worker.
+ * Makes sure Postgres and Redis run, starts (or reuses) the devchain, migrates, and starts the API, the
+ * settlement worker and the webhook worker.
  *
- * The API and the worker run in this process, through the same entry points `npm run start:api` and
- * `npm run start:worker` use (`createApiApp`, `SettlementWorker.start`): one process means one TypeScript
- * compile instead of three, nothing to orphan when the demo is interrupted, and the summary reads the
- * very configuration the apps ran with. The chain (anvil) is a child process, as always.
+ * The API and the workers run in this process, through the same entry points `npm run start:api` and
+ * `npm run start:worker` use (`createApiApp`, `SettlementWorker.start`, `WebhookWorker.start`): one process
+ * means one TypeScript compile instead of three, nothing to orphan when the demo is interrupted, and the
+ * summary reads the very configuration the apps ran with. The chain (anvil) is a child process, as always.
  *
- * @param env the environment to configure from (entry points pass `process.env`); {@link DEMO_ENV_DEFAULTS} fill gaps.
+ * @param env the environment to configure from (entry points pass `process.env`), as shaped by {@link demoEnv}.
  * @param log one human line per step, for stderr.
  * @throws ServiceUnavailableError when Postgres or Redis is down and cannot be started (the message says how).
  */
 export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<DemoStack> {
-  const effectiveEnv: NodeJS.ProcessEnv = { ...DEMO_ENV_DEFAULTS, ...env };
+  const effectiveEnv = demoEnv(env);
   const stoppers: Stopper[] = [];
   const started: string[] = [];
   const stopAll = async (): Promise<void> => {
@@ -94,6 +112,11 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
     const worker = await SettlementWorker.start(config);
     stoppers.push({ name: 'settlement worker', stop: () => worker.stop() });
     started.push('settlement worker');
+
+    // As `npm run start:worker` does: the webhook worker beside the settlement worker.
+    const webhookWorker = await WebhookWorker.start(config);
+    stoppers.push({ name: 'webhook worker', stop: () => webhookWorker.stop() });
+    started.push('webhook worker');
 
     return { config, deployment: chain.deployment, apiUrl, db, started, stop: stopAll };
   } catch (e) {

@@ -5,13 +5,17 @@ import type { DataSource } from 'typeorm';
 import { devchainViemChain, type DevchainDeployment } from '@tollgate/devchain';
 import { TRANSFER_WITH_AUTHORIZATION_TYPES, transferCalldata } from '@tollgate/evm';
 import type { PaidRequestResult } from './paying-client';
+import type { DemoWebhookReport } from './webhook-receiver';
 
 /** Statuses after which a payment never changes again. */
 export const FINAL_STATUSES: readonly string[] = ['confirmed', 'failed', 'lapsed'];
 
 /** The demo's result. Field names are the `--json` contract (the e2e test and scripts read them). */
 export interface DemoSummary {
-  /** True when every paid request got its content and every payment reached `confirmed`. */
+  /**
+   * True when every paid request got its content, every payment reached `confirmed`, every webhook
+   * delivery passed signature verification and every confirmed payment's `payment.confirmed` webhook arrived.
+   */
   ok: boolean;
   mode: 'deferred' | 'confirmed';
   network: string;
@@ -44,8 +48,14 @@ export interface DemoSummary {
   /** From sending the paid request to the inclusion of its payment's batch (milliseconds). */
   inclusionP50Ms: number | null;
   inclusionP95Ms: number | null;
+  /** Deliveries that reached the demo merchant's webhook endpoint (every attempt counts). */
   webhooksReceived: number;
+  /** Those whose Standard Webhooks signature `standardwebhooks`' `Webhook.verify` accepted. */
   webhooksVerified: number;
+  /** Verified deliveries by event type; every subscribed `payment.*` type is present (0 when none arrived). */
+  webhooksByType: Record<string, number>;
+  /** Confirmed payments whose `payment.confirmed` webhook had not arrived (verified) by the end of --settle-timeout. */
+  confirmedWithoutWebhook: number;
   durationMs: number;
 }
 
@@ -84,6 +94,32 @@ export async function waitForFinalStatuses(db: DataSource, references: readonly 
     if (Number(pending) === 0) return true;
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The references among `references` whose payment is `confirmed` (whose `payment.confirmed` webhook is due). */
+export async function confirmedReferences(db: DataSource, references: readonly string[]): Promise<string[]> {
+  const rows: Array<{ reference: string }> = await db.query(`SELECT reference FROM payments WHERE reference = ANY($1) AND status = 'confirmed'`, [references]);
+  return rows.map((r) => r.reference);
+}
+
+/**
+ * Polls until Tollgate's outbox holds no delivery to `endpointId` still waiting for its first attempt, or
+ * `timeoutMs` passes. Once payments are final they emit nothing more, so this means every webhook due for
+ * them has reached the receiver at least once (retries of rejected ones are not waited for). Webhooks
+ * are delivered concurrently: a payment's `payment.confirmed` may overtake its `payment.included`.
+ * @returns true when none is waiting.
+ */
+export async function waitForFirstWebhookAttempts(db: DataSource, endpointId: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [{ waiting }]: Array<{ waiting: string }> = await db.query(
+      `SELECT count(*)::text AS waiting FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'pending' AND attempt_count = 0`,
+      [endpointId],
+    );
+    if (Number(waiting) === 0) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -128,7 +164,7 @@ export async function collectSummary(args: {
   payTo: `0x${string}`;
   mode: 'deferred' | 'confirmed';
   results: readonly PaidRequestResult[];
-  webhooks: { received: number; verified: number };
+  webhooks: DemoWebhookReport;
   durationMs: number;
 }): Promise<DemoSummary> {
   const { db, results } = args;
@@ -152,13 +188,17 @@ export async function collectSummary(args: {
   const fail = (reason: string) => (failures[reason] = (failures[reason] ?? 0) + 1);
   const inclusion: number[] = [];
   let confirmed = 0;
+  let confirmedWithoutWebhook = 0;
   for (const r of results) {
     const row = r.receipt?.reference ? byReference.get(r.receipt.reference) : undefined;
     if (row?.included_at) inclusion.push(new Date(row.included_at).getTime() - r.startedAt);
     if (!r.contentOk) fail(r.error ?? 'no content');
     else if (!r.receipt?.reference) fail('no Tollgate reference in PAYMENT-RESPONSE');
     else if (!row) fail('payment not found in Tollgate');
-    else if (row.status === 'confirmed') confirmed++;
+    else if (row.status === 'confirmed') {
+      confirmed++;
+      if (!args.webhooks.eventsByReference.get(row.reference)?.has('payment.confirmed')) confirmedWithoutWebhook++;
+    }
     else if (row.status === 'failed' || row.status === 'lapsed') fail(row.failure_reason ?? row.status);
     else fail(`not confirmed in time (still ${row.status})`);
   }
@@ -168,8 +208,9 @@ export async function collectSummary(args: {
   const gasPerPayment = landed ? Number(gasUsed / BigInt(landed)) : 0;
   const singleTxGas = Number(await measureSingleTransferGas(args.deployment, args.payTo));
   const failed = Object.values(failures).reduce((s, n) => s + n, 0);
+  const { received, verified } = args.webhooks;
   return {
-    ok: failed === 0 && confirmed === results.length,
+    ok: failed === 0 && confirmed === results.length && verified === received && confirmedWithoutWebhook === 0,
     mode: args.mode,
     network: args.deployment.network,
     payments: results.length,
@@ -187,8 +228,10 @@ export async function collectSummary(args: {
     gasSavedPercent: singleTxGas && gasPerPayment ? Math.round((1 - gasPerPayment / singleTxGas) * 1000) / 10 : 0,
     inclusionP50Ms: percentile(inclusion, 50),
     inclusionP95Ms: percentile(inclusion, 95),
-    webhooksReceived: args.webhooks.received,
-    webhooksVerified: args.webhooks.verified,
+    webhooksReceived: received,
+    webhooksVerified: verified,
+    webhooksByType: { ...args.webhooks.byType },
+    confirmedWithoutWebhook,
     durationMs: args.durationMs,
   };
 }
@@ -211,11 +254,27 @@ export function formatSummary(s: DemoSummary, context: { concurrency: number }):
   lines.push(
     `  gas/payment   ${n(s.gasPerPayment)} batched vs ${n(s.singleTxGas)} for one transferWithAuthorization transaction (${s.gasSavedPercent} % saved)`,
     `  inclusion     p50 ${ms(s.inclusionP50Ms)}, p95 ${ms(s.inclusionP95Ms)} (paid request sent → batch included)`,
-    `  webhooks      ${n(s.webhooksReceived)} received, ${n(s.webhooksVerified)} verified (merchant webhooks are not wired into the demo yet)`,
-    `  took          ${(s.durationMs / 1000).toFixed(1)} s`,
-    s.ok
-      ? '  result        OK: every paid request got its content and every payment is confirmed'
-      : '  result        FAILED: see the failures above (LOG_LEVEL=info npm run demo shows the API and worker logs)',
+    `  webhooks      ${n(s.webhooksReceived)} received, ${n(s.webhooksVerified)} verified with standardwebhooks (${
+      Object.entries(s.webhooksByType)
+        .filter(([, count]) => count > 0)
+        .map(([type, count]) => `${type} ${n(count)}`)
+        .join(', ') || 'none verified'
+    })`,
   );
+  const unverified = s.webhooksReceived - s.webhooksVerified;
+  if (unverified > 0) lines.push(`  failed        ${n(unverified)} × webhook delivery failed signature verification`);
+  if (s.confirmedWithoutWebhook > 0) lines.push(`  failed        ${n(s.confirmedWithoutWebhook)} × confirmed payment whose payment.confirmed webhook never arrived`);
+  lines.push(`  took          ${(s.durationMs / 1000).toFixed(1)} s`);
+  if (s.ok) {
+    lines.push('  result        OK: every paid request got its content, every payment is confirmed and announced by a verified payment.confirmed webhook');
+  } else {
+    const why: string[] = [];
+    if (s.failed > 0 || s.confirmed < s.payments) why.push(`${n(s.failed)} paid request${s.failed === 1 ? '' : 's'} failed`);
+    if (unverified > 0) why.push(`${n(unverified)} webhook deliver${unverified === 1 ? 'y' : 'ies'} failed verification`);
+    if (s.confirmedWithoutWebhook > 0) {
+      why.push(`${n(s.confirmedWithoutWebhook)} confirmed payment${s.confirmedWithoutWebhook === 1 ? '' : 's'} got no payment.confirmed webhook`);
+    }
+    lines.push(`  result        FAILED: ${why.join('; ')} (LOG_LEVEL=info npm run demo shows the API and worker logs)`);
+  }
   return lines.join('\n');
 }

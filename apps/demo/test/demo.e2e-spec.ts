@@ -41,7 +41,7 @@ function runDemo(args: string[], env: Record<string, string>): Promise<{ code: n
 
 /** `npm run demo` end to end, as a user runs it, on a private database, chain port and queue prefix. */
 describe('npm run demo', () => {
-  it('pays 20 times through the official packages, batches, confirms everything and reports it as JSON', async () => {
+  it('pays 20 times through the official packages, batches, confirms everything, receives verified webhooks and reports it as JSON', async () => {
     const database = await createTestDatabase();
     const devchainPort = await freePort();
     const deploymentFile = join(mkdtempSync(join(tmpdir(), 'tollgate-demo-')), 'deployment.json');
@@ -55,12 +55,13 @@ describe('npm run demo', () => {
         BATCH_MAX_WAIT_MS: '500',
         BATCH_TICK_MS: '50',
         TX_POLL_MS: '100',
+        WEBHOOK_SWEEP_INTERVAL_MS: '200',
       });
       const lines = run.stdout.trim().split('\n');
       if (run.code !== 0) throw new Error(`demo exited ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
       const summary = JSON.parse(lines[lines.length - 1]);
 
-      expect(summary).toMatchObject({ ok: true, payments: 20, contentServed: 20, verified: 20, confirmed: 20, failed: 0, webhooksVerified: 0, webhooksReceived: 0 });
+      expect(summary).toMatchObject({ ok: true, payments: 20, contentServed: 20, verified: 20, confirmed: 20, failed: 0, confirmedWithoutWebhook: 0 });
       expect(summary.batches.length).toBeGreaterThan(0);
       for (const tx of summary.batches) expect(tx).toMatch(/^0x[0-9a-f]{64}$/);
       expect(summary.batchSizes.reduce((a: number, b: number) => a + b, 0)).toBe(20);
@@ -68,6 +69,13 @@ describe('npm run demo', () => {
       expect(summary.gasPerPayment).toBeLessThan(summary.singleTxGas);
       expect(summary.inclusionP50Ms).toBeGreaterThan(0);
       expect(summary.inclusionP95Ms).toBeGreaterThanOrEqual(summary.inclusionP50Ms);
+
+      // Merchant webhooks: every delivery verified with standardwebhooks, and each payment announced as
+      // queued, included and confirmed (so at least 3 per payment).
+      expect(summary.webhooksVerified).toBe(summary.webhooksReceived);
+      expect(summary.webhooksVerified).toBeGreaterThanOrEqual(3 * summary.payments);
+      for (const type of ['payment.queued', 'payment.included', 'payment.confirmed']) expect(summary.webhooksByType[type]).toBeGreaterThanOrEqual(summary.payments);
+      expect(summary.webhooksByType['payment.failed']).toBe(0);
 
       // It stopped what it started: the chain is gone, and so is the deployment file describing it.
       expect(await portAnswers(devchainPort)).toBe(false);
