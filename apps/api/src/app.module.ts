@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { ConfigModule, TollgateConfig } from '@tollgate/config';
@@ -27,6 +28,10 @@ export class AppModule {
             quietReqLogger: true,
           },
         }),
+        // Only unauthenticated lookups are limited (per client IP, in process memory): facilitator traffic
+        // comes from a few resource-server IPs at high rates and is authenticated by merchant key. The name
+        // 'default' keeps the standard Retry-After header (named throttlers suffix it).
+        ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: config.api.publicRateLimitPerMinute }]),
         CoreModule,
         HealthModule,
         MetricsModule,

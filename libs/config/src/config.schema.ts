@@ -40,6 +40,7 @@ const envSchema = z.object({
   TX_MAX_FEE_GWEI: z.coerce.number().positive().default(200),
   TX_MAX_REPLACEMENTS: int(0, 50).default(8),
   SWEEP_INTERVAL_MS: int(100, 3600000).default(5000),
+  PUBLIC_RATE_LIMIT_PER_MINUTE: int(1, 1000000).default(120),
   BATCH_TICK_MS: int(10, 60000).default(200),
   RELAYER_MAX_IN_FLIGHT: int(1, 64).default(4),
   SETTLEMENT_MAX_ATTEMPTS: int(1, 100).default(5),
@@ -150,7 +151,8 @@ export interface TollgateConfig {
   databasePoolSize: number;
   redisUrl: string;
   queuePrefix: string;
-  api: { host: string; port: number };
+  /** `publicRateLimitPerMinute`: unauthenticated lookups per client IP per minute (429 beyond). */
+  api: { host: string; port: number; publicRateLimitPerMinute: number };
   /** The worker's health/metrics listener (no other HTTP in the worker). */
   worker: { metricsPort: number; metricsHost: string };
   exposureGuard: boolean;
@@ -308,7 +310,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
-    api: { host: e.API_HOST, port: e.API_PORT },
+    api: { host: e.API_HOST, port: e.API_PORT, publicRateLimitPerMinute: e.PUBLIC_RATE_LIMIT_PER_MINUTE },
     worker: { metricsPort: e.WORKER_METRICS_PORT, metricsHost: e.WORKER_METRICS_HOST },
     exposureGuard: e.EXPOSURE_GUARD,
     networks,

@@ -1,5 +1,6 @@
 import { Controller, Get, Header, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import { z } from 'zod';
 import { PAYMENT_STATUSES } from '@tollgate/persistence';
 import { CurrentMerchant, MerchantAuthGuard } from '../merchants/merchant-auth.guard';
@@ -59,6 +60,7 @@ export class MerchantPaymentsController {
  */
 @ApiTags('payments')
 @Controller('v1/payments')
+@UseGuards(ThrottlerGuard)
 export class PublicPaymentsController {
   constructor(private readonly payments: MerchantPaymentsService) {}
 
@@ -66,7 +68,7 @@ export class PublicPaymentsController {
   @Header('cache-control', 'no-store')
   @ApiParam({ name: 'reference', description: 'pay_… as returned by /settle' })
   @ApiOperation({ summary: 'Status of a payment by reference (no authentication)' })
-  @ApiOkResponse({ description: '{reference, status, network, transaction (null until included)}' })
+  @ApiOkResponse({ description: '{reference, status, network, transaction (null until included)}; 429 with Retry-After beyond PUBLIC_RATE_LIMIT_PER_MINUTE per IP' })
   status(@Param('reference') reference: string): Promise<PublicPaymentStatus> {
     return this.payments.publicStatus(parseInput(referenceParam, reference, 'reference'));
   }
