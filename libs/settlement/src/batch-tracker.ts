@@ -1,4 +1,4 @@
-import { Address, Hex, TransactionReceipt } from 'viem';
+import { Address, BlockNotFoundError, Hex, TransactionNotFoundError, TransactionReceipt, TransactionReceiptNotFoundError } from 'viem';
 import { authorizationsUsed, authorizationKey } from '@tollgate/evm';
 import { JobName } from '@tollgate/queue';
 import { applyVerdicts, loadBatchRows, RowClassifier, RowVerdict } from './row-outcomes';
@@ -75,13 +75,9 @@ export class BatchTracker {
 
   private async followSubmitted(batch: TrackedBatch): Promise<boolean> {
     const client = this.ctx.chains.get(batch.network);
-    const txs: TrackedTx[] = await this.ctx.dataSource.query(
-      `SELECT tx_hash, raw_tx, purpose, nonce::text, gas_limit::text, max_fee_per_gas::text, max_priority_fee_per_gas::text, created_at
-         FROM relayer_transactions WHERE batch_id = $1 ORDER BY created_at`,
-      [batch.id],
-    );
+    const txs = await this.txsOf(batch.id);
     for (const tx of [...txs].reverse()) {
-      const receipt = await client.getTransactionReceipt({ hash: tx.tx_hash }).catch(() => null);
+      const receipt = await notFoundAsNull(client.getTransactionReceipt({ hash: tx.tx_hash }));
       if (receipt) {
         await this.onInclusion(batch, tx, receipt);
         return this.followIncluded({ ...batch, status: 'included', tx_hash: receipt.transactionHash, block_number: receipt.blockNumber.toString(), block_hash: receipt.blockHash });
@@ -104,7 +100,7 @@ export class BatchTracker {
       if (batch.replace_requested_at) await this.ctx.dataSource.query(`UPDATE settlement_batches SET replace_requested_at = NULL WHERE id = $1`, [batch.id]);
       return false;
     }
-    const known = await client.getTransaction({ hash: latest.tx_hash }).catch(() => null);
+    const known = await notFoundAsNull(client.getTransaction({ hash: latest.tx_hash }));
     if (!known) await broadcast(this.ctx, batch.network, latest.raw_tx, latest.tx_hash);
     return false;
   }
@@ -124,7 +120,7 @@ export class BatchTracker {
       data = '0x';
       gas = 21_000n;
     } else {
-      const tx = await this.ctx.chains.get(batch.network).getTransaction({ hash: latest.tx_hash }).catch(() => null);
+      const tx = await notFoundAsNull(this.ctx.chains.get(batch.network).getTransaction({ hash: latest.tx_hash }));
       const original: Array<{ raw_tx: Hex }> = tx ? [] : await this.ctx.dataSource.query(
         `SELECT raw_tx FROM relayer_transactions WHERE batch_id = $1 AND purpose = 'settle' ORDER BY created_at LIMIT 1`,
         [batch.id],
@@ -201,10 +197,10 @@ export class BatchTracker {
     const depth = this.ctx.network(batch.network).confirmations;
     const [head, block] = await Promise.all([
       client.getBlockNumber({ cacheTime: 0 }),
-      client.getBlock({ blockNumber: BigInt(batch.block_number) }).catch(() => null),
+      notFoundAsNull(client.getBlock({ blockNumber: BigInt(batch.block_number) })),
     ]);
     if (!block || block.hash.toLowerCase() !== batch.block_hash.toLowerCase()) {
-      const receipt = await client.getTransactionReceipt({ hash: batch.tx_hash as Hex }).catch(() => null);
+      const receipt = await notFoundAsNull(client.getTransactionReceipt({ hash: batch.tx_hash as Hex }));
       if (receipt && receipt.blockHash.toLowerCase() !== batch.block_hash.toLowerCase()) {
         // Re-included in another block: follow the new one.
         await this.ctx.dataSource.transaction(async (m) => {
@@ -253,11 +249,45 @@ export class BatchTracker {
   private async onNonceLost(batch: TrackedBatch): Promise<void> {
     const rows = await loadBatchRows(this.ctx, batch.id, 'submitted');
     const verdicts = await this.classifier.classify(batch.network, batch.asset as Address, rows);
-    await applyVerdicts(this.ctx, verdicts, 'submitted');
-    await this.ctx.dataSource.query(
-      `UPDATE settlement_batches SET status = 'failed', failure_reason = 'nonce_consumed', updated_at = now() WHERE id = $1 AND status = 'submitted'`,
-      [batch.id],
+    // "Consumed by another transaction" may in fact be one of ours whose receipt the node had not served
+    // yet: then this is an inclusion, and failing the batch would strand its rows in `included`.
+    const ours = new Set((await this.txsOf(batch.id)).map((t) => t.tx_hash.toLowerCase()));
+    for (const v of verdicts.values()) {
+      if (v.action === 'landed-elsewhere-ours' && ours.has(v.txHash.toLowerCase())) {
+        const receipt = await this.ctx.chains.get(batch.network).getTransactionReceipt({ hash: v.txHash });
+        const tx = (await this.txsOf(batch.id)).find((t) => t.tx_hash.toLowerCase() === v.txHash.toLowerCase())!;
+        await this.onInclusion(batch, tx, receipt);
+        return;
+      }
+    }
+    await this.ctx.dataSource.transaction(async (m) => {
+      await applyVerdicts(this.ctx, verdicts, 'submitted', m);
+      await m.query(
+        `UPDATE settlement_batches SET status = 'failed', failure_reason = 'nonce_consumed', updated_at = now() WHERE id = $1 AND status = 'submitted'`,
+        [batch.id],
+      );
+      await m.query(`UPDATE relayer_transactions SET status = 'dropped' WHERE batch_id = $1 AND status = 'pending'`, [batch.id]);
+    });
+  }
+
+  private txsOf(batchId: string): Promise<TrackedTx[]> {
+    return this.ctx.dataSource.query(
+      `SELECT tx_hash, raw_tx, purpose, nonce::text, gas_limit::text, max_fee_per_gas::text, max_priority_fee_per_gas::text, created_at
+         FROM relayer_transactions WHERE batch_id = $1 ORDER BY created_at`,
+      [batchId],
     );
-    await this.ctx.dataSource.query(`UPDATE relayer_transactions SET status = 'dropped' WHERE batch_id = $1 AND status = 'pending'`, [batch.id]);
+  }
+}
+
+/**
+ * Resolves to null only when the node says the thing does not exist; any other RPC failure propagates,
+ * so a flaky provider never reads as "no receipt" (a dropped transaction) or "no block" (a reorg).
+ */
+async function notFoundAsNull<T>(p: Promise<T>): Promise<T | null> {
+  try {
+    return await p;
+  } catch (e) {
+    if (e instanceof TransactionReceiptNotFoundError || e instanceof TransactionNotFoundError || e instanceof BlockNotFoundError) return null;
+    throw e;
   }
 }
