@@ -22,7 +22,7 @@ export async function createApiApp(config: TollgateConfig, opts: { shutdownHooks
   app.useBodyParser('json', { limit: '64kb' });
   // The operator console posts HTML forms and authenticates with cookies (see admin/); nothing else reads them.
   app.useBodyParser('urlencoded', { extended: false, limit: '16kb' });
-  app.use(cookieParser());
+  app.use('/admin', cookieParser());
   app.useGlobalFilters(new HttpErrorFilter());
   if (opts.shutdownHooks ?? true) app.enableShutdownHooks();
   app.disable('x-powered-by');

@@ -1,5 +1,6 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import IORedis from 'ioredis';
+import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ChainClients, ExactEvmVerifier } from '@tollgate/evm';
@@ -7,6 +8,16 @@ import { createDataSource, PaymentLedger } from '@tollgate/persistence';
 import { JobQueues, redisConnection } from '@tollgate/queue';
 
 export const REDIS = Symbol('REDIS');
+
+/**
+ * Connections for recording accepted payments (`tollgate_accept_payment`) with
+ * `synchronous_commit = off`: a verify does not wait for its WAL flush (≈ 1 ms per commit here). Safe
+ * because a `verified` row is a cache of a check anyone can repeat: if a database crash loses the last
+ * few hundred milliseconds of them, the next /settle of that authorization verifies and records it again.
+ * Everything that promises money — the `queued` transition of /settle — commits synchronously on the main
+ * pool, which also flushes any earlier asynchronous commit of the same payment.
+ */
+export const ACCEPT_POOL = Symbol('ACCEPT_POOL');
 
 /** Infrastructure every API feature shares: Postgres, Redis producer, chain clients, verifier, ledger. */
 @Global()
@@ -18,24 +29,43 @@ export const REDIS = Symbol('REDIS');
       useFactory: async (c: TollgateConfig) =>
         createDataSource({ databaseUrl: c.databaseUrl, poolSize: c.databasePoolSize, applicationName: 'tollgate-api' }).initialize(),
     },
+    {
+      provide: ACCEPT_POOL,
+      inject: [TOLLGATE_CONFIG],
+      useFactory: (c: TollgateConfig) => {
+        const pool = new Pool({
+          connectionString: c.databaseUrl,
+          max: c.databasePoolSize,
+          application_name: 'tollgate-api-accept',
+          connectionTimeoutMillis: 5000,
+          options: '-c synchronous_commit=off',
+        });
+        // An idle connection killed by the server (restart, failover) must not crash the process: the
+        // pool drops it and the next query opens a new one.
+        pool.on('error', () => undefined);
+        return pool;
+      },
+    },
     { provide: REDIS, inject: [TOLLGATE_CONFIG], useFactory: (c: TollgateConfig) => redisConnection(c.redisUrl, 'producer') },
     { provide: JobQueues, inject: [REDIS, TOLLGATE_CONFIG], useFactory: (r: IORedis, c: TollgateConfig) => new JobQueues(r, c.queuePrefix) },
     { provide: ChainClients, inject: [TOLLGATE_CONFIG], useFactory: (c: TollgateConfig) => new ChainClients(c.networks) },
     { provide: ExactEvmVerifier, inject: [ChainClients], useFactory: (clients: ChainClients) => new ExactEvmVerifier(clients) },
     { provide: PaymentLedger, inject: [DataSource], useFactory: (ds: DataSource) => new PaymentLedger(ds) },
   ],
-  exports: [DataSource, REDIS, JobQueues, ChainClients, ExactEvmVerifier, PaymentLedger],
+  exports: [DataSource, ACCEPT_POOL, REDIS, JobQueues, ChainClients, ExactEvmVerifier, PaymentLedger],
 })
 export class CoreModule implements OnApplicationShutdown {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(REDIS) private readonly redis: IORedis,
     private readonly queues: JobQueues,
+    @Inject(ACCEPT_POOL) private readonly acceptPool: Pool,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.queues.close().catch(() => undefined);
     this.redis.disconnect();
+    await this.acceptPool.end().catch(() => undefined);
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

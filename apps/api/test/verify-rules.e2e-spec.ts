@@ -8,12 +8,15 @@ import { executeOnChain, FacilitatorFixture, startFacilitator } from './facilita
  * One test per verify rule: a correctly signed payload that breaks exactly that rule gets HTTP 200,
  * `isValid: false` and that rule's reason code. Real anvil, real signatures, real Postgres.
  */
-describe('POST /verify rules', () => {
+describe.each([
+  ['with per-verify simulation', 'true'],
+  ['with the cached domain-separator check instead', 'false'],
+])('POST /verify rules %s', (_label, simulation) => {
   let f: FacilitatorFixture;
   const now = () => BigInt(Math.floor(Date.now() / 1000));
 
   beforeAll(async () => {
-    f = await startFacilitator({ SETTLEMENT_WINDOW_SECONDS: '30' });
+    f = await startFacilitator({ SETTLEMENT_WINDOW_SECONDS: '30', VERIFY_SIMULATION: simulation });
   });
   afterAll(() => f.stop());
 

@@ -34,10 +34,12 @@ describe('FLUSHALL on Redis mid-run', () => {
     await f.chain.test.setAutomine(false);
     const inFlight = await settleMany(f, Array.from({ length: 10 }, (_, i) => ({ payerIndex: i % 4, amount: 6_000n + BigInt(i) })));
     await waitAll(f, inFlight.map((p) => p.ref), 'submitted');
-    expect(await admin.dbsize()).toBeGreaterThan(0);
+    const jobKeys = (await admin.keys(`${f.api.config.queuePrefix}:*`)).filter((k) => /:\d+$/.test(k) || /:(delayed|wait|active)$/.test(k));
+    expect(jobKeys.length).toBeGreaterThan(0);
 
+    // Every job goes (the running worker recreates its bookkeeping keys at once, and job ids restart at 1,
+    // so the key space is no evidence either way; what the test proves is that everything still settles).
     expect(await admin.flushall()).toBe('OK');
-    expect(await admin.keys(`${f.api.config.queuePrefix}:*`)).toEqual([]);
 
     // More payments arrive (their payment-queued jobs go to the now empty Redis); the chain resumes.
     const later = await settleMany(f, Array.from({ length: 15 }, (_, i) => ({ payerIndex: i % 4, amount: 6_100n + BigInt(i) })));

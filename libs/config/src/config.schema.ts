@@ -31,6 +31,7 @@ const envSchema = z.object({
   NETWORKS: z.string().default(''),
   SETTLEMENT_WINDOW_SECONDS: int(0, 86400).default(30),
   EXPOSURE_GUARD: bool.default('true'),
+  VERIFY_SIMULATION: bool.default('true'),
   CONFIRMED_SETTLE_TIMEOUT_MS: int(100, 600000).default(30000),
   BATCH_MAX_SIZE: int(1, 250).default(100),
   BATCH_MAX_WAIT_MS: int(0, 600000).default(2000),
@@ -156,6 +157,8 @@ export interface TollgateConfig {
   /** The worker's health/metrics listener (no other HTTP in the worker). */
   worker: { metricsPort: number; metricsHost: string };
   exposureGuard: boolean;
+  /** Simulate transferWithAuthorization on every verify (else: cached domain-separator check). */
+  verifySimulation: boolean;
   networks: NetworkConfig[];
   settlement: SettlementConfig;
   webhooks: WebhooksConfig;
@@ -313,6 +316,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     api: { host: e.API_HOST, port: e.API_PORT, publicRateLimitPerMinute: e.PUBLIC_RATE_LIMIT_PER_MINUTE },
     worker: { metricsPort: e.WORKER_METRICS_PORT, metricsHost: e.WORKER_METRICS_HOST },
     exposureGuard: e.EXPOSURE_GUARD,
+    verifySimulation: e.VERIFY_SIMULATION,
     networks,
     settlement: {
       maxBatchSize: e.BATCH_MAX_SIZE,

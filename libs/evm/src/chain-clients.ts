@@ -1,4 +1,5 @@
-import { Chain, createPublicClient, defineChain, http, PublicClient } from 'viem';
+import { Chain, createPublicClient, defineChain, PublicClient } from 'viem';
+import { keepAliveTransport } from './rpc-transport';
 
 /** Minimal description of an EVM network a client is built for. */
 export interface ChainEndpoint {
@@ -21,8 +22,9 @@ export function chainOf(endpoint: ChainEndpoint): Chain {
 
 /**
  * One read client per network. Concurrent `readContract` calls made in the same tick are folded into
- * one `Multicall3.aggregate3` eth_call (viem multicall batching), so a burst of verifies costs a handful
- * of RPC round trips instead of three per verify.
+ * one `Multicall3.aggregate3` eth_call (viem multicall batching), and every JSON-RPC request of one
+ * event-loop turn travels in one keep-alive HTTP request ({@link keepAliveTransport}), so a burst of
+ * verifies costs a handful of round trips instead of three per verify.
  */
 export class ChainClients {
   private readonly clients = new Map<string, PublicClient>();
@@ -33,7 +35,7 @@ export class ChainClients {
         e.network,
         createPublicClient({
           chain: chainOf(e),
-          transport: http(e.rpcUrl, { batch: { wait: 0, batchSize: 100 }, retryCount: 2, timeout: 10_000 }),
+          transport: keepAliveTransport(e.rpcUrl, { timeoutMs: 10_000, maxBatchSize: 100 }),
           batch: { multicall: { wait: 0, batchSize: 64 * 1024 } },
           pollingInterval: 250,
         }) as PublicClient,

@@ -8,11 +8,12 @@ import {
   Hex,
   isAddressEqual,
   size,
+  toHex,
 } from 'viem';
 import { eip3009Abi, erc1271Abi } from './abis';
 import { ChainClients } from './chain-clients';
 import { Eip3009Authorization, tokenDomain } from './eip3009';
-import { eip3009Digest } from './eip3009-digest';
+import { eip3009Digest, eip3009DomainSeparator } from './eip3009-digest';
 import { defaultRecovery, SignatureRecovery } from './signature-recovery';
 
 /** The token a payment is made in, with the EIP-712 domain the token itself declares. */
@@ -48,6 +49,14 @@ export interface ExactVerifyContext {
   settlementWindowSeconds: number;
   /** Skip the on-chain reads (used by tests of the static rules only). */
   offChainOnly?: boolean;
+  /**
+   * Simulate `transferWithAuthorization` on every verify (one extra eth_call each) as the reference does.
+   * Off, the token's own EIP-712 domain separator is compared instead (read at most once a minute per
+   * token): with the signature, nonce, balance and time checks that covers the same failures for a plain
+   * EIP-3009 token; token-specific refusals (USDC blacklist, pause) then surface at the pre-submission
+   * simulation of the batch, before any gas is spent.
+   */
+  simulate?: boolean;
 }
 
 export type ExactVerifyResult =
@@ -123,24 +132,33 @@ export class ExactEvmVerifier {
 
     const client = this.clients.get(p.network);
     const token = ctx.asset.address;
-    const [used, balance, simulation] = await Promise.all([
+    const [used, balance, simulation, domainOk] = await Promise.all([
       client.readContract({ address: token, abi: eip3009Abi, functionName: 'authorizationState', args: [a.from, a.nonce] }),
       client.readContract({ address: token, abi: eip3009Abi, functionName: 'balanceOf', args: [a.from] }),
       // Never inside the multicall batch: sub-calls of one aggregate3 share state, so a simulated
       // transfer would mark the nonce used and lower the balance for every read batched after it.
-      client
-        .call({
-          to: token,
-          data: encodeFunctionData({
-            abi: eip3009Abi,
-            functionName: 'transferWithAuthorization',
-            args: [a.from, a.to, a.value, a.validAfter, a.validBefore, a.nonce, p.signature],
-          }),
-          batch: false,
-        })
-        .then(() => null)
-        .catch((e: unknown) => e),
+      ctx.simulate === false
+        ? Promise.resolve(null)
+        : client
+            .call({
+              to: token,
+              data: encodeFunctionData({
+                abi: eip3009Abi,
+                functionName: 'transferWithAuthorization',
+                args: [a.from, a.to, a.value, a.validAfter, a.validBefore, a.nonce, p.signature],
+              }),
+              batch: false,
+            })
+            .then(() => null)
+            .catch((e: unknown) => e),
+      ctx.simulate === false ? this.domainMatches(p.network, ctx.chainId, ctx.asset, name, version) : Promise.resolve(true),
     ]);
+    if (!domainOk) {
+      return invalid(
+        'invalid_exact_evm_token_name_mismatch',
+        `token ${token} does not sign with EIP-712 name "${name}" and version "${version}" on chain ${ctx.chainId} (its DOMAIN_SEPARATOR differs)`,
+      );
+    }
     if (used) {
       const cancelled = await this.wasCancelled(p.network, token, a.from, a.nonce);
       return cancelled
@@ -198,6 +216,20 @@ export class ExactEvmVerifier {
       // A reverting isValidSignature is a rejection, not an error of ours.
     }
     return { kind: 'invalid', reason: 'invalid_exact_evm_signature', message: `smart wallet ${a.from} rejects the signature (ERC-1271)` };
+  }
+
+  private readonly domainChecks = new Map<string, { at: number; separator: Hex }>();
+
+  /** Compares the token's DOMAIN_SEPARATOR with the configured domain; the on-chain value is cached 60 s. */
+  private async domainMatches(network: string, chainId: number, asset: ExactAsset, name: string, version: string): Promise<boolean> {
+    const key = `${network}|${asset.address.toLowerCase()}`;
+    let cached = this.domainChecks.get(key);
+    if (!cached || Date.now() - cached.at > 60_000) {
+      const separator = await this.clients.get(network).readContract({ address: asset.address, abi: eip3009Abi, functionName: 'DOMAIN_SEPARATOR' });
+      cached = { at: Date.now(), separator };
+      this.domainChecks.set(key, cached);
+    }
+    return toHex(eip3009DomainSeparator(name, version, chainId, asset.address)) === cached.separator.toLowerCase();
   }
 
   /** AuthorizationCanceled tells a cancelled nonce from a used one; some RPCs refuse wide log ranges. */

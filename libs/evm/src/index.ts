@@ -5,3 +5,4 @@ export * from './exact-verifier';
 export * from './batch-calls';
 export * from './eip3009-digest';
 export * from './signature-recovery';
+export * from './rpc-transport';

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { getAddress } from 'viem';
 import { NetworkConfig, TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
@@ -7,6 +8,7 @@ import { ExactEvmVerifier } from '@tollgate/evm';
 import { PaymentLedger, UNSETTLED_STATUSES } from '@tollgate/persistence';
 import { toCaip2, type NormalizedPayment } from '@tollgate/protocol';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
+import { ACCEPT_POOL } from '../core.module';
 
 /** A payment Tollgate has accepted (recorded as `verified`, or found already recorded as such). */
 export interface AcceptedPayment {
@@ -54,6 +56,7 @@ export class PaymentAcceptanceService {
     private readonly dataSource: DataSource,
     private readonly verifier: ExactEvmVerifier,
     private readonly ledger: PaymentLedger,
+    @Inject(ACCEPT_POOL) private readonly acceptPool: Pool,
   ) {
     this.networks = new Map(config.networks.map((n) => [n.network, n]));
   }
@@ -85,14 +88,14 @@ export class PaymentAcceptanceService {
         signature: p.exact.signature,
         authorization: { ...p.exact.authorization },
       },
-      { chainId: net.chainId, asset: { ...asset }, nowSeconds, settlementWindowSeconds: net.settlementWindowSeconds },
+      { chainId: net.chainId, asset: { ...asset }, nowSeconds, settlementWindowSeconds: net.settlementWindowSeconds, simulate: this.config.verifySimulation },
     );
     if (!result.isValid) return { ok: false, payer, reason: result.reason, message: result.message };
     return this.record(p, merchant, result.balance);
   }
 
   /**
-   * The ledger rules in one round trip: `tollgate_accept_payment` (migration 1763780000000) takes the
+   * Runs on {@link ACCEPT_POOL}, whose sessions commit asynchronously. The ledger rules in one round trip: `tollgate_accept_payment` (migration 1763780000000) takes the
    * per-payer advisory lock, checks for an earlier record of this authorization, applies the payer and
    * merchant exposure guards, and inserts the `verified` row with its creation event.
    */
@@ -100,7 +103,7 @@ export class PaymentAcceptanceService {
     const a = p.exact.authorization;
     const payer = getAddress(a.from);
     const expiresAt = new Date(Number(a.validBefore > MAX_EXPIRY_SECONDS ? MAX_EXPIRY_SECONDS : a.validBefore) * 1000);
-    const rows: Array<{ outcome: string; payment_id: string | null; payment_reference: string | null; detail: string | null }> = await this.dataSource.query(
+    const { rows } = await this.acceptPool.query<{ outcome: string; payment_id: string | null; payment_reference: string | null; detail: string | null }>(
       `SELECT * FROM tollgate_accept_payment($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb)`,
       [
         p.network,
