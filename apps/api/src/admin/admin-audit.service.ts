@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { AdminIdentity } from './auth/admin-auth.service';
+import { whereAdder } from '../common/sql-where';
 
 /** One admin action as recorded. */
 export interface AuditEntry {
@@ -59,10 +60,7 @@ export class AdminAuditService {
   async list(opts: { targetType?: string; targetId?: string; action?: string; actor?: string; limit?: number; offset?: number } = {}): Promise<AuditRow[]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    const add = (sql: string, v: unknown) => {
-      params.push(v);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
+    const add = whereAdder(params, where);
     if (opts.targetType) add('target_type = ?', opts.targetType);
     if (opts.targetId) add('target_id = ?', opts.targetId);
     if (opts.action) add('action = ?', opts.action);

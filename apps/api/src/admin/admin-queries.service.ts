@@ -5,6 +5,7 @@ import { ChainClients } from '@tollgate/evm';
 import { PAYMENT_STATUSES } from '@tollgate/persistence';
 import { SettlementContext } from '@tollgate/settlement';
 import { LaneStats, laneStats } from './lane-stats';
+import { whereAdder } from '../common/sql-where';
 
 /** RPC reads on console pages never hold a page longer than this. */
 const RPC_TIMEOUT_MS = 2_000;
@@ -146,14 +147,7 @@ export class AdminQueriesService {
   async payments(f: PaymentFilter): Promise<{ rows: PaymentListRow[]; total: number; limit: number; offset: number }> {
     const where: string[] = [];
     const params: unknown[] = [];
-    const add = (sql: string, ...values: unknown[]) => {
-      let s = sql;
-      for (const v of values) {
-        params.push(v);
-        s = s.replace('?', `$${params.length}`);
-      }
-      where.push(s);
-    };
+    const add = whereAdder(params, where);
     if (f.status && (PAYMENT_STATUSES as readonly string[]).includes(f.status)) add('p.status = ?', f.status);
     if (f.merchant) {
       if (UUID.test(f.merchant)) add('p.merchant_id = ?', f.merchant);

@@ -6,6 +6,7 @@ import { ChainClients } from '@tollgate/evm';
 import type { PaymentStatus } from '@tollgate/persistence';
 import { AssetDirectory } from '@tollgate/webhooks';
 import { Cursor, cursorTimestampSql } from './validation';
+import { whereAdder, isoOrNull } from '../common/sql-where';
 
 /** A payment as listed to its merchant. Addresses checksummed; amounts atomic units + decimal string. */
 export interface MerchantPaymentView {
@@ -90,7 +91,7 @@ interface PaymentRow {
 }
 
 const HEAD_TIMEOUT_MS = 2000;
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+const iso = isoOrNull;
 
 /** Payments as their merchant (and, minimally, the public) sees them. Every merchant query is scoped by merchant id. */
 @Injectable()
@@ -111,14 +112,7 @@ export class MerchantPaymentsService {
     const cursor = Cursor.decode(f.cursor);
     const params: unknown[] = [merchantId];
     const where = ['merchant_id = $1'];
-    const add = (sql: string, ...values: unknown[]) => {
-      let s = sql;
-      for (const v of values) {
-        params.push(v);
-        s = s.replace('?', `$${params.length}`);
-      }
-      where.push(s);
-    };
+    const add = whereAdder(params, where);
     if (f.status) add('status = ANY(?::text[])', f.status);
     if (f.payer) add('payer = ?', f.payer.toLowerCase());
     if (f.payTo) add('pay_to = ?', f.payTo.toLowerCase());

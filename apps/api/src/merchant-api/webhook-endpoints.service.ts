@@ -16,6 +16,7 @@ import {
   WebhookUrlPolicy,
 } from '@tollgate/webhooks';
 import { Cursor, cursorTimestampSql } from './validation';
+import { whereAdder, isoOrNull } from '../common/sql-where';
 
 /** Most live endpoints per merchant: every emitting transition fans out to each of them. */
 export const MAX_ENDPOINTS_PER_MERCHANT = 20;
@@ -127,7 +128,7 @@ interface DeliveryRow {
   cursor_ts: string;
 }
 
-const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+const iso = isoOrNull;
 
 /**
  * A merchant's webhook endpoints and their deliveries. Every query is scoped by merchant: another
@@ -279,14 +280,7 @@ export class WebhookEndpointsService {
     const cursor = Cursor.decode(q.cursor);
     const params: unknown[] = [id, merchantId];
     const where = ['d.endpoint_id = $1', 'd.merchant_id = $2'];
-    const add = (sql: string, ...values: unknown[]) => {
-      let s = sql;
-      for (const v of values) {
-        params.push(v);
-        s = s.replace('?', `$${params.length}`);
-      }
-      where.push(s);
-    };
+    const add = whereAdder(params, where);
     if (q.status) add('d.status = ?', q.status);
     if (q.eventType) add('d.event_type = ?', q.eventType);
     if (cursor) add('(d.occurred_at, d.id) < (?::timestamptz, ?::uuid)', cursor.ts, cursor.id);
