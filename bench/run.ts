@@ -143,8 +143,9 @@ function parseFlags(argv: string[]): Flags {
     profile: values.profile ?? false,
     analyze: !values['no-analyze'],
     env,
-    // Smoke runs must not overwrite the published table.
-    write: values['no-write'] ? false : values.write ?? !quick,
+    // BENCHMARKS.md holds the full comparison: smoke and partial runs (quick, a subset of scenarios, no
+    // reference, extra Tollgate settings) write it only when asked with --write.
+    write: values['no-write'] ? false : values.write ?? (!quick && scenarios.size === SCENARIOS.length && !values['no-reference'] && Object.keys(env).length === 0),
     keepDb: values['keep-db'] ?? false,
   };
 }
