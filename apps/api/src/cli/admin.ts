@@ -5,6 +5,7 @@ import { loadConfigOrExit } from '@tollgate/config';
 import { createDataSource } from '@tollgate/persistence';
 import { AdminAuditService } from '../admin/admin-audit.service';
 import { ADMIN_ROLES, AdminAuthService, AdminRole, AdminUserError } from '../admin/auth/admin-auth.service';
+import { runCli } from './run-cli';
 
 const USAGE = `usage: npm run admin -- <command> [options]
   create-user  --username <name> --role viewer|operator   password from stdin (piped) or an interactive prompt
@@ -133,21 +134,9 @@ async function main(argv: string[]): Promise<number> {
       }
     }
     return 64;
-  } catch (e) {
-    if (e instanceof AdminUserError) {
-      process.stderr.write(`${e.message}\n`);
-      return 65;
-    }
-    throw e;
   } finally {
     await ds.destroy();
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => {
-    process.stderr.write(`admin command failed: ${(e as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runCli('admin', () => main(process.argv.slice(2)), [AdminUserError]);

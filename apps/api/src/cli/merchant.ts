@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '@tollgate/config';
 import { createDataSource } from '@tollgate/persistence';
 import { MerchantsService, PayToTakenError } from '../merchants/merchants.service';
+import { runCli } from './run-cli';
 
 const USAGE = `usage: npm run merchant -- create --name <name> --pay-to <0xaddr[,0xaddr…]> [--mode deferred|confirmed] [--confirmed-threshold <atomic units>] [--json]`;
 
@@ -64,21 +65,9 @@ async function main(argv: string[]): Promise<number> {
       );
     }
     return 0;
-  } catch (e) {
-    if (e instanceof PayToTakenError) {
-      process.stderr.write(`${e.message}\n`);
-      return 65;
-    }
-    throw e;
   } finally {
     await ds.destroy();
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e) => {
-    process.stderr.write(`merchant command failed: ${(e as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runCli('merchant', () => main(process.argv.slice(2)), [PayToTakenError]);
