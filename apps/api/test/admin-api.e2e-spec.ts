@@ -185,6 +185,8 @@ describe('admin API', () => {
     const lane = async () => (await f.api.db.query(`SELECT paused, paused_reason, flush_requested_at FROM lanes WHERE network = $1 AND asset = $2`, [network, asset]))[0];
     expect((await call(`${lanePath}/pause`, { method: 'POST', session: operator, body: { reason: 'relayer top-up' } })).status).toBe(200);
     expect(await lane()).toMatchObject({ paused: true, paused_reason: 'relayer top-up' });
+    const [audit] = await f.api.db.query(`SELECT before, after FROM admin_audit_log WHERE action LIKE 'lane.pause%' ORDER BY at DESC LIMIT 1`);
+    expect(audit.after).toMatchObject({ paused: true, paused_reason: 'relayer top-up' });
     const overview = await call('/admin/api/overview', { session: viewer });
     expect(overview.body.lanes.find((l: { asset: string }) => l.asset === asset)).toMatchObject({ paused: true, pausedReason: 'relayer top-up' });
     const flushPaused = await call(`${lanePath}/flush`, { method: 'POST', session: operator });

@@ -5,3 +5,4 @@ export * from './webhook-outbox';
 export * from './data-source';
 export * from './transformers';
 export * from './database';
+export * from './query-rows';

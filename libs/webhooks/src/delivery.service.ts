@@ -7,7 +7,7 @@ import { SendResult, sendWebhook } from './http-sender';
 import { nextAttempt } from './retry-schedule';
 import { SecretBox, SecretBoxError } from './secret-box';
 import { signWebhook } from './signer';
-import { queryRows } from './sql';
+import { queryRows } from '@tollgate/persistence';
 import { WebhookUrlError, WebhookUrlPolicy } from './url-policy';
 import { deliveryJobId, WebhookDispatcher } from './dispatcher';
 import { WebhookOutbox } from './outbox';

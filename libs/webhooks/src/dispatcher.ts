@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { JobQueues, JobName } from '@tollgate/queue';
-import { queryRows } from './sql';
+import { queryRows } from '@tollgate/persistence';
 
 /** BullMQ job id of attempt `attempt + 1` of a delivery: a second enqueue of the same attempt is a no-op. */
 export function deliveryJobId(deliveryId: string, attemptsMade: number): string {

@@ -7,4 +7,3 @@ export * from './http-sender';
 export * from './dispatcher';
 export * from './outbox';
 export * from './delivery.service';
-export * from './sql';

@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { ENDPOINT_DISABLED_EVENT, NEW_MESSAGE_ID_SQL, TEST_EVENT } from '@tollgate/persistence';
 import type { EndpointDisabledSnapshot, TestEventSnapshot } from './event-payload';
-import { queryRows } from './sql';
+import { queryRows } from '@tollgate/persistence';
 
 /** Most deliveries one range replay may create; a wider range must be split. */
 export const MAX_RANGE_REPLAY = 1000;

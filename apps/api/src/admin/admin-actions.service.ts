@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Address, Hex } from 'viem';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ChainClients, eip3009Abi } from '@tollgate/evm';
-import { FINAL_STATUSES, PaymentLedger, PaymentStatus, VOIDABLE_STATUSES } from '@tollgate/persistence';
+import { FINAL_STATUSES, PaymentLedger, PaymentStatus, queryRows, VOIDABLE_STATUSES } from '@tollgate/persistence';
 import { ReasonCode } from '@tollgate/protocol';
 import { JobName, JobQueues } from '@tollgate/queue';
 import { SettlementContext } from '@tollgate/settlement';
@@ -325,7 +325,8 @@ export class AdminActionsService {
       // Upsert, then lock: the row may not exist until the first operator action on the lane.
       await m.query(`INSERT INTO lanes (network, asset) VALUES ($1, $2) ON CONFLICT (network, asset) DO NOTHING`, [lane.network, lane.asset]);
       const [b] = await m.query(`SELECT paused, paused_reason, flush_requested_at FROM lanes WHERE network = $1 AND asset = $2 FOR UPDATE`, [lane.network, lane.asset]);
-      const [a] = await m.query(
+      const [a] = await queryRows<Record<string, unknown>>(
+        m,
         `UPDATE lanes SET paused = coalesce($3, paused), paused_reason = CASE WHEN $4::boolean THEN $5 ELSE paused_reason END,
                 flush_requested_at = CASE WHEN $6::boolean THEN now() ELSE flush_requested_at END, updated_at = now()
           WHERE network = $1 AND asset = $2 RETURNING paused, paused_reason, flush_requested_at`,

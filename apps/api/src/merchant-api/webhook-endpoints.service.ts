@@ -2,12 +2,11 @@ import { BadRequestException, ConflictException, Inject, Injectable, Logger, Not
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
-import type { WebhookDeliveryStatus } from '@tollgate/persistence';
+import { queryRows, type WebhookDeliveryStatus } from '@tollgate/persistence';
 import {
   AssetDirectory,
   buildPayload,
   generateWebhookSecret,
-  queryRows,
   ReplayRangeTooLargeError,
   SecretBox,
   WebhookDispatcher,

@@ -3,6 +3,7 @@ import * as argon2 from 'argon2';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
+import { queryRows } from '@tollgate/persistence';
 
 /** `viewer` reads everything; `operator` may also act (retry, void, pause, flush, replace, replay, merchants). */
 export type AdminRole = 'viewer' | 'operator';
@@ -81,7 +82,8 @@ export class AdminAuthService {
     if (password.length < 12) throw new AdminUserError('password must be at least 12 characters');
     const hash = await argon2.hash(password, { type: argon2.argon2id });
     return this.dataSource.transaction(async (m) => {
-      const rows: Array<{ id: string }> = await m.query(
+      const rows = await queryRows<{ id: string }>(
+        m,
         `UPDATE admin_users SET password_hash = $2, updated_at = now() WHERE username = $1 RETURNING id`,
         [username.toLowerCase(), hash],
       );
@@ -93,7 +95,8 @@ export class AdminAuthService {
 
   /** Disables a user (their sessions stop working at once). @returns false when no such user. */
   async disableUser(username: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+    const rows = await queryRows(
+      this.dataSource,
       `UPDATE admin_users SET disabled_at = coalesce(disabled_at, now()), updated_at = now() WHERE username = $1 RETURNING id`,
       [username.toLowerCase()],
     );
@@ -186,7 +189,8 @@ export class AdminAuthService {
 
   /** Revokes a token by its prefix or id. @returns false when nothing was revoked. */
   async revokeToken(prefixOrId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
+    const rows = await queryRows(
+      this.dataSource,
       `UPDATE admin_api_tokens SET revoked_at = now() WHERE (prefix = $1 OR id::text = $1) AND revoked_at IS NULL RETURNING id`,
       [prefixOrId],
     );
