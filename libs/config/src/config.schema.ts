@@ -32,6 +32,7 @@ const envSchema = z.object({
   SETTLEMENT_WINDOW_SECONDS: int(0, 86400).default(30),
   EXPOSURE_GUARD: bool.default('true'),
   VERIFY_SIMULATION: bool.default('true'),
+  SETTLE_REVERIFY_AFTER_SECONDS: int(0, 86400).default(60),
   CONFIRMED_SETTLE_TIMEOUT_MS: int(100, 600000).default(30000),
   BATCH_MAX_SIZE: int(1, 250).default(100),
   BATCH_MAX_WAIT_MS: int(0, 600000).default(2000),
@@ -159,6 +160,11 @@ export interface TollgateConfig {
   exposureGuard: boolean;
   /** Simulate transferWithAuthorization on every verify (else: cached domain-separator check). */
   verifySimulation: boolean;
+  /**
+   * Seconds after its verify during which a deferred `/settle` of the identical authorization, by the same
+   * merchant, is queued on the strength of that verify (one UPDATE) instead of re-reading the chain; 0 re-verifies every settle.
+   */
+  settleReverifyAfterSeconds: number;
   networks: NetworkConfig[];
   settlement: SettlementConfig;
   webhooks: WebhooksConfig;
@@ -317,6 +323,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     worker: { metricsPort: e.WORKER_METRICS_PORT, metricsHost: e.WORKER_METRICS_HOST },
     exposureGuard: e.EXPOSURE_GUARD,
     verifySimulation: e.VERIFY_SIMULATION,
+    settleReverifyAfterSeconds: e.SETTLE_REVERIFY_AFTER_SECONDS,
     networks,
     settlement: {
       maxBatchSize: e.BATCH_MAX_SIZE,

@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { canTransition, PaymentStatus } from './payment-status';
-import { NEW_MESSAGE_ID_SQL, PAYMENT_SNAPSHOT_SQL, paymentEventTypeFor } from './webhook-outbox';
+import { NEW_MESSAGE_ID_SQL, paymentSnapshotSql, paymentEventTypeFor } from './webhook-outbox';
 
 /** Columns a transition may set besides `status`. Values are bound parameters, never interpolated. */
 export interface TransitionPatch {
@@ -30,6 +30,31 @@ const PATCHABLE = new Set<keyof TransitionPatch>([
   'included_at',
   'confirmed_at',
 ]);
+
+/** The signed fields of an EIP-3009 authorization, as a deferred settle presents them again. */
+export interface RecentAuthorization {
+  /** CAIP-2, e.g. `eip155:8453`. */
+  network: string;
+  asset: string;
+  payer: string;
+  payTo: string;
+  /** Atomic units. */
+  value: bigint;
+  /** Unix seconds. */
+  validAfter: bigint;
+  validBefore: bigint;
+  nonce: string;
+  signature: string;
+}
+
+/** The `from` statuses of a transition, each checked against the state machine. */
+function checkedEdges(from: PaymentStatus | readonly PaymentStatus[], to: PaymentStatus): PaymentStatus[] {
+  const fromList = (Array.isArray(from) ? from : [from]) as PaymentStatus[];
+  for (const f of fromList) {
+    if (!canTransition(f, to)) throw new Error(`illegal payment transition ${f} -> ${to}`);
+  }
+  return fromList;
+}
 
 export interface TransitionOptions {
   /** Machine reason recorded on the event (and usually as failure_reason). */
@@ -67,23 +92,69 @@ export class PaymentLedger {
     opts: TransitionOptions = {},
     manager?: EntityManager,
   ): Promise<string[]> {
-    const fromList = (Array.isArray(from) ? from : [from]) as PaymentStatus[];
-    for (const f of fromList) {
-      if (!canTransition(f, to)) throw new Error(`illegal payment transition ${f} -> ${to}`);
-    }
+    const fromList = checkedEdges(from, to);
     if (ids.length === 0) return [];
-    const params: unknown[] = [ids, fromList, to, opts.reason ?? null, opts.detail ? JSON.stringify(opts.detail) : null];
-    const sets = ['status = $3', 'updated_at = now()'];
+    const rows = await this.run((bind) => `id = ANY(${bind(ids)}::uuid[]) AND status = ANY(${bind(fromList)}::text[])`, to, opts, manager);
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Deferred `/settle` of an authorization this merchant verified moments ago: moves the one `verified`
+   * row matching every signed field of `a` (lane, payer, nonce, signature, payTo, value, validity window)
+   * to `queued`, in the same single statement as any transition — provided it was verified less than
+   * `maxAgeSeconds` ago and `validBefore` still leaves `windowSeconds` (unix seconds) for the batch.
+   * The signature, domain and on-chain state were checked by that verify; anything that changed on chain
+   * since is caught by the batch's pre-submission simulation before gas is spent.
+   * @returns the moved payment, or undefined when no row qualifies (the caller then verifies in full).
+   */
+  async queueRecentlyVerified(
+    a: RecentAuthorization,
+    opts: { merchantId: string; maxAgeSeconds: number; windowSeconds: number; mode: 'deferred' | 'confirmed' },
+    manager?: EntityManager,
+  ): Promise<{ id: string; reference: string } | undefined> {
+    checkedEdges('verified', 'queued');
+    const rows = await this.run(
+      (bind) =>
+        `network = ${bind(a.network)} AND asset = ${bind(a.asset.toLowerCase())} AND payer = ${bind(a.payer.toLowerCase())}
+         AND nonce = ${bind(a.nonce.toLowerCase())} AND status = 'verified' AND signature = ${bind(a.signature.toLowerCase())}
+         AND merchant_id = ${bind(opts.merchantId)} AND pay_to = ${bind(a.payTo.toLowerCase())} AND amount = ${bind(a.value.toString())}
+         AND valid_after = ${bind(a.validAfter.toString())} AND valid_before = ${bind(a.validBefore.toString())}
+         AND created_at > now() - make_interval(secs => ${bind(opts.maxAgeSeconds)})
+         AND valid_before >= floor(extract(epoch FROM now())) + ${bind(opts.windowSeconds)}`,
+      'queued',
+      { patch: { settlement_mode: opts.mode, queued_at: new Date() } },
+      manager,
+    );
+    return rows[0];
+  }
+
+  /**
+   * One transition statement: lock the rows `where` selects, update them, write their events and, for
+   * transitions merchants hear about, their webhook deliveries. `where` binds its values through `bind`.
+   */
+  private async run(
+    where: (bind: (value: unknown) => string) => string,
+    to: PaymentStatus,
+    opts: TransitionOptions,
+    manager?: EntityManager,
+  ): Promise<Array<{ id: string; reference: string }>> {
+    const params: unknown[] = [];
+    const bind = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    const toParam = bind(to);
+    const reasonParam = bind(opts.reason ?? null);
+    const detailParam = bind(opts.detail ? JSON.stringify(opts.detail) : null);
+    const sets = [`status = ${toParam}`, 'updated_at = now()'];
     for (const [col, value] of Object.entries(opts.patch ?? {})) {
       if (!PATCHABLE.has(col as keyof TransitionPatch)) throw new Error(`column ${col} is not patchable by a transition`);
-      params.push(value);
-      sets.push(`${col} = $${params.length}`);
+      sets.push(`${col} = ${bind(value)}`);
     }
     if (opts.incrementAttempts) sets.push('attempts = p.attempts + 1');
     let perRow = '';
     if (opts.logIndexes?.size) {
-      params.push([...opts.logIndexes.keys()], [...opts.logIndexes.values()]);
-      perRow = ` LEFT JOIN unnest($${params.length - 1}::uuid[], $${params.length}::int[]) AS li(id, log_index) ON li.id = old.id`;
+      perRow = ` LEFT JOIN unnest(${bind([...opts.logIndexes.keys()])}::uuid[], ${bind([...opts.logIndexes.values()])}::int[]) AS li(id, log_index) ON li.id = old.id`;
       sets.push('log_index = coalesce(li.log_index, p.log_index)');
     }
     // The outbox: one delivery per (moved payment × live endpoint of its merchant subscribed to the event),
@@ -91,31 +162,30 @@ export class PaymentLedger {
     const eventType = paymentEventTypeFor(to, opts.reason);
     let outbox = '';
     if (eventType) {
-      params.push(eventType);
-      const typeParam = `$${params.length}`;
+      const typeParam = bind(eventType);
       outbox = `, deliveries AS (
         INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, payment_id, payment_event_id, occurred_at, snapshot)
-        SELECT e.id, mv.merchant_id, ${typeParam}, ${NEW_MESSAGE_ID_SQL}, mv.id, ev.id, ev.created_at, ${PAYMENT_SNAPSHOT_SQL}
+        SELECT e.id, mv.merchant_id, ${typeParam}, ${NEW_MESSAGE_ID_SQL}, mv.id, ev.id, ev.created_at, ${paymentSnapshotSql(toParam, reasonParam, detailParam)}
           FROM moved mv
           JOIN events ev ON ev.payment_id = mv.id
           JOIN webhook_endpoints e ON e.merchant_id = mv.merchant_id AND e.status = 'active' AND e.deleted_at IS NULL
                                   AND ${typeParam} = ANY(e.event_types)
       )`;
     }
+    const selection = where(bind);
     const sql = `
       WITH old AS (
-        SELECT id, status FROM payments WHERE id = ANY($1::uuid[]) AND status = ANY($2::text[]) FOR UPDATE
+        SELECT id, status FROM payments WHERE ${selection} FOR UPDATE
       ), moved AS (
         UPDATE payments p SET ${sets.join(', ')} FROM old${perRow} WHERE p.id = old.id RETURNING p.*, old.status AS from_status
       ), events AS (
         INSERT INTO payment_events (payment_id, from_status, to_status, reason, detail)
-        SELECT id, from_status, $3, $4, $5::jsonb FROM moved
+        SELECT id, from_status, ${toParam}, ${reasonParam}, ${detailParam}::jsonb FROM moved
         RETURNING id, payment_id, created_at
       )${outbox}
-      SELECT id FROM moved`;
+      SELECT id, reference FROM moved`;
     const runner = manager ?? this.dataSource.manager;
-    const rows: { id: string }[] = await runner.query(sql, params);
-    return rows.map((r) => r.id);
+    return runner.query(sql, params);
   }
 
   /** Records the creation of a payment (no from_status) in the event history. */

@@ -74,15 +74,15 @@ export interface PaymentSnapshot {
 
 /**
  * SQL producing a {@link PaymentSnapshot} from the `moved` CTE of a transition (which returns the
- * updated row plus `from_status`). `$3` is the target status, `$4` the reason, `$5` the detail.
+ * updated row plus `from_status`); the arguments are the placeholders of the target status, the reason and the detail.
  */
-export const PAYMENT_SNAPSHOT_SQL = `jsonb_build_object(
-  'reference', mv.reference, 'status', $3::text, 'previousStatus', mv.from_status, 'reason', $4::text,
+export const paymentSnapshotSql = (status: string, reason: string, detail: string): string => `jsonb_build_object(
+  'reference', mv.reference, 'status', ${status}::text, 'previousStatus', mv.from_status, 'reason', ${reason}::text,
   'network', mv.network, 'asset', mv.asset, 'payer', mv.payer, 'payTo', mv.pay_to, 'amount', mv.amount::text,
   'settlementMode', mv.settlement_mode, 'txHash', mv.tx_hash, 'logIndex', mv.log_index,
   'blockNumber', mv.block_number::text, 'blockHash', mv.block_hash,
   'failureReason', mv.failure_reason, 'failureMessage', mv.failure_message, 'attempts', mv.attempts,
-  'detail', $5::jsonb)`;
+  'detail', ${detail}::jsonb)`;
 
 /** SQL for a new Standard Webhooks message id (`webhook-id`): `msg_` + 32 hex digits. */
 export const NEW_MESSAGE_ID_SQL = `'msg_' || replace(gen_random_uuid()::text, '-', '')`;

@@ -12,7 +12,7 @@ export enum QueueName {
 }
 
 export enum JobName {
-  /** A payment entered `queued`: consider flushing its lane. */
+  /** Payments of one lane entered `queued` (one job per lane per burst, see the API's LaneNudger): consider flushing it. */
   PaymentQueued = 'payment-queued',
   /** Flush (claim and batch) the queued payments of one lane. */
   LaneFlush = 'lane-flush',
@@ -36,7 +36,7 @@ export interface Traced {
 
 /** Payload type of every job, keyed by job name. */
 export interface JobPayloads {
-  [JobName.PaymentQueued]: { paymentId: string; network: string; asset: string } & Traced;
+  [JobName.PaymentQueued]: { network: string; asset: string; paymentIds: string[] } & Traced;
   [JobName.LaneFlush]: { network: string; asset: string } & Traced;
   [JobName.BatchSubmit]: { batchId: string } & Traced;
   [JobName.BatchTrack]: { batchId: string } & Traced;

@@ -135,7 +135,7 @@ export class AdminActionsService {
     });
     // After commit, like /settle: the job is a nudge; the lane scheduler reads Postgres anyway.
     await this.queues
-      .add(JobName.PaymentQueued, { paymentId: p.id, network: p.network, asset: p.asset, requestId })
+      .add(JobName.PaymentQueued, { paymentIds: [p.id], network: p.network, asset: p.asset, requestId })
       .catch((e: Error) => this.logger.warn(`enqueue after retry of ${p.reference} failed, the scheduler will find it: ${e.message}`));
     return { ok: true, message: `Payment ${p.reference} is queued again.`, before, after };
   }

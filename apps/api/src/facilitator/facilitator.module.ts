@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { MerchantsModule } from '../merchants/merchants.module';
 import { FacilitatorController } from './facilitator.controller';
 import { FacilitatorService } from './facilitator.service';
+import { LaneNudger } from './lane-nudger.service';
 import { PaymentAcceptanceService } from './payment-acceptance.service';
 import { SettlementWaiter } from './settlement-waiter.service';
 import { SupportedService } from './supported.service';
@@ -9,6 +10,6 @@ import { SupportedService } from './supported.service';
 @Module({
   imports: [MerchantsModule],
   controllers: [FacilitatorController],
-  providers: [FacilitatorService, PaymentAcceptanceService, SettlementWaiter, SupportedService],
+  providers: [FacilitatorService, LaneNudger, PaymentAcceptanceService, SettlementWaiter, SupportedService],
 })
 export class FacilitatorModule {}

@@ -5,9 +5,9 @@ import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { PaymentLedger, SettlementMode } from '@tollgate/persistence';
 import { parseFacilitatorRequest, type NormalizedPayment, type SettleResponse, type VerifyResponse } from '@tollgate/protocol';
-import { JobName, JobQueues } from '@tollgate/queue';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
-import { PaymentAcceptanceService } from './payment-acceptance.service';
+import { LaneNudger } from './lane-nudger.service';
+import { AcceptedPayment, PaymentAcceptanceService } from './payment-acceptance.service';
 import { SettlementWaiter } from './settlement-waiter.service';
 
 /** An HTTP answer of the facilitator endpoints: status code and spec-shaped body. */
@@ -33,7 +33,7 @@ export class FacilitatorService {
     private readonly dataSource: DataSource,
     private readonly acceptance: PaymentAcceptanceService,
     private readonly ledger: PaymentLedger,
-    private readonly queues: JobQueues,
+    private readonly nudger: LaneNudger,
     private readonly waiter: SettlementWaiter,
   ) {}
 
@@ -89,7 +89,8 @@ export class FacilitatorService {
     }
     const p = parsed.payment;
     const wireNetwork = wireNetworkOf(body, p);
-    const requestHash = hashRequest(body);
+    // Only idempotency records compare request hashes; canonical JSON + SHA-256 is not free at 1,000 settles/s.
+    const requestHash = p.paymentIdentifier ? hashRequest(body) : '';
     if (p.paymentIdentifier) {
       const prior = await this.findSettleRequest(merchant.id, p.paymentIdentifier);
       if (prior) {
@@ -113,6 +114,11 @@ export class FacilitatorService {
     });
 
     try {
+      const mode = modeOverride ?? decideMode(merchant, p.amount);
+      // Idempotency records need the full path's transaction; everything else may take the shortcut.
+      const recent = p.paymentIdentifier ? undefined : await this.acceptance.queueIfRecentlyVerified(p, merchant, mode);
+      if (recent) return this.queued(recent, p, mode, wireNetwork, requestId);
+
       const outcome = await this.acceptance.accept(p, merchant);
       if (!outcome.ok) {
         if (outcome.reason === 'tollgate_authorization_already_settled') {
@@ -120,16 +126,7 @@ export class FacilitatorService {
         }
         return failure(outcome.reason, outcome.message);
       }
-      const mode = modeOverride ?? decideMode(merchant, p.amount);
-      const settleBy = new Date(Number(outcome.validBefore) * 1000).toISOString();
-      const response: SettleResponse = {
-        success: true,
-        payer: outcome.payer,
-        transaction: '',
-        network: wireNetwork,
-        amount: p.amount.toString(),
-        extensions: { [TOLLGATE_EXTENSION]: { reference: outcome.reference, status: 'queued', settlementMode: mode, settleBy } },
-      };
+      const response = queuedResponse(outcome, p, mode, wireNetwork);
       const moved = await this.dataSource.transaction(async (m) => {
         const ids = await this.ledger.transition([outcome.paymentId], 'verified', 'queued', { patch: { settlement_mode: mode, queued_at: new Date() } }, m);
         if (ids.length === 0) return false;
@@ -145,16 +142,25 @@ export class FacilitatorService {
       if (!moved) {
         return this.replayOrDuplicate(merchant.id, p, requestHash, failure('duplicate_settlement', 'this authorization was settled by a concurrent request'));
       }
-      // After commit: the job is only a nudge. If Redis is unreachable the sweeper finds the queued row.
-      await this.queues
-        .add(JobName.PaymentQueued, { paymentId: outcome.paymentId, network: p.network, asset: p.asset.toLowerCase(), requestId })
-        .catch((e: Error) => this.logger.warn(`enqueue failed for ${outcome.reference}, sweeper will pick it up: ${e.message}`));
-      if (mode === 'confirmed') return { status: 200, body: await this.waiter.waitForInclusion(outcome.paymentId, response) };
-      return { status: 200, body: response };
+      return this.queued(outcome, p, mode, wireNetwork, requestId, response);
     } catch (e) {
       this.logger.error(`settle failed: ${(e as Error).message}`);
       return failure('unexpected_settle_error', 'settlement could not be recorded; retry later');
     }
+  }
+
+  /** After the `queued` transition committed: nudge the lane, then answer (confirmed mode waits for inclusion). */
+  private async queued(
+    payment: AcceptedPayment,
+    p: NormalizedPayment,
+    mode: SettlementMode,
+    wireNetwork: string,
+    requestId: string | undefined,
+    response: SettleResponse = queuedResponse(payment, p, mode, wireNetwork),
+  ): Promise<FacilitatorAnswer<SettleResponse>> {
+    this.nudger.queued(payment.paymentId, p.network, p.asset, requestId);
+    if (mode === 'confirmed') return { status: 200, body: await this.waiter.waitForInclusion(payment.paymentId, response) };
+    return { status: 200, body: response };
   }
 
   private async findSettleRequest(merchantId: string, id: string): Promise<{ request_hash: string; response: SettleResponse } | undefined> {
@@ -177,6 +183,20 @@ export class FacilitatorService {
     if (prior && prior.request_hash === requestHash) return { status: 200, body: prior.response };
     return duplicate;
   }
+}
+
+/** The deferred answer for a payment now `queued`: no transaction yet, Tollgate's reference instead. */
+function queuedResponse(payment: AcceptedPayment, p: NormalizedPayment, mode: SettlementMode, wireNetwork: string): SettleResponse {
+  return {
+    success: true,
+    payer: payment.payer,
+    transaction: '',
+    network: wireNetwork,
+    amount: p.amount.toString(),
+    extensions: {
+      [TOLLGATE_EXTENSION]: { reference: payment.reference, status: 'queued', settlementMode: mode, settleBy: new Date(Number(payment.validBefore) * 1000).toISOString() },
+    },
+  };
 }
 
 /** Merchant policy: confirmed at or above the amount threshold, else the merchant's default mode. */

@@ -1,0 +1,78 @@
+import { FacilitatorFixture, executeOnChain, startFacilitator } from './facilitator-harness';
+
+/**
+ * SETTLE_REVERIFY_AFTER_SECONDS: a deferred settle of the very authorization the merchant verified moments
+ * ago is queued on that verify (no chain reads); anything older or different is verified in full.
+ */
+describe('POST /settle after a recent verify', () => {
+  let f: FacilitatorFixture;
+
+  beforeAll(async () => {
+    f = await startFacilitator({ SETTLE_REVERIFY_AFTER_SECONDS: '2' });
+  });
+  afterAll(() => f.stop());
+
+  const eventsOf = (reference: string) =>
+    f.api.db.query(
+      `SELECT e.from_status, e.to_status FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE p.reference = $1 ORDER BY e.id`,
+      [reference],
+    );
+
+  it('queues the verified payment under the reference the verify returned, in one transition', async () => {
+    const body = await f.validBody({ amount: 12_345n });
+    const verified = await f.verify(body);
+    expect(verified.body.isValid).toBe(true);
+    const settled = await f.settle(body);
+    expect(settled.body).toMatchObject({
+      success: true,
+      transaction: '',
+      amount: '12345',
+      payer: f.api.chain.deployment.payers[0].address,
+      extensions: { tollgate: { reference: verified.body.extensions.tollgate.reference, status: 'queued', settlementMode: 'deferred' } },
+    });
+    expect(await eventsOf(verified.body.extensions.tollgate.reference)).toEqual([
+      { from_status: null, to_status: 'verified' },
+      { from_status: 'verified', to_status: 'queued' },
+    ]);
+    expect((await f.settle(body)).body).toMatchObject({ success: false, errorReason: 'duplicate_settlement' });
+  });
+
+  it('within the window the chain is not read again: an authorization used elsewhere meanwhile is still queued (the batch simulation drops it later)', async () => {
+    const body = await f.validBody();
+    expect((await f.verify(body)).body.isValid).toBe(true);
+    await executeOnChain(f.api, body);
+    const settled = await f.settle(body);
+    expect(settled.body).toMatchObject({ success: true, extensions: { tollgate: { status: 'queued' } } });
+  });
+
+  it('after the window the settle verifies in full and sees the nonce used on chain', async () => {
+    const body = await f.validBody();
+    expect((await f.verify(body)).body.isValid).toBe(true);
+    await executeOnChain(f.api, body);
+    await new Promise((r) => setTimeout(r, 2_500));
+    const settled = await f.settle(body);
+    expect(settled.body).toMatchObject({ success: false, errorReason: 'invalid_exact_evm_nonce_already_used', transaction: '' });
+  });
+
+  it('a settle that differs from the verified authorization in a signed field is verified in full', async () => {
+    const body = await f.validBody();
+    expect((await f.verify(body)).body.isValid).toBe(true);
+    const tampered = structuredClone(body);
+    const sig: string = tampered.paymentPayload.payload.signature;
+    tampered.paymentPayload.payload.signature = `${sig.slice(0, 10)}${sig[10] === 'a' ? 'b' : 'a'}${sig.slice(11)}`;
+    const settled = await f.settle(tampered);
+    expect(settled.body).toMatchObject({ success: false, errorReason: 'invalid_exact_evm_signature' });
+    // The genuine one still settles.
+    expect((await f.settle(body)).body.success).toBe(true);
+  });
+
+  it('a settle whose requirements name another token domain is verified in full and refused', async () => {
+    const body = await f.validBody();
+    expect((await f.verify(body)).body.isValid).toBe(true);
+    const other = structuredClone(body);
+    other.paymentRequirements.extra = { ...other.paymentRequirements.extra, name: 'Not The Token' };
+    other.paymentPayload.accepted.extra = { ...other.paymentPayload.accepted.extra, name: 'Not The Token' };
+    const settled = await f.settle(other);
+    expect(settled.body).toMatchObject({ success: false, errorReason: 'invalid_exact_evm_token_name_mismatch' });
+  });
+});
