@@ -5,9 +5,10 @@ import { DataSource, EntityManager } from 'typeorm';
 import { getAddress } from 'viem';
 import { NetworkConfig, TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ExactEvmVerifier } from '@tollgate/evm';
-import { PaymentLedger, UNSETTLED_STATUSES } from '@tollgate/persistence';
+import { PaymentLedger, SettlementMode, UNSETTLED_STATUSES } from '@tollgate/persistence';
 import { toCaip2, type NormalizedPayment } from '@tollgate/protocol';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
+import { AcceptBatcher } from './accept-batcher';
 import { ACCEPT_POOL } from '../core.module';
 
 /** A payment Tollgate has accepted (recorded as `verified`, or found already recorded as such). */
@@ -50,6 +51,7 @@ export function newPaymentReference(): string {
 export class PaymentAcceptanceService {
   private readonly logger = new Logger(PaymentAcceptanceService.name);
   private readonly networks: Map<string, NetworkConfig>;
+  private readonly acceptBatcher: AcceptBatcher;
 
   constructor(
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
@@ -59,6 +61,7 @@ export class PaymentAcceptanceService {
     @Inject(ACCEPT_POOL) private readonly acceptPool: Pool,
   ) {
     this.networks = new Map(config.networks.map((n) => [n.network, n]));
+    this.acceptBatcher = new AcceptBatcher(acceptPool);
   }
 
   /** @throws only on infrastructure failure (RPC, database); the caller answers `unexpected_*_error`. */
@@ -95,7 +98,44 @@ export class PaymentAcceptanceService {
   }
 
   /**
-   * Runs on {@link ACCEPT_POOL}, whose sessions commit asynchronously. The ledger rules in one round trip: `tollgate_accept_payment` (migration 1763780000000) takes the
+   * The deferred-settle shortcut: when this merchant verified the identical authorization less than
+   * SETTLE_REVERIFY_AFTER_SECONDS ago, queue it in one statement on the strength of that verify — no
+   * signature recovery, no chain reads (see {@link PaymentLedger.queueRecentlyVerified} for what the
+   * statement matches). Runs on the default, synchronously committing pool: a `success` answer must survive
+   * a crash. The static rules that do not depend on signed fields (scheme, network, token domain, payTo
+   * ownership) are re-applied here because the requirements of this call may differ from the verify's.
+   * @returns the queued payment, or undefined when the full path must decide (and answer with the reason).
+   */
+  async queueIfRecentlyVerified(p: NormalizedPayment, merchant: AuthenticatedMerchant, mode: SettlementMode): Promise<AcceptedPayment | undefined> {
+    if (this.config.settleReverifyAfterSeconds <= 0) return undefined;
+    const net = this.networks.get(p.network);
+    const asset = net?.assets.find((x) => x.address.toLowerCase() === p.asset.toLowerCase());
+    const a = p.exact.authorization;
+    if (
+      !net ||
+      !asset ||
+      p.scheme !== 'exact' ||
+      p.payloadScheme !== 'exact' ||
+      (toCaip2(p.payloadNetwork) ?? p.payloadNetwork) !== p.network ||
+      p.extra.name !== asset.name ||
+      p.extra.version !== asset.version ||
+      a.to.toLowerCase() !== p.payTo.toLowerCase() ||
+      a.value !== p.amount ||
+      !merchant.payTo.has(p.payTo.toLowerCase())
+    ) {
+      return undefined;
+    }
+    const moved = await this.ledger.queueRecentlyVerified(
+      { network: p.network, asset: p.asset, payer: a.from, payTo: p.payTo, value: a.value, validAfter: a.validAfter, validBefore: a.validBefore, nonce: a.nonce, signature: p.exact.signature },
+      { merchantId: merchant.id, maxAgeSeconds: this.config.settleReverifyAfterSeconds, windowSeconds: net.settlementWindowSeconds, mode },
+    );
+    if (!moved) return undefined;
+    return { ok: true, paymentId: moved.id, reference: moved.reference, payer: getAddress(a.from), validBefore: a.validBefore, created: false };
+  }
+
+  /**
+   * Runs on {@link ACCEPT_POOL}, whose sessions commit asynchronously, through the {@link AcceptBatcher}
+   * (concurrent verifies share one statement). The ledger rules in one round trip: `tollgate_accept_payment` (migration 1763780000000) takes the
    * per-payer advisory lock, checks for an earlier record of this authorization, applies the payer and
    * merchant exposure guards, and inserts the `verified` row with its creation event.
    */
@@ -103,30 +143,26 @@ export class PaymentAcceptanceService {
     const a = p.exact.authorization;
     const payer = getAddress(a.from);
     const expiresAt = new Date(Number(a.validBefore > MAX_EXPIRY_SECONDS ? MAX_EXPIRY_SECONDS : a.validBefore) * 1000);
-    const { rows } = await this.acceptPool.query<{ outcome: string; payment_id: string | null; payment_reference: string | null; detail: string | null }>(
-      `SELECT * FROM tollgate_accept_payment($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb)`,
-      [
-        p.network,
-        p.asset.toLowerCase(),
-        a.from.toLowerCase(),
-        a.nonce.toLowerCase(),
-        p.exact.signature.toLowerCase(),
-        merchant.id,
-        a.value.toString(),
-        this.config.exposureGuard && balance !== null ? balance.toString() : null,
-        merchant.maxUnsettledExposure === null ? null : merchant.maxUnsettledExposure.toString(),
-        newPaymentReference(),
-        p.x402Version,
-        p.scheme,
-        p.payTo.toLowerCase(),
-        a.validAfter.toString(),
-        a.validBefore.toString(),
-        expiresAt,
-        p.paymentIdentifier ?? null,
-        JSON.stringify({ payTo: p.payTo, amount: p.amount.toString(), asset: p.asset, maxTimeoutSeconds: p.maxTimeoutSeconds, extra: p.extra }),
-      ],
-    );
-    const r = rows[0];
+    const r = await this.acceptBatcher.accept({
+      network: p.network,
+      asset: p.asset.toLowerCase(),
+      payer: a.from.toLowerCase(),
+      nonce: a.nonce.toLowerCase(),
+      signature: p.exact.signature.toLowerCase(),
+      merchantId: merchant.id,
+      amount: a.value.toString(),
+      payerBalance: this.config.exposureGuard && balance !== null ? balance.toString() : null,
+      merchantMaxExposure: merchant.maxUnsettledExposure === null ? null : merchant.maxUnsettledExposure.toString(),
+      reference: newPaymentReference(),
+      x402Version: p.x402Version,
+      scheme: p.scheme,
+      payTo: p.payTo.toLowerCase(),
+      validAfter: a.validAfter.toString(),
+      validBefore: a.validBefore.toString(),
+      expiresAt,
+      paymentIdentifier: p.paymentIdentifier ?? null,
+      requirements: JSON.stringify({ payTo: p.payTo, amount: p.amount.toString(), asset: p.asset, maxTimeoutSeconds: p.maxTimeoutSeconds, extra: p.extra }),
+    });
     switch (r.outcome) {
       case 'created':
       case 'retry':

@@ -1,0 +1,168 @@
+import { Pool } from 'pg';
+
+/** Arguments of `tollgate_accept_payment` (migration 1763780000000), in its parameter order. */
+export interface AcceptArgs {
+  network: string;
+  asset: string;
+  payer: string;
+  nonce: string;
+  signature: string;
+  merchantId: string;
+  /** Atomic units, decimal string. */
+  amount: string;
+  /** Atomic units; null skips the payer exposure guard. */
+  payerBalance: string | null;
+  /** Atomic units; null when the merchant sets no maximum (only such rows are batched, see below). */
+  merchantMaxExposure: string | null;
+  reference: string;
+  x402Version: number;
+  scheme: string;
+  payTo: string;
+  /** Unix seconds, decimal strings. */
+  validAfter: string;
+  validBefore: string;
+  expiresAt: Date;
+  paymentIdentifier: string | null;
+  /** JSON text. */
+  requirements: string;
+}
+
+/** One row of `tollgate_accept_payment`. */
+export interface AcceptRow {
+  outcome: string;
+  payment_id: string | null;
+  payment_reference: string | null;
+  detail: string | null;
+}
+
+/** Accept calls answered by one statement at most. */
+const MAX_BATCH = 64;
+
+const SINGLE_SQL = `SELECT * FROM tollgate_accept_payment($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb)`;
+
+const BATCH_SQL = `
+  SELECT x.ord, r.*
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::numeric[], $8::numeric[],
+                $9::text[], $10::smallint[], $11::text[], $12::text[], $13::numeric[], $14::numeric[], $15::timestamptz[],
+                $16::text[], $17::jsonb[])
+         WITH ORDINALITY AS x(network, asset, payer, nonce, signature, merchant_id, amount, payer_balance, reference,
+                              x402_version, scheme, pay_to, valid_after, valid_before, expires_at, payment_identifier, requirements, ord)
+   CROSS JOIN LATERAL tollgate_accept_payment(x.network, x.asset, x.payer, x.nonce, x.signature, x.merchant_id, x.amount,
+                x.payer_balance, NULL::numeric, x.reference, x.x402_version, x.scheme, x.pay_to, x.valid_after, x.valid_before,
+                x.expires_at, x.payment_identifier, x.requirements) r
+   ORDER BY x.ord`;
+
+interface Pending {
+  args: AcceptArgs;
+  resolve: (row: AcceptRow) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Group commit for the ledger half of `/verify`: the accept calls issued in one turn of the event loop
+ * run as one statement (`unnest … CROSS JOIN LATERAL tollgate_accept_payment(…)`), one round trip and one
+ * commit instead of one each. Under load the chain reads of many verifies return in one JSON-RPC answer,
+ * so their accepts arrive together.
+ *
+ * Semantics stay those of separate calls: the function takes a fresh snapshot per statement inside the
+ * batch's transaction, so a later row sees an earlier row's insert (two payments of one payer in a batch
+ * are guarded against each other). Rows are ordered by payer lock key, so two batches take their
+ * per-payer advisory locks in the same order and cannot deadlock; rows that also take the merchant
+ * exposure lock are never batched (a second lock per row would break that order). If the batch statement
+ * fails (one poisoned row, a deadlock victim), every row is retried on its own so only the bad one fails.
+ */
+export class AcceptBatcher {
+  private queue: Pending[] = [];
+  private scheduled = false;
+
+  constructor(private readonly pool: Pool) {}
+
+  /** @throws the database error of this row's statement (the caller answers `unexpected_verify_error`). */
+  accept(args: AcceptArgs): Promise<AcceptRow> {
+    if (args.merchantMaxExposure !== null) return this.single(args);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ args, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    const batch = this.queue.splice(0, MAX_BATCH);
+    if (this.queue.length) {
+      this.scheduled = true;
+      setImmediate(() => void this.flush());
+    }
+    if (batch.length === 1) {
+      const [p] = batch;
+      this.single(p.args).then(p.resolve, p.reject);
+      return;
+    }
+    batch.sort((a, b) => compare(lockKey(a.args), lockKey(b.args)));
+    try {
+      const { rows } = await this.pool.query<AcceptRow & { ord: string }>(BATCH_SQL, columns(batch.map((p) => p.args)));
+      if (rows.length !== batch.length) throw new Error(`accept batch answered ${rows.length} rows for ${batch.length}`);
+      for (const row of rows) {
+        const { ord, ...answer } = row;
+        batch[Number(ord) - 1].resolve(answer);
+      }
+    } catch {
+      for (const p of batch) this.single(p.args).then(p.resolve, p.reject);
+    }
+  }
+
+  private async single(a: AcceptArgs): Promise<AcceptRow> {
+    const { rows } = await this.pool.query<AcceptRow>(SINGLE_SQL, [
+      a.network,
+      a.asset,
+      a.payer,
+      a.nonce,
+      a.signature,
+      a.merchantId,
+      a.amount,
+      a.payerBalance,
+      a.merchantMaxExposure,
+      a.reference,
+      a.x402Version,
+      a.scheme,
+      a.payTo,
+      a.validAfter,
+      a.validBefore,
+      a.expiresAt,
+      a.paymentIdentifier,
+      a.requirements,
+    ]);
+    return rows[0];
+  }
+}
+
+/** The string the function's payer advisory lock is keyed on. */
+const lockKey = (a: AcceptArgs): string => `${a.network}|${a.asset}|${a.payer}`;
+
+const compare = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
+
+/** Column arrays for BATCH_SQL, in its unnest order. */
+function columns(rows: AcceptArgs[]): unknown[][] {
+  return [
+    rows.map((a) => a.network),
+    rows.map((a) => a.asset),
+    rows.map((a) => a.payer),
+    rows.map((a) => a.nonce),
+    rows.map((a) => a.signature),
+    rows.map((a) => a.merchantId),
+    rows.map((a) => a.amount),
+    rows.map((a) => a.payerBalance),
+    rows.map((a) => a.reference),
+    rows.map((a) => a.x402Version),
+    rows.map((a) => a.scheme),
+    rows.map((a) => a.payTo),
+    rows.map((a) => a.validAfter),
+    rows.map((a) => a.validBefore),
+    rows.map((a) => a.expiresAt.toISOString()),
+    rows.map((a) => a.paymentIdentifier),
+    rows.map((a) => a.requirements),
+  ];
+}
