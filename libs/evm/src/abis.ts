@@ -17,7 +17,7 @@ export const eip3009Abi = parseAbi([
   'event Transfer(address indexed from, address indexed to, uint256 value)',
 ]);
 
-/** Canonical Multicall3 subset used for batch settlement. */
+/** Canonical Multicall3 subset: batch settlement and the coalesced verify reads ({@link AuthorizationReadBatcher}). */
 export const multicall3Abi = parseAbi([
   'struct Call3 { address target; bool allowFailure; bytes callData; }',
   'struct Result { bool success; bytes returnData; }',

@@ -28,9 +28,11 @@ export function chainOf(endpoint: ChainEndpoint): Chain {
  */
 export class ChainClients {
   private readonly clients = new Map<string, PublicClient>();
+  private readonly endpoints = new Map<string, ChainEndpoint>();
 
   constructor(endpoints: ChainEndpoint[]) {
     for (const e of endpoints) {
+      this.endpoints.set(e.network, e);
       this.clients.set(
         e.network,
         createPublicClient({
@@ -48,6 +50,13 @@ export class ChainClients {
     const c = this.clients.get(network);
     if (!c) throw new Error(`network ${network} is not configured`);
     return c;
+  }
+
+  /** Multicall3 address of a network. @throws Error when the network is not configured. */
+  multicall3(network: string): `0x${string}` {
+    const e = this.endpoints.get(network);
+    if (!e) throw new Error(`network ${network} is not configured`);
+    return e.multicall3;
   }
 
   has(network: string): boolean {

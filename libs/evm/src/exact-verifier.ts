@@ -3,7 +3,6 @@ import {
   BaseError,
   ContractFunctionRevertedError,
   decodeErrorResult,
-  encodeFunctionData,
   getAddress,
   Hex,
   isAddressEqual,
@@ -11,6 +10,7 @@ import {
   toHex,
 } from 'viem';
 import { eip3009Abi, erc1271Abi } from './abis';
+import { AuthorizationReadBatcher } from './authorization-reads';
 import { ChainClients } from './chain-clients';
 import { Eip3009Authorization, tokenDomain } from './eip3009';
 import { eip3009Digest, eip3009DomainSeparator } from './eip3009-digest';
@@ -50,7 +50,8 @@ export interface ExactVerifyContext {
   /** Skip the on-chain reads (used by tests of the static rules only). */
   offChainOnly?: boolean;
   /**
-   * Simulate `transferWithAuthorization` on every verify (one extra eth_call each) as the reference does.
+   * Simulate `transferWithAuthorization` on every verify as the reference does (one more aggregate3 row
+   * each; payers that appear twice in one tick cost one more aggregate3 call, see {@link AuthorizationReadBatcher}).
    * Off, the token's own EIP-712 domain separator is compared instead (read at most once a minute per
    * token): with the signature, nonce, balance and time checks that covers the same failures for a plain
    * EIP-3009 token; token-specific refusals (USDC blacklist, pause) then surface at the pre-submission
@@ -74,7 +75,7 @@ const ERC1271_MAGIC = '0x1626ba7e';
  * scheme, EIP-712 domain present and matching the token, network, recipient, validBefore ≥ now+6,
  * validAfter ≤ now, exact value, the settlement window, signature (ECDSA, or ERC-1271 for deployed
  * contract wallets), then one batched on-chain read: nonce unused, balance, and a simulated
- * `transferWithAuthorization`.
+ * `transferWithAuthorization` ({@link AuthorizationReadBatcher}: one eth_call per network per tick).
  *
  * Never throws for a bad payment; RPC failures propagate (the caller answers `unexpected_verify_error`).
  */
@@ -130,27 +131,9 @@ export class ExactEvmVerifier {
     if (sig.kind === 'invalid') return invalid(sig.reason, sig.message);
     if (ctx.offChainOnly) return { isValid: true, payer, balance: null, smartWallet: sig.kind === 'contract' };
 
-    const client = this.clients.get(p.network);
     const token = ctx.asset.address;
-    const [used, balance, simulation, domainOk] = await Promise.all([
-      client.readContract({ address: token, abi: eip3009Abi, functionName: 'authorizationState', args: [a.from, a.nonce] }),
-      client.readContract({ address: token, abi: eip3009Abi, functionName: 'balanceOf', args: [a.from] }),
-      // Never inside the multicall batch: sub-calls of one aggregate3 share state, so a simulated
-      // transfer would mark the nonce used and lower the balance for every read batched after it.
-      ctx.simulate === false
-        ? Promise.resolve(null)
-        : client
-            .call({
-              to: token,
-              data: encodeFunctionData({
-                abi: eip3009Abi,
-                functionName: 'transferWithAuthorization',
-                args: [a.from, a.to, a.value, a.validAfter, a.validBefore, a.nonce, p.signature],
-              }),
-              batch: false,
-            })
-            .then(() => null)
-            .catch((e: unknown) => e),
+    const [{ used, balance, simulationRevert: revert }, domainOk] = await Promise.all([
+      this.readsOf(p.network).read({ token, authorization: a, signature: p.signature, simulate: ctx.simulate !== false }),
       ctx.simulate === false ? this.domainMatches(p.network, ctx.chainId, ctx.asset, name, version) : Promise.resolve(true),
     ]);
     if (!domainOk) {
@@ -168,8 +151,7 @@ export class ExactEvmVerifier {
     if (balance < a.value) {
       return invalid('invalid_exact_evm_insufficient_balance', `payer balance ${balance} is below the authorized value ${a.value} (atomic units)`);
     }
-    if (simulation) {
-      const revert = revertReason(simulation);
+    if (revert !== null) {
       if (/invalid signature/i.test(revert)) {
         return invalid('invalid_exact_evm_signature', `the token rejects the signature (${revert}); check the EIP-712 domain name/version`);
       }
@@ -216,6 +198,18 @@ export class ExactEvmVerifier {
       // A reverting isValidSignature is a rejection, not an error of ours.
     }
     return { kind: 'invalid', reason: 'invalid_exact_evm_signature', message: `smart wallet ${a.from} rejects the signature (ERC-1271)` };
+  }
+
+  private readonly batchers = new Map<string, AuthorizationReadBatcher>();
+
+  /** The network's coalescer of nonce, balance and simulation reads (one aggregate3 eth_call per tick). */
+  private readsOf(network: string): AuthorizationReadBatcher {
+    let b = this.batchers.get(network);
+    if (!b) {
+      b = new AuthorizationReadBatcher(this.clients.get(network), this.clients.multicall3(network));
+      this.batchers.set(network, b);
+    }
+    return b;
   }
 
   private readonly domainChecks = new Map<string, { at: number; separator: Hex }>();

@@ -1,4 +1,5 @@
 export * from './abis';
+export * from './authorization-reads';
 export * from './chain-clients';
 export * from './eip3009';
 export * from './exact-verifier';
