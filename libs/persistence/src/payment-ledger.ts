@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
+import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { canTransition, PaymentStatus } from './payment-status';
 import { NEW_MESSAGE_ID_SQL, paymentSnapshotSql, paymentEventTypeFor } from './webhook-outbox';
 
@@ -45,6 +48,17 @@ export interface RecentAuthorization {
   validBefore: bigint;
   nonce: string;
   signature: string;
+}
+
+/** Statement name for a transition's SQL text (the same text always gets the same name). */
+const preparedNames = new Map<string, string>();
+function preparedName(sql: string): string {
+  let name = preparedNames.get(sql);
+  if (!name) {
+    name = `tollgate_transition_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    preparedNames.set(sql, name);
+  }
+  return name;
 }
 
 /** The `from` statuses of a transition, each checked against the state machine. */
@@ -184,8 +198,16 @@ export class PaymentLedger {
         RETURNING id, payment_id, created_at
       )${outbox}
       SELECT id, reference FROM moved`;
-    const runner = manager ?? this.dataSource.manager;
-    return runner.query(sql, params);
+    if (manager) return manager.query(sql, params);
+    // Outside a caller's transaction the statement runs as a named prepared statement on the pool
+    // TypeORM itself uses (synchronous commit): Postgres plans this CTE once per connection instead of
+    // on every call, which under /settle load cost more than executing it (≈ 0.8 ms of planning).
+    const { rows } = await this.pool().query({ name: preparedName(sql), text: sql, values: params });
+    return rows;
+  }
+
+  private pool(): Pool {
+    return (this.dataSource.driver as PostgresDriver).master as Pool;
   }
 
   /** Records the creation of a payment (no from_status) in the event history. */

@@ -70,6 +70,7 @@ interface Pending {
  * per-payer advisory locks in the same order and cannot deadlock; rows that also take the merchant
  * exposure lock are never batched (a second lock per row would break that order). If the batch statement
  * fails (one poisoned row, a deadlock victim), every row is retried on its own so only the bad one fails.
+ * Both statements are named (prepared once per connection), so Postgres does not re-plan them per call.
  */
 export class AcceptBatcher {
   private queue: Pending[] = [];
@@ -103,7 +104,7 @@ export class AcceptBatcher {
     }
     batch.sort((a, b) => compare(lockKey(a.args), lockKey(b.args)));
     try {
-      const { rows } = await this.pool.query<AcceptRow & { ord: string }>(BATCH_SQL, columns(batch.map((p) => p.args)));
+      const { rows } = await this.pool.query<AcceptRow & { ord: string }>({ name: 'tollgate_accept_batch', text: BATCH_SQL, values: columns(batch.map((p) => p.args)) });
       if (rows.length !== batch.length) throw new Error(`accept batch answered ${rows.length} rows for ${batch.length}`);
       for (const row of rows) {
         const { ord, ...answer } = row;
@@ -115,7 +116,7 @@ export class AcceptBatcher {
   }
 
   private async single(a: AcceptArgs): Promise<AcceptRow> {
-    const { rows } = await this.pool.query<AcceptRow>(SINGLE_SQL, [
+    const { rows } = await this.pool.query<AcceptRow>({ name: 'tollgate_accept_single', text: SINGLE_SQL, values: [
       a.network,
       a.asset,
       a.payer,
@@ -134,7 +135,7 @@ export class AcceptBatcher {
       a.expiresAt,
       a.paymentIdentifier,
       a.requirements,
-    ]);
+    ] });
     return rows[0];
   }
 }
