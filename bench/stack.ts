@@ -415,7 +415,7 @@ export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack>
         { name: 'anvil', pid: devchain.anvil.pid },
       ],
       postgresGroups: () => [
-        { name: 'postgres (API backends)', pids: backends(['tollgate-api']) },
+        { name: 'postgres (API backends)', pids: backends(['tollgate-api', 'tollgate-api-accept']) },
         { name: 'postgres (worker backends)', pids: backends(['tollgate-worker', 'tollgate-webhooks']) },
       ],
       stop: stopAll,
