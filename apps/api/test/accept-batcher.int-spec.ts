@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
+import { createTestDatabase } from '@tollgate/testing';
+import { AcceptArgs, AcceptBatcher } from '../src/facilitator/accept-batcher';
+
+/** The ledger half of /verify, batched per event-loop turn, against a real Postgres. */
+describe('AcceptBatcher', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pool: Pool;
+  let batcher: AcceptBatcher;
+  const merchantId = '00000000-0000-4000-8000-000000000001';
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = new Pool({ connectionString: db.url, max: 8, options: '-c synchronous_commit=off' });
+    await pool.query(`INSERT INTO merchants (id, name) VALUES ($1, 'batch test')`, [merchantId]);
+    batcher = new AcceptBatcher(pool);
+  });
+  afterAll(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  const hex = (bytes: number) => `0x${randomBytes(bytes).toString('hex')}`;
+  const args = (o: Partial<AcceptArgs> = {}): AcceptArgs => ({
+    network: 'eip155:31337',
+    asset: `0x${'a'.repeat(40)}`,
+    payer: hex(20),
+    nonce: hex(32),
+    signature: hex(65),
+    merchantId,
+    amount: '1000',
+    payerBalance: '1000000',
+    merchantMaxExposure: null,
+    reference: `pay_${randomBytes(16).toString('base64url')}`,
+    x402Version: 2,
+    scheme: 'exact',
+    payTo: `0x${'b'.repeat(40)}`,
+    validAfter: '0',
+    validBefore: '9999999999',
+    expiresAt: new Date(Date.now() + 3_600_000),
+    paymentIdentifier: null,
+    requirements: '{}',
+    ...o,
+  });
+
+  it('a burst is answered row by row as separate calls would be, including guards between rows of one statement', async () => {
+    const payer = hex(20);
+    const repeated = args();
+    const burst = [
+      ...Array.from({ length: 20 }, () => args()),
+      // Same payer: 600 + 600 > balance 1,000 — the second must see the first even inside one statement.
+      args({ payer, amount: '600', payerBalance: '1000' }),
+      args({ payer, amount: '600', payerBalance: '1000' }),
+      repeated,
+      { ...repeated, reference: 'pay_other' },
+    ];
+    const rows = await Promise.all(burst.map((a) => batcher.accept(a)));
+    expect(rows.slice(0, 20).every((r) => r.outcome === 'created')).toBe(true);
+    expect(rows.slice(20, 22).map((r) => r.outcome).sort()).toEqual(['created', 'payer_exposure']);
+    // The same authorization twice in one turn: one record, the second call is a retry naming it.
+    expect(rows.slice(22).map((r) => r.outcome).sort()).toEqual(['created', 'retry']);
+    expect(rows[22].payment_id).toBe(rows[23].payment_id);
+    const [{ n }] = (await pool.query(`SELECT count(*)::int AS n FROM payments`)).rows;
+    expect(n).toBe(22);
+  });
+
+  it('a row the database refuses fails alone; the rest of its statement is still recorded', async () => {
+    const good = Array.from({ length: 5 }, () => args());
+    const bad = args({ nonce: '0xnot-a-nonce' });
+    const results = await Promise.allSettled([...good, bad].map((a) => batcher.accept(a)));
+    expect(results.slice(0, 5).every((r) => r.status === 'fulfilled' && r.value.outcome === 'created')).toBe(true);
+    expect(results[5]).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/ck_payments_nonce/) }) });
+    const { rows } = await pool.query(`SELECT reference FROM payments WHERE reference = ANY($1)`, [good.map((a) => a.reference)]);
+    expect(rows).toHaveLength(5);
+  });
+});
