@@ -1,3 +1,4 @@
+import { JobQueues, QueueName } from '@tollgate/queue';
 import { FacilitatorFixture, executeOnChain, startFacilitator } from './facilitator-harness';
 
 /**
@@ -74,5 +75,23 @@ describe('POST /settle after a recent verify', () => {
     other.paymentPayload.accepted.extra = { ...other.paymentPayload.accepted.extra, name: 'Not The Token' };
     const settled = await f.settle(other);
     expect(settled.body).toMatchObject({ success: false, errorReason: 'invalid_exact_evm_token_name_mismatch' });
+  });
+
+  it('a burst of settles on one lane nudges the worker with a handful of jobs, each listing its payments', async () => {
+    const queue = f.api.app.get(JobQueues).queue(QueueName.Settlement);
+    const before = new Set((await queue.getJobs(['waiting', 'delayed', 'active', 'completed'])).map((j) => j.id));
+    const bodies = await Promise.all(Array.from({ length: 30 }, (_, i) => f.validBody({ payerIndex: i % 5 })));
+    await Promise.all(bodies.map((b) => f.verify(b)));
+    const settled = await Promise.all(bodies.map((b) => f.settle(b)));
+    expect(settled.every((s) => s.body.success)).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    const nudges = (await queue.getJobs(['waiting', 'delayed', 'active', 'completed'])).filter((j) => !before.has(j.id) && j.name === 'payment-queued');
+    expect(nudges.length).toBeGreaterThanOrEqual(1);
+    expect(nudges.length).toBeLessThan(10);
+    const listed = nudges.flatMap((j) => j.data.paymentIds as string[]);
+    const ids: Array<{ id: string }> = await f.api.db.query(`SELECT id FROM payments WHERE reference = ANY($1)`, [
+      settled.map((s) => s.body.extensions.tollgate.reference),
+    ]);
+    expect(new Set(listed)).toEqual(new Set(ids.map((r) => r.id)));
   });
 });
