@@ -64,8 +64,10 @@ export class FacilitatorService {
   }
 
   /**
-   * Deferred mode (default): re-verifies, moves the payment to `queued` in one short transaction,
-   * enqueues its settlement and answers `success: true` with `transaction: ""` and Tollgate's reference.
+   * Deferred mode (default): moves the payment to `queued` — in one statement when this merchant verified the
+   * identical authorization less than SETTLE_REVERIFY_AFTER_SECONDS ago, else after a full re-verify (always
+   * with a payment-identifier) — nudges its lane and answers `success: true` with `transaction: ""` and
+   * Tollgate's reference.
    * Confirmed mode waits (bounded) for the batch holding the payment to be included.
    */
   async settle(
