@@ -72,6 +72,8 @@ describe('Prometheus metrics', () => {
     expect(value(m, 'tollgate_verify_total', { outcome: 'valid', reason: 'none' })).toBe(3);
     expect(value(m, 'tollgate_verify_total', { outcome: 'malformed', reason: 'invalid_payload' })).toBe(1);
     expect(value(m, 'tollgate_settle_total', { outcome: 'queued', mode: 'deferred' })).toBe(3);
+    // Each was verified moments before: queued on that verify, without re-reading the chain.
+    expect(value(m, 'tollgate_settle_on_recent_verify_total')).toBe(3);
     // (labelled histograms are not asserted: parse-prometheus-text-format 1.1.1 merges their series)
     expect(family(m, 'tollgate_settle_duration_seconds').type).toBe('HISTOGRAM');
     expect(value(m, 'tollgate_relayer_balance_wei')).toBeGreaterThan(0);

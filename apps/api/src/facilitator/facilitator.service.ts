@@ -6,6 +6,7 @@ import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { PaymentLedger, SettlementMode } from '@tollgate/persistence';
 import { parseFacilitatorRequest, type NormalizedPayment, type SettleResponse, type VerifyResponse } from '@tollgate/protocol';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
+import { ApiMetrics } from '../metrics/api-metrics';
 import { LaneNudger } from './lane-nudger.service';
 import { AcceptedPayment, PaymentAcceptanceService } from './payment-acceptance.service';
 import { SettlementWaiter } from './settlement-waiter.service';
@@ -34,6 +35,7 @@ export class FacilitatorService {
     private readonly acceptance: PaymentAcceptanceService,
     private readonly ledger: PaymentLedger,
     private readonly nudger: LaneNudger,
+    private readonly metrics: ApiMetrics,
     private readonly waiter: SettlementWaiter,
   ) {}
 
@@ -119,7 +121,10 @@ export class FacilitatorService {
       const mode = modeOverride ?? decideMode(merchant, p.amount);
       // Idempotency records need the full path's transaction; everything else may take the shortcut.
       const recent = p.paymentIdentifier ? undefined : await this.acceptance.queueIfRecentlyVerified(p, merchant, mode);
-      if (recent) return this.queued(recent, p, mode, wireNetwork, requestId);
+      if (recent) {
+        this.metrics.settleOnRecentVerify.inc();
+        return this.queued(recent, p, mode, wireNetwork, requestId);
+      }
 
       const outcome = await this.acceptance.accept(p, merchant);
       if (!outcome.ok) {

@@ -60,6 +60,11 @@ export class ApiMetrics {
     labelNames: ['outcome', 'mode', 'reason'] as const,
     registers: [this.registry],
   });
+  readonly settleOnRecentVerify = new Counter({
+    name: 'tollgate_settle_on_recent_verify_total',
+    help: 'Settles queued on the strength of a verify less than SETTLE_REVERIFY_AFTER_SECONDS old (no chain re-check)',
+    registers: [this.registry],
+  });
   readonly settleDuration = new Histogram({
     name: 'tollgate_settle_duration_seconds',
     help: 'POST /settle latency by outcome and mode (confirmed mode includes the wait for inclusion)',
