@@ -109,6 +109,7 @@ export class WebhookWorker {
     if (this.timer) clearInterval(this.timer);
     await this.worker?.close();
     await this.sweeping;
+    await this.service.close().catch(() => undefined);
     await this.queues.close();
     this.redisWorker.disconnect();
     this.redisProducer.disconnect();

@@ -71,6 +71,11 @@ export class WebhookDeliveryService {
     this.assets = new AssetDirectory(config.networks);
   }
 
+  /** Closes the HTTP connections kept alive to merchants' endpoints (worker shutdown). */
+  async close(): Promise<void> {
+    await this.urlPolicy.dispatcher.close();
+  }
+
   /** A pending delivery due this long ago whose job never ran is considered lost (Redis flushed, worker crash). */
   get lostAfterMs(): number {
     return this.config.webhooks.timeoutMs + 10 * this.config.webhooks.sweepIntervalMs;
@@ -123,7 +128,7 @@ export class WebhookDeliveryService {
     try {
       await this.urlPolicy.check(endpoint.url);
       const headers = signWebhook({ id: d.message_id, timestamp: startedAt, body }, signingSecrets);
-      result = await this.send(endpoint.url, { ...headers }, body, w.timeoutMs);
+      result = await this.send(endpoint.url, { ...headers }, body, w.timeoutMs, this.urlPolicy.dispatcher);
     } catch (e) {
       if (!(e instanceof WebhookUrlError)) throw e;
       result = { ok: false, statusCode: null, latencyMs: 0, responseBody: null, error: `refused: URL ${e.message}`, retryAfterMs: null };

@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { RESPONSE_BODY_LIMIT, sendWebhook } from './http-sender';
+import { WebhookUrlPolicy } from './url-policy';
 
 describe('sendWebhook (real HTTP on 127.0.0.1)', () => {
   let server: Server;
@@ -54,5 +55,22 @@ describe('sendWebhook (real HTTP on 127.0.0.1)', () => {
     expect(refused).toMatchObject({ ok: false, statusCode: null, error: 'ECONNREFUSED' });
     // fetch's own port blocklist (e.g. 9, discard) surfaces as an error too, never a throw.
     expect(await sendWebhook('http://127.0.0.1:9/', {}, '{}', 1000)).toMatchObject({ ok: false, error: 'bad port' });
+  });
+
+  it('DNS rebinding: a host that passed the URL check but resolves to loopback when the socket connects is refused', async () => {
+    const port = (server.address() as AddressInfo).port;
+    // The check's resolver answers a public address; the connection's own lookup finds 127.0.0.1.
+    const policy = new WebhookUrlPolicy({ httpAllowlist: ['localhost'], allowPrivateAddresses: false, resolve: async () => ['93.184.216.34'] });
+    const url = `http://localhost:${port}/rebound`;
+    await expect(policy.check(url)).resolves.toBeInstanceOf(URL);
+    const r = await sendWebhook(url, {}, '{}', 1000, policy.dispatcher);
+    expect(r).toMatchObject({ ok: false, statusCode: null });
+    expect(r.error).toMatch(/^refused: localhost resolves to a private, loopback or link-local address \((127\.0\.0\.1|::1)\) at connect time$/);
+    expect(hits).not.toContain('/rebound');
+    // Where private destinations are allowed (development), the same dispatcher connects.
+    const open = new WebhookUrlPolicy({ httpAllowlist: ['localhost'], allowPrivateAddresses: true });
+    handler = (_req, res) => res.end('ok');
+    expect(await sendWebhook(url, {}, '{}', 1000, open.dispatcher)).toMatchObject({ ok: true, statusCode: 200 });
+    await Promise.all([policy.dispatcher.close(), open.dispatcher.close()]);
   });
 });

@@ -1,3 +1,4 @@
+import { fetch, type Dispatcher, type Response } from 'undici';
 import { parseRetryAfter } from './retry-schedule';
 
 /** Characters of the response body kept per attempt. */
@@ -40,17 +41,18 @@ async function readTruncated(res: Response): Promise<string> {
 }
 
 /**
- * POSTs one webhook with Node's fetch: bounded by `timeoutMs` (connect, headers and the truncated body
+ * POSTs one webhook (undici fetch): bounded by `timeoutMs` (connect, headers and the truncated body
  * together), redirects not followed — a 3xx is a failed attempt, so a receiver cannot bounce a webhook
- * to another host. Never throws.
+ * to another host. `dispatcher` is the URL policy's (see WebhookUrlPolicy.dispatcher), which re-checks the
+ * addresses the socket connects to. Never throws.
  */
-export async function sendWebhook(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<SendResult> {
+export async function sendWebhook(url: string, headers: Record<string, string>, body: string, timeoutMs: number, dispatcher?: Dispatcher): Promise<SendResult> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const started = performance.now();
   const latency = () => Math.max(0, Math.round(performance.now() - started));
   try {
-    const res = await fetch(url, { method: 'POST', headers: { 'user-agent': 'Tollgate-Webhooks/1', ...headers }, body, redirect: 'manual', signal: controller.signal });
+    const res = await fetch(url, { method: 'POST', headers: { 'user-agent': 'Tollgate-Webhooks/1', ...headers }, body, redirect: 'manual', signal: controller.signal, dispatcher });
     const responseBody = await readTruncated(res).catch(() => '');
     const ok = res.status >= 200 && res.status < 300;
     let error: string | null = null;
@@ -66,7 +68,11 @@ export async function sendWebhook(url: string, headers: Record<string, string>, 
     };
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
-    const message = controller.signal.aborted ? `timed out after ${timeoutMs} ms` : (err.cause?.code ?? err.cause?.message ?? err.message);
+    const message = controller.signal.aborted
+      ? `timed out after ${timeoutMs} ms`
+      : err.cause?.code === 'EWEBHOOKADDRESS'
+        ? `refused: ${err.cause.message}`
+        : (err.cause?.code ?? err.cause?.message ?? err.message);
     return { ok: false, statusCode: null, latencyMs: latency(), responseBody: null, error: message.replace(/\u0000/g, '').slice(0, 500), retryAfterMs: null };
   } finally {
     clearTimeout(timer);

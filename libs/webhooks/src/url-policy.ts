@@ -1,5 +1,7 @@
+import { lookup as lookupCallback, type LookupAddress, type LookupOptions } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import { Agent, type Dispatcher } from 'undici';
 
 /** Raised when a webhook URL may not be used; `message` says why in one line (safe to show the merchant). */
 export class WebhookUrlError extends Error {
@@ -103,18 +105,50 @@ function hostOf(url: URL): string {
  * no private, loopback or link-local destination unless configuration allows it. Redirects are never
  * followed (the sender treats any 3xx as a failed attempt), so a public URL cannot bounce inwards.
  *
- * Known gap: the address is resolved here and again by `fetch`, so a hostile DNS server could answer
- * differently the second time (DNS rebinding). Pinning the address needs a custom dispatcher, which
- * Node's global fetch does not expose without the `undici` package.
+ * DNS rebinding (a host answering a public address to the check and a private one to the connection) is
+ * closed by {@link dispatcher}: the sender connects through it, and it applies the same rule to the very
+ * addresses the socket is about to connect to.
  */
 export class WebhookUrlPolicy {
   private readonly allowlist: Set<string>;
   private readonly resolveHost: (host: string) => Promise<string[]>;
 
+  /**
+   * HTTP dispatcher (undici) whose connections resolve their host through {@link guardedLookup}: what the
+   * socket connects to is what was checked. Pass it to every webhook request.
+   */
+  readonly dispatcher: Dispatcher;
+
   constructor(private readonly opts: WebhookUrlPolicyOptions) {
     this.allowlist = new Set(opts.httpAllowlist.map((h) => h.toLowerCase().replace(/^\[|\]$/g, '')));
     this.resolveHost = opts.resolve ?? (async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address));
+    this.dispatcher = new Agent({ connect: { lookup: this.guardedLookup } });
   }
+
+  /**
+   * `dns.lookup` for outgoing webhook sockets: resolves every address of the host and fails the
+   * connection (error code `EWEBHOOKADDRESS`) if any is private, loopback or link-local, unless such
+   * destinations are allowed. IP-literal hosts never reach a lookup; {@link check} has judged them.
+   */
+  readonly guardedLookup = (
+    hostname: string,
+    options: LookupOptions,
+    callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+  ): void => {
+    lookupCallback(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+      if (err) return callback(err, []);
+      const bad = this.opts.allowPrivateAddresses ? undefined : addresses.find((a) => isNonPublicAddress(a.address));
+      if (bad || addresses.length === 0) {
+        const refused: NodeJS.ErrnoException = new Error(
+          bad ? `${hostname} resolves to a private, loopback or link-local address (${bad.address}) at connect time` : `${hostname} does not resolve`,
+        );
+        refused.code = bad ? 'EWEBHOOKADDRESS' : 'ENOTFOUND';
+        return callback(refused, []);
+      }
+      if (options.all) return callback(null, addresses);
+      callback(null, addresses[0].address, addresses[0].family);
+    });
+  };
 
   /**
    * Syntax and scheme rules (no network).
