@@ -391,10 +391,13 @@ describe('parseFacilitatorRequest: properties', () => {
           let parent: Json = body;
           for (const k of path.slice(0, -1)) parent = parent[k] as Json;
           const last = path[path.length - 1];
+          // A copy: fast-check hands the same value objects to later runs and shrinks, and inserting one
+          // into itself (set, then add under it) would make the body cyclic.
+          const value = structuredClone(m.value) as Json[string];
           if (m.op === 'delete') delete parent[last];
-          else if (m.op === 'set') parent[last] = m.value;
+          else if (m.op === 'set') parent[last] = value;
           else if (typeof parent[last] === 'object' && parent[last] !== null && !Array.isArray(parent[last])) {
-            (parent[last] as Json)[m.key] = m.value;
+            (parent[last] as Json)[m.key] = value;
           }
         }
         const r = parseFacilitatorRequest(body);
