@@ -52,4 +52,32 @@ describe('confirmed settle mode', () => {
       f.api.config.settlement.confirmedSettleTimeoutMs = 15000;
     }
   });
+
+  it('broadcast but not included in time: settlement_pending with the transaction hash; the identical retry resumes and gets the inclusion', async () => {
+    const d = await f.sign({ payerIndex: 3, amount: 3_000n });
+    await f.chain.test.setAutomine(false);
+    try {
+      f.api.config.settlement.confirmedSettleTimeoutMs = 1500;
+      const first = await f.settle(d.body, { 'x-tollgate-settlement-mode': 'confirmed' });
+      // Exactly what the official resource server retries on (x402 core settleWithPendingRetry).
+      expect(first.body).toMatchObject({ success: false, errorReason: 'settlement_pending', extensions: { tollgate: { status: 'submitted' } } });
+      expect(first.body.transaction).toMatch(/^0x[0-9a-f]{64}$/);
+      const reference = first.body.extensions.tollgate.reference;
+      f.api.config.settlement.confirmedSettleTimeoutMs = 15000;
+      const retry = f.settle(d.body, { 'x-tollgate-settlement-mode': 'confirmed' });
+      await new Promise((r) => setTimeout(r, 300));
+      await f.chain.test.mine({ blocks: 1 });
+      const second = await retry;
+      expect(second.body).toMatchObject({ success: true, extensions: { tollgate: { reference } } });
+      expect(second.body.transaction).toMatch(/^0x[0-9a-f]{64}$/);
+      const receipt = await f.chain.public.getTransactionReceipt({ hash: second.body.transaction });
+      expect(receipt.status).toBe('success');
+      // A third identical confirmed settle reports the same settlement at once; a deferred one is refused.
+      expect((await f.settle(d.body, { 'x-tollgate-settlement-mode': 'confirmed' })).body).toMatchObject({ success: true, transaction: second.body.transaction });
+      expect((await f.settle(d.body)).body.success).toBe(false);
+    } finally {
+      f.api.config.settlement.confirmedSettleTimeoutMs = 15000;
+      await f.chain.test.setAutomine(true);
+    }
+  });
 });

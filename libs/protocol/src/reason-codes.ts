@@ -39,6 +39,7 @@ export const ReasonCode = {
   UnexpectedVerifyError: 'unexpected_verify_error',
   UnexpectedSettleError: 'unexpected_settle_error',
   DuplicateSettlement: 'duplicate_settlement',
+  SettlementPending: 'settlement_pending',
 
   // x402 spec v2 §9 spellings of exact-EVM failures; the SDKs renamed them (listed, not emitted)
   SpecExactEvmValueMismatch: 'invalid_exact_evm_payload_authorization_value_mismatch',
@@ -193,6 +194,11 @@ export const REASON_CODES: { readonly [C in ReasonCode]: ReasonInfo } = {
   duplicate_settlement: {
     source: 'generic',
     description: 'The same payment is already being settled by a concurrent request.',
+  },
+  settlement_pending: {
+    source: 'generic',
+    description:
+      'Confirmed mode: the transaction is broadcast (`transaction` holds its hash) but not yet included; the official resource server retries the identical settle once, and Tollgate then resumes the wait.',
   },
   invalid_exact_evm_payload_authorization_value_mismatch: {
     source: 'spec',

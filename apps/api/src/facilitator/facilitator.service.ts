@@ -70,7 +70,9 @@ export class FacilitatorService {
    * identical authorization less than SETTLE_REVERIFY_AFTER_SECONDS ago, else after a full re-verify (always
    * with a payment-identifier) — nudges its lane and answers `success: true` with `transaction: ""` and
    * Tollgate's reference.
-   * Confirmed mode waits (bounded) for the batch holding the payment to be included.
+   * Confirmed mode waits (bounded) for the batch holding the payment to be included; a repeated confirmed
+   * settle of an authorization this merchant already handed over resumes that wait (the official resource
+   * server retries once on `settlement_pending`).
    */
   async settle(
     body: unknown,
@@ -119,6 +121,10 @@ export class FacilitatorService {
 
     try {
       const mode = modeOverride ?? decideMode(merchant, p.amount);
+      if (mode === 'confirmed' && !p.paymentIdentifier) {
+        const inProgress = await this.acceptance.findInProgress(p, merchant);
+        if (inProgress) return { status: 200, body: await this.waiter.waitForInclusion(inProgress.paymentId, queuedResponse(inProgress, p, mode, wireNetwork)) };
+      }
       // Idempotency records need the full path's transaction; everything else may take the shortcut.
       const recent = p.paymentIdentifier ? undefined : await this.acceptance.queueIfRecentlyVerified(p, merchant, mode);
       if (recent) {

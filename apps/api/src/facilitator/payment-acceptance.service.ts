@@ -98,6 +98,27 @@ export class PaymentAcceptanceService {
   }
 
   /**
+   * Confirmed mode: the payment this merchant already handed to Tollgate for this exact authorization
+   * (same lane, payer, nonce and signature), once it is `queued` or further and not failed — so a repeated
+   * confirmed settle (the official resource server retries once on `settlement_pending`) resumes the wait
+   * for that one settlement instead of re-verifying against a chain where our own transaction may already
+   * have used the nonce.
+   * @returns the payment and its status, or undefined.
+   */
+  async findInProgress(p: NormalizedPayment, merchant: AuthenticatedMerchant): Promise<(AcceptedPayment & { status: string }) | undefined> {
+    const a = p.exact.authorization;
+    const rows: Array<{ id: string; reference: string; status: string }> = await this.dataSource.query(
+      `SELECT id, reference, status FROM payments
+        WHERE network = $1 AND asset = $2 AND payer = $3 AND nonce = $4 AND signature = $5 AND merchant_id = $6
+          AND status IN ('queued', 'batched', 'submitted', 'included', 'confirmed')`,
+      [p.network, p.asset.toLowerCase(), a.from.toLowerCase(), a.nonce.toLowerCase(), p.exact.signature.toLowerCase(), merchant.id],
+    );
+    const r = rows[0];
+    if (!r) return undefined;
+    return { ok: true, paymentId: r.id, reference: r.reference, payer: getAddress(a.from), validBefore: a.validBefore, created: false, status: r.status };
+  }
+
+  /**
    * The deferred-settle shortcut: when this merchant verified the identical authorization less than
    * SETTLE_REVERIFY_AFTER_SECONDS ago, queue it in one statement on the strength of that verify — no
    * signature recovery, no chain reads (see {@link PaymentLedger.queueRecentlyVerified} for what the

@@ -9,6 +9,8 @@ interface PaymentProgress {
   id: string;
   status: string;
   tx_hash: string | null;
+  /** Hash of the batch transaction last broadcast for a `submitted` payment (replacements change it). */
+  broadcast_tx_hash: string | null;
   failure_reason: string | null;
   failure_message: string | null;
 }
@@ -24,7 +26,9 @@ interface Waiter {
  * transaction hash. All waiting requests of the process share one poller (one query per tick for every
  * pending payment), so a burst of confirmed settles costs a handful of queries, and concurrent waiters
  * share the batch their payments land in. On timeout answers a clear non-success carrying the pending
- * reference (`tollgate_settlement_timeout`).
+ * reference: `settlement_pending` with the broadcast transaction hash once the batch is on the wire (the
+ * official resource server then retries once, and the retry resumes the wait), else
+ * `tollgate_settlement_timeout`.
  */
 @Injectable()
 export class SettlementWaiter implements OnModuleDestroy {
@@ -56,6 +60,18 @@ export class SettlementWaiter implements OnModuleDestroy {
         extensions: { tollgate: { ...ext, status: r.status } },
       };
     }
+    if (r && r.status === 'submitted' && r.broadcast_tx_hash) {
+      // The shape the official resource server retries once with the identical payload (x402 core
+      // `settleWithPendingRetry`); the retry lands in FacilitatorService.settle, which resumes this wait.
+      return {
+        success: false,
+        errorReason: 'settlement_pending',
+        errorMessage: `broadcast in ${r.broadcast_tx_hash} but not included within ${timeoutMs} ms; settle the same payment again to keep waiting`,
+        ...base,
+        transaction: r.broadcast_tx_hash,
+        extensions: { tollgate: { ...ext, status: r.status } },
+      };
+    }
     return {
       success: false,
       errorReason: 'tollgate_settlement_timeout',
@@ -73,7 +89,9 @@ export class SettlementWaiter implements OnModuleDestroy {
     try {
       const pending = [...this.waiters];
       const rows: PaymentProgress[] = await this.dataSource.query(
-        `SELECT id, status, tx_hash, failure_reason, failure_message FROM payments WHERE id = ANY($1::uuid[])`,
+        `SELECT p.id, p.status, p.tx_hash, p.failure_reason, p.failure_message, b.tx_hash AS broadcast_tx_hash
+           FROM payments p LEFT JOIN settlement_batches b ON b.id = p.batch_id AND p.status = 'submitted'
+          WHERE p.id = ANY($1::uuid[])`,
         [[...new Set(pending.map((w) => w.paymentId))]],
       );
       const byId = new Map(rows.map((r) => [r.id, r]));
