@@ -1,4 +1,4 @@
-import { Address, Hex, createWalletClient, http, parseAbi } from 'viem';
+import { Address, Hex, createPublicClient, createWalletClient, http, parseAbi } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { devchainViemChain, eip3009TokenAbi } from '@tollgate/devchain';
 import { bodyV2, postJson, randomNonce, seededRandom, signAuthorization, startTestApi, TestApi } from '@tollgate/testing';
@@ -58,12 +58,15 @@ export async function executeOnChain(api: TestApi, body: any): Promise<void> {
   const relayer = privateKeyToAccount(d.relayers[d.relayers.length - 1].privateKey);
   const wallet = createWalletClient({ account: relayer, chain: devchainViemChain(d.chainId, d.rpcUrl), transport: http(d.rpcUrl) });
   const a = body.paymentPayload.payload.authorization;
-  await wallet.writeContract({
+  const hash = await wallet.writeContract({
     address: d.token.address,
     abi: parseAbi(['function transferWithAuthorization(address,address,uint256,uint256,uint256,bytes32,bytes)']),
     functionName: 'transferWithAuthorization',
     args: [a.from, a.to, BigInt(a.value), BigInt(a.validAfter), BigInt(a.validBefore), a.nonce, body.paymentPayload.payload.signature],
   });
+  // Sending returns before anvil has mined the block: a verify right after could still read the nonce unused.
+  const receipt = await createPublicClient({ chain: devchainViemChain(d.chainId, d.rpcUrl), transport: http(d.rpcUrl), pollingInterval: 20 }).waitForTransactionReceipt({ hash });
+  if (receipt.status !== 'success') throw new Error(`executeOnChain: ${hash} reverted`);
 }
 
 export { eip3009TokenAbi };

@@ -1,4 +1,4 @@
-import { createWalletClient, http, parseAbi } from 'viem';
+import { createPublicClient, createWalletClient, http, parseAbi } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { deployErc1271Wallet, devchainViemChain } from '@tollgate/devchain';
 import { bodyV1, bodyV2, randomNonce, signAuthorization } from '@tollgate/testing';
@@ -137,12 +137,14 @@ describe.each([
     });
     const relayer = privateKeyToAccount(d.relayers[0].privateKey);
     const wallet = createWalletClient({ account: relayer, chain: devchainViemChain(d.chainId, d.rpcUrl), transport: http(d.rpcUrl) });
-    await wallet.writeContract({
+    const hash = await wallet.writeContract({
       address: d.token.address,
       abi: parseAbi(['function cancelAuthorization(address authorizer, bytes32 nonce, bytes signature)']),
       functionName: 'cancelAuthorization',
       args: [payer.address, nonce, sig],
     });
+    // Sending returns before the block is mined; the verify must see the cancellation.
+    await createPublicClient({ chain: devchainViemChain(d.chainId, d.rpcUrl), transport: http(d.rpcUrl), pollingInterval: 20 }).waitForTransactionReceipt({ hash });
     await expectReason(body, 'tollgate_authorization_cancelled');
   });
 
