@@ -6,12 +6,14 @@ import { TollgateConfig } from '@tollgate/config';
 import { createDataSource } from '@tollgate/persistence';
 import { JobName, JobPayloads, jobsOn, JobQueues, JobsOn, QueueName, redisConnection } from '@tollgate/queue';
 import { DeliverOutcome, SecretBox, WebhookDeliveryService, WebhookDispatcher, WebhookUrlPolicy } from '@tollgate/webhooks';
+import { OutboxListener } from './outbox-listener';
 
 type Handlers = { [N in JobsOn<QueueName.Webhooks>]: (payload: JobPayloads[N], job: Job, token?: string) => Promise<unknown> };
 
 /**
- * The webhook worker: one BullMQ consumer of the webhooks queue and the outbox relay / lost-job sweeper
- * loop (WEBHOOK_SWEEP_INTERVAL_MS). Deliveries are written to Postgres by the payment ledger (any process)
+ * The webhook worker: one BullMQ consumer of the webhooks queue and the outbox relay / lost-job sweeper,
+ * run when Postgres notifies that deliveries were committed ({@link OutboxListener}) and every
+ * WEBHOOK_SWEEP_INTERVAL_MS as a backstop. Deliveries are written to Postgres by the payment ledger (any process)
  * and the merchant API; this worker makes their attempts on the configured schedule. Starts no HTTP server.
  */
 export class WebhookWorker {
@@ -19,7 +21,10 @@ export class WebhookWorker {
   private worker?: Worker;
   private timer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
+  /** A notification arrived during a pass: run one more when it ends. */
+  private sweepAgain = false;
   private stopping = false;
+  private listener?: OutboxListener;
 
   private constructor(
     readonly config: TollgateConfig,
@@ -86,19 +91,29 @@ export class WebhookWorker {
     this.worker.on('failed', (job, err) => this.logger.warn(`job ${job?.name} ${job?.id} failed: ${err.message}`));
     this.worker.on('error', (err) => this.logger.error(`worker error: ${err.message}`));
     this.timer = setInterval(() => void this.sweep(), this.config.webhooks.sweepIntervalMs);
+    this.listener = new OutboxListener(this.config.databaseUrl, () => void this.sweep());
+    this.listener.start();
     void this.sweep();
   }
 
   /** One relay/sweep pass; passes never overlap within a process. */
   async sweep(): Promise<void> {
     if (this.stopping) return;
-    if (this.sweeping) return this.sweeping;
+    if (this.sweeping) {
+      // Deliveries committed after this pass read the outbox would otherwise wait for the next tick.
+      this.sweepAgain = true;
+      return this.sweeping;
+    }
     this.sweeping = this.service
       .sweep()
       .then(() => undefined)
       .catch((e: Error) => this.logger.warn(`webhook sweep failed: ${e.message}`))
       .finally(() => {
         this.sweeping = undefined;
+        if (this.sweepAgain) {
+          this.sweepAgain = false;
+          void this.sweep();
+        }
       });
     return this.sweeping;
   }
@@ -107,6 +122,7 @@ export class WebhookWorker {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
+    await this.listener?.stop();
     await this.worker?.close();
     await this.sweeping;
     await this.service.close().catch(() => undefined);
