@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
-import { Address, Hex } from 'viem';
-import { eip3009Abi, SettlementRow } from '@tollgate/evm';
+import { Address, Hex, TransactionReceiptNotFoundError } from 'viem';
+import { authorizationKey, authorizationsUsed, eip3009Abi, SettlementRow } from '@tollgate/evm';
 import { SettlementContext } from './settlement-context';
 
 /** What to do with a row that did not (or would not) land. */
@@ -10,6 +10,11 @@ export type RowVerdict =
   | { action: 'requeue'; reason: string; message: string };
 
 /** A row as stored, with what the classifier needs. */
+/** Blocks per eth_getLogs request: within what public providers accept (often 2,000-10,000). */
+const LOG_WINDOW_BLOCKS = 2_000n;
+/** How far back from the head the classifier looks for who used or cancelled an authorization. */
+const LOG_LOOKBACK_BLOCKS = 10_000n;
+
 export interface StoredRow extends SettlementRow {
   attempts: number;
 }
@@ -73,31 +78,83 @@ export class RowClassifier {
   private async usedOrCancelled(network: string, token: Address, r: StoredRow): Promise<RowVerdict> {
     const client = this.ctx.chains.get(network);
     try {
-      const [used, cancelled] = await Promise.all([
-        client.getContractEvents({ address: token, abi: eip3009Abi, eventName: 'AuthorizationUsed', args: { authorizer: r.from, nonce: r.nonce }, fromBlock: 'earliest' }),
-        client.getContractEvents({ address: token, abi: eip3009Abi, eventName: 'AuthorizationCanceled', args: { authorizer: r.from, nonce: r.nonce }, fromBlock: 'earliest' }),
+      // Our own transactions first, by receipt: no log range is involved, so a provider that refuses wide
+      // eth_getLogs ranges can never make a payment we did settle look failed.
+      const ours = await this.settledByUs(network, token, r);
+      if (ours) return ours;
+      const [cancelled, used] = await Promise.all([
+        this.recentEvent(network, token, 'AuthorizationCanceled', r),
+        this.recentEvent(network, token, 'AuthorizationUsed', r),
       ]);
-      if (cancelled.length) {
-        return { action: 'fail', reason: 'tollgate_authorization_cancelled', message: `the payer cancelled authorization ${r.nonce} on chain`, detail: { txHash: cancelled[0].transactionHash } };
+      if (cancelled) {
+        return { action: 'fail', reason: 'tollgate_authorization_cancelled', message: `the payer cancelled authorization ${r.nonce} on chain`, detail: { txHash: cancelled.transactionHash } };
       }
-      const log = used[0];
-      if (log?.transactionHash) {
-        const ours: unknown[] = await this.ctx.dataSource.query(`SELECT 1 FROM relayer_transactions WHERE tx_hash = $1`, [log.transactionHash.toLowerCase()]);
-        if (ours.length) {
-          return { action: 'landed-elsewhere-ours', txHash: log.transactionHash, blockNumber: log.blockNumber!, blockHash: log.blockHash!, logIndex: log.logIndex ?? 0 };
+      if (used?.transactionHash) {
+        const ourTx: unknown[] = await this.ctx.dataSource.query(`SELECT 1 FROM relayer_transactions WHERE tx_hash = $1`, [used.transactionHash.toLowerCase()]);
+        if (ourTx.length) {
+          return { action: 'landed-elsewhere-ours', txHash: used.transactionHash, blockNumber: used.blockNumber!, blockHash: used.blockHash!, logIndex: used.logIndex ?? 0 };
         }
-        const tx = await client.getTransaction({ hash: log.transactionHash }).catch(() => null);
+        const tx = await client.getTransaction({ hash: used.transactionHash }).catch(() => null);
         return {
           action: 'fail',
           reason: 'tollgate_authorization_used_elsewhere',
-          message: `authorization was settled by another transaction ${log.transactionHash}${tx ? ` sent by ${tx.from}` : ''}`,
-          detail: { txHash: log.transactionHash, sender: tx?.from ?? null },
+          message: `authorization was settled by another transaction ${used.transactionHash}${tx ? ` sent by ${tx.from}` : ''}`,
+          detail: { txHash: used.transactionHash, sender: tx?.from ?? null },
         };
       }
     } catch {
-      // Providers that refuse wide log ranges: we only know it is used or cancelled.
+      // The node refused or failed the lookups: we only know it is used or cancelled.
     }
     return { action: 'fail', reason: 'invalid_exact_evm_nonce_already_used', message: `authorization ${r.nonce} is already used or cancelled on chain` };
+  }
+
+  /**
+   * The inclusion of this authorization by one of the transactions Tollgate broadcast for any batch the
+   * payment was ever in (its current batch and earlier ones, from its `batched` events), read from their
+   * receipts.
+   */
+  private async settledByUs(network: string, token: Address, r: StoredRow): Promise<RowVerdict | null> {
+    const hashes: Array<{ tx_hash: string }> = await this.ctx.dataSource.query(
+      `SELECT DISTINCT rt.tx_hash FROM relayer_transactions rt
+        WHERE rt.batch_id IN (SELECT p.batch_id FROM payments p WHERE p.id = $1 AND p.batch_id IS NOT NULL
+                              UNION SELECT (e.detail->>'batchId')::uuid FROM payment_events e
+                                     WHERE e.payment_id = $1 AND e.to_status = 'batched' AND e.detail ? 'batchId')`,
+      [r.paymentId],
+    );
+    const client = this.ctx.chains.get(network);
+    const key = authorizationKey(r.from, r.nonce);
+    for (const { tx_hash } of hashes) {
+      const receipt = await client.getTransactionReceipt({ hash: tx_hash as Hex }).catch((e: unknown) => {
+        if (e instanceof TransactionReceiptNotFoundError) return null;
+        throw e;
+      });
+      if (!receipt || receipt.status !== 'success') continue;
+      const logIndex = authorizationsUsed(token, receipt.logs).get(key);
+      if (logIndex !== undefined) {
+        return { action: 'landed-elsewhere-ours', txHash: receipt.transactionHash, blockNumber: receipt.blockNumber, blockHash: receipt.blockHash, logIndex };
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The latest `eventName` log for this authorization within the last {@link LOG_LOOKBACK_BLOCKS}
+   * blocks, searched backwards in windows of {@link LOG_WINDOW_BLOCKS} that public providers accept (a
+   * search from `earliest` is refused by most). The payment passed Tollgate's verify with the nonce
+   * unused, so what used or cancelled it happened since — minutes, not days, of blocks.
+   * @throws when the node fails a lookup.
+   */
+  private async recentEvent(network: string, token: Address, eventName: 'AuthorizationUsed' | 'AuthorizationCanceled', r: StoredRow) {
+    const client = this.ctx.chains.get(network);
+    const head = await client.getBlockNumber({ cacheTime: 0 });
+    const floor = head > LOG_LOOKBACK_BLOCKS ? head - LOG_LOOKBACK_BLOCKS : 0n;
+    for (let to = head; to >= floor; to -= LOG_WINDOW_BLOCKS) {
+      const from = to - LOG_WINDOW_BLOCKS + 1n > floor ? to - LOG_WINDOW_BLOCKS + 1n : floor;
+      const logs = await client.getContractEvents({ address: token, abi: eip3009Abi, eventName, args: { authorizer: r.from, nonce: r.nonce }, fromBlock: from, toBlock: to });
+      if (logs.length) return logs[logs.length - 1];
+      if (from === floor) break;
+    }
+    return null;
   }
 }
 
