@@ -85,10 +85,15 @@ export class ExactEvmVerifier {
     private readonly recovery: SignatureRecovery = defaultRecovery(),
   ) {}
 
-  async verify(p: ExactPaymentInput, ctx: ExactVerifyContext): Promise<ExactVerifyResult> {
+  /**
+   * The rules that need neither the signature nor the chain (scheme, token domain, network, recipient,
+   * time window, exact value, settlement window), in the order {@link verify} applies them.
+   * @returns the first failure, or null when all pass.
+   */
+  staticRules(p: ExactPaymentInput, ctx: Pick<ExactVerifyContext, 'asset' | 'nowSeconds' | 'settlementWindowSeconds'>): (ExactVerifyResult & { isValid: false }) | null {
     const a = p.authorization;
     const payer = a.from;
-    const invalid = (reason: string, message: string): ExactVerifyResult => ({ isValid: false, payer, reason, message });
+    const invalid = (reason: string, message: string): ExactVerifyResult & { isValid: false } => ({ isValid: false, payer, reason, message });
 
     if (p.scheme !== 'exact' || p.payloadScheme !== 'exact') {
       return invalid('invalid_exact_evm_scheme', `scheme must be "exact" on both sides (requirements "${p.scheme}", payload "${p.payloadScheme}")`);
@@ -125,6 +130,17 @@ export class ExactEvmVerifier {
         `authorization expires in ${a.validBefore - ctx.nowSeconds}s; deferred settlement needs at least ${ctx.settlementWindowSeconds}s (raise maxTimeoutSeconds)`,
       );
     }
+    return null;
+  }
+
+  async verify(p: ExactPaymentInput, ctx: ExactVerifyContext): Promise<ExactVerifyResult> {
+    const a = p.authorization;
+    const payer = a.from;
+    const invalid = (reason: string, message: string): ExactVerifyResult => ({ isValid: false, payer, reason, message });
+    const refused = this.staticRules(p, ctx);
+    if (refused) return refused;
+    const name = String(p.extra.name);
+    const version = String(p.extra.version);
 
     const domain = tokenDomain({ name, version, chainId: ctx.chainId, asset: ctx.asset.address });
     const sig = await this.checkSignature(p, domain, ctx);

@@ -4,7 +4,7 @@ import { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { getAddress } from 'viem';
 import { NetworkConfig, TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
-import { ExactEvmVerifier } from '@tollgate/evm';
+import { ExactEvmVerifier, type ExactPaymentInput } from '@tollgate/evm';
 import { PaymentLedger, SettlementMode, UNSETTLED_STATUSES } from '@tollgate/persistence';
 import { toCaip2, type NormalizedPayment } from '@tollgate/protocol';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
@@ -66,6 +66,22 @@ export class PaymentAcceptanceService {
 
   /** @throws only on infrastructure failure (RPC, database); the caller answers `unexpected_*_error`. */
   async accept(p: NormalizedPayment, merchant: AuthenticatedMerchant): Promise<AcceptedPayment | RejectedPayment> {
+    const lane = this.laneOf(p, merchant);
+    if (!lane.ok) return lane;
+    const { net, asset } = lane;
+    const result = await this.verifier.verify(exactInput(p), {
+      chainId: net.chainId,
+      asset: { ...asset },
+      nowSeconds: nowSeconds(),
+      settlementWindowSeconds: net.settlementWindowSeconds,
+      simulate: this.config.verifySimulation,
+    });
+    if (!result.isValid) return { ok: false, payer: p.exact.authorization.from, reason: result.reason, message: result.message };
+    return this.record(p, merchant, result.balance);
+  }
+
+  /** The served network and accepted asset of the payment, with `payTo` owned by the merchant. */
+  private laneOf(p: NormalizedPayment, merchant: AuthenticatedMerchant): RejectedPayment | { ok: true; net: NetworkConfig; asset: NetworkConfig['assets'][number] } {
     const payer = p.exact.authorization.from;
     const net = this.networks.get(p.network);
     if (!net) return { ok: false, payer, reason: 'invalid_network', message: `network ${p.network} is not served by this facilitator` };
@@ -76,25 +92,7 @@ export class PaymentAcceptanceService {
     if (!merchant.payTo.has(p.payTo.toLowerCase())) {
       return { ok: false, payer, reason: 'tollgate_pay_to_not_owned', message: `payTo ${p.payTo} is not registered to this merchant` };
     }
-
-    const nowSeconds = BigInt(Math.floor(Date.now() / 1000));
-    const result = await this.verifier.verify(
-      {
-        scheme: p.scheme,
-        payloadScheme: p.payloadScheme,
-        network: p.network,
-        // v1 payloads name networks (`base`); compare in CAIP-2 either way.
-        payloadNetwork: toCaip2(p.payloadNetwork) ?? p.payloadNetwork,
-        payTo: p.payTo,
-        amount: p.amount,
-        extra: p.extra,
-        signature: p.exact.signature,
-        authorization: { ...p.exact.authorization },
-      },
-      { chainId: net.chainId, asset: { ...asset }, nowSeconds, settlementWindowSeconds: net.settlementWindowSeconds, simulate: this.config.verifySimulation },
-    );
-    if (!result.isValid) return { ok: false, payer, reason: result.reason, message: result.message };
-    return this.record(p, merchant, result.balance);
+    return { ok: true, net, asset };
   }
 
   /**
@@ -123,29 +121,16 @@ export class PaymentAcceptanceService {
    * SETTLE_REVERIFY_AFTER_SECONDS ago, queue it in one statement on the strength of that verify — no
    * signature recovery, no chain reads (see {@link PaymentLedger.queueRecentlyVerified} for what the
    * statement matches). Runs on the default, synchronously committing pool: a `success` answer must survive
-   * a crash. The static rules that do not depend on signed fields (scheme, network, token domain, payTo
-   * ownership) are re-applied here because the requirements of this call may differ from the verify's.
+   * a crash. The lane and the verifier's signature-free rules are applied again first.
    * @returns the queued payment, or undefined when the full path must decide (and answer with the reason).
    */
   async queueIfRecentlyVerified(p: NormalizedPayment, merchant: AuthenticatedMerchant, mode: SettlementMode): Promise<AcceptedPayment | undefined> {
     if (this.config.settleReverifyAfterSeconds <= 0) return undefined;
-    const net = this.networks.get(p.network);
-    const asset = net?.assets.find((x) => x.address.toLowerCase() === p.asset.toLowerCase());
+    const lane = this.laneOf(p, merchant);
+    if (!lane.ok) return undefined;
+    const { net } = lane;
+    if (this.verifier.staticRules(exactInput(p), { asset: lane.asset, nowSeconds: nowSeconds(), settlementWindowSeconds: net.settlementWindowSeconds })) return undefined;
     const a = p.exact.authorization;
-    if (
-      !net ||
-      !asset ||
-      p.scheme !== 'exact' ||
-      p.payloadScheme !== 'exact' ||
-      (toCaip2(p.payloadNetwork) ?? p.payloadNetwork) !== p.network ||
-      p.extra.name !== asset.name ||
-      p.extra.version !== asset.version ||
-      a.to.toLowerCase() !== p.payTo.toLowerCase() ||
-      a.value !== p.amount ||
-      !merchant.payTo.has(p.payTo.toLowerCase())
-    ) {
-      return undefined;
-    }
     const moved = await this.ledger.queueRecentlyVerified(
       { network: p.network, asset: p.asset, payer: a.from, payTo: p.payTo, value: a.value, validAfter: a.validAfter, validBefore: a.validBefore, nonce: a.nonce, signature: p.exact.signature },
       { merchantId: merchant.id, maxAgeSeconds: this.config.settleReverifyAfterSeconds, windowSeconds: net.settlementWindowSeconds, mode },
@@ -222,3 +207,22 @@ export class PaymentAcceptanceService {
     }
   }
 }
+
+/** The exact-EVM verifier's view of a parsed request. */
+function exactInput(p: NormalizedPayment): ExactPaymentInput {
+  return {
+    scheme: p.scheme,
+    payloadScheme: p.payloadScheme,
+    network: p.network,
+    // v1 payloads name networks (`base`); compare in CAIP-2 either way.
+    payloadNetwork: toCaip2(p.payloadNetwork) ?? p.payloadNetwork,
+    payTo: p.payTo,
+    amount: p.amount,
+    extra: p.extra,
+    signature: p.exact.signature,
+    authorization: { ...p.exact.authorization },
+  };
+}
+
+/** Wall-clock unix seconds for the time rules. */
+const nowSeconds = (): bigint => BigInt(Math.floor(Date.now() / 1000));
