@@ -82,9 +82,10 @@ export class RowClassifier {
       // eth_getLogs ranges can never make a payment we did settle look failed.
       const ours = await this.settledByUs(network, token, r);
       if (ours) return ours;
+      const head = await client.getBlockNumber({ cacheTime: 0 });
       const [cancelled, used] = await Promise.all([
-        this.recentEvent(network, token, 'AuthorizationCanceled', r),
-        this.recentEvent(network, token, 'AuthorizationUsed', r),
+        this.recentEvent(network, token, 'AuthorizationCanceled', r, head),
+        this.recentEvent(network, token, 'AuthorizationUsed', r, head),
       ]);
       if (cancelled) {
         return { action: 'fail', reason: 'tollgate_authorization_cancelled', message: `the payer cancelled authorization ${r.nonce} on chain`, detail: { txHash: cancelled.transactionHash } };
@@ -138,15 +139,14 @@ export class RowClassifier {
   }
 
   /**
-   * The latest `eventName` log for this authorization within the last {@link LOG_LOOKBACK_BLOCKS}
-   * blocks, searched backwards in windows of {@link LOG_WINDOW_BLOCKS} that public providers accept (a
+   * The latest `eventName` log for this authorization within the {@link LOG_LOOKBACK_BLOCKS} blocks up to
+   * `head`, searched backwards in windows of {@link LOG_WINDOW_BLOCKS} that public providers accept (a
    * search from `earliest` is refused by most). The payment passed Tollgate's verify with the nonce
    * unused, so what used or cancelled it happened since — minutes, not days, of blocks.
    * @throws when the node fails a lookup.
    */
-  private async recentEvent(network: string, token: Address, eventName: 'AuthorizationUsed' | 'AuthorizationCanceled', r: StoredRow) {
+  private async recentEvent(network: string, token: Address, eventName: 'AuthorizationUsed' | 'AuthorizationCanceled', r: StoredRow, head: bigint) {
     const client = this.ctx.chains.get(network);
-    const head = await client.getBlockNumber({ cacheTime: 0 });
     const floor = head > LOG_LOOKBACK_BLOCKS ? head - LOG_LOOKBACK_BLOCKS : 0n;
     for (let to = head; to >= floor; to -= LOG_WINDOW_BLOCKS) {
       const from = to - LOG_WINDOW_BLOCKS + 1n > floor ? to - LOG_WINDOW_BLOCKS + 1n : floor;
