@@ -64,9 +64,17 @@ export async function executeOnChain(api: TestApi, body: any): Promise<void> {
     functionName: 'transferWithAuthorization',
     args: [a.from, a.to, BigInt(a.value), BigInt(a.validAfter), BigInt(a.validBefore), a.nonce, body.paymentPayload.payload.signature],
   });
-  // Sending returns before anvil has mined the block: a verify right after could still read the nonce unused.
+  await waitMined(api, hash);
+}
+
+/**
+ * Waits until `hash` is mined successfully. Sending returns before anvil has mined the block, so a verify
+ * right after could still read the chain as it was.
+ */
+export async function waitMined(api: TestApi, hash: Hex): Promise<void> {
+  const d = api.chain.deployment;
   const receipt = await createPublicClient({ chain: devchainViemChain(d.chainId, d.rpcUrl), transport: http(d.rpcUrl), pollingInterval: 20 }).waitForTransactionReceipt({ hash });
-  if (receipt.status !== 'success') throw new Error(`executeOnChain: ${hash} reverted`);
+  if (receipt.status !== 'success') throw new Error(`${hash} reverted`);
 }
 
 export { eip3009TokenAbi };

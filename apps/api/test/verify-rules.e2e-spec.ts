@@ -1,8 +1,8 @@
-import { createPublicClient, createWalletClient, http, parseAbi } from 'viem';
+import { createWalletClient, http, parseAbi } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { deployErc1271Wallet, devchainViemChain } from '@tollgate/devchain';
 import { bodyV1, bodyV2, randomNonce, signAuthorization } from '@tollgate/testing';
-import { executeOnChain, FacilitatorFixture, startFacilitator } from './facilitator-harness';
+import { executeOnChain, FacilitatorFixture, startFacilitator, waitMined } from './facilitator-harness';
 
 /**
  * One test per verify rule: a correctly signed payload that breaks exactly that rule gets HTTP 200,
@@ -143,8 +143,7 @@ describe.each([
       functionName: 'cancelAuthorization',
       args: [payer.address, nonce, sig],
     });
-    // Sending returns before the block is mined; the verify must see the cancellation.
-    await createPublicClient({ chain: devchainViemChain(d.chainId, d.rpcUrl), transport: http(d.rpcUrl), pollingInterval: 20 }).waitForTransactionReceipt({ hash });
+    await waitMined(f.api, hash);
     await expectReason(body, 'tollgate_authorization_cancelled');
   });
 

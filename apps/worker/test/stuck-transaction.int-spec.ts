@@ -12,6 +12,21 @@ interface TxRow {
 }
 
 /**
+ * Settles `specs` while the worker is stopped (so they form one batch), stops mining, starts the worker
+ * and waits until the batch is broadcast: a transaction that will not be mined until the test says so.
+ */
+async function submitUnmined(f: SettlementFixture, specs: Parameters<typeof settleMany>[1]) {
+  const payments = await settleMany(f, specs);
+  const refs = payments.map((p) => p.ref);
+  await f.chain.test.setAutomine(false);
+  await f.startWorker();
+  await waitAll(f, refs, 'submitted');
+  const claimed = await f.api.db.query(`SELECT DISTINCT batch_id FROM payments WHERE reference = ANY($1)`, [refs]);
+  expect(claimed).toHaveLength(1);
+  return { payments, refs, batchId: claimed[0].batch_id as string };
+}
+
+/**
  * A batch transaction that is not mined (anvil with automine off) is replaced after
  * TX_REPLACE_AFTER_MS with the same nonce and higher fees; when mining resumes exactly one
  * transaction of that nonce lands and every payment is settled once.
@@ -29,15 +44,7 @@ describe('stuck settlement transaction', () => {
 
   it('replaces the transaction with the same nonce and bumped fees, and settles every payment exactly once', async () => {
     const before = await payToBalance(f);
-    // Worker stopped while the payments queue, so they form one batch; then mining stops.
-    const payments = await settleMany(f, Array.from({ length: 6 }, (_, i) => ({ payerIndex: i % 3, amount: 7_000n + BigInt(i) })));
-    const refs = payments.map((p) => p.ref);
-    await f.chain.test.setAutomine(false);
-    await f.startWorker();
-    await waitAll(f, refs, 'submitted');
-    const claimed = await f.api.db.query(`SELECT DISTINCT batch_id FROM payments WHERE reference = ANY($1)`, [refs]);
-    expect(claimed).toHaveLength(1);
-    const batchId = claimed[0].batch_id;
+    const { payments, refs, batchId } = await submitUnmined(f, Array.from({ length: 6 }, (_, i) => ({ payerIndex: i % 3, amount: 7_000n + BigInt(i) })));
 
     // Nothing is mined: after 1 s the tracker replaces, then replaces the replacement.
     const txsOf = (): Promise<TxRow[]> =>
@@ -99,14 +106,7 @@ describe('stuck settlement transaction past its replacement budget', () => {
 
   it('cancels the nonce, re-queues the payments and settles them in a new batch exactly once', async () => {
     const before = await payToBalance(f);
-    const payments = await settleMany(f, Array.from({ length: 4 }, (_, i) => ({ payerIndex: i % 2, amount: 8_000n + BigInt(i) })));
-    const refs = payments.map((p) => p.ref);
-    await f.chain.test.setAutomine(false);
-    await f.startWorker();
-    await waitAll(f, refs, 'submitted');
-    const claimed = await f.api.db.query(`SELECT DISTINCT batch_id FROM payments WHERE reference = ANY($1)`, [refs]);
-    expect(claimed).toHaveLength(1);
-    const stuckBatch = claimed[0].batch_id;
+    const { payments, refs, batchId: stuckBatch } = await submitUnmined(f, Array.from({ length: 4 }, (_, i) => ({ payerIndex: i % 2, amount: 8_000n + BigInt(i) })));
     const cancel = await waitFor('a cancel transaction in the pool', async () => {
       const [tx]: Array<{ tx_hash: Hex }> = await f.api.db.query(`SELECT tx_hash FROM relayer_transactions WHERE batch_id = $1 AND purpose = 'cancel' ORDER BY created_at LIMIT 1`, [stuckBatch]);
       return tx && (await f.chain.public.getTransaction({ hash: tx.tx_hash }).catch(() => null)) ? tx : undefined;

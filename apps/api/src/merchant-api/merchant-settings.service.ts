@@ -2,7 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { getAddress } from 'viem';
 import type { SettlementMode } from '@tollgate/persistence';
-import { MerchantsService } from '../merchants/merchants.service';
+import { MerchantPolicyRow, MerchantsService } from '../merchants/merchants.service';
 
 /** How a merchant's payments settle. Amounts are decimal strings of atomic units. */
 export interface SettlementPolicyView {
@@ -36,13 +36,7 @@ export interface SettlementPolicyPatch {
   maxUnsettledExposure?: bigint | null;
 }
 
-interface MerchantRow {
-  id: string;
-  name: string;
-  status: 'active' | 'suspended';
-  settlement_mode: SettlementMode;
-  confirmed_threshold: string | null;
-  max_unsettled_exposure: string | null;
+interface MerchantRow extends MerchantPolicyRow {
   created_at: Date;
   updated_at: Date;
 }

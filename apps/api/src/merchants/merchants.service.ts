@@ -17,6 +17,16 @@ export interface AuthenticatedMerchant {
   payTo: Set<string>;
 }
 
+/** A merchant's policy columns as Postgres returns them (amounts in atomic units, as text). */
+export interface MerchantPolicyRow {
+  id: string;
+  name: string;
+  status: 'active' | 'suspended';
+  settlement_mode: SettlementMode;
+  confirmed_threshold: string | null;
+  max_unsettled_exposure: string | null;
+}
+
 export interface CreateMerchantInput {
   name: string;
   payTo: string[];
@@ -77,15 +87,7 @@ export class MerchantsService {
     const now = Date.now();
     const hit = this.cache.get(hash);
     if (hit && hit.expires > now) return hit.merchant;
-    const rows: Array<{
-      id: string;
-      name: string;
-      status: 'active' | 'suspended';
-      settlement_mode: SettlementMode;
-      confirmed_threshold: string | null;
-      max_unsettled_exposure: string | null;
-      pay_to: string[] | null;
-    }> =
+    const rows: Array<MerchantPolicyRow & { pay_to: string[] | null }> =
       await this.dataSource.query(
         `SELECT m.id, m.name, m.status, m.settlement_mode, m.confirmed_threshold, m.max_unsettled_exposure,
                 array(SELECT address FROM merchant_pay_to p WHERE p.merchant_id = m.id) AS pay_to
