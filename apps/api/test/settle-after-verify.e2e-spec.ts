@@ -1,3 +1,4 @@
+import { PaymentLedger, type RecentAuthorization } from '@tollgate/persistence';
 import { JobQueues, QueueName } from '@tollgate/queue';
 import { FacilitatorFixture, executeOnChain, startFacilitator } from './facilitator-harness';
 
@@ -93,5 +94,57 @@ describe('POST /settle after a recent verify', () => {
       settled.map((s) => s.body.extensions.tollgate.reference),
     ]);
     expect(new Set(listed)).toEqual(new Set(ids.map((r) => r.id)));
+  });
+
+  it('shortcut settles of one turn share statements, yet each call gets its own payment, or none when a signed field differs', async () => {
+    const bodies = await Promise.all(Array.from({ length: 9 }, (_, i) => f.validBody({ payerIndex: i % 3, amount: BigInt(20_000 + i) })));
+    const verified = await Promise.all(bodies.map((b) => f.verify(b)));
+    expect(verified.every((v) => v.body.isValid)).toBe(true);
+    const asRecent = (body: any): RecentAuthorization => {
+      const a = body.paymentPayload.payload.authorization;
+      return {
+        network: body.paymentRequirements.network,
+        asset: body.paymentRequirements.asset,
+        payer: a.from,
+        payTo: a.to,
+        value: BigInt(a.value),
+        validAfter: BigInt(a.validAfter),
+        validBefore: BigInt(a.validBefore),
+        nonce: a.nonce,
+        signature: body.paymentPayload.payload.signature,
+      };
+    };
+    const calls = bodies.map(asRecent);
+    calls[4] = { ...calls[4], value: calls[4].value + 1n }; // a signed field that differs from the verify
+    const ledger = f.api.app.get(PaymentLedger);
+    const opts = (i: number) => ({ merchantId: f.merchantId, maxAgeSeconds: 60, windowSeconds: 30, mode: i === 7 ? ('confirmed' as const) : ('deferred' as const) });
+    // All in one turn: the loader answers them from shared statements (one per mode and chunk); only the lone
+    // confirmed-mode call runs the one-row statement (a failing shared statement would fall back to it per call).
+    const single = jest.spyOn(ledger as any, 'queueRecentSingle');
+    const moved = await Promise.all(calls.map((c, i) => ledger.queueRecentlyVerified(c, opts(i))));
+    expect(single).toHaveBeenCalledTimes(1);
+    single.mockRestore();
+    moved.forEach((m, i) => {
+      if (i === 4) expect(m).toBeUndefined();
+      else expect(m?.reference).toBe(verified[i].body.extensions.tollgate.reference);
+    });
+    const rows: Array<{ reference: string; status: string; settlement_mode: string | null }> = await f.api.db.query(
+      `SELECT reference, status, settlement_mode FROM payments WHERE reference = ANY($1)`,
+      [verified.map((v) => v.body.extensions.tollgate.reference)],
+    );
+    const byRef = new Map(rows.map((r) => [r.reference, r]));
+    verified.forEach((v, i) => {
+      const row = byRef.get(v.body.extensions.tollgate.reference)!;
+      expect(row.status).toBe(i === 4 ? 'verified' : 'queued');
+      if (i !== 4) expect(row.settlement_mode).toBe(i === 7 ? 'confirmed' : 'deferred');
+    });
+    for (const i of [0, 7, 8]) {
+      expect(await eventsOf(verified[i].body.extensions.tollgate.reference)).toEqual([
+        { from_status: null, to_status: 'verified' },
+        { from_status: 'verified', to_status: 'queued' },
+      ]);
+    }
+    // The same calls again move nothing: every row already left `verified`.
+    expect(await Promise.all(calls.map((c, i) => ledger.queueRecentlyVerified(c, opts(i))))).toEqual(calls.map(() => undefined));
   });
 });
