@@ -1,13 +1,15 @@
-import { Address, hexToBytes, keccak256, stringToBytes, toHex } from 'viem';
+import { Address, bytesToHex, hexToBytes, stringToBytes } from 'viem';
+import { fastKeccak256 } from './keccak';
 
 /**
  * Fast EIP-712 digest of an EIP-3009 `TransferWithAuthorization` (EIP-712 §"Definition of hashStruct").
  * viem's generic `hashTypedData` validates and walks the type description on every call (hundreds of µs);
  * this struct is fixed, so the digest is one 7-word encoding and two keccaks, with the domain separator
- * cached per (name, version, chainId, token). Equality with `hashTypedData` is property-tested.
+ * cached per (name, version, chainId, token), hashed with the native Keccak when it loads ({@link fastKeccak256}).
+ * Equality with `hashTypedData` is property-tested.
  */
 
-const enc = (s: string) => keccak256(stringToBytes(s), 'bytes');
+const enc = (s: string) => fastKeccak256(stringToBytes(s));
 const DOMAIN_TYPEHASH = enc('EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)');
 const TRANSFER_TYPEHASH = enc(
   'TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)',
@@ -38,7 +40,7 @@ export function eip3009DomainSeparator(name: string, version: string, chainId: n
     buf.set(enc(version), 64);
     putUint(buf, 96, BigInt(chainId));
     putWord(buf, 128, hexToBytes(token));
-    sep = keccak256(buf, 'bytes');
+    sep = fastKeccak256(buf);
     if (domainCache.size > 1000) domainCache.clear();
     domainCache.set(key, sep);
   }
@@ -66,6 +68,6 @@ export function eip3009Digest(
   msg[0] = 0x19;
   msg[1] = 0x01;
   msg.set(eip3009DomainSeparator(domain.name, domain.version, domain.chainId, domain.token), 2);
-  msg.set(keccak256(struct, 'bytes'), 34);
-  return toHex(keccak256(msg, 'bytes'));
+  msg.set(fastKeccak256(struct), 34);
+  return bytesToHex(fastKeccak256(msg));
 }

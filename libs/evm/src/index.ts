@@ -7,3 +7,4 @@ export * from './batch-calls';
 export * from './eip3009-digest';
 export * from './signature-recovery';
 export * from './rpc-transport';
+export * from './keccak';

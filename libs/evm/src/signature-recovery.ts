@@ -1,4 +1,5 @@
-import { Address, getAddress, Hex, hexToBytes, keccak256, recoverAddress, toHex } from 'viem';
+import { Address, getAddress, Hex, hexToBytes, recoverAddress, toHex } from 'viem';
+import { fastKeccak256 } from './keccak';
 
 /**
  * ECDSA (secp256k1) public-address recovery for 65-byte Ethereum signatures over a 32-byte digest.
@@ -58,7 +59,7 @@ export function nativeRecovery(): SignatureRecovery | null {
       if (!parts) return null;
       try {
         const pub = lib.ecdsaRecover(parts.rs, parts.recid, hexToBytes(digest), false);
-        const hash = keccak256(pub.subarray(1), 'bytes');
+        const hash = fastKeccak256(pub.subarray(1));
         return getAddress(toHex(hash.subarray(12)));
       } catch {
         return null;

@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
-import { Address, BaseError, Hex, HttpRequestError, keccak256 } from 'viem';
+import { Address, BaseError, bytesToHex, Hex, hexToBytes, HttpRequestError } from 'viem';
+import { fastKeccak256 } from '@tollgate/evm';
 import { Relayer, SettlementContext } from './settlement-context';
 
 /** EIP-1559 fee pair in wei. */
@@ -56,7 +57,8 @@ export async function signTx(
     maxFeePerGas: tx.fees.maxFeePerGas,
     maxPriorityFeePerGas: tx.fees.maxPriorityFeePerGas,
   });
-  return { raw, hash: keccak256(raw) };
+  // The hash of a 200-row batch covers ≈ 70 KB: the native Keccak takes ≈ 0.2 ms where pure JS takes ≈ 4 ms.
+  return { raw, hash: bytesToHex(fastKeccak256(hexToBytes(raw))) };
 }
 
 /** Stores a signed transaction (before it is broadcast: a crash after this loses nothing). */
