@@ -10,7 +10,7 @@
  * Flags: --quick, --duration <s> (per step, default 10), --scenarios verify,settle,e2e,gas, --no-reference,
  * --json, --payers <n> (fresh payers per run, default 100), --settle-rate <req/s> (default 1000), --settle-connections <n>
  * (default 50), --settle-without-verify, --e2e-payments <n> (default 5000; 500 quick), --e2e-connections <n>
- * (default 50), --concurrency <list> (default 1,2,4,8,16,32,64,128), --p99-limit <ms> (default 25),
+ * (default 50), --concurrency <list> (default 1,2,4,6,8,12,16,24,32,48,64,96,128: steps of 1.5–2× so the best step under the p99 limit is found to within ≈ 25 %), --p99-limit <ms> (default 25),
  * --warmup <s> (unmeasured load before each facilitator's first run of an endpoint; default 3, quick 1),
  * --env KEY=VALUE (repeatable; Tollgate settings), --write / --no-write (BENCHMARKS.md), --keep-db,
  * --no-analyze (skip the ANALYZE of the bench database before each measured run),
@@ -118,7 +118,7 @@ function parseFlags(argv: string[]): Flags {
     if (!(SCENARIOS as readonly string[]).includes(s)) throw new UsageError(`--scenarios: unknown "${s}" (known: ${SCENARIOS.join(', ')})`);
     scenarios.add(s as Scenario);
   }
-  const concurrency = (values.concurrency ?? '1,2,4,8,16,32,64,128').split(',').map((s) => num('concurrency', s.trim(), 1, 1, 1024));
+  const concurrency = (values.concurrency ?? '1,2,4,6,8,12,16,24,32,48,64,96,128').split(',').map((s) => num('concurrency', s.trim(), 1, 1, 1024));
   const env: Record<string, string> = {};
   for (const kv of values.env ?? []) {
     const m = /^([A-Z0-9_]+)=(.*)$/.exec(kv);
@@ -753,7 +753,7 @@ function renderMarkdown(r: Report): string {
   const t = TARGETS;
   if (r.verify) {
     const { tollgate, reference } = r.verify;
-    out.push('### 1. `/verify` (closed loop, concurrency doubling until p99 > ' + r.flags.p99Limit + ' ms)', '');
+    out.push('### 1. `/verify` (closed loop, concurrency raised in steps of 1.5–2× until p99 > ' + r.flags.p99Limit + ' ms)', '');
     out.push(verifyTable(`Tollgate (verify + Postgres write), ${r.flags.duration} s per step:`, tollgate, r.flags.p99Limit), '');
     if (reference) out.push(verifyTable(`Reference (@x402/core x402Facilitator + @x402/evm ExactEvmScheme), ${r.flags.duration} s per step:`, reference, r.flags.p99Limit), '');
     const b = tollgate.best;
