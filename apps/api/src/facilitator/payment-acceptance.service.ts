@@ -101,6 +101,10 @@ export class PaymentAcceptanceService {
    * confirmed settle (the official resource server retries once on `settlement_pending`) resumes the wait
    * for that one settlement instead of re-verifying against a chain where our own transaction may already
    * have used the nonce.
+   *
+   * Only within twice CONFIRMED_SETTLE_TIMEOUT_MS of the payment being queued: the official retry follows the
+   * first wait's timeout at once, while a later identical settle is a replay of a spent authorization (the
+   * chain would refuse it to any other facilitator), answered as such by the full path.
    * @returns the payment and its status, or undefined.
    */
   async findInProgress(p: NormalizedPayment, merchant: AuthenticatedMerchant): Promise<(AcceptedPayment & { status: string }) | undefined> {
@@ -108,8 +112,17 @@ export class PaymentAcceptanceService {
     const rows: Array<{ id: string; reference: string; status: string }> = await this.dataSource.query(
       `SELECT id, reference, status FROM payments
         WHERE network = $1 AND asset = $2 AND payer = $3 AND nonce = $4 AND signature = $5 AND merchant_id = $6
-          AND status IN ('queued', 'batched', 'submitted', 'included', 'confirmed')`,
-      [p.network, p.asset.toLowerCase(), a.from.toLowerCase(), a.nonce.toLowerCase(), p.exact.signature.toLowerCase(), merchant.id],
+          AND status IN ('queued', 'batched', 'submitted', 'included', 'confirmed')
+          AND queued_at > now() - make_interval(secs => $7)`,
+      [
+        p.network,
+        p.asset.toLowerCase(),
+        a.from.toLowerCase(),
+        a.nonce.toLowerCase(),
+        p.exact.signature.toLowerCase(),
+        merchant.id,
+        (2 * this.config.settlement.confirmedSettleTimeoutMs) / 1000,
+      ],
     );
     const r = rows[0];
     if (!r) return undefined;
