@@ -182,10 +182,10 @@ describe('parseFacilitatorRequest: malformed', () => {
     ['v1 maxAmountRequired number', mutate(V1, 'paymentRequirements.maxAmountRequired', 1000), 'paymentRequirements.maxAmountRequired', 'expected a string, received a number'],
     ['v1 maxAmountRequired empty', mutate(V1, 'paymentRequirements.maxAmountRequired', ''), 'paymentRequirements.maxAmountRequired', DIGITS],
     ['v1 resource missing', mutate(V1, 'paymentRequirements.resource', DELETE), 'paymentRequirements.resource', 'missing'],
-    ['v1 outputSchema a string', mutate(V1, 'paymentRequirements.outputSchema', 'x'), 'paymentRequirements.outputSchema'],
+    ['v1 outputSchema a string', mutate(V1, 'paymentRequirements.outputSchema', 'x'), 'paymentRequirements.outputSchema', 'expected an object, received a string'],
     ['v1 payload scheme missing', mutate(V1, 'paymentPayload.scheme', DELETE), 'paymentPayload.scheme', 'missing'],
     ['v1 payload network a number', mutate(V1, 'paymentPayload.network', 8453), 'paymentPayload.network'],
-    ['v1 payload.payload a string', mutate(V1, 'paymentPayload.payload', '0xdead'), 'paymentPayload.payload'],
+    ['v1 payload.payload a string', mutate(V1, 'paymentPayload.payload', '0xdead'), 'paymentPayload.payload', 'expected an object, received a string'],
     ['v1 signature missing', mutate(V1, 'paymentPayload.payload.signature', DELETE), 'paymentPayload.payload.signature', 'missing'],
 
     ['v2 scheme empty', mutate(V2, 'paymentRequirements.scheme', ''), 'paymentRequirements.scheme', 'non-empty'],

