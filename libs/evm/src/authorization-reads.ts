@@ -1,5 +1,5 @@
-import { Address, decodeErrorResult, decodeFunctionResult, encodeFunctionData, Hex, PublicClient, toFunctionSelector } from 'viem';
-import { multicall3Abi } from './abis';
+import { Address, decodeErrorResult, Hex, PublicClient, toFunctionSelector } from 'viem';
+import { decodeAggregate3Result, encodeAggregate3 } from './aggregate3-codec';
 import { Eip3009Authorization } from './eip3009';
 
 /** One verify's on-chain questions about an EIP-3009 authorization of `token`. */
@@ -262,13 +262,9 @@ export class AuthorizationReadBatcher {
   }
 
   private async aggregate3(rows: Row[]): Promise<ReadonlyArray<{ success: boolean; returnData: Hex }>> {
-    const data = encodeFunctionData({
-      abi: multicall3Abi,
-      functionName: 'aggregate3',
-      args: [rows.map((r) => ({ target: r.target, allowFailure: true, callData: r.callData }))],
-    });
+    const data = encodeAggregate3(rows.map((r) => ({ target: r.target, allowFailure: true, callData: r.callData })));
     const out = await this.client.request({ method: 'eth_call', params: [{ to: this.multicall3, data }, 'latest'] });
-    const results = decodeFunctionResult({ abi: multicall3Abi, functionName: 'aggregate3', data: out });
+    const results = decodeAggregate3Result(out);
     if (results.length !== rows.length) throw new Error(`Multicall3 ${this.multicall3} answered ${results.length} results for ${rows.length} calls`);
     return results;
   }

@@ -8,3 +8,4 @@ export * from './eip3009-digest';
 export * from './signature-recovery';
 export * from './rpc-transport';
 export * from './keccak';
+export * from './aggregate3-codec';
