@@ -1,6 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
-import { Address, decodeErrorResult, decodeFunctionResult, encodeFunctionData, Hex, PublicClient } from 'viem';
-import { batchCall, multicall3Abi, transferCalldata } from '@tollgate/evm';
+import { Address, decodeErrorResult, Hex, PublicClient } from 'viem';
+import { batchCall, decodeAggregate3Result, encodeAggregate3, transferCalldata } from '@tollgate/evm';
 import { JobName } from '@tollgate/queue';
 import { applyVerdicts, loadBatchRows, RowClassifier, StoredRow } from './row-outcomes';
 import { SettlementContext } from './settlement-context';
@@ -145,13 +145,9 @@ export class BatchSubmitter {
    */
   private async simulate(network: string, token: Address, multicall3: Address, relayer: Address, rows: StoredRow[]): Promise<Map<string, string>> {
     const failing = new Map<string, string>();
-    const data = encodeFunctionData({
-      abi: multicall3Abi,
-      functionName: 'aggregate3',
-      args: [rows.map((r) => ({ target: token, allowFailure: true, callData: transferCalldata(r) }))],
-    });
+    const data = encodeAggregate3(rows.map((r) => ({ target: token, allowFailure: true, callData: transferCalldata(r) })));
     const res = await this.ctx.chains.get(network).call({ account: relayer, to: multicall3, data, batch: false });
-    const results = decodeFunctionResult({ abi: multicall3Abi, functionName: 'aggregate3', data: res.data ?? '0x' });
+    const results = decodeAggregate3Result(res.data ?? '0x');
     results.forEach((r, i) => {
       if (!r.success) failing.set(rows[i].paymentId, revertText(r.returnData));
     });

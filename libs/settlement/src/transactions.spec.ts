@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { HttpRequestError, InternalRpcError, LimitExceededRpcError, RpcRequestError, TimeoutError, TransactionExecutionError } from 'viem';
-import { BUMP_PERCENT, bumpedFees, classifyRpcError, Fees, RpcError } from './transactions';
+import { keccak256, toHex } from 'viem';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
+import { BUMP_PERCENT, bumpedFees, classifyRpcError, Fees, RpcError, signTx } from './transactions';
+import type { Relayer, SettlementContext } from './settlement-context';
 
 const gwei = (x: number): bigint => BigInt(Math.round(x * 1e9));
 const fees = (maxFee: number, tip: number): Fees => ({ maxFeePerGas: gwei(maxFee), maxPriorityFeePerGas: gwei(tip) });
@@ -102,5 +105,24 @@ describe('classifyRpcError', () => {
   it('does not read status codes into hashes and addresses', () => {
     expect(kind(new Error('execution reverted: authorization 0x8a5033de0b1c5004e… of 0x5029AbC is used'))).toBe('permanent');
     expect(kind(new Error('gas required exceeds allowance (0x5031f)'))).toBe('permanent');
+  });
+});
+
+describe('signTx', () => {
+  it('produces exactly the transaction and hash viem signTransaction does, batch-sized calldata included', async () => {
+    const account = privateKeyToAccount(generatePrivateKey());
+    const relayer = { network: 'eip155:8453', address: account.address, id: account.address.toLowerCase(), account } as Relayer;
+    const ctx = { network: () => ({ chainId: 8453 }) } as unknown as SettlementContext;
+    for (const size of [0, 4, 70_000]) {
+      const data = toHex(new Uint8Array(size).map((_, i) => (i * 7 + size) & 0xff));
+      const tx = { to: account.address, data, gas: 21_000n + BigInt(size) * 16n, nonce: size, fees: fees(3, 1) };
+      const ours = await signTx(ctx, relayer, tx);
+      const viems = await account.signTransaction({
+        type: 'eip1559', chainId: 8453, to: tx.to, data, gas: tx.gas, nonce: tx.nonce, value: 0n,
+        maxFeePerGas: tx.fees.maxFeePerGas, maxPriorityFeePerGas: tx.fees.maxPriorityFeePerGas,
+      });
+      expect(ours.raw).toBe(viems);
+      expect(ours.hash).toBe(keccak256(viems));
+    }
   });
 });
