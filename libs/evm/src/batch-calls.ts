@@ -1,4 +1,5 @@
 import { Address, Hex, Log, toEventSelector, toFunctionSelector } from 'viem';
+import { addressWord, bytes32Word, uintWord } from './abi-words';
 import { encodeAggregate3 } from './aggregate3-codec';
 import { transferWithAuthorizationCalldata } from './authorization-reads';
 
@@ -17,23 +18,8 @@ export interface SettlementRow {
 const TRANSFER_WITH_AUTHORIZATION_VRS = toFunctionSelector(
   'transferWithAuthorization(address,address,uint256,uint256,uint256,bytes32,uint8,bytes32,bytes32)',
 );
-const UINT256_MAX = 2n ** 256n - 1n;
-const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 const HEX_BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const HEX_SIGNATURE_65 = /^0x[0-9a-fA-F]{130}$/;
-
-const addressWord = (a: string): string => {
-  if (!HEX_ADDRESS.test(a)) throw new TypeError(`not an address: ${a}`);
-  return a.slice(2).toLowerCase().padStart(64, '0');
-};
-const uintWord = (v: bigint): string => {
-  if (v < 0n || v > UINT256_MAX) throw new RangeError(`${v} does not fit uint256`);
-  return v.toString(16).padStart(64, '0');
-};
-const bytes32Word = (b: string): string => {
-  if (!HEX_BYTES32.test(b)) throw new TypeError(`not a bytes32: ${b}`);
-  return b.slice(2).toLowerCase();
-};
 
 /**
  * Calldata of `transferWithAuthorization` for one row. 65-byte ECDSA signatures use the (v, r, s)
