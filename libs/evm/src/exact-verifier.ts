@@ -10,6 +10,7 @@ import {
   toHex,
 } from 'viem';
 import { eip3009Abi, erc1271Abi } from './abis';
+import { recentAuthorizationEvent } from './authorization-events';
 import { AuthorizationReadBatcher } from './authorization-reads';
 import { ChainClients } from './chain-clients';
 import { Eip3009Authorization, tokenDomain } from './eip3009';
@@ -242,18 +243,15 @@ export class ExactEvmVerifier {
     return toHex(eip3009DomainSeparator(name, version, chainId, asset.address)) === cached.separator.toLowerCase();
   }
 
-  /** AuthorizationCanceled tells a cancelled nonce from a used one; some RPCs refuse wide log ranges. */
+  /**
+   * AuthorizationCanceled tells a cancelled nonce from a used one. Searched in the recent blocks only, in
+   * windows public RPCs accept; an older cancellation, or a refused lookup, reads as used.
+   */
   private async wasCancelled(network: string, token: Address, authorizer: Address, nonce: Hex): Promise<boolean> {
     try {
-      const logs = await this.clients.get(network).getContractEvents({
-        address: token,
-        abi: eip3009Abi,
-        eventName: 'AuthorizationCanceled',
-        args: { authorizer, nonce },
-        fromBlock: 'earliest',
-        toBlock: 'latest',
-      });
-      return logs.length > 0;
+      const client = this.clients.get(network);
+      const head = await client.getBlockNumber({ cacheTime: 0 });
+      return (await recentAuthorizationEvent(client, token, 'AuthorizationCanceled', authorizer, nonce, head)) !== null;
     } catch {
       return false;
     }

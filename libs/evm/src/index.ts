@@ -9,3 +9,4 @@ export * from './signature-recovery';
 export * from './rpc-transport';
 export * from './keccak';
 export * from './aggregate3-codec';
+export * from './authorization-events';

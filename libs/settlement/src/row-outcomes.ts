@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { Address, Hex, TransactionReceiptNotFoundError } from 'viem';
-import { authorizationKey, authorizationsUsed, eip3009Abi, SettlementRow } from '@tollgate/evm';
+import { authorizationKey, authorizationsUsed, eip3009Abi, recentAuthorizationEvent, SettlementRow } from '@tollgate/evm';
 import { SettlementContext } from './settlement-context';
 
 /** What to do with a row that did not (or would not) land. */
@@ -10,11 +10,6 @@ export type RowVerdict =
   | { action: 'requeue'; reason: string; message: string };
 
 /** A row as stored, with what the classifier needs. */
-/** Blocks per eth_getLogs request: within what public providers accept (often 2,000-10,000). */
-const LOG_WINDOW_BLOCKS = 2_000n;
-/** How far back from the head the classifier looks for who used or cancelled an authorization. */
-const LOG_LOOKBACK_BLOCKS = 10_000n;
-
 export interface StoredRow extends SettlementRow {
   attempts: number;
 }
@@ -138,23 +133,9 @@ export class RowClassifier {
     return null;
   }
 
-  /**
-   * The latest `eventName` log for this authorization within the {@link LOG_LOOKBACK_BLOCKS} blocks up to
-   * `head`, searched backwards in windows of {@link LOG_WINDOW_BLOCKS} that public providers accept (a
-   * search from `earliest` is refused by most). The payment passed Tollgate's verify with the nonce
-   * unused, so what used or cancelled it happened since — minutes, not days, of blocks.
-   * @throws when the node fails a lookup.
-   */
-  private async recentEvent(network: string, token: Address, eventName: 'AuthorizationUsed' | 'AuthorizationCanceled', r: StoredRow, head: bigint) {
-    const client = this.ctx.chains.get(network);
-    const floor = head > LOG_LOOKBACK_BLOCKS ? head - LOG_LOOKBACK_BLOCKS : 0n;
-    for (let to = head; to >= floor; to -= LOG_WINDOW_BLOCKS) {
-      const from = to - LOG_WINDOW_BLOCKS + 1n > floor ? to - LOG_WINDOW_BLOCKS + 1n : floor;
-      const logs = await client.getContractEvents({ address: token, abi: eip3009Abi, eventName, args: { authorizer: r.from, nonce: r.nonce }, fromBlock: from, toBlock: to });
-      if (logs.length) return logs[logs.length - 1];
-      if (from === floor) break;
-    }
-    return null;
+  /** {@link recentAuthorizationEvent} for this row (the payment passed Tollgate's verify with the nonce unused). */
+  private recentEvent(network: string, token: Address, eventName: 'AuthorizationUsed' | 'AuthorizationCanceled', r: StoredRow, head: bigint) {
+    return recentAuthorizationEvent(this.ctx.chains.get(network), token, eventName, r.from, r.nonce, head);
   }
 }
 
