@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import { Address, decodeErrorResult, Hex, PublicClient, toFunctionSelector } from 'viem';
 import { addressWord, bytes32Word, uintWord } from './abi-words';
 import { decodeAggregate3Result, encodeAggregate3 } from './aggregate3-codec';
@@ -92,8 +93,6 @@ interface SimulationRow extends Row {
 interface Queued {
   request: AuthorizationReadRequest;
   calldata: { state: Hex; balance: Hex; simulation: Hex | null };
-  resolve: (r: AuthorizationReadResult) => void;
-  reject: (e: unknown) => void;
 }
 
 interface Waiter extends Queued {
@@ -123,8 +122,11 @@ interface Waiter extends Queued {
  * a reverting simulation is an answer (`simulationRevert`). Malformed request fields reject at once.
  */
 export class AuthorizationReadBatcher {
-  private pending: Queued[] = [];
-  private scheduled = false;
+  /** Gathers the reads of one event-loop turn (flushed on `setImmediate`). */
+  private readonly loader = new DataLoader<Queued, AuthorizationReadResult>((batch) => this.answer(batch), {
+    cache: false,
+    batchScheduleFn: (flush) => setImmediate(flush),
+  });
   private readonly maxSimulations: number;
   private readonly maxReads: number;
 
@@ -138,42 +140,20 @@ export class AuthorizationReadBatcher {
   }
 
   /** @throws (rejects) see the class documentation. */
-  read(request: AuthorizationReadRequest): Promise<AuthorizationReadResult> {
-    return new Promise((resolve, reject) => {
-      const a = request.authorization;
-      let calldata: Queued['calldata'];
-      try {
-        if (!HEX_ADDRESS.test(request.token)) throw new TypeError(`not an address: ${request.token}`);
-        calldata = {
-          state: authorizationStateCalldata(a.from, a.nonce),
-          balance: balanceOfCalldata(a.from),
-          simulation: request.simulate ? transferWithAuthorizationCalldata(a, request.signature) : null,
-        };
-      } catch (e) {
-        reject(e);
-        return;
-      }
-      this.pending.push({ request, calldata, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
-    });
+  async read(request: AuthorizationReadRequest): Promise<AuthorizationReadResult> {
+    const a = request.authorization;
+    if (!HEX_ADDRESS.test(request.token)) throw new TypeError(`not an address: ${request.token}`);
+    const calldata = {
+      state: authorizationStateCalldata(a.from, a.nonce),
+      balance: balanceOfCalldata(a.from),
+      simulation: request.simulate ? transferWithAuthorizationCalldata(a, request.signature) : null,
+    };
+    // A batch function that throws (a bug of ours) rejects every read of its turn: none waits forever.
+    return this.loader.load({ request, calldata });
   }
 
-  private async flush(): Promise<void> {
-    this.scheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    try {
-      await this.answer(batch);
-    } catch (e) {
-      // A bug of ours must not leave verifies waiting forever (settled promises ignore the extra reject).
-      for (const q of batch) q.reject(e);
-    }
-  }
-
-  private async answer(batch: Queued[]): Promise<void> {
+  /** One turn's reads, answered in their order: a result, or the error of that read. */
+  private async answer(batch: readonly Queued[]): Promise<Array<AuthorizationReadResult | Error>> {
     const reads = new Map<string, Row>();
     const readRow = (target: Address, callData: Hex): Row => {
       const key = `${target.toLowerCase()}${callData}`;
@@ -225,7 +205,7 @@ export class AuthorizationReadBatcher {
 
     const answers = await Promise.allSettled(calls.map((rows) => this.aggregate3(rows)));
 
-    for (const w of waiters) {
+    return waiters.map((w) => {
       try {
         const result = (row: Row) => {
           const answer = answers[row.call];
@@ -236,15 +216,15 @@ export class AuthorizationReadBatcher {
         const balance = result(w.balance);
         const simulation = w.simulation ? result(w.simulation) : null;
         const a = w.request.authorization;
-        w.resolve({
+        return {
           used: readWord(state, `authorizationState(${a.from}, ${a.nonce})`, w.request.token, 'bool') === 1n,
           balance: readWord(balance, `balanceOf(${a.from})`, w.request.token, 'uint256'),
           simulationRevert: simulation && !simulation.success ? revertDataReason(simulation.returnData) : null,
-        });
+        };
       } catch (e) {
-        w.reject(e);
+        return e instanceof Error ? e : new Error(String(e));
       }
-    }
+    });
   }
 
   private async aggregate3(rows: Row[]): Promise<ReadonlyArray<{ success: boolean; returnData: Hex }>> {

@@ -1,3 +1,4 @@
+import DataLoader from 'dataloader';
 import { Pool } from 'pg';
 
 /** Arguments of `tollgate_accept_payment` (migration 1763780000000), in its parameter order. */
@@ -63,17 +64,11 @@ const BATCH_SQL = `
                 x.expires_at, x.payment_identifier, x.requirements) r
    ORDER BY x.ord`;
 
-interface Pending {
-  args: AcceptArgs;
-  resolve: (row: AcceptRow) => void;
-  reject: (e: unknown) => void;
-}
-
 /**
  * Group commit for the ledger half of `/verify`: the accept calls issued in one turn of the event loop
  * run as one statement (`unnest … CROSS JOIN LATERAL tollgate_accept_payment(…)`), one round trip and one
  * commit instead of one each (in chunks of {@link MAX_BATCH}, sent concurrently). Under load the chain reads of many verifies return in one JSON-RPC answer,
- * so their accepts arrive together.
+ * so their accepts arrive together. DataLoader gathers the calls of a turn (flushed on `setImmediate`).
  *
  * Semantics stay those of separate calls: the function takes a fresh snapshot per statement inside the
  * batch's transaction, so a later row sees an earlier row's insert (two payments of one payer in a batch
@@ -84,45 +79,52 @@ interface Pending {
  * Both statements are named (prepared once per connection), so Postgres does not re-plan them per call.
  */
 export class AcceptBatcher {
-  private queue: Pending[] = [];
-  private scheduled = false;
+  private readonly loader = new DataLoader<AcceptArgs, AcceptRow>((calls) => this.flush(calls), {
+    cache: false,
+    batchScheduleFn: (flush) => setImmediate(flush),
+  });
 
   constructor(private readonly pool: Pool) {}
 
   /** @throws the database error of this row's statement (the caller answers `unexpected_verify_error`). */
   accept(args: AcceptArgs): Promise<AcceptRow> {
     if (args.merchantMaxExposure !== null) return this.single(args);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ args, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
-    });
+    return this.loader.load(args);
   }
 
-  private async flush(): Promise<void> {
-    this.scheduled = false;
+  /** One turn's calls, answered in their order (a failed call gets its own error). */
+  private async flush(calls: readonly AcceptArgs[]): Promise<Array<AcceptRow | Error>> {
     // Sorted before cutting: chunks cover disjoint ranges of payers and each takes its locks in key order.
-    this.queue.sort((a, b) => compare(lockKey(a.args), lockKey(b.args)));
-    while (this.queue.length) void this.run(this.queue.splice(0, MAX_BATCH));
+    const order = calls.map((_, i) => i).sort((x, y) => compare(lockKey(calls[x]), lockKey(calls[y])));
+    const answers: Array<AcceptRow | Error> = new Array(calls.length);
+    const chunks: Promise<void>[] = [];
+    for (let i = 0; i < order.length; i += MAX_BATCH) {
+      const chunk = order.slice(i, i + MAX_BATCH);
+      chunks.push(
+        this.run(chunk.map((k) => calls[k])).then((rows) => {
+          rows.forEach((row, j) => (answers[chunk[j]] = row));
+        }),
+      );
+    }
+    await Promise.all(chunks);
+    return answers;
   }
 
-  private async run(batch: Pending[]): Promise<void> {
-    if (batch.length === 1) {
-      const [p] = batch;
-      this.single(p.args).then(p.resolve, p.reject);
-      return;
-    }
+  /** One chunk: a single call runs alone; several share the batch statement, or fall back to one each. */
+  private async run(batch: AcceptArgs[]): Promise<Array<AcceptRow | Error>> {
+    const alone = (a: AcceptArgs): Promise<AcceptRow | Error> => this.single(a).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    if (batch.length === 1) return [await alone(batch[0])];
     try {
-      const { rows } = await this.pool.query<AcceptRow & { ord: string }>({ name: 'tollgate_accept_batch', text: BATCH_SQL, values: columns(batch.map((p) => p.args)) });
+      const { rows } = await this.pool.query<AcceptRow & { ord: string }>({ name: 'tollgate_accept_batch', text: BATCH_SQL, values: columns(batch) });
       if (rows.length !== batch.length) throw new Error(`accept batch answered ${rows.length} rows for ${batch.length}`);
+      const answers: AcceptRow[] = new Array(batch.length);
       for (const row of rows) {
         const { ord, ...answer } = row;
-        batch[Number(ord) - 1].resolve(answer);
+        answers[Number(ord) - 1] = answer;
       }
+      return answers;
     } catch {
-      for (const p of batch) this.single(p.args).then(p.resolve, p.reject);
+      return Promise.all(batch.map(alone));
     }
   }
 
