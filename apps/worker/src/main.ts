@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const worker = await SettlementWorker.start(config, { observer: metrics.observer() });
   metrics.attach(worker.ctx.dataSource, worker.ctx.queues);
   logger.log(`settlement worker started for ${config.networks.map((n) => n.network).join(', ')}`);
-  const webhooks = await WebhookWorker.start(config);
+  const webhooks = await WebhookWorker.start(config, { onAttempt: (outcome) => metrics.webhookDeliveries.inc({ outcome }) });
   logger.log('webhook worker started');
   const http = await startWorkerHttp({ config, metrics, dataSource: worker.ctx.dataSource, queues: worker.ctx.queues, chains: worker.ctx.chains });
   logger.log(`health and metrics on http://${config.worker.metricsHost}:${http.port} (/health, /health/ready, /metrics)`);

@@ -8,6 +8,9 @@ import { JobName, JobPayloads, jobsOn, JobQueues, JobsOn, QueueName, redisConnec
 import { DeliverOutcome, SecretBox, WebhookDeliveryService, WebhookDispatcher, WebhookUrlPolicy } from '@tollgate/webhooks';
 import { OutboxListener } from './outbox-listener';
 
+/** Outcome of one delivery attempt: `succeeded`, `retrying` (failed, next attempt scheduled) or `failed` (ended). */
+export type AttemptListener = (outcome: 'succeeded' | 'retrying' | 'failed', deliveryId: string) => void;
+
 type Handlers = { [N in JobsOn<QueueName.Webhooks>]: (payload: JobPayloads[N], job: Job, token?: string) => Promise<unknown> };
 
 /**
@@ -33,10 +36,14 @@ export class WebhookWorker {
     readonly service: WebhookDeliveryService,
     private readonly redisWorker: IORedis,
     private readonly redisProducer: IORedis,
+    private readonly onAttempt?: AttemptListener,
   ) {}
 
   /** Connects to Postgres and Redis and starts consuming and sweeping. */
-  static async start(config: TollgateConfig, opts: { concurrency?: number } = {}): Promise<WebhookWorker> {
+  static async start(
+    config: TollgateConfig,
+    opts: { concurrency?: number; /** Told the outcome of every attempt (metrics). */ onAttempt?: AttemptListener } = {},
+  ): Promise<WebhookWorker> {
     const dataSource = await createDataSource({
       databaseUrl: config.databaseUrl,
       poolSize: Math.min(config.databasePoolSize, 10),
@@ -53,24 +60,25 @@ export class WebhookWorker {
       new WebhookUrlPolicy({ httpAllowlist: w.httpAllowlist, allowPrivateAddresses: w.allowPrivateAddresses }),
       new WebhookDispatcher(dataSource, queues),
     );
-    const worker = new WebhookWorker(config, dataSource, queues, service, redisWorker, redisProducer);
+    const worker = new WebhookWorker(config, dataSource, queues, service, redisWorker, redisProducer, opts.onAttempt);
     worker.run(opts.concurrency ?? w.concurrency);
     return worker;
   }
 
   private handlers(): Handlers {
     return {
-      [JobName.WebhookDeliver]: async (p, job, token) => this.onOutcome(await this.service.deliver(p.deliveryId), job, token),
+      [JobName.WebhookDeliver]: async (p, job, token) => this.onOutcome(p.deliveryId, await this.service.deliver(p.deliveryId), job, token),
     };
   }
 
-  private async onOutcome(outcome: DeliverOutcome, job: Job, token?: string): Promise<DeliverOutcome> {
+  private async onOutcome(deliveryId: string, outcome: DeliverOutcome, job: Job, token?: string): Promise<DeliverOutcome> {
     if (outcome.kind === 'not-found') throw new UnrecoverableError(`webhook delivery ${(job.data as { deliveryId: string }).deliveryId} does not exist`);
     if (outcome.kind === 'early') {
       // Same job, later: keeps its id (and so its deduplication) instead of adding a second one.
       await job.moveToDelayed(Date.now() + outcome.dueInMs, token);
       throw new DelayedError();
     }
+    if (outcome.kind === 'succeeded' || outcome.kind === 'retrying' || outcome.kind === 'failed') this.onAttempt?.(outcome.kind, deliveryId);
     return outcome;
   }
 

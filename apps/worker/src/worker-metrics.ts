@@ -68,6 +68,12 @@ export class WorkerMetrics {
     buckets: [0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300, 900, 1800],
     registers: [this.registry],
   });
+  readonly webhookDeliveries = new Counter({
+    name: 'tollgate_webhook_deliveries_total',
+    help: 'Webhook delivery attempts handled by this worker, by outcome: succeeded, retrying (failed, another attempt scheduled), failed (the delivery ended failed)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   private dataSource?: DataSource;
   private queues?: JobQueues;
 

@@ -15,11 +15,14 @@ describe('merchant webhooks (real Postgres, Redis, anvil and HTTP receivers)', (
   let api: MerchantClient;
   let ledger: PaymentLedger;
   const receivers: WebhookReceiver[] = [];
+  /** What the worker reported per attempt (the worker's metrics count these). */
+  const attempts: Array<{ outcome: string; deliveryId: string }> = [];
+  const onAttempt = (outcome: string, deliveryId: string) => void attempts.push({ outcome, deliveryId });
 
   beforeAll(async () => {
     f = await startSettlement({ ...WEBHOOK_TEST_ENV, BATCH_MAX_WAIT_MS: '200' }, 11);
     await f.startWorker();
-    webhooks = await WebhookWorker.start(f.api.config, { concurrency: 8 });
+    webhooks = await WebhookWorker.start(f.api.config, { concurrency: 8, onAttempt });
     api = merchantClient(f.api.baseUrl, f.apiKey);
     ledger = new PaymentLedger(f.api.db);
   });
@@ -205,6 +208,10 @@ describe('merchant webhooks (real Postgres, Redis, anvil and HTTP receivers)', (
       [ref],
     );
     expect(delivery).toMatchObject({ status: 'succeeded', attempt_count: 3 });
+    expect(attempts.filter((x) => x.deliveryId === delivery.id).map((x) => x.outcome)).toEqual(['retrying', 'retrying', 'succeeded']);
+    // The API's gauge reads only the pending rows; this one is finished.
+    const metrics = await (await fetch(`${f.api.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^tollgate_webhook_deliveries_pending \d+$/m);
     const detail = await api.get(`/v1/merchant/webhook-endpoints/${(await api.get('/v1/merchant/webhook-endpoints')).body.data[0].id}/deliveries/${delivery.id}`);
     expect(detail.status).toBe(200);
     expect(detail.body.attempts.map((a: { statusCode: number }) => a.statusCode)).toEqual([503, 500, 204]);
@@ -322,7 +329,7 @@ describe('merchant webhooks (real Postgres, Redis, anvil and HTTP receivers)', (
       await queue.close();
       connection.disconnect();
     }
-    webhooks = await WebhookWorker.start(f.api.config, { concurrency: 8 });
+    webhooks = await WebhookWorker.start(f.api.config, { concurrency: 8, onAttempt });
     const [got] = await receiver.waitFor('the recovered delivery', (rs) => rs.length === 1, 20_000);
     expect(got.payload.type).toBe('webhook.test');
     // The receiver answers before the attempt is recorded.

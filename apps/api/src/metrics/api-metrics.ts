@@ -19,7 +19,8 @@ interface Snapshot {
   failed: Array<{ reason: string | null; n: number }>;
   failureEvents: Array<{ to_status: string; reason: string | null; n: number }>;
   relayers: Array<{ network: string; address: string; balance: bigint | null; nextNonce: string | null }>;
-  deliveries: Array<{ status: string; n: number }>;
+  /** Webhook deliveries still pending (from the partial index: bounded by the backlog, not by history). */
+  pendingDeliveries: number | null;
 }
 
 /** Gauges collected outside {@link ApiMetrics.metrics} (e.g. `registry.getMetricsAsJSON`) share a read this long. */
@@ -29,7 +30,7 @@ const RPC_TIMEOUT_MS = 2_000;
 /**
  * Prometheus metrics of the API process (`GET /metrics`): verify/settle counts and latencies by outcome
  * and reason, observed in-process; and the settlement state — lane depth, oldest age, deadline, exposure,
- * paused; failures by reason; relayer balances and nonces; webhook deliveries by outcome — computed from
+ * paused; failures by reason; relayer balances and nonces; pending webhook deliveries — computed from
  * Postgres (and the RPC for balances) at scrape time, so every API replica reports the same truth and a
  * restart loses nothing. The worker serves its event histograms on its own port.
  */
@@ -147,15 +148,16 @@ export class ApiMetrics {
         for (const r of s.relayers) if (r.nextNonce !== null) this.set({ network: r.network, relayer: r.address }, Number(r.nextNonce));
       },
     });
+    // Finished deliveries are counted by the webhook worker as they finish (tollgate_webhook_deliveries_total):
+    // counting them here would scan a table that grows by one row per event per endpoint, at every scrape.
     new Gauge({
-      name: 'tollgate_webhook_deliveries',
-      help: 'Webhook deliveries by outcome (pending, succeeded, failed)',
-      labelNames: ['status'] as const,
+      name: 'tollgate_webhook_deliveries_pending',
+      help: 'Webhook deliveries waiting for a first or further attempt',
       registers: [this.registry],
       async collect() {
         const s = await self.snapshot();
         this.reset();
-        for (const d of s.deliveries) this.set({ status: d.status }, d.n);
+        if (s.pendingDeliveries !== null) this.set(s.pendingDeliveries);
       },
     });
   }
@@ -191,7 +193,7 @@ export class ApiMetrics {
       this.snapshotAt = now;
       this.snapshotPromise = this.readSnapshot().catch((e: Error) => {
         this.logger.warn(`metrics snapshot failed: ${e.message}`);
-        return { lanes: [], failed: [], failureEvents: [], relayers: [], deliveries: [] };
+        return { lanes: [], failed: [], failureEvents: [], relayers: [], pendingDeliveries: null };
       });
     }
     return this.snapshotPromise;
@@ -205,7 +207,9 @@ export class ApiMetrics {
       this.dataSource.query(`SELECT network, address, next_nonce::text FROM relayers`) as Promise<Array<{ network: string; address: string; next_nonce: string }>>,
       this.dataSource.query(`SELECT to_regclass('webhook_deliveries') IS NOT NULL AS ok`).then((r: Array<{ ok: boolean }>) => r[0].ok),
     ]);
-    const deliveries = hasWebhooks ? await this.dataSource.query(`SELECT status, count(*)::int AS n FROM webhook_deliveries GROUP BY 1`) : [];
+    const pendingDeliveries = hasWebhooks
+      ? ((await this.dataSource.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`)) as Array<{ n: number }>)[0].n
+      : null;
     const relayers = await Promise.all(
       this.relayerAddresses.map(async (r) => {
         let balance: bigint | null = null;
@@ -221,6 +225,6 @@ export class ApiMetrics {
         return { network: r.network, address: r.address.toLowerCase(), balance, nextNonce };
       }),
     );
-    return { lanes, failed, failureEvents, relayers, deliveries };
+    return { lanes, failed, failureEvents, relayers, pendingDeliveries };
   }
 }
