@@ -5,8 +5,9 @@ import { keccak256 } from 'viem';
  * Keccak-256 (the pre-standard SHA-3 Ethereum uses, not NIST `sha3-256`) of a byte string, as 32 bytes.
  * On the verify path it runs three times per payment (EIP-712 struct and digest, recovered public key)
  * and on the worker path over every signed batch transaction (≈ 70 KB for 200 rows). The native binding
- * of the `keccak` package is ≈ 3× faster than viem's pure-JS @noble/hashes for 66 bytes and ≈ 20× for a
- * 70 KB transaction; viem's is the fallback when the binding does not load. Both are tested to agree.
+ * of the `keccak` package takes ≈ 1.5 µs for 66 bytes and ≈ 0.18 ms for 70 KB, against ≈ 9 µs and ≈ 4.3 ms
+ * for viem's pure-JS @noble/hashes, which is the fallback when the binding does not load. Both are tested
+ * to agree.
  */
 export type Keccak256 = (data: Uint8Array) => Uint8Array;
 
