@@ -61,20 +61,28 @@ export function transferWithAuthorizationCalldata(a: Eip3009Authorization, signa
 }
 
 /**
+ * The reason carried by revert data: the `Error(string)` message or the `Panic(uint256)` code (Solidity's
+ * two built-in errors), or null when it has neither (empty data, too short, or a custom error we have no
+ * ABI for).
+ */
+export function decodedRevertReason(data: Hex): string | null {
+  if (data.length < 10) return null;
+  try {
+    const decoded = decodeErrorResult({ abi: [], data });
+    return decoded.args?.length ? String(decoded.args[0]) : decoded.errorName;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Human text of the revert data a failed call returned, as {@link revertReason} gives it for a raw
  * eth_call: the `Error(string)` message, the `Panic(uint256)` code, else viem's generic wording.
  */
 export function revertDataReason(data: Hex): string {
-  if (data.length >= 10) {
-    try {
-      const decoded = decodeErrorResult({ abi: [], data });
-      if (decoded.args?.length) return String(decoded.args[0]);
-    } catch {
-      // A custom error we have no ABI for.
-    }
-    return `Execution reverted with reason: custom error ${data.slice(0, 10)}.`;
-  }
-  return 'Execution reverted for an unknown reason.';
+  const reason = decodedRevertReason(data);
+  if (reason !== null) return reason;
+  return data.length >= 10 ? `Execution reverted with reason: custom error ${data.slice(0, 10)}.` : 'Execution reverted for an unknown reason.';
 }
 
 interface Row {

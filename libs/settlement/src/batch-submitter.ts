@@ -1,6 +1,6 @@
 import { UnrecoverableError } from 'bullmq';
-import { Address, decodeErrorResult, Hex, PublicClient } from 'viem';
-import { batchCall, decodeAggregate3Result, encodeAggregate3, transferCalldata } from '@tollgate/evm';
+import { Address, Hex, PublicClient } from 'viem';
+import { batchCall, decodeAggregate3Result, decodedRevertReason, encodeAggregate3, transferCalldata } from '@tollgate/evm';
 import { JobName } from '@tollgate/queue';
 import { applyVerdicts, loadBatchRows, RowClassifier, StoredRow } from './row-outcomes';
 import { SettlementContext } from './settlement-context';
@@ -192,12 +192,7 @@ export class BatchSubmitter {
 /** Revert reason of an aggregate3 row (`Error(string)`), or '' when it carries none (e.g. out of gas). */
 export function revertText(data: Hex): string {
   if (!data || data === '0x') return '';
-  try {
-    const d = decodeErrorResult({ abi: [], data });
-    return d.args?.length ? String(d.args[0]) : d.errorName;
-  } catch {
-    return `revert data ${data.slice(0, 10)}`;
-  }
+  return decodedRevertReason(data) ?? `revert data ${data.slice(0, 10)}`;
 }
 
 /**
