@@ -118,12 +118,12 @@ describe('POST /settle after a recent verify', () => {
     calls[4] = { ...calls[4], value: calls[4].value + 1n }; // a signed field that differs from the verify
     const ledger = f.api.app.get(PaymentLedger);
     const opts = (i: number) => ({ merchantId: f.merchantId, maxAgeSeconds: 60, windowSeconds: 30, mode: i === 7 ? ('confirmed' as const) : ('deferred' as const) });
-    // All in one turn: the loader answers them from shared statements (one per mode and chunk); only the lone
-    // confirmed-mode call runs the one-row statement (a failing shared statement would fall back to it per call).
-    const single = jest.spyOn(ledger as any, 'queueRecentSingle');
+    // All in one turn: the loader answers them from shared statements (one per mode and chunk): eight deferred
+    // calls in one, the lone confirmed-mode call in another (a failing shared statement would add one per call).
+    const statements = jest.spyOn(ledger as any, 'queueRecentMany');
     const moved = await Promise.all(calls.map((c, i) => ledger.queueRecentlyVerified(c, opts(i))));
-    expect(single).toHaveBeenCalledTimes(1);
-    single.mockRestore();
+    expect(statements.mock.calls.map(([batch]) => (batch as unknown[]).length).sort()).toEqual([1, 8]);
+    statements.mockRestore();
     moved.forEach((m, i) => {
       if (i === 4) expect(m).toBeUndefined();
       else expect(m?.reference).toBe(verified[i].body.extensions.tollgate.reference);

@@ -170,33 +170,17 @@ export class PaymentLedger {
   ): Promise<{ id: string; reference: string } | undefined> {
     checkedEdges('verified', 'queued');
     if (!manager) return this.recentQueue.load({ a, opts });
-    const rows = await this.queueRecentSingle(a, opts, manager);
-    return rows[0];
-  }
-
-  private queueRecentSingle(a: RecentAuthorization, opts: RecentQueueOptions, manager?: EntityManager): Promise<Array<{ id: string; reference: string }>> {
-    return this.run(
-      (bind) => ({
-        from: 'payments p',
-        where: `network = ${bind(a.network)} AND asset = ${bind(a.asset.toLowerCase())} AND payer = ${bind(a.payer.toLowerCase())}
-         AND nonce = ${bind(a.nonce.toLowerCase())} AND status = 'verified' AND signature = ${bind(a.signature.toLowerCase())}
-         AND merchant_id = ${bind(opts.merchantId)} AND pay_to = ${bind(a.payTo.toLowerCase())} AND amount = ${bind(a.value.toString())}
-         AND valid_after = ${bind(a.validAfter.toString())} AND valid_before = ${bind(a.validBefore.toString())}
-         AND created_at > now() - make_interval(secs => ${bind(opts.maxAgeSeconds)})
-         AND valid_before >= floor(extract(epoch FROM now())) + ${bind(opts.windowSeconds)}`,
-      }),
-      'queued',
-      { patch: { settlement_mode: opts.mode, queued_at: new Date() } },
-      manager,
-    );
+    const [moved] = await this.queueRecentMany([{ a, opts }], opts.mode, manager);
+    return moved;
   }
 
   /**
-   * {@link queueRecentlyVerified} for several authorizations of one settlement mode in one statement: the
-   * same conditions, row by row, joined against an `unnest` of the calls.
+   * {@link queueRecentlyVerified} for one or several authorizations of one settlement mode in one statement
+   * (the same text, so one prepared plan, for any number): every condition, row by row, against an `unnest`
+   * of the calls.
    * @returns per call (in order) the moved payment or undefined.
    */
-  private async queueRecentMany(calls: RecentQueueCall[], mode: SettlementMode): Promise<Array<{ id: string; reference: string } | undefined>> {
+  private async queueRecentMany(calls: RecentQueueCall[], mode: SettlementMode, manager?: EntityManager): Promise<Array<{ id: string; reference: string } | undefined>> {
     const col = <T>(f: (c: RecentQueueCall) => T): T[] => calls.map(f);
     const rows = await this.run(
       (bind) => ({
@@ -217,6 +201,7 @@ export class PaymentLedger {
       }),
       'queued',
       { patch: { settlement_mode: mode, queued_at: new Date() } },
+      manager,
     );
     const answers: Array<{ id: string; reference: string } | undefined> = calls.map(() => undefined);
     for (const r of rows as Array<{ id: string; reference: string; ord: string }>) answers[Number(r.ord) - 1] = { id: r.id, reference: r.reference };
@@ -231,15 +216,12 @@ export class PaymentLedger {
     for (const [mode, idx] of groups) {
       for (let i = 0; i < idx.length; i += RECENT_QUEUE_MAX_ROWS) {
         const chunk = idx.slice(i, i + RECENT_QUEUE_MAX_ROWS);
-        const single = (k: number): Promise<{ id: string; reference: string } | undefined> =>
-          this.queueRecentSingle(calls[k].a, calls[k].opts).then((rows) => rows[0]);
-        // A failed chunk (a deadlock victim, one poisoned row) is retried call by call so only the bad one fails.
-        const many =
-          chunk.length === 1
-            ? undefined
-            : this.queueRecentMany(chunk.map((k) => calls[k]), mode).catch(() => undefined);
+        const shared = this.queueRecentMany(chunk.map((k) => calls[k]), mode);
         chunk.forEach((k, j) => {
-          answers[k] = many ? many.then((res) => (res ? res[j] : single(k))) : single(k);
+          // A failed shared statement (a deadlock victim, one poisoned row) is retried call by call, so only
+          // the bad call fails.
+          answers[k] =
+            chunk.length === 1 ? shared.then((moved) => moved[0]) : shared.then((moved) => moved[j], () => this.queueRecentMany([calls[k]], mode).then((moved) => moved[0]));
         });
       }
     }
