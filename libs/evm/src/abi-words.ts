@@ -1,13 +1,19 @@
 import type { Hex } from 'viem';
 
-/**
- * ABI words (32 bytes as 64 lower-case hex digits, no 0x) for the hand-encoded calls of the verify and
- * settlement paths (Solidity ABI spec: static `address`, `uint256`, `bytes32`).
- * @throws TypeError / RangeError when the value does not have that type.
- */
-const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const HEX_BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+// Shapes and ABI words of the hand-encoded calls on the verify and settlement paths.
+
+/** `0x` + 20 bytes of hex, any case. */
+export const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+/** `0x` + 32 bytes of hex. */
+export const HEX_BYTES32 = /^0x[0-9a-fA-F]{64}$/;
+/** `0x` + whole bytes of hex (possibly none). */
+export const HEX_BYTES = /^0x(?:[0-9a-fA-F]{2})*$/;
 const UINT256_MAX = 2n ** 256n - 1n;
+
+/*
+ * ABI words (32 bytes as 64 lower-case hex digits, no 0x), Solidity ABI spec: static `address`, `uint256`,
+ * `bytes32`. Each throws TypeError / RangeError when the value does not have that type.
+ */
 
 export const addressWord = (a: string): string => {
   if (!HEX_ADDRESS.test(a)) throw new TypeError(`not an address: ${a}`);

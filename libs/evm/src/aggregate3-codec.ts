@@ -1,4 +1,5 @@
 import { Address, Hex, toFunctionSelector } from 'viem';
+import { HEX_ADDRESS, HEX_BYTES } from './abi-words';
 
 /**
  * ABI codec of Multicall3 `aggregate3((address target, bool allowFailure, bytes callData)[])` and its
@@ -22,8 +23,6 @@ export interface Aggregate3Result {
 }
 
 const AGGREGATE3 = toFunctionSelector('aggregate3((address,bool,bytes)[])');
-const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const HEX_BYTES = /^0x(?:[0-9a-fA-F]{2})*$/;
 const HEX_BODY = /^[0-9a-fA-F]*$/;
 
 const word = (n: number): string => n.toString(16).padStart(64, '0');

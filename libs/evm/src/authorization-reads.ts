@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { Address, decodeErrorResult, Hex, PublicClient, toFunctionSelector } from 'viem';
-import { addressWord, bytes32Word, uintWord } from './abi-words';
+import { HEX_ADDRESS, HEX_BYTES, addressWord, bytes32Word, uintWord } from './abi-words';
 import { decodeAggregate3Result, encodeAggregate3 } from './aggregate3-codec';
 import { Eip3009Authorization } from './eip3009';
 
@@ -36,8 +36,6 @@ export interface AuthorizationReadBatcherOptions {
   maxReadsPerCall?: number;
 }
 
-const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
-const HEX_BYTES = /^0x(?:[0-9a-fA-F]{2})*$/;
 
 const BALANCE_OF = toFunctionSelector('balanceOf(address)');
 const AUTHORIZATION_STATE = toFunctionSelector('authorizationState(address,bytes32)');

@@ -1,5 +1,5 @@
 import { Address, Hex, Log, toEventSelector, toFunctionSelector } from 'viem';
-import { addressWord, bytes32Word, uintWord } from './abi-words';
+import { HEX_BYTES32, addressWord, bytes32Word, uintWord } from './abi-words';
 import { encodeAggregate3 } from './aggregate3-codec';
 import { transferWithAuthorizationCalldata } from './authorization-reads';
 
@@ -18,7 +18,6 @@ export interface SettlementRow {
 const TRANSFER_WITH_AUTHORIZATION_VRS = toFunctionSelector(
   'transferWithAuthorization(address,address,uint256,uint256,uint256,bytes32,uint8,bytes32,bytes32)',
 );
-const HEX_BYTES32 = /^0x[0-9a-fA-F]{64}$/;
 const HEX_SIGNATURE_65 = /^0x[0-9a-fA-F]{130}$/;
 
 /**
