@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BrowserContext, chromium, Page } from 'playwright-core';
 import { startSettlement, SettlementFixture } from '../../worker/test/settlement-harness';
+import { eventually } from '@tollgate/testing';
 import { createAdminUser, failedButRecoverablePayment } from './admin-harness';
 
 /** Debian's chromium, installed by .ci/run; never a downloaded browser. */
@@ -76,14 +77,17 @@ describe('operator console (headless Chromium)', () => {
     await page.getByRole('status').filter({ hasText: `Payment ${ref} is queued again.` }).waitFor();
 
     // The worker settles it; the page shows it after a reload (poll with a deadline).
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const badge = (await page.locator('h1 .badge').innerText()).trim();
-      if (badge === 'confirmed') break;
-      if (Date.now() > deadline) throw new Error(`payment still ${badge} after 30 s`);
-      await page.waitForTimeout(250);
-      await page.reload();
-    }
+    let badge = '';
+    await eventually(
+      'the payment page to show it confirmed',
+      async () => {
+        await page.reload();
+        badge = (await page.locator('h1 .badge').innerText()).trim();
+        return badge === 'confirmed';
+      },
+      30_000,
+      () => `the badge still reads ${badge}`,
+    );
     const tx = await page.locator('table.kv tr', { hasText: 'Transaction' }).locator('code').innerText();
     expect(tx).toMatch(/^0x[0-9a-f]{64}$/);
     await page.getByRole('heading', { name: 'Operator actions' }).waitFor();

@@ -91,13 +91,5 @@ export async function failedButRecoverablePayment(f: SettlementFixture, opts: { 
   return { ref, id };
 }
 
-/** Polls until `probe` is truthy (no fixed sleeps). */
-export async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** The suite's one poll-with-deadline helper (libs/testing), under the name the admin tests use. */
+export { eventually as until } from '@tollgate/testing';

@@ -7,7 +7,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { paymentMiddleware, type RoutesConfig } from 'x402-express';
 import { decodeXPaymentResponse, wrapFetchWithPayment } from 'x402-fetch';
 import { devchainViemChain } from '@tollgate/devchain';
-import { startTestApi, startTestChain, type TestApi, type TestChain } from '@tollgate/testing';
+import { eventually, startTestApi, startTestChain, type TestApi, type TestChain } from '@tollgate/testing';
 import { MerchantsService } from '../../api/src/merchants/merchants.service';
 import { SettlementWorker } from '../../worker/src/settlement-worker';
 import { SETTLEMENT_MODE_HEADER } from '../src/resource-server';
@@ -26,12 +26,16 @@ describe('x402 v1 packages (x402-express, x402-fetch 1.x) against Tollgate on ch
   let baseUrl: string;
 
   const waitForStatus = async (reference: string, status: string): Promise<{ status: string; tx_hash: string | null }> => {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const [row] = await api.db.query(`SELECT status, tx_hash FROM payments WHERE reference = $1`, [reference]);
-      if (row?.status === status || Date.now() > deadline) return row;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    let last: { status: string; tx_hash: string | null } | undefined;
+    return eventually(
+      `payment ${reference} ${status}`,
+      async () => {
+        [last] = await api.db.query(`SELECT status, tx_hash FROM payments WHERE reference = $1`, [reference]);
+        return last?.status === status && last;
+      },
+      20_000,
+      () => `status ${last?.status ?? 'missing'}`,
+    );
   };
 
   beforeAll(async () => {

@@ -1,3 +1,5 @@
+import { SettlementWaiter } from '../../api/src/facilitator/settlement-waiter.service';
+import { waitFor } from './settlement-support';
 import { startSettlement, SettlementFixture } from './settlement-harness';
 
 describe('confirmed settle mode', () => {
@@ -65,7 +67,7 @@ describe('confirmed settle mode', () => {
       const reference = first.body.extensions.tollgate.reference;
       f.api.config.settlement.confirmedSettleTimeoutMs = 15000;
       const retry = f.settle(d.body, { 'x-tollgate-settlement-mode': 'confirmed' });
-      await new Promise((r) => setTimeout(r, 300));
+      await waitFor('the retry to wait for the batch', async () => f.api.app.get(SettlementWaiter).waiting === 1);
       await f.chain.test.mine({ blocks: 1 });
       const second = await retry;
       expect(second.body).toMatchObject({ success: true, extensions: { tollgate: { reference } } });
@@ -76,8 +78,7 @@ describe('confirmed settle mode', () => {
       expect((await f.settle(d.body, { 'x-tollgate-settlement-mode': 'confirmed' })).body).toMatchObject({ success: true, transaction: second.body.transaction });
       expect((await f.settle(d.body)).body.success).toBe(false);
       // Past twice the wait, the same payload is a replay of a spent authorization, not a retry: refused.
-      f.api.config.settlement.confirmedSettleTimeoutMs = 100;
-      await new Promise((r) => setTimeout(r, 300));
+      await f.api.db.query(`UPDATE payments SET queued_at = queued_at - interval '1 hour' WHERE reference = $1`, [reference]);
       const replay = await f.settle(d.body, { 'x-tollgate-settlement-mode': 'confirmed' });
       expect(replay.body).toMatchObject({ success: false, errorReason: 'invalid_exact_evm_nonce_already_used', transaction: '' });
     } finally {

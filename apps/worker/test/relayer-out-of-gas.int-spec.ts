@@ -1,4 +1,5 @@
 import { parseEther } from 'viem';
+import { RPC_FAILURE_BACKOFF_MS } from '@tollgate/settlement';
 import { eventsOf, waitFor } from './settlement-support';
 import { startSettlement, SettlementFixture } from './settlement-harness';
 
@@ -27,10 +28,16 @@ describe('relayer out of gas', () => {
     expect(events.some((e) => e.to_status === 'queued' && e.reason === 'tollgate_rpc_error')).toBe(true);
     const [row] = await f.api.db.query(`SELECT attempts FROM payments WHERE reference = $1`, [ref]);
     expect(row.attempts).toBe(0);
-    // The lane backs off instead of building a doomed batch every tick.
-    await new Promise((r) => setTimeout(r, 1500));
-    const [{ n }] = await f.api.db.query(`SELECT count(*)::int AS n FROM settlement_batches WHERE failure_reason LIKE 'rpc_error:%'`);
-    expect(n).toBe(1);
+    // The lane backs off instead of building a doomed batch every tick: the next doomed batch (still unfunded)
+    // is started only once RPC_FAILURE_BACKOFF_MS have passed since the first was abandoned, however fast
+    // the scheduler ticks (every 50 ms here).
+    const doomed = await waitFor('a second abandoned batch', async () => {
+      const rows: Array<{ created_at: Date; updated_at: Date }> = await f.api.db.query(
+        `SELECT created_at, updated_at FROM settlement_batches WHERE failure_reason LIKE 'rpc_error:%' ORDER BY created_at`,
+      );
+      return rows.length >= 2 && rows;
+    });
+    expect(doomed[1].created_at.getTime() - doomed[0].updated_at.getTime()).toBeGreaterThanOrEqual(RPC_FAILURE_BACKOFF_MS - 50);
 
     for (const r of d.relayers) await f.chain.test.setBalance({ address: r.address, value: parseEther('100') });
     await f.waitForStatuses([ref], (s) => s[0] === 'confirmed', 30_000);

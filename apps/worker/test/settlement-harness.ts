@@ -1,6 +1,6 @@
 import { Address, createPublicClient, createTestClient, Hex, http } from 'viem';
 import { devchainViemChain, eip3009TokenAbi } from '@tollgate/devchain';
-import { ExactPayload, randomNonce, signAuthorization, bodyV2, seededRandom } from '@tollgate/testing';
+import { ExactPayload, eventually, randomNonce, signAuthorization, bodyV2, seededRandom } from '@tollgate/testing';
 import { FacilitatorFixture, startFacilitator } from '../../api/test/facilitator-harness';
 import { SettlementWorker } from '../src/settlement-worker';
 
@@ -49,15 +49,18 @@ export async function startSettlement(env: Record<string, string> = {}, seed = 3
       return row;
     },
     async waitForStatuses(refs, predicate, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const rows: Array<{ reference: string; status: string }> = await f.api.db.query(`SELECT reference, status FROM payments WHERE reference = ANY($1)`, [refs]);
-        const byRef = new Map(rows.map((r) => [r.reference, r.status]));
-        const statuses = refs.map((r) => byRef.get(r) ?? 'missing');
-        if (predicate(statuses)) return statuses;
-        if (Date.now() > deadline) throw new Error(`timed out waiting; statuses: ${JSON.stringify(countBy(statuses))}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      let statuses: string[] = [];
+      return eventually(
+        'payment statuses',
+        async () => {
+          const rows: Array<{ reference: string; status: string }> = await f.api.db.query(`SELECT reference, status FROM payments WHERE reference = ANY($1)`, [refs]);
+          const byRef = new Map(rows.map((r) => [r.reference, r.status]));
+          statuses = refs.map((r) => byRef.get(r) ?? 'missing');
+          return predicate(statuses) && statuses;
+        },
+        timeoutMs,
+        () => `statuses: ${JSON.stringify(countBy(statuses))}`,
+      );
     },
     async sign(o) {
       const amount = o.amount ?? 10_000n;

@@ -18,16 +18,9 @@ import { SettlementFixture, tokenBalance } from './settlement-harness';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
 
-/** Polls `probe` until it returns a truthy value or `timeoutMs` passes (then throws with `describe()`). */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000, describe?: () => Promise<string>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${describe ? `: ${await describe()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** The suite's one poll-with-deadline helper (libs/testing), under the name these scenario tests use. */
+import { eventually } from '@tollgate/testing';
+export const waitFor = eventually;
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {

@@ -1,3 +1,4 @@
+import { eventually } from './poll';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -99,23 +100,4 @@ export async function startWebhookReceiver(opts: { path?: string; respond?: Resp
   });
   server.keepAliveTimeout = 1000;
   return receiver;
-}
-
-/**
- * Polls `probe` every 50 ms until it returns something truthy, or throws after `timeoutMs` with `what`
- * and, if given, `explain()` — a deadline, never a fixed sleep.
- */
-export async function eventually<T>(
-  what: string,
-  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  timeoutMs = 15_000,
-  explain?: () => string | Promise<string>,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${explain ? `: ${await explain()}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

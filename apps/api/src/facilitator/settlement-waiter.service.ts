@@ -40,6 +40,11 @@ export class SettlementWaiter implements OnModuleDestroy {
     private readonly dataSource: DataSource,
   ) {}
 
+  /** Confirmed-mode settles of this process waiting for their batch right now. */
+  get waiting(): number {
+    return this.waiters.size;
+  }
+
   async waitForInclusion(paymentId: string, queued: SettleResponse): Promise<SettleResponse> {
     const ext = (queued.extensions?.tollgate ?? {}) as Record<string, unknown>;
     const timeoutMs = this.config.settlement.confirmedSettleTimeoutMs;
