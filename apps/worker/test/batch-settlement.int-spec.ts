@@ -32,8 +32,13 @@ describe('batch settlement (real anvil, Postgres, Redis)', () => {
 
   it('settles concurrent payments in one Multicall3 batch, each with its own log index', async () => {
     const signed = await Promise.all(Array.from({ length: 12 }, (_, i) => f.sign({ payerIndex: i % 4, amount: 1_000n + BigInt(i) })));
+    // "Concurrent" must not depend on the machine's speed: on a loaded machine the 12 answers can spread past
+    // BATCH_MAX_WAIT_MS. Hold the lane (as an operator's pause does) until all 12 are queued.
+    const lane = [signed[0].body.paymentRequirements.network, signed[0].body.paymentRequirements.asset.toLowerCase()];
+    await f.api.db.query(`INSERT INTO lanes (network, asset, paused) VALUES ($1, $2, true) ON CONFLICT (network, asset) DO UPDATE SET paused = true`, lane);
     const answers = await Promise.all(signed.map((s) => f.settle(s.body)));
     expect(answers.every((a) => a.body.success)).toBe(true);
+    await f.api.db.query(`UPDATE lanes SET paused = false WHERE network = $1 AND asset = $2`, lane);
     const refs = answers.map((a) => a.body.extensions.tollgate.reference);
     await f.waitForStatuses(refs, (s) => s.every((x) => x === 'confirmed'));
     const rows = await f.api.db.query(`SELECT batch_id, tx_hash, log_index FROM payments WHERE reference = ANY($1)`, [refs]);

@@ -40,11 +40,16 @@ export async function createTestDatabase(): Promise<{ name: string; url: string;
   };
 }
 
+/** A template unused this long (by any checkout on this server) is garbage: another run would have touched it. */
+const TEMPLATE_IDLE_MS = 24 * 3600_000;
+
 /**
  * Ensures a migrated template named after a hash of the migrations' source exists, and returns its name.
- * Content-addressed so that repeated and concurrent test runs reuse it (a run never drops a template
- * another run is cloning), while any edit to a migration yields a fresh one. Built under another name and
- * renamed when complete, under an advisory lock, so no run clones a half-migrated template.
+ * Content-addressed so that repeated and concurrent test runs reuse it, while any edit to a migration yields
+ * a fresh one. Built under another name and renamed when complete, under an advisory lock, so no run clones
+ * a half-migrated template. Each run stamps its template's last use (the database comment); only templates
+ * idle for a day are dropped, so two checkouts with different migrations (a branch beside main) can run
+ * their suites side by side without one dropping the template the other is cloning.
  */
 export async function ensureTemplate(migrate: (url: string) => Promise<void>, migrationsSource: string): Promise<string> {
   const name = `tollgate_test_tpl_${createHash('sha256').update(migrationsSource).digest('hex').slice(0, 16)}`;
@@ -52,15 +57,23 @@ export async function ensureTemplate(migrate: (url: string) => Promise<void>, mi
     await c.query(`SELECT pg_advisory_lock(hashtextextended('tollgate-test-template', 0))`);
     try {
       const { rowCount } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-      if (rowCount) return;
-      const building = `${name}_building`;
-      await c.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
-      await c.query(`CREATE DATABASE "${building}"`);
-      await migrate(databaseUrl(building));
-      await c.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
-      // Templates of older migration sets are garbage now; one in use by another run stays (ignored).
-      const old = await c.query(`SELECT datname FROM pg_database WHERE datname LIKE 'tollgate_test_tpl_%' AND datname <> $1`, [name]);
-      for (const r of old.rows as Array<{ datname: string }>) {
+      if (!rowCount) {
+        const building = `${name}_building`;
+        await c.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`);
+        await c.query(`CREATE DATABASE "${building}"`);
+        await migrate(databaseUrl(building));
+        await c.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
+      }
+      await c.query(`COMMENT ON DATABASE "${name}" IS 'tollgate test template, last used ${Date.now()}'`);
+      const others = await c.query(
+        `SELECT d.datname, shobj_description(d.oid, 'pg_database') AS note FROM pg_database d
+          WHERE d.datname LIKE 'tollgate_test_tpl_%' AND d.datname <> $1 AND d.datname NOT LIKE '%_building'`,
+        [name],
+      );
+      for (const r of others.rows as Array<{ datname: string; note: string | null }>) {
+        // No stamp: made by an older version of this code, possibly in use by a run of it; left alone.
+        const lastUsed = /last used (\d+)/.exec(r.note ?? '')?.[1];
+        if (lastUsed === undefined || Date.now() - Number(lastUsed) < TEMPLATE_IDLE_MS) continue;
         await c.query(`DROP DATABASE IF EXISTS "${r.datname}"`).catch(() => undefined);
       }
     } finally {
