@@ -5,7 +5,6 @@ import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { TollgateConfig } from '@tollgate/config';
-import { registerConfiguredAssets } from './registry';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-exception.filter';
 
@@ -15,7 +14,6 @@ import { HttpErrorFilter } from './common/http-exception.filter';
  *   signal. A host that runs the API beside other things and owns shutdown itself (the demo) passes false.
  */
 export async function createApiApp(config: TollgateConfig, opts: { shutdownHooks?: boolean } = {}): Promise<INestApplication> {
-  registerConfiguredAssets(config);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
   // x402 bodies are small; anything large is abuse.

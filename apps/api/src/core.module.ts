@@ -5,7 +5,9 @@ import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ChainClients, ExactEvmVerifier } from '@tollgate/evm';
 import { createDataSource, PaymentLedger } from '@tollgate/persistence';
+import { NetworkDirectory } from '@tollgate/protocol';
 import { JobQueues, redisConnection } from '@tollgate/queue';
+import { networkDirectoryFor } from './registry';
 
 export const REDIS = Symbol('REDIS');
 
@@ -19,7 +21,10 @@ export const REDIS = Symbol('REDIS');
  */
 export const ACCEPT_POOL = Symbol('ACCEPT_POOL');
 
-/** Infrastructure every API feature shares: Postgres, Redis producer, chain clients, verifier, ledger. */
+/**
+ * Infrastructure every API feature shares: Postgres, Redis producer, chain clients, verifier, ledger, and the
+ * directory of served networks and tokens (built from configuration).
+ */
 @Global()
 @Module({
   providers: [
@@ -51,8 +56,9 @@ export const ACCEPT_POOL = Symbol('ACCEPT_POOL');
     { provide: ChainClients, inject: [TOLLGATE_CONFIG], useFactory: (c: TollgateConfig) => new ChainClients(c.networks) },
     { provide: ExactEvmVerifier, inject: [ChainClients], useFactory: (clients: ChainClients) => new ExactEvmVerifier(clients) },
     { provide: PaymentLedger, inject: [DataSource], useFactory: (ds: DataSource) => new PaymentLedger(ds) },
+    { provide: NetworkDirectory, inject: [TOLLGATE_CONFIG], useFactory: networkDirectoryFor },
   ],
-  exports: [DataSource, ACCEPT_POOL, REDIS, JobQueues, ChainClients, ExactEvmVerifier, PaymentLedger],
+  exports: [DataSource, ACCEPT_POOL, REDIS, JobQueues, ChainClients, ExactEvmVerifier, PaymentLedger, NetworkDirectory],
 })
 export class CoreModule implements OnApplicationShutdown {
   constructor(

@@ -1,11 +1,12 @@
 import { TollgateConfig } from '@tollgate/config';
-import { registerAsset } from '@tollgate/protocol';
+import { NetworkDirectory } from '@tollgate/protocol';
 
-/** Makes configured tokens (e.g. the devchain's) known to the protocol registry. */
-export function registerConfiguredAssets(config: TollgateConfig): void {
-  for (const n of config.networks) {
-    for (const a of n.assets) {
-      registerAsset({ network: n.network, address: a.address, name: a.name, version: a.version, decimals: a.decimals, symbol: a.symbol });
-    }
-  }
+/**
+ * The directory of served networks and tokens, from configuration alone: every configured network (the
+ * devchain under whatever chain id it was started with, and each of `NETWORKS`) and its tokens; nothing
+ * that is not configured. The request parser, `/supported` and the acceptance checks read it.
+ * @throws ProtocolError on an inconsistent network or token entry (a configuration bug).
+ */
+export function networkDirectoryFor(config: TollgateConfig): NetworkDirectory {
+  return new NetworkDirectory(config.networks.map((n) => ({ network: n.network, chainId: n.chainId, assets: n.assets })));
 }

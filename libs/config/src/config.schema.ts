@@ -17,6 +17,13 @@ const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().in
 const hexKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 0x-prefixed 32-byte hex private key');
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed 20-byte hex address');
 
+/**
+ * Bounds of the per-transaction gas cap: below ~100k not even one `transferWithAuthorization` (≈ 60k
+ * used, padded) would fit; above 2^30 is no chain's block, let alone a transaction.
+ */
+const MIN_TX_GAS_CAP = 100_000;
+const MAX_TX_GAS_CAP = 1_073_741_824;
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -38,6 +45,8 @@ const envSchema = z.object({
   BATCH_MAX_WAIT_MS: int(0, 600000).default(2000),
   BATCH_DEADLINE_MARGIN_SECONDS: int(1, 3600).default(20),
   BATCH_GAS_PADDING_PERCENT: int(0, 500).default(30),
+  // EIP-7825 (Osaka) caps one transaction's gas limit at 2^24; a chain enforcing it refuses anything above.
+  TX_GAS_CAP: int(MIN_TX_GAS_CAP, MAX_TX_GAS_CAP).default(16_777_216),
   TX_REPLACE_AFTER_MS: int(500, 3600000).default(15000),
   TX_MAX_FEE_GWEI: z.coerce.number().positive().default(200),
   TX_MAX_REPLACEMENTS: int(0, 50).default(8),
@@ -91,6 +100,11 @@ export interface NetworkConfig {
   settlementWindowSeconds: number;
   /** True when the network comes from the embedded devchain (enables anvil-only helpers). */
   local: boolean;
+  /**
+   * Largest gas limit one settlement transaction may ask for (gas units). Batches are sized so their padded
+   * gas stays under it (EIP-7825 caps transactions at 2^24 = 16,777,216 from Osaka on).
+   */
+  txGasCap: number;
 }
 
 export interface SettlementConfig {
@@ -219,7 +233,7 @@ function fail(variable: string, issue: z.ZodIssue | string): never {
   throw new ConfigError(variable, typeof issue === 'string' ? issue : issue.message);
 }
 
-function devchainNetwork(file: string, window: number): NetworkConfig | undefined {
+function devchainNetwork(file: string, window: number, txGasCap: number): NetworkConfig | undefined {
   if (!file) return undefined;
   const path = resolve(file);
   if (!existsSync(path)) return undefined;
@@ -245,6 +259,7 @@ function devchainNetwork(file: string, window: number): NetworkConfig | undefine
     relayerPrivateKeys: d.relayers.map((r) => r.privateKey as `0x${string}`),
     settlementWindowSeconds: window,
     local: true,
+    txGasCap,
   };
 }
 
@@ -266,7 +281,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
   const e = parsed.data;
 
   const networks: NetworkConfig[] = [];
-  const local = devchainNetwork(e.DEVCHAIN_FILE, e.SETTLEMENT_WINDOW_SECONDS);
+  const local = devchainNetwork(e.DEVCHAIN_FILE, e.SETTLEMENT_WINDOW_SECONDS, e.TX_GAS_CAP);
   if (local) networks.push(local);
 
   for (const entry of e.NETWORKS.split(',').map((s) => s.trim()).filter(Boolean)) {
@@ -289,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     const windowVar = `SETTLEMENT_WINDOW_SECONDS_${chainId}`;
     const window = int(0, 86400).safeParse(env[windowVar] ?? e.SETTLEMENT_WINDOW_SECONDS);
     if (!window.success) fail(windowVar, 'expected whole seconds (0-86400)');
+    const txGasCap = txGasCapOf(env, chainId, e.TX_GAS_CAP);
     networks.push({
       network: entry as `eip155:${number}`,
       chainId,
@@ -299,6 +315,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
       relayerPrivateKeys: keys as `0x${string}`[],
       settlementWindowSeconds: window.data,
       local: false,
+      txGasCap,
     });
   }
   if (local) {
@@ -308,6 +325,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
       if (!c.success) fail(confVar, 'expected a whole number of blocks (0-1000)');
       local.confirmations = c.data;
     }
+    local.txGasCap = txGasCapOf(env, local.chainId, e.TX_GAS_CAP);
   }
 
   const webhooks = webhooksConfig(e);
@@ -347,6 +365,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
       cookieSecure: e.ADMIN_COOKIE_SECURE ?? e.NODE_ENV !== 'development',
     },
   };
+}
+
+/** `TX_GAS_CAP_<chainId>` when set, else the deployment-wide `TX_GAS_CAP`. */
+function txGasCapOf(env: NodeJS.ProcessEnv, chainId: number, fallback: number): number {
+  const variable = `TX_GAS_CAP_${chainId}`;
+  if (env[variable] === undefined || env[variable] === '') return fallback;
+  const cap = int(MIN_TX_GAS_CAP, MAX_TX_GAS_CAP).safeParse(env[variable]);
+  if (!cap.success) fail(variable, `expected whole gas units (${MIN_TX_GAS_CAP}-${MAX_TX_GAS_CAP})`);
+  return cap.data;
 }
 
 /** Public on purpose: it only keeps development databases from holding plaintext; production must set its own key. */

@@ -5,6 +5,7 @@
  * - schemas: zod schemas and `parseFacilitatorRequest` (malformed / unsupported / ok).
  * - codecs: strict base64 JSON header codec and header names.
  * - networks, assets: registries (v1 name ↔ CAIP-2, EIP-712 token domains) and money formatting.
+ * - directory: the served networks and tokens of one deployment, built from its configuration.
  * - reason-codes: the one list of reason codes with descriptions.
  * - responses: builders for verify/settle answers.
  */
@@ -13,6 +14,7 @@ export * from './types';
 export * from './reason-codes';
 export * from './networks';
 export * from './assets';
+export * from './directory';
 export * from './codecs';
 export * from './schemas';
 export * from './responses';

@@ -135,7 +135,10 @@ export class NetworkRegistry {
   }
 }
 
-/** The process-wide registry used by {@link parseFacilitatorRequest} unless told otherwise. */
+/**
+ * The registry used by {@link parseFacilitatorRequest} when no other is given (the well-known networks). The
+ * API passes its own, built from configuration (see `NetworkDirectory`), so it serves what is configured.
+ */
 export const defaultNetworkRegistry = new NetworkRegistry();
 
 /**

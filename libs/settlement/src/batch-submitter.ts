@@ -2,6 +2,7 @@ import { UnrecoverableError } from 'bullmq';
 import { Address, Hex, PublicClient } from 'viem';
 import { batchCall, decodeAggregate3Result, decodedRevertReason, encodeAggregate3, transferCalldata } from '@tollgate/evm';
 import { JobName } from '@tollgate/queue';
+import { sizeUnderGasCap } from './batch-sizing';
 import { applyVerdicts, loadBatchRows, RowClassifier, StoredRow } from './row-outcomes';
 import { SettlementContext } from './settlement-context';
 import { broadcast, classifyRpcError, currentFees, RpcError, signTx, storeTx } from './transactions';
@@ -20,7 +21,8 @@ interface BatchRow {
  * 1. one simulation of the whole batch (eth_call of aggregate3, state shared like the real thing) finds
  *    rows that can no longer succeed; they are classified and dropped before they cost gas;
  * 2. the rest become one transaction — a direct `transferWithAuthorization` for a lone row, else
- *    `Multicall3.aggregate3(allowFailure: true)` — with a padded gas limit and EIP-1559 fees;
+ *    `Multicall3.aggregate3(allowFailure: true)` — with a padded gas limit and EIP-1559 fees; rows whose
+ *    padded gas would take the transaction over the network's gas cap go back to the queue;
  * 3. nonce allocation, signing, storing the raw transaction and moving the rows to `submitted` happen in
  *    one Postgres transaction, before the broadcast.
  * Replaying the job after any crash re-broadcasts the stored transaction; nothing is signed twice.
@@ -102,11 +104,27 @@ export class BatchSubmitter {
       return;
     }
 
-    const call = batchCall(token, net.multicall3, rows);
-    const used = await gasUsedBy(client, relayer.address, call.to, call.data);
     // Padding covers the 63/64 rule (a CALL keeps 1/64 back, which would starve the last rows of an
-    // allowFailure batch sent with exactly the gas it used) and state moving before inclusion.
-    let gas = (used * BigInt(100 + this.ctx.config.settlement.gasPaddingPercent)) / 100n + 10_000n;
+    // allowFailure batch sent with exactly the gas it used) and state moving before inclusion. The padded
+    // limit must stay within the network's transaction gas cap: rows beyond what fits (the latest
+    // deadlines: rows are in deadline order) go back to the queue, and each split shrinks the batch.
+    const padding = this.ctx.config.settlement.gasPaddingPercent;
+    const deferred: StoredRow[] = [];
+    let call = batchCall(token, net.multicall3, rows);
+    let gas: bigint;
+    for (;;) {
+      const used = await gasUsedBy(client, relayer.address, call.to, call.data);
+      this.ctx.gasEstimates.record(batch.network, batch.asset, rows.length, used, padding);
+      const size = sizeUnderGasCap(rows.length, used, padding, net.txGasCap);
+      if (size.kind === 'fits') {
+        gas = size.gasLimit;
+        break;
+      }
+      deferred.unshift(...rows.slice(size.keep));
+      rows = rows.slice(0, size.keep);
+      call = batchCall(token, net.multicall3, rows);
+    }
+    if (deferred.length) await this.deferOverCap(batch, deferred, rows.length, net.txGasCap);
     const fees = await currentFees(this.ctx, batch.network);
 
     const signed = await this.ctx.dataSource.transaction(async (m) => {
@@ -137,6 +155,27 @@ export class BatchSubmitter {
     });
     await broadcast(this.ctx, batch.network, signed.raw, signed.hash);
     await this.scheduleTracking(batch.id);
+  }
+
+  /**
+   * Gives the rows that do not fit under the network's transaction gas cap back to the queue (not counted
+   * as an attempt, `queued_at` kept so the lane is due at once) and asks for the lane to be flushed now, so
+   * they go out in the next batch, earliest deadline first, instead of waiting for a scheduler pass.
+   * Committed before the batch is signed: a crash after it replays with only the rows that fit.
+   */
+  private async deferOverCap(batch: BatchRow, rows: StoredRow[], kept: number, cap: number): Promise<void> {
+    await this.ctx.dataSource.transaction(async (m) => {
+      await this.ctx.ledger.transition(rows.map((r) => r.paymentId), 'batched', 'queued', {
+        reason: 'batch_gas_cap',
+        detail: { batchId: batch.id, txGasCap: cap },
+        patch: { batch_id: null },
+      }, m);
+      await m.query(`UPDATE settlement_batches SET payment_count = $2, updated_at = now() WHERE id = $1 AND status = 'building'`, [batch.id, kept]);
+    });
+    this.ctx.logger.log(`batch ${batch.id}: ${rows.length} row(s) over the ${cap} gas cap of ${batch.network} went back to the queue; ${kept} kept`);
+    await this.ctx.queues
+      .add(JobName.LaneFlush, { network: batch.network, asset: batch.asset })
+      .catch((e: Error) => this.ctx.logger.warn(`enqueue flush of ${batch.network}/${batch.asset} failed, the scheduler will flush it: ${e.message}`));
   }
 
   /**

@@ -1,5 +1,6 @@
 export * from './settlement-context';
 export * from './lane-scheduler';
+export * from './batch-sizing';
 export * from './batch-submitter';
 export * from './batch-tracker';
 export * from './row-outcomes';

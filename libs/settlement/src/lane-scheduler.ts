@@ -23,11 +23,12 @@ export type FlushReason = 'size' | 'age' | 'deadline' | 'requested';
 export const EXPIRY_GUARD_SECONDS = 3;
 
 /**
- * Decides when lanes flush and claims batches. A lane flushes when it holds `maxBatchSize` payments,
+ * Decides when lanes flush and claims batches. A lane flushes when it holds a full batch (`maxBatchSize`
+ * payments, or as many as fit under the network's transaction gas cap),
  * when its oldest queued payment has waited `maxWaitMs`, when its earliest `validBefore` comes within
  * `deadlineMarginSeconds`, or when an operator asked. Claims use `FOR UPDATE SKIP LOCKED`, so several
- * worker processes never build overlapping batches. Postgres is the only input: losing Redis loses
- * nothing here.
+ * worker processes never build overlapping batches. Postgres is the only input for what to settle (the
+ * in-process gas-per-row estimate only bounds how many rows one claim takes): losing Redis loses nothing here.
  */
 export class LaneScheduler {
   constructor(private readonly ctx: SettlementContext) {}
@@ -63,7 +64,7 @@ export class LaneScheduler {
     // A relayer that cannot pay for gas (or a provider refusing us) fails every batch the same way: back off.
     if (lane.lastRpcFailureAt && now - lane.lastRpcFailureAt.getTime() < RPC_FAILURE_BACKOFF_MS) return null;
     if (lane.flushRequested) return 'requested';
-    if (lane.queued >= s.maxBatchSize) return 'size';
+    if (lane.queued >= this.ctx.batchRowLimit(lane.network, lane.asset)) return 'size';
     if (lane.earliestExpiry.getTime() - now <= s.deadlineMarginSeconds * 1000) return 'deadline';
     if (now - lane.oldestQueuedAt.getTime() >= s.maxWaitMs) return 'age';
     return null;
@@ -84,21 +85,22 @@ export class LaneScheduler {
           `SELECT count(*)::int AS n FROM payments WHERE network = $1 AND asset = $2 AND status = 'queued'`,
           [lane.network, lane.asset],
         );
-        if (n < this.ctx.config.settlement.maxBatchSize) break;
+        if (n < this.ctx.batchRowLimit(lane.network, lane.asset)) break;
       }
     }
     return batches;
   }
 
   /**
-   * Claims up to `maxBatchSize` queued payments of a lane, earliest deadline first, into a new batch
-   * assigned to the least busy relayer, and enqueues its submission.
+   * Claims up to `maxBatchSize` queued payments of a lane (fewer when the lane's measured gas per row says
+   * fewer fit under the network's transaction gas cap), earliest deadline first, into a new batch assigned
+   * to the least busy relayer, and enqueues its submission.
    * @returns the batch id, or null when nothing was claimed or every relayer is at its in-flight cap.
    */
   async flush(network: string, asset: string): Promise<string | null> {
     const relayer = await this.pickRelayer(network);
     if (!relayer) return null;
-    const max = this.ctx.config.settlement.maxBatchSize;
+    const max = this.ctx.batchRowLimit(network, asset);
     const batchId = await this.ctx.dataSource.transaction(async (m) => {
       const expired: Array<{ id: string }> = await m.query(
         `SELECT id FROM payments WHERE network = $1 AND asset = $2 AND status = 'queued'

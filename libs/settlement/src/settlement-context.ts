@@ -6,6 +6,7 @@ import { NetworkConfig, TollgateConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
 import { PaymentLedger } from '@tollgate/persistence';
 import { JobQueues } from '@tollgate/queue';
+import { LaneGasEstimates } from './batch-sizing';
 
 /** A relayer account (its key never leaves this object and is never logged). */
 export interface Relayer {
@@ -21,6 +22,8 @@ export class SettlementContext {
   readonly logger = new Logger('Settlement');
   private readonly relayersByNetwork = new Map<string, Relayer[]>();
   private readonly networks = new Map<string, NetworkConfig>();
+  /** Gas per row last measured per lane (the submitter records, the scheduler sizes its claims with it). */
+  readonly gasEstimates = new LaneGasEstimates();
 
   constructor(
     readonly config: TollgateConfig,
@@ -45,6 +48,16 @@ export class SettlementContext {
     const n = this.networks.get(network);
     if (!n) throw new Error(`network ${network} is not configured`);
     return n;
+  }
+
+  /**
+   * Most rows to claim into one batch of the lane: `BATCH_MAX_SIZE`, or fewer when the lane's last
+   * measured gas per row says fewer fit under the network's `TX_GAS_CAP`.
+   */
+  batchRowLimit(network: string, asset: string): number {
+    const max = this.config.settlement.maxBatchSize;
+    const net = this.networks.get(network);
+    return net ? this.gasEstimates.rowLimit(network, asset, max, net.txGasCap) : max;
   }
 
   relayers(network: string): Relayer[] {

@@ -4,7 +4,7 @@ import stableStringify from 'fast-json-stable-stringify';
 import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { PaymentLedger, SettlementMode } from '@tollgate/persistence';
-import { parseFacilitatorRequest, type NormalizedPayment, type SettleResponse, type VerifyResponse } from '@tollgate/protocol';
+import { NetworkDirectory, parseFacilitatorRequest, type NormalizedPayment, type SettleResponse, type VerifyResponse } from '@tollgate/protocol';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
 import { ApiMetrics } from '../metrics/api-metrics';
 import { LaneNudger } from './lane-nudger.service';
@@ -37,10 +37,11 @@ export class FacilitatorService {
     private readonly nudger: LaneNudger,
     private readonly metrics: ApiMetrics,
     private readonly waiter: SettlementWaiter,
+    private readonly directory: NetworkDirectory,
   ) {}
 
   async verify(body: unknown, merchant: AuthenticatedMerchant): Promise<FacilitatorAnswer<VerifyResponse & { field?: string }>> {
-    const parsed = parseFacilitatorRequest(body);
+    const parsed = parseFacilitatorRequest(body, { networks: this.directory.networks });
     if (parsed.kind === 'malformed') {
       return { status: 400, body: { isValid: false, invalidReason: 'invalid_payload', invalidMessage: `${parsed.field}: ${parsed.message}`, field: parsed.field } };
     }
@@ -80,7 +81,7 @@ export class FacilitatorService {
     modeOverride?: SettlementMode,
     requestId?: string,
   ): Promise<FacilitatorAnswer<SettleResponse & { field?: string }>> {
-    const parsed = parseFacilitatorRequest(body);
+    const parsed = parseFacilitatorRequest(body, { networks: this.directory.networks });
     if (parsed.kind === 'malformed') {
       return {
         status: 400,

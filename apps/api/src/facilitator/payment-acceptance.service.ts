@@ -6,7 +6,7 @@ import { getAddress } from 'viem';
 import { NetworkConfig, TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ExactEvmVerifier, type ExactPaymentInput } from '@tollgate/evm';
 import { PaymentLedger, SettlementMode, UNSETTLED_STATUSES } from '@tollgate/persistence';
-import { toCaip2, type NormalizedPayment } from '@tollgate/protocol';
+import { NetworkDirectory, type NetworkRegistry, type NormalizedPayment } from '@tollgate/protocol';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
 import { AcceptBatcher } from './accept-batcher';
 import { ACCEPT_POOL } from '../core.module';
@@ -59,6 +59,7 @@ export class PaymentAcceptanceService {
     private readonly verifier: ExactEvmVerifier,
     private readonly ledger: PaymentLedger,
     @Inject(ACCEPT_POOL) private readonly acceptPool: Pool,
+    private readonly directory: NetworkDirectory,
   ) {
     this.networks = new Map(config.networks.map((n) => [n.network, n]));
     this.acceptBatcher = new AcceptBatcher(acceptPool);
@@ -69,7 +70,7 @@ export class PaymentAcceptanceService {
     const lane = this.laneOf(p, merchant);
     if (!lane.ok) return lane;
     const { net, asset } = lane;
-    const result = await this.verifier.verify(exactInput(p), {
+    const result = await this.verifier.verify(exactInput(p, this.directory.networks), {
       chainId: net.chainId,
       asset: { ...asset },
       nowSeconds: nowSeconds(),
@@ -142,7 +143,7 @@ export class PaymentAcceptanceService {
     const lane = this.laneOf(p, merchant);
     if (!lane.ok) return undefined;
     const { net } = lane;
-    if (this.verifier.staticRules(exactInput(p), { asset: lane.asset, nowSeconds: nowSeconds(), settlementWindowSeconds: net.settlementWindowSeconds })) return undefined;
+    if (this.verifier.staticRules(exactInput(p, this.directory.networks), { asset: lane.asset, nowSeconds: nowSeconds(), settlementWindowSeconds: net.settlementWindowSeconds })) return undefined;
     const a = p.exact.authorization;
     const moved = await this.ledger.queueRecentlyVerified(
       { network: p.network, asset: p.asset, payer: a.from, payTo: p.payTo, value: a.value, validAfter: a.validAfter, validBefore: a.validBefore, nonce: a.nonce, signature: p.exact.signature },
@@ -222,13 +223,13 @@ export class PaymentAcceptanceService {
 }
 
 /** The exact-EVM verifier's view of a parsed request. */
-function exactInput(p: NormalizedPayment): ExactPaymentInput {
+function exactInput(p: NormalizedPayment, networks: NetworkRegistry): ExactPaymentInput {
   return {
     scheme: p.scheme,
     payloadScheme: p.payloadScheme,
     network: p.network,
     // v1 payloads name networks (`base`); compare in CAIP-2 either way.
-    payloadNetwork: toCaip2(p.payloadNetwork) ?? p.payloadNetwork,
+    payloadNetwork: networks.toCaip2(p.payloadNetwork) ?? p.payloadNetwork,
     payTo: p.payTo,
     amount: p.amount,
     extra: p.extra,

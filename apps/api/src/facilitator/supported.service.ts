@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { privateKeyToAddress } from 'viem/accounts';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
-import { v1NameOf, type SupportedResponse } from '@tollgate/protocol';
+import { NetworkDirectory, type SupportedResponse } from '@tollgate/protocol';
 
 /**
  * `GET /supported`: one kind per served network and protocol version (v1 under its legacy network
@@ -11,12 +11,12 @@ import { v1NameOf, type SupportedResponse } from '@tollgate/protocol';
 export class SupportedService {
   private readonly answer: SupportedResponse;
 
-  constructor(@Inject(TOLLGATE_CONFIG) config: TollgateConfig) {
+  constructor(@Inject(TOLLGATE_CONFIG) config: TollgateConfig, directory: NetworkDirectory) {
     const kinds: SupportedResponse['kinds'] = [];
     const signers = new Set<string>();
     for (const n of config.networks) {
       kinds.push({ x402Version: 2, scheme: 'exact', network: n.network });
-      const v1 = v1NameOf(n.network);
+      const v1 = directory.networks.v1NameOf(n.network);
       if (v1) kinds.push({ x402Version: 1, scheme: 'exact', network: v1 });
       n.relayerPrivateKeys.forEach((k) => signers.add(privateKeyToAddress(k)));
     }
