@@ -36,9 +36,9 @@ export class HttpErrorFilter implements ExceptionFilter {
     const path = req.path;
     let body: Record<string, unknown> = { statusCode: status, error: httpErrorName(status), message, ...(field ? { field } : {}) };
     if (path === '/verify') {
-      body = { isValid: false, invalidReason: reasonFor(status, 'unexpected_verify_error'), invalidMessage: message, ...(status === 400 ? { field: 'body' } : {}) };
+      body = { isValid: false, invalidReason: reasonFor(status, 'unexpected_verify_error'), invalidMessage: message, ...(status === 400 ? { field: field ?? 'body' } : {}) };
     } else if (path === '/settle') {
-      body = { success: false, errorReason: reasonFor(status, 'unexpected_settle_error'), errorMessage: message, transaction: '', network: '', ...(status === 400 ? { field: 'body' } : {}) };
+      body = { success: false, errorReason: reasonFor(status, 'unexpected_settle_error'), errorMessage: message, transaction: '', network: '', ...(status === 400 ? { field: field ?? 'body' } : {}) };
     }
     res.status(status).json(body);
   }
