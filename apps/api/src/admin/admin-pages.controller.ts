@@ -33,6 +33,7 @@ import { CONSOLE_CSS, TEMPLATES } from './views/templates';
 
 import { parseInput } from '../merchant-api/validation';
 import { assetParam, auditQuery, batchesQuery, createMerchantBody, deliveriesQuery, failuresQuery, idParam, networkParam, paymentRefParam, paymentsQuery, reasonBody } from './admin-input';
+import { logSafeError } from '@tollgate/evm';
 
 /** One-shot message shown on the page after a redirect (never reflected from the URL). */
 const FLASH_COOKIE = 'tg_admin_flash';
@@ -72,7 +73,7 @@ export class AdminPageFilter implements ExceptionFilter {
       res.redirect(303, `/admin/login?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : '/admin')}`);
       return;
     }
-    if (status >= 500) this.logger.error(`console error on ${req.method} ${req.path}: ${(exception as Error)?.message}`);
+    if (status >= 500) this.logger.error(`console error on ${req.method} ${req.path}: ${logSafeError(exception)}`);
     const message =
       exception instanceof HttpException
         ? (() => {
