@@ -256,7 +256,7 @@ describe('malformed input never yields a 5xx', () => {
   it('merchant API: every route answers below 500 for any query, body and path', async () => {
     const id = fc.oneof(fc.constant(endpointId), segment);
     const auth = { authorization: `Bearer ${f.apiKey}` };
-    await fc.assert(fc.asyncProperty(fc.oneof(...MERCHANT_ROUTES.map((r) => r(id))), (call) => expectNo5xx(call, auth).then(() => undefined)), { ...RUNS, numRuns: 150 });
+    await fc.assert(fc.asyncProperty(fc.oneof(...MERCHANT_ROUTES.map((r) => r(id))), (call) => expectNo5xx(call, auth).then(() => undefined)), { ...RUNS, numRuns: 100 });
   });
 
   const ADMIN_ROUTES: Array<(prefix: string) => fc.Arbitrary<Call>> = [
@@ -288,7 +288,7 @@ describe('malformed input never yields a 5xx', () => {
       queryOf(['targetType', 'targetId', 'action', 'actor', 'limit', 'offset']).map((q) => ({ method: 'GET', path: `/admin/api/audit${q}` })),
     ];
     const auth = { authorization: `Bearer ${adminToken}` };
-    await fc.assert(fc.asyncProperty(fc.oneof(...routes), (call) => expectNo5xx(call, auth).then(() => undefined)), { ...RUNS, numRuns: 150 });
+    await fc.assert(fc.asyncProperty(fc.oneof(...routes), (call) => expectNo5xx(call, auth).then(() => undefined)), { ...RUNS, numRuns: 100 });
   });
 
   it('console (session, form posts with the CSRF token): every page and form answers below 500', async () => {
@@ -299,7 +299,7 @@ describe('malformed input never yields a 5xx', () => {
       queryOf(['offset']).map((q) => ({ method: 'GET', path: `/admin/audit${q}` })),
     ];
     const headers = { cookie: session.cookie, 'x-csrf-token': session.csrf, origin: f.api.baseUrl };
-    await fc.assert(fc.asyncProperty(fc.oneof(...routes), (call) => expectNo5xx(call, headers, true).then(() => undefined)), { ...RUNS, numRuns: 120 });
+    await fc.assert(fc.asyncProperty(fc.oneof(...routes), (call) => expectNo5xx(call, headers, true).then(() => undefined)), { ...RUNS, numRuns: 80 });
   });
 
   it('facilitator: /verify, /settle and /supported never answer 5xx nor unexpected_*_error to a broken request', async () => {
@@ -333,7 +333,7 @@ describe('malformed input never yields a 5xx', () => {
         const res = await expectNo5xx({ method: 'POST', path: route, body }, auth);
         expect(res.text).not.toMatch(/unexpected_(verify|settle)_error/);
       }),
-      { ...RUNS, numRuns: 80 },
+      { ...RUNS, numRuns: 60 },
     );
     await fc.assert(
       fc.asyncProperty(nastyJson, fc.constantFrom('/verify', '/settle'), async (body, route) => {
