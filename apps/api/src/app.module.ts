@@ -9,6 +9,7 @@ import { FacilitatorModule } from './facilitator/facilitator.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { MerchantApiModule } from './merchant-api/merchant-api.module';
+import { logSafeErrorSerializer } from '@tollgate/evm';
 
 /** Root of the HTTP app. Configuration is validated before this module is built. */
 @Module({})
@@ -24,6 +25,8 @@ export class AppModule {
             genReqId: (req) => (req.headers['x-request-id'] as string) || randomUUID(),
             // Secrets and signatures never reach the logs.
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.body', 'res.headers["set-cookie"]'],
+            // Errors logged as objects are reduced like the messages (no RPC request body or URL path).
+            serializers: { err: logSafeErrorSerializer },
             autoLogging: config.logLevel === 'debug' || config.logLevel === 'trace',
             quietReqLogger: true,
           },

@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { TollgateConfig } from '@tollgate/config';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-exception.filter';
+import { inputGuard } from './common/input-guard';
 
 /**
  * Builds the API app (not listening). Used by `main.ts`, the tests and the demo.
@@ -20,6 +21,8 @@ export async function createApiApp(config: TollgateConfig, opts: { shutdownHooks
   app.useBodyParser('json', { limit: '64kb' });
   // The operator console posts HTML forms and authenticates with cookies (see admin/); nothing else reads them.
   app.useBodyParser('urlencoded', { extended: false, limit: '16kb' });
+  // Depth and NUL limits before any guard, hash or schema sees the input (see common/input-guard.ts).
+  app.use(inputGuard);
   app.use('/admin', cookieParser());
   app.useGlobalFilters(new HttpErrorFilter());
   if (opts.shutdownHooks ?? true) app.enableShutdownHooks();

@@ -8,6 +8,7 @@ import { createDataSource, PaymentLedger } from '@tollgate/persistence';
 import { JobName, JobPayloads, JobQueues, jobsOn, JobsOn, QueueName, redisConnection } from '@tollgate/queue';
 import { BatchSubmitter, BatchTracker, LaneScheduler, RpcError, SettlementContext, Sweeper } from '@tollgate/settlement';
 import type { SettlementJobObserver } from './worker-metrics';
+import { logSafeError } from '@tollgate/evm';
 
 /** Scheduler passes triggered by payment-queued jobs are at least this far apart. */
 const NUDGE_MIN_INTERVAL_MS = 50;
@@ -98,9 +99,9 @@ export class SettlementWorker {
       { connection: this.redisWorker, prefix: this.ctx.config.queuePrefix, concurrency, autorun: true },
     );
     this.worker.on('failed', (job, err) =>
-      this.logger.warn({ msg: `job ${job?.name} ${job?.id} failed: ${err.message}`, requestId: (job?.data as { requestId?: string } | undefined)?.requestId }),
+      this.logger.warn({ msg: `job ${job?.name} ${job?.id} failed: ${logSafeError(err)}`, requestId: (job?.data as { requestId?: string } | undefined)?.requestId }),
     );
-    this.worker.on('error', (err) => this.logger.error(`worker error: ${err.message}`));
+    this.worker.on('error', (err) => this.logger.error(`worker error: ${logSafeError(err)}`));
     const s = this.ctx.config.settlement;
     this.timers.push(setInterval(() => void this.tick(), s.tickMs));
     this.timers.push(setInterval(() => void this.sweep(), s.sweepIntervalMs));
@@ -127,7 +128,7 @@ export class SettlementWorker {
     try {
       await this.scheduler.tick();
     } catch (e) {
-      this.logger.warn(`lane scheduler pass failed: ${(e as Error).message}`);
+      this.logger.warn(`lane scheduler pass failed: ${logSafeError(e)}`);
     } finally {
       this.ticking = false;
     }
@@ -138,7 +139,7 @@ export class SettlementWorker {
     try {
       await this.sweeper.sweep();
     } catch (e) {
-      this.logger.warn(`sweep failed: ${(e as Error).message}`);
+      this.logger.warn(`sweep failed: ${logSafeError(e)}`);
     }
   }
 

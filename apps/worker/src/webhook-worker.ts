@@ -7,6 +7,7 @@ import { createDataSource } from '@tollgate/persistence';
 import { JobName, JobPayloads, jobsOn, JobQueues, JobsOn, QueueName, redisConnection } from '@tollgate/queue';
 import { DeliverOutcome, SecretBox, WebhookDeliveryService, WebhookDispatcher, WebhookUrlPolicy } from '@tollgate/webhooks';
 import { OutboxListener } from './outbox-listener';
+import { logSafeError } from '@tollgate/evm';
 
 /** Outcome of one delivery attempt: `succeeded`, `retrying` (failed, next attempt scheduled) or `failed` (ended). */
 export type AttemptListener = (outcome: 'succeeded' | 'retrying' | 'failed', deliveryId: string) => void;
@@ -96,8 +97,8 @@ export class WebhookWorker {
       },
       { connection: this.redisWorker, prefix: this.config.queuePrefix, concurrency, autorun: true },
     );
-    this.worker.on('failed', (job, err) => this.logger.warn(`job ${job?.name} ${job?.id} failed: ${err.message}`));
-    this.worker.on('error', (err) => this.logger.error(`worker error: ${err.message}`));
+    this.worker.on('failed', (job, err) => this.logger.warn(`job ${job?.name} ${job?.id} failed: ${logSafeError(err)}`));
+    this.worker.on('error', (err) => this.logger.error(`worker error: ${logSafeError(err)}`));
     this.timer = setInterval(() => void this.sweep(), this.config.webhooks.sweepIntervalMs);
     this.listener = new OutboxListener(this.config.databaseUrl, () => void this.sweep());
     this.listener.start();

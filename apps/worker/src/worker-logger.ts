@@ -1,6 +1,7 @@
 import { Logger, LoggerService } from '@nestjs/common';
 import pino, { Logger as Pino } from 'pino';
 import { TollgateConfig } from '@tollgate/config';
+import { logSafeError, logSafeErrorSerializer } from '@tollgate/evm';
 
 /**
  * Paths never written to the worker's logs. Job payloads carry ids only, but a stray object (an RPC
@@ -18,7 +19,7 @@ class PinoNestLogger implements LoggerService {
       const { msg, ...rest } = message as Record<string, unknown>;
       this.pino[level]({ context, ...rest }, typeof msg === 'string' ? msg : '');
     } else if (message instanceof Error) {
-      this.pino[level]({ context, err: message }, message.message);
+      this.pino[level]({ context, err: message }, logSafeError(message));
     } else {
       const stack = level === 'error' && params.length > 1 && typeof params[0] === 'string' ? { stack: params[0] } : {};
       this.pino[level]({ context, ...stack }, String(message));
@@ -46,11 +47,24 @@ class PinoNestLogger implements LoggerService {
 }
 
 /**
+ * The worker's pino options: level, redacted paths and an `err` serializer that reduces any error (RPC
+ * errors above all: viem puts the request body and the RPC URL in their messages) to a log-safe line.
+ */
+export function workerPinoOptions(config: Pick<TollgateConfig, 'logLevel'>): pino.LoggerOptions {
+  return {
+    level: config.logLevel,
+    base: { app: 'tollgate-worker', pid: process.pid },
+    redact: { paths: WORKER_LOG_REDACT, censor: '[redacted]' },
+    serializers: { err: logSafeErrorSerializer },
+  };
+}
+
+/**
  * Routes every Nest `Logger` of the worker process to pino (structured JSON on stdout, LOG_LEVEL,
  * secrets redacted). Call once at process start.
  */
 export function useJsonLogs(config: TollgateConfig): Pino {
-  const logger = pino({ level: config.logLevel, base: { app: 'tollgate-worker', pid: process.pid }, redact: { paths: WORKER_LOG_REDACT, censor: '[redacted]' } });
+  const logger = pino(workerPinoOptions(config));
   Logger.overrideLogger(new PinoNestLogger(logger));
   return logger;
 }

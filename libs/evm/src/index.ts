@@ -10,3 +10,4 @@ export * from './rpc-transport';
 export * from './keccak';
 export * from './aggregate3-codec';
 export * from './authorization-events';
+export * from './log-safe-error';

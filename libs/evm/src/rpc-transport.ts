@@ -20,6 +20,8 @@ interface Pending {
  */
 export function keepAliveTransport(url: string, opts: { timeoutMs?: number; maxBatchSize?: number } = {}): CustomTransport {
   const target = new URL(url);
+  // Errors name the endpoint by scheme and host only: providers put the API key in the path or query.
+  const endpoint = redactRpcUrl(url);
   const lib = target.protocol === 'https:' ? https : http;
   const agent = new lib.Agent({ keepAlive: true, maxSockets: 64 });
   const timeoutMs = opts.timeoutMs ?? 10_000;
@@ -48,7 +50,10 @@ export function keepAliveTransport(url: string, opts: { timeoutMs?: number; maxB
           res.on('error', reject);
         },
       );
-      req.on('timeout', () => req.destroy(new TimeoutError({ body: { payload }, url })));
+      req.on('timeout', () => {
+        const method = methodsOf(payload);
+        req.destroy(Object.assign(new TimeoutError({ body: { method }, url: endpoint }), { rpcMethod: method }));
+      });
       req.on('error', reject);
       req.end(payload);
     });
@@ -60,18 +65,23 @@ export function keepAliveTransport(url: string, opts: { timeoutMs?: number; maxB
     const single = batch.length === 1;
     try {
       const { status, text } = await post(JSON.stringify(single ? batch[0].body : batch.map((p) => p.body)));
-      if (status < 200 || status >= 300) throw new HttpRequestError({ url, status, body: { batch: batch.length }, details: text.slice(0, 200) });
+      const method = methodsOf(batch);
+      // Never the request (it holds signed authorizations) nor the answer's text (a proxy may echo the request).
+      if (status < 200 || status >= 300) throw new HttpRequestError({ url: endpoint, status, body: { method }, details: `HTTP ${status}` });
       const parsed = JSON.parse(text) as unknown;
       const answers = (Array.isArray(parsed) ? parsed : [parsed]) as Array<{ id: number; result?: unknown; error?: { code: number; message: string; data?: unknown } }>;
       const byId = new Map(answers.map((a) => [a.id, a]));
       for (const p of batch) {
         const a = byId.get(p.body.id);
-        if (!a) p.reject(new HttpRequestError({ url, status, body: p.body, details: 'no answer for this request in the JSON-RPC batch' }));
-        else if (a.error) p.reject(new RpcRequestError({ body: p.body, error: a.error, url }));
+        if (!a) p.reject(new HttpRequestError({ url: endpoint, status, body: { method: p.body.method }, details: 'no answer for this request in the JSON-RPC batch' }));
+        else if (a.error) p.reject(Object.assign(new RpcRequestError({ body: { method: p.body.method }, error: a.error, url: endpoint }), { rpcMethod: p.body.method }));
         else p.resolve(a.result);
       }
     } catch (e) {
-      const err = e instanceof HttpRequestError || e instanceof TimeoutError ? e : new HttpRequestError({ url, body: { batch: batch.length }, details: (e as Error).message, cause: e as Error });
+      const err =
+        e instanceof HttpRequestError || e instanceof TimeoutError
+          ? e
+          : new HttpRequestError({ url: endpoint, body: { method: methodsOf(batch) }, details: (e as NodeJS.ErrnoException).code ?? (e as Error).name ?? 'request failed' });
       for (const p of batch) p.reject(err);
     }
   };
@@ -92,4 +102,23 @@ export function keepAliveTransport(url: string, opts: { timeoutMs?: number; maxB
     },
     { key: 'keepAliveHttp', name: 'Keep-alive HTTP JSON-RPC', retryCount: 2 },
   );
+}
+
+/** `scheme://host[:port]` of an RPC URL: no credentials, path or query (where providers put API keys). */
+export function redactRpcUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return '[unparsable RPC URL]';
+  }
+}
+
+/** JSON-RPC method names of a batch (or of its serialized payload), for error messages. */
+function methodsOf(batch: Pending[] | string): string {
+  if (typeof batch === 'string') {
+    const names = [...batch.matchAll(/"method":"([A-Za-z0-9_]{1,64})"/g)].map((m) => m[1]);
+    return [...new Set(names)].join(',') || 'unknown';
+  }
+  return [...new Set(batch.map((p) => p.body.method))].join(',');
 }

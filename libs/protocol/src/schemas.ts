@@ -420,6 +420,31 @@ function otherExactPayloadType(payload: JsonObject): string | undefined {
   return undefined;
 }
 
+/** Deepest nesting accepted inside a request part (the API refuses deeper bodies before parsing gets here). */
+export const MAX_REQUEST_DEPTH = 32;
+
+/**
+ * First string or key holding U+0000 (Postgres text and jsonb cannot store it) or container nested deeper
+ * than {@link MAX_REQUEST_DEPTH}, as a dotted path under `root`. Iterative: the input's depth is the sender's.
+ */
+function unstorableIn(value: unknown, root: string): { field: string; problem: string } | undefined {
+  const stack: Array<{ v: unknown; path: string; depth: number }> = [{ v: value, path: root, depth: 0 }];
+  while (stack.length) {
+    const { v, path, depth } = stack.pop()!;
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return { field: path, problem: 'contains a NUL character' };
+    } else if (typeof v === 'object' && v !== null) {
+      if (depth >= MAX_REQUEST_DEPTH) return { field: path, problem: `is nested deeper than ${MAX_REQUEST_DEPTH} levels` };
+      const entries: Array<[string | number, unknown]> = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v);
+      for (const [k, x] of entries) {
+        if (typeof k === 'string' && k.includes('\u0000')) return { field: path, problem: 'has a key containing a NUL character' };
+        stack.push({ v: x, path: typeof k === 'number' ? `${path}[${k}]` : `${path}.${k}`, depth: depth + 1 });
+      }
+    }
+  }
+  return undefined;
+}
+
 function parseUnchecked(body: unknown, networks: NetworkRegistry): ParseResult {
   // Phase 1: envelope and version. The version picks the schema, so it is settled first.
   if (!isObject(body)) return malformed('$', `expected a JSON object, received ${describe(body)}`);
@@ -568,6 +593,13 @@ function parseUnchecked(body: unknown, networks: NetworkRegistry): ParseResult {
   const parsedExact = check(ExactEvmPayloadSchema, common.payload, 'paymentPayload.payload');
   if (!parsedExact.ok) return parsedExact.error;
   const exact = parsedExact.value;
+  // Free-form parts (`extra`, `extensions`, `resource`, …) are stored as jsonb/text: refuse now what the
+  // database never could, so such a request is an answer (isValid: false), not a failed query.
+  const unstorable = unstorableIn(pr, 'paymentRequirements') ?? unstorableIn(pp, 'paymentPayload');
+  if (unstorable) {
+    const reason = unstorable.field.startsWith('paymentRequirements') ? ReasonCode.InvalidPaymentRequirements : ReasonCode.InvalidPayload;
+    return unsupported(reason, `${unstorable.field}: ${unstorable.problem}`, pr, pp);
+  }
 
   const payment: NormalizedPayment = {
     x402Version: version,

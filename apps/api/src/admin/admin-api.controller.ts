@@ -7,6 +7,20 @@ import { AdminQueriesService } from './admin-queries.service';
 import { AdminAuthGuard, AdminRequest, AdminRoleRequired, CurrentAdmin } from './auth/admin-auth.guard';
 import type { AdminIdentity } from './auth/admin-auth.service';
 import { AdminCsrf } from './auth/admin-csrf';
+import { parseInput } from '../merchant-api/validation';
+import {
+  assetParam,
+  auditQuery,
+  batchesQuery,
+  createMerchantBody,
+  deliveriesQuery,
+  failuresQuery,
+  idParam,
+  networkParam,
+  paymentRefParam,
+  paymentsQuery,
+  reasonBody,
+} from './admin-input';
 
 /** JSON-safe copy: bigint → decimal string (amounts, balances), Dates stay ISO strings via JSON. */
 export function jsonSafe<T>(v: T): unknown {
@@ -17,11 +31,6 @@ function rid(req: AdminRequest): string | undefined {
   return req.id === undefined ? undefined : String(req.id);
 }
 
-function date(v: string | undefined): Date | undefined {
-  if (!v) return undefined;
-  const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? undefined : d;
-}
 
 /**
  * The admin API (`/admin/api`) for automation and the console's scripts: the same reads and actions as
@@ -61,27 +70,14 @@ export class AdminApiController {
 
   @Get('payments')
   @ApiOperation({ summary: 'Payments filtered by status, merchant, payer, payTo, network, reason, time range (from/to ISO), q' })
-  async payments(@Query() q: Record<string, string>) {
-    return jsonSafe(
-      await this.queries.payments({
-        status: q.status,
-        merchant: q.merchant,
-        payer: q.payer,
-        payTo: q.payTo,
-        network: q.network,
-        reason: q.reason,
-        q: q.q,
-        from: date(q.from),
-        to: date(q.to),
-        limit: Number(q.limit) || 50,
-        offset: Number(q.offset) || 0,
-      }),
-    );
+  async payments(@Query() query: unknown) {
+    return jsonSafe(await this.queries.payments(parseInput(paymentsQuery, query, 'query')));
   }
 
   @Get('payments/:ref')
   @ApiOperation({ summary: 'One payment: event history, batches, every transaction hash, block and confirmations' })
-  async payment(@Param('ref') ref: string) {
+  async payment(@Param('ref') rawRef: string) {
+    const ref = parseInput(paymentRefParam, rawRef, 'ref');
     const d = await this.queries.payment(ref);
     if (!d) throw new NotFoundException(`no payment ${ref}`);
     return jsonSafe(d);
@@ -92,23 +88,25 @@ export class AdminApiController {
   @AdminRoleRequired('operator')
   @ApiOperation({ summary: 'failed → queued when the authorization can still succeed (409 with the reason otherwise)' })
   retry(@Req() req: AdminRequest, @Param('ref') ref: string) {
-    return this.actions.retry(req.admin!, ref, rid(req)).then(jsonSafe);
+    return this.actions.retry(req.admin!, parseInput(paymentRefParam, ref, 'ref'), rid(req)).then(jsonSafe);
   }
 
   @Post('payments/:ref/void')
   @HttpCode(200)
   @AdminRoleRequired('operator')
   @ApiOperation({ summary: 'Void a payment not yet broadcast (→ failed, tollgate_voided); body {reason}' })
-  void(@Req() req: AdminRequest, @Param('ref') ref: string, @Body() body: { reason?: string } = {}) {
-    return this.actions.void(req.admin!, ref, body?.reason ?? '', rid(req)).then(jsonSafe);
+  void(@Req() req: AdminRequest, @Param('ref') ref: string, @Body() body: unknown) {
+    const r = parseInput(paymentRefParam, ref, 'ref');
+    return this.actions.void(req.admin!, r, parseInput(reasonBody, body).reason ?? '', rid(req)).then(jsonSafe);
   }
 
   @Post('lanes/:network/:asset/pause')
   @HttpCode(200)
   @AdminRoleRequired('operator')
   @ApiOperation({ summary: 'Pause a lane (no new batches); body {reason}' })
-  pause(@Req() req: AdminRequest, @Param('network') network: string, @Param('asset') asset: string, @Body() body: { reason?: string } = {}) {
-    return this.actions.pauseLane(req.admin!, network, asset, body?.reason, rid(req)).then(jsonSafe);
+  pause(@Req() req: AdminRequest, @Param('network') network: string, @Param('asset') asset: string, @Body() body: unknown) {
+    const [n, a] = [parseInput(networkParam, network, 'network'), parseInput(assetParam, asset, 'asset')];
+    return this.actions.pauseLane(req.admin!, n, a, parseInput(reasonBody, body).reason, rid(req)).then(jsonSafe);
   }
 
   @Post('lanes/:network/:asset/resume')
@@ -116,7 +114,7 @@ export class AdminApiController {
   @AdminRoleRequired('operator')
   @ApiOperation({ summary: 'Resume a paused lane' })
   resume(@Req() req: AdminRequest, @Param('network') network: string, @Param('asset') asset: string) {
-    return this.actions.resumeLane(req.admin!, network, asset, rid(req)).then(jsonSafe);
+    return this.actions.resumeLane(req.admin!, parseInput(networkParam, network, 'network'), parseInput(assetParam, asset, 'asset'), rid(req)).then(jsonSafe);
   }
 
   @Post('lanes/:network/:asset/flush')
@@ -124,18 +122,19 @@ export class AdminApiController {
   @AdminRoleRequired('operator')
   @ApiOperation({ summary: 'Flush a lane on the next scheduler tick' })
   flush(@Req() req: AdminRequest, @Param('network') network: string, @Param('asset') asset: string) {
-    return this.actions.flushLane(req.admin!, network, asset, rid(req)).then(jsonSafe);
+    return this.actions.flushLane(req.admin!, parseInput(networkParam, network, 'network'), parseInput(assetParam, asset, 'asset'), rid(req)).then(jsonSafe);
   }
 
   @Get('batches')
   @ApiOperation({ summary: 'Batches, newest first (status, network filters)' })
-  async batches(@Query() q: Record<string, string>) {
-    return jsonSafe(await this.queries.batches({ status: q.status, network: q.network, limit: Number(q.limit) || 50, offset: Number(q.offset) || 0 }));
+  async batches(@Query() query: unknown) {
+    return jsonSafe(await this.queries.batches(parseInput(batchesQuery, query, 'query')));
   }
 
   @Get('batches/:id')
   @ApiOperation({ summary: 'One batch: rows with their outcome, gas used and per payment, fee, every transaction' })
-  async batch(@Param('id') id: string) {
+  async batch(@Param('id') rawId: string) {
+    const id = parseInput(idParam, rawId, 'id');
     const d = await this.queries.batch(id);
     if (!d) throw new NotFoundException(`no batch ${id}`);
     return jsonSafe(d);
@@ -146,19 +145,19 @@ export class AdminApiController {
   @AdminRoleRequired('operator')
   @ApiOperation({ summary: 'Replace a stuck submitted transaction on the next tracker pass (same nonce, fees +20 %)' })
   replace(@Req() req: AdminRequest, @Param('id') id: string) {
-    return this.actions.replaceBatch(req.admin!, id, rid(req)).then(jsonSafe);
+    return this.actions.replaceBatch(req.admin!, parseInput(idParam, id, 'id'), rid(req)).then(jsonSafe);
   }
 
   @Get('failures')
   @ApiOperation({ summary: 'Failures grouped by reason with hourly counts' })
-  async failures(@Query('hours') hours?: string) {
-    return jsonSafe(await this.queries.failures(Number(hours) || 24));
+  async failures(@Query() query: unknown) {
+    return jsonSafe(await this.queries.failures(parseInput(failuresQuery, query, 'query').hours));
   }
 
   @Get('webhooks/deliveries')
   @ApiOperation({ summary: 'Webhook deliveries per merchant/endpoint with attempts' })
-  async deliveries(@Query() q: Record<string, string>) {
-    return jsonSafe(await this.queries.webhookDeliveries({ merchant: q.merchant, endpoint: q.endpoint, status: q.status, limit: Number(q.limit) || 50, offset: Number(q.offset) || 0 }));
+  async deliveries(@Query() query: unknown) {
+    return jsonSafe(await this.queries.webhookDeliveries(parseInput(deliveriesQuery, query, 'query')));
   }
 
   @Post('webhooks/deliveries/:id/replay')
@@ -166,7 +165,7 @@ export class AdminApiController {
   @AdminRoleRequired('operator')
   @ApiOperation({ summary: 'Send a webhook delivery again (same message id)' })
   replay(@Req() req: AdminRequest, @Param('id') id: string) {
-    return this.actions.replayDelivery(req.admin!, id, rid(req)).then(jsonSafe);
+    return this.actions.replayDelivery(req.admin!, parseInput(idParam, id, 'id'), rid(req)).then(jsonSafe);
   }
 
   @Get('merchants')
@@ -176,7 +175,8 @@ export class AdminApiController {
   }
 
   @Get('merchants/:id')
-  async merchant(@Param('id') id: string) {
+  async merchant(@Param('id') rawId: string) {
+    const id = parseInput(idParam, rawId, 'id');
     const m = await this.queries.merchant(id);
     if (!m) throw new NotFoundException(`no merchant ${id}`);
     return jsonSafe(m);
@@ -185,28 +185,27 @@ export class AdminApiController {
   @Post('merchants')
   @AdminRoleRequired('operator')
   @ApiOperation({ summary: 'Create a merchant; body {name, payTo[], settlementMode?, confirmedThreshold?}; the API key is in this answer only' })
-  createMerchant(@Req() req: AdminRequest, @Body() body: { name?: string; payTo?: string[] | string; settlementMode?: string; confirmedThreshold?: string } = {}) {
-    const payTo = Array.isArray(body?.payTo) ? body.payTo : String(body?.payTo ?? '').split(/[\s,]+/);
-    return this.actions.createMerchant(req.admin!, { ...body, payTo }, rid(req)).then(jsonSafe);
+  createMerchant(@Req() req: AdminRequest, @Body() body: unknown) {
+    return this.actions.createMerchant(req.admin!, parseInput(createMerchantBody, body), rid(req)).then(jsonSafe);
   }
 
   @Post('merchants/:id/suspend')
   @HttpCode(200)
   @AdminRoleRequired('operator')
   suspend(@Req() req: AdminRequest, @Param('id') id: string) {
-    return this.actions.setMerchantStatus(req.admin!, id, 'suspended', rid(req)).then(jsonSafe);
+    return this.actions.setMerchantStatus(req.admin!, parseInput(idParam, id, 'id'), 'suspended', rid(req)).then(jsonSafe);
   }
 
   @Post('merchants/:id/activate')
   @HttpCode(200)
   @AdminRoleRequired('operator')
   activate(@Req() req: AdminRequest, @Param('id') id: string) {
-    return this.actions.setMerchantStatus(req.admin!, id, 'active', rid(req)).then(jsonSafe);
+    return this.actions.setMerchantStatus(req.admin!, parseInput(idParam, id, 'id'), 'active', rid(req)).then(jsonSafe);
   }
 
   @Get('audit')
   @ApiOperation({ summary: 'Audit log, newest first (targetType, targetId, action, actor filters)' })
-  async auditLog(@Query() q: Record<string, string>) {
-    return jsonSafe(await this.audit.list({ targetType: q.targetType, targetId: q.targetId, action: q.action, actor: q.actor, limit: Number(q.limit) || 100, offset: Number(q.offset) || 0 }));
+  async auditLog(@Query() query: unknown) {
+    return jsonSafe(await this.audit.list(parseInput(auditQuery, query, 'query')));
   }
 }

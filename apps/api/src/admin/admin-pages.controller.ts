@@ -31,6 +31,10 @@ import { ADMIN_CSRF_COOKIE, AdminCsrf } from './auth/admin-csrf';
 import { AdminViews, PageContext } from './views/admin-views';
 import { CONSOLE_CSS, TEMPLATES } from './views/templates';
 
+import { parseInput } from '../merchant-api/validation';
+import { assetParam, auditQuery, batchesQuery, createMerchantBody, deliveriesQuery, failuresQuery, idParam, networkParam, paymentRefParam, paymentsQuery, reasonBody } from './admin-input';
+import { logSafeError } from '@tollgate/evm';
+
 /** One-shot message shown on the page after a redirect (never reflected from the URL). */
 const FLASH_COOKIE = 'tg_admin_flash';
 
@@ -50,11 +54,6 @@ function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/admin(\/|$|\?)/.test(next) && !next.startsWith('//') ? next : '/admin';
 }
 
-function parseDate(v: string | undefined): Date | undefined {
-  if (!v) return undefined;
-  const d = new Date(/Z|[+-]\d\d:?\d\d$/.test(v) ? v : `${v}Z`);
-  return Number.isNaN(d.getTime()) ? undefined : d;
-}
 
 /**
  * Renders console errors as pages: a missing or expired session goes to the login page; 403/404/409 and
@@ -74,7 +73,7 @@ export class AdminPageFilter implements ExceptionFilter {
       res.redirect(303, `/admin/login?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : '/admin')}`);
       return;
     }
-    if (status >= 500) this.logger.error(`console error on ${req.method} ${req.path}: ${(exception as Error)?.message}`);
+    if (status >= 500) this.logger.error(`console error on ${req.method} ${req.path}: ${logSafeError(exception)}`);
     const message =
       exception instanceof HttpException
         ? (() => {
@@ -172,22 +171,12 @@ export class AdminPagesController {
   }
 
   @Get('payments')
-  async payments(@Req() req: AdminRequest, @Res() res: Response, @Query() q: Record<string, string>): Promise<void> {
-    const filter = {
-      status: q.status || undefined,
-      merchant: q.merchant || undefined,
-      payer: q.payer || undefined,
-      payTo: q.payTo || undefined,
-      network: q.network || undefined,
-      reason: q.reason || undefined,
-      q: q.q || undefined,
-      from: parseDate(q.from),
-      to: parseDate(q.to),
-      offset: Number(q.offset) || 0,
-      limit: 50,
-    };
+  async payments(@Req() req: AdminRequest, @Res() res: Response, @Query() query: Record<string, string>): Promise<void> {
+    const filter = { ...parseInput(paymentsQuery, query, 'query'), limit: 50 };
     const result = await this.queries.payments(filter);
-    const raw = Object.fromEntries(Object.entries(q).filter(([k, v]) => k !== 'offset' && v));
+    // Validated above: every known key is a single string; unknown keys are not echoed into links.
+    const q = query;
+    const raw = Object.fromEntries(Object.entries(q).filter(([k, v]) => k in paymentsQuery.shape && k !== 'offset' && k !== 'limit' && v));
     this.send(req, res, 'payments', 'Payments', 'payments', {
       ...result,
       f: { ...filter, raw, fromInput: q.from ?? '', toInput: q.to ?? '' },
@@ -199,7 +188,8 @@ export class AdminPagesController {
   }
 
   @Get('payments/:ref')
-  async payment(@Req() req: AdminRequest, @Res() res: Response, @Param('ref') ref: string): Promise<void> {
+  async payment(@Req() req: AdminRequest, @Res() res: Response, @Param('ref') rawRef: string): Promise<void> {
+    const ref = parseInput(paymentRefParam, rawRef, 'ref');
     const d = await this.queries.payment(ref);
     if (!d) return this.notFound(req, res, `No payment ${ref}.`);
     const audit = await this.audit.list({ targetType: 'payment', targetId: d.payment.reference, limit: 50 });
@@ -208,42 +198,51 @@ export class AdminPagesController {
 
   @Post('payments/:ref/retry')
   @AdminRoleRequired('operator')
-  retry(@Req() req: AdminRequest, @Res() res: Response, @Param('ref') ref: string): Promise<void> {
+  async retry(@Req() req: AdminRequest, @Res() res: Response, @Param('ref') rawRef: string): Promise<void> {
+    const ref = parseInput(paymentRefParam, rawRef, 'ref');
     return this.act(res, `/admin/payments/${encodeURIComponent(ref)}`, () => this.actions.retry(req.admin!, ref, requestId(req)));
   }
 
   @Post('payments/:ref/void')
   @AdminRoleRequired('operator')
-  void(@Req() req: AdminRequest, @Res() res: Response, @Param('ref') ref: string, @Body() body: Record<string, string> = {}): Promise<void> {
-    return this.act(res, `/admin/payments/${encodeURIComponent(ref)}`, () => this.actions.void(req.admin!, ref, body.reason ?? '', requestId(req)));
+  async void(@Req() req: AdminRequest, @Res() res: Response, @Param('ref') rawRef: string, @Body() body: unknown): Promise<void> {
+    const ref = parseInput(paymentRefParam, rawRef, 'ref');
+    const { reason } = parseInput(reasonBody, body);
+    return this.act(res, `/admin/payments/${encodeURIComponent(ref)}`, () => this.actions.void(req.admin!, ref, reason ?? '', requestId(req)));
   }
 
   @Post('lanes/:network/:asset/pause')
   @AdminRoleRequired('operator')
-  pause(@Req() req: AdminRequest, @Res() res: Response, @Param('network') network: string, @Param('asset') asset: string, @Body() body: Record<string, string> = {}): Promise<void> {
-    return this.act(res, '/admin', () => this.actions.pauseLane(req.admin!, network, asset, body.reason, requestId(req)));
+  async pause(@Req() req: AdminRequest, @Res() res: Response, @Param('network') rawNetwork: string, @Param('asset') rawAsset: string, @Body() body: unknown): Promise<void> {
+    const [network, asset] = [parseInput(networkParam, rawNetwork, 'network'), parseInput(assetParam, rawAsset, 'asset')];
+    const { reason } = parseInput(reasonBody, body);
+    return this.act(res, '/admin', () => this.actions.pauseLane(req.admin!, network, asset, reason, requestId(req)));
   }
 
   @Post('lanes/:network/:asset/resume')
   @AdminRoleRequired('operator')
-  resume(@Req() req: AdminRequest, @Res() res: Response, @Param('network') network: string, @Param('asset') asset: string): Promise<void> {
+  async resume(@Req() req: AdminRequest, @Res() res: Response, @Param('network') rawNetwork: string, @Param('asset') rawAsset: string): Promise<void> {
+    const [network, asset] = [parseInput(networkParam, rawNetwork, 'network'), parseInput(assetParam, rawAsset, 'asset')];
     return this.act(res, '/admin', () => this.actions.resumeLane(req.admin!, network, asset, requestId(req)));
   }
 
   @Post('lanes/:network/:asset/flush')
   @AdminRoleRequired('operator')
-  flush(@Req() req: AdminRequest, @Res() res: Response, @Param('network') network: string, @Param('asset') asset: string): Promise<void> {
+  async flush(@Req() req: AdminRequest, @Res() res: Response, @Param('network') rawNetwork: string, @Param('asset') rawAsset: string): Promise<void> {
+    const [network, asset] = [parseInput(networkParam, rawNetwork, 'network'), parseInput(assetParam, rawAsset, 'asset')];
     return this.act(res, '/admin', () => this.actions.flushLane(req.admin!, network, asset, requestId(req)));
   }
 
   @Get('batches')
-  async batches(@Req() req: AdminRequest, @Res() res: Response, @Query('status') status?: string, @Query('offset') offset?: string): Promise<void> {
-    const rows = await this.queries.batches({ status: status || undefined, offset: Number(offset) || 0, limit: 50 });
-    this.send(req, res, 'batches', 'Batches', 'batches', { rows, status: status ?? '', offset: Number(offset) || 0 });
+  async batches(@Req() req: AdminRequest, @Res() res: Response, @Query() query: unknown): Promise<void> {
+    const { status, offset } = parseInput(batchesQuery, query, 'query');
+    const rows = await this.queries.batches({ status, offset, limit: 50 });
+    this.send(req, res, 'batches', 'Batches', 'batches', { rows, status: status ?? '', offset });
   }
 
   @Get('batches/:id')
-  async batch(@Req() req: AdminRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
+  async batch(@Req() req: AdminRequest, @Res() res: Response, @Param('id') rawId: string): Promise<void> {
+    const id = parseInput(idParam, rawId, 'id');
     const d = await this.queries.batch(id);
     if (!d) return this.notFound(req, res, `No batch ${id}.`);
     const audit = await this.audit.list({ targetType: 'batch', targetId: id, limit: 50 });
@@ -252,19 +251,21 @@ export class AdminPagesController {
 
   @Post('batches/:id/replace')
   @AdminRoleRequired('operator')
-  replace(@Req() req: AdminRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
+  async replace(@Req() req: AdminRequest, @Res() res: Response, @Param('id') rawId: string): Promise<void> {
+    const id = parseInput(idParam, rawId, 'id');
     return this.act(res, `/admin/batches/${encodeURIComponent(id)}`, () => this.actions.replaceBatch(req.admin!, id, requestId(req)));
   }
 
   @Get('failures')
-  async failures(@Req() req: AdminRequest, @Res() res: Response, @Query('hours') hours?: string): Promise<void> {
-    this.send(req, res, 'failures', 'Failures', 'failures', await this.queries.failures(Number(hours) || 24));
+  async failures(@Req() req: AdminRequest, @Res() res: Response, @Query() query: unknown): Promise<void> {
+    this.send(req, res, 'failures', 'Failures', 'failures', await this.queries.failures(parseInput(failuresQuery, query, 'query').hours));
   }
 
   @Get('webhooks')
-  async webhooks(@Req() req: AdminRequest, @Res() res: Response, @Query() q: Record<string, string>): Promise<void> {
+  async webhooks(@Req() req: AdminRequest, @Res() res: Response, @Query() query: unknown): Promise<void> {
     const available = await this.queries.hasWebhookTables();
-    const f = { merchant: q.merchant || undefined, endpoint: q.endpoint || undefined, status: q.status || undefined };
+    const { merchant, endpoint, status } = parseInput(deliveriesQuery, query, 'query');
+    const f = { merchant, endpoint, status };
     const rows = available ? await this.queries.webhookDeliveries({ ...f, limit: 100 }) : [];
     const merchants = await this.queries.merchants();
     this.send(req, res, 'webhooks', 'Webhook deliveries', 'webhooks', { available, rows, f, merchants, canAct: this.canAct(req), canReplay: available });
@@ -272,7 +273,8 @@ export class AdminPagesController {
 
   @Post('webhooks/deliveries/:id/replay')
   @AdminRoleRequired('operator')
-  replay(@Req() req: AdminRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
+  async replay(@Req() req: AdminRequest, @Res() res: Response, @Param('id') rawId: string): Promise<void> {
+    const id = parseInput(idParam, rawId, 'id');
     return this.act(res, '/admin/webhooks', () => this.actions.replayDelivery(req.admin!, id, requestId(req)));
   }
 
@@ -283,13 +285,9 @@ export class AdminPagesController {
 
   @Post('merchants')
   @AdminRoleRequired('operator')
-  async createMerchant(@Req() req: AdminRequest, @Res() res: Response, @Body() body: Record<string, string> = {}): Promise<void> {
+  async createMerchant(@Req() req: AdminRequest, @Res() res: Response, @Body() body: unknown): Promise<void> {
     try {
-      const created = await this.actions.createMerchant(
-        req.admin!,
-        { name: body.name, payTo: (body.payTo ?? '').split(/[\s,]+/), settlementMode: body.settlementMode, confirmedThreshold: body.confirmedThreshold },
-        requestId(req),
-      );
+      const created = await this.actions.createMerchant(req.admin!, parseInput(createMerchantBody, body), requestId(req));
       const m = await this.queries.merchant(created.merchantId);
       // The key is rendered into this one response and never stored in clear: no redirect, no flash.
       res.set('cache-control', 'no-store');
@@ -301,7 +299,8 @@ export class AdminPagesController {
   }
 
   @Get('merchants/:id')
-  async merchant(@Req() req: AdminRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
+  async merchant(@Req() req: AdminRequest, @Res() res: Response, @Param('id') rawId: string): Promise<void> {
+    const id = parseInput(idParam, rawId, 'id');
     const m = await this.queries.merchant(id);
     if (!m) return this.notFound(req, res, `No merchant ${id}.`);
     this.send(req, res, 'merchant', m.merchant.name, 'merchants', { m, apiKey: null, canAct: this.canAct(req) });
@@ -309,19 +308,21 @@ export class AdminPagesController {
 
   @Post('merchants/:id/suspend')
   @AdminRoleRequired('operator')
-  suspend(@Req() req: AdminRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
+  async suspend(@Req() req: AdminRequest, @Res() res: Response, @Param('id') rawId: string): Promise<void> {
+    const id = parseInput(idParam, rawId, 'id');
     return this.act(res, `/admin/merchants/${encodeURIComponent(id)}`, () => this.actions.setMerchantStatus(req.admin!, id, 'suspended', requestId(req)));
   }
 
   @Post('merchants/:id/activate')
   @AdminRoleRequired('operator')
-  activate(@Req() req: AdminRequest, @Res() res: Response, @Param('id') id: string): Promise<void> {
+  async activate(@Req() req: AdminRequest, @Res() res: Response, @Param('id') rawId: string): Promise<void> {
+    const id = parseInput(idParam, rawId, 'id');
     return this.act(res, `/admin/merchants/${encodeURIComponent(id)}`, () => this.actions.setMerchantStatus(req.admin!, id, 'active', requestId(req)));
   }
 
   @Get('audit')
-  async auditLog(@Req() req: AdminRequest, @Res() res: Response, @Query('offset') offset?: string): Promise<void> {
-    const o = Number(offset) || 0;
+  async auditLog(@Req() req: AdminRequest, @Res() res: Response, @Query() query: unknown): Promise<void> {
+    const o = parseInput(auditQuery, query, 'query').offset;
     this.send(req, res, 'audit', 'Audit log', 'audit', { rows: await this.audit.list({ limit: 100, offset: o }), offset: o });
   }
 

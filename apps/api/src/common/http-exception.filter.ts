@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { logSafeError } from '@tollgate/evm';
 
 /**
  * The one place errors become HTTP responses. Never a stack trace; never a 500 for bad input.
@@ -31,14 +32,14 @@ export class HttpErrorFilter implements ExceptionFilter {
       status = bodyParserError.status;
       message = bodyParserError.message ?? 'bad request';
     } else {
-      this.logger.error(`unhandled error on ${req.method} ${req.path}: ${(exception as Error)?.message}`);
+      this.logger.error(`unhandled error on ${req.method} ${req.path}: ${logSafeError(exception)}`);
     }
     const path = req.path;
     let body: Record<string, unknown> = { statusCode: status, error: httpErrorName(status), message, ...(field ? { field } : {}) };
     if (path === '/verify') {
-      body = { isValid: false, invalidReason: reasonFor(status, 'unexpected_verify_error'), invalidMessage: message, ...(status === 400 ? { field: 'body' } : {}) };
+      body = { isValid: false, invalidReason: reasonFor(status, 'unexpected_verify_error'), invalidMessage: message, ...(status === 400 ? { field: field ?? 'body' } : {}) };
     } else if (path === '/settle') {
-      body = { success: false, errorReason: reasonFor(status, 'unexpected_settle_error'), errorMessage: message, transaction: '', network: '', ...(status === 400 ? { field: 'body' } : {}) };
+      body = { success: false, errorReason: reasonFor(status, 'unexpected_settle_error'), errorMessage: message, transaction: '', network: '', ...(status === 400 ? { field: field ?? 'body' } : {}) };
     }
     res.status(status).json(body);
   }

@@ -10,6 +10,7 @@ import { ApiMetrics } from '../metrics/api-metrics';
 import { LaneNudger } from './lane-nudger.service';
 import { AcceptedPayment, PaymentAcceptanceService } from './payment-acceptance.service';
 import { SettlementWaiter } from './settlement-waiter.service';
+import { logSafeError } from '@tollgate/evm';
 
 /** An HTTP answer of the facilitator endpoints: status code and spec-shaped body. */
 export interface FacilitatorAnswer<B> {
@@ -58,7 +59,7 @@ export class FacilitatorService {
         body: { isValid: true, payer: outcome.payer, extensions: { [TOLLGATE_EXTENSION]: { reference: outcome.reference, status: 'verified' } } },
       };
     } catch (e) {
-      this.logger.error(`verify failed: ${(e as Error).message}`);
+      this.logger.error(`verify failed: ${logSafeError(e)}`);
       return {
         status: 200,
         body: { isValid: false, invalidReason: 'unexpected_verify_error', invalidMessage: 'verification could not complete; retry later', payer: parsed.payment.exact.authorization.from },
@@ -158,7 +159,7 @@ export class FacilitatorService {
       }
       return this.queued(outcome, p, mode, wireNetwork, requestId, response);
     } catch (e) {
-      this.logger.error(`settle failed: ${(e as Error).message}`);
+      this.logger.error(`settle failed: ${logSafeError(e)}`);
       return failure('unexpected_settle_error', 'settlement could not be recorded; retry later');
     }
   }

@@ -7,6 +7,7 @@ import type { PaymentStatus } from '@tollgate/persistence';
 import { AssetDirectory } from '@tollgate/webhooks';
 import { Cursor, cursorTimestampSql } from './validation';
 import { whereAdder, isoOrNull } from '../common/sql-where';
+import { logSafeError } from '@tollgate/evm';
 
 /** A payment as listed to its merchant. Addresses checksummed; amounts atomic units + decimal string. */
 export interface MerchantPaymentView {
@@ -233,7 +234,7 @@ export class MerchantPaymentsService {
       ]);
       return head >= block ? Number(head - block + 1n) : 0;
     } catch (e) {
-      this.logger.warn(`confirmations for ${network}: ${(e as Error).message}`);
+      this.logger.warn(`confirmations for ${network}: ${logSafeError(e)}`);
       return null;
     } finally {
       clearTimeout(timer);

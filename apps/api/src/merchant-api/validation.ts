@@ -26,10 +26,30 @@ export const atomicAmount = z
   .transform((v) => BigInt(v));
 export const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte hex address');
 export const caip2Network = z.string().regex(/^eip155:\d{1,20}$/, 'must be a CAIP-2 EVM network id such as eip155:8453');
+/**
+ * An ISO-8601 date-time with a zone (`Z` or `±hh:mm`, at most ±14:00), naming a real calendar instant
+ * between years 1000 and 9999: `2025-02-30`, hour 24 or offset `+99:99` are refused here rather than
+ * reaching SQL as an Invalid Date.
+ */
 export const isoTime = z
   .string()
   .datetime({ offset: true, message: 'must be an ISO-8601 date-time with a time zone, e.g. 2025-01-31T12:00:00Z' })
+  .refine(isRealInstant, 'must be a real date and time (month 01-12, a day the month has, hour 00-23, offset at most ±14:00)')
   .transform((v) => new Date(v));
+
+const ISO_PARTS = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?(?:Z|([+-])(\d\d):?(\d\d))$/i;
+
+/** True when an ISO-8601 date-time names an existing instant (calendar fields in range, sane offset). */
+export function isRealInstant(v: string): boolean {
+  const m = ISO_PARTS.exec(v);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((x) => Number(x ?? 0));
+  if (year < 1000 || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return false;
+  if (day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return false;
+  if (m[7] !== undefined && (Number(m[8]) > 14 || Number(m[9]) > 59 || Number(m[8]) * 60 + Number(m[9]) > 14 * 60)) return false;
+  return !Number.isNaN(new Date(v).getTime());
+}
+
 /** Page size: 1-200, default 50. */
 export const pageLimit = z.coerce.number({ invalid_type_error: 'must be a whole number' }).int('must be a whole number').min(1).max(200).default(50);
 
@@ -60,6 +80,7 @@ export const Cursor = {
         v.length === 2 &&
         typeof v[0] === 'string' &&
         /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$/.test(v[0]) &&
+        isRealInstant(v[0]) &&
         typeof v[1] === 'string' &&
         uuidParam.safeParse(v[1]).success
       ) {
