@@ -4,7 +4,8 @@ import type { SettlementContext } from './settlement-context';
 /** The flush decision alone: a pure function of the lane's Postgres state, the settings and the clock. */
 describe('LaneScheduler.dueReason (when a lane flushes)', () => {
   const settlement = { maxBatchSize: 100, maxWaitMs: 2_000, deadlineMarginSeconds: 45 };
-  const scheduler = new LaneScheduler({ config: { settlement } } as unknown as SettlementContext);
+  // A full batch is maxBatchSize rows here; how the gas cap lowers it is batch-sizing.spec's subject.
+  const scheduler = new LaneScheduler({ config: { settlement }, batchRowLimit: () => settlement.maxBatchSize } as unknown as SettlementContext);
   const now = Date.parse('2026-12-05T12:00:00Z');
   const lane = (o: Partial<LaneState> = {}): LaneState => ({
     network: 'eip155:31337',
