@@ -123,7 +123,7 @@ export interface WebhooksConfig {
   disableAfterMs: number;
   /** Lower-case host names (or IP literals) that may be reached over plain http. Everything else needs https. */
   httpAllowlist: string[];
-  /** Allow endpoints resolving to private, loopback or link-local addresses (tests, local development). */
+  /** Allow endpoints resolving to non-public addresses (private, loopback, link-local, special-purpose; tests, local development). */
   allowPrivateAddresses: boolean;
   /** AES-256-GCM key (32 bytes) protecting signing secrets at rest. Never logged. */
   secretKey: Buffer;
