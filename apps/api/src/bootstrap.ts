@@ -27,6 +27,8 @@ export async function createApiApp(config: TollgateConfig, opts: { shutdownHooks
   app.useGlobalFilters(new HttpErrorFilter());
   if (opts.shutdownHooks ?? true) app.enableShutdownHooks();
   app.disable('x-powered-by');
+  // Client addresses (sign-in throttle, public rate limit) come from X-Forwarded-For only through trusted proxies.
+  if (config.api.trustProxy !== null) app.set('trust proxy', config.api.trustProxy);
   const doc = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

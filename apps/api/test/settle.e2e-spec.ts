@@ -30,22 +30,38 @@ describe('POST /settle (deferred mode)', () => {
     ]);
   });
 
-  it('a second settle of the same authorization is refused with duplicate_settlement', async () => {
+  it('an identical second settle (the first answer was lost) is told the truth: success, same reference, current status', async () => {
+    const body = await f.validBody();
+    const first = await f.settle(body);
+    expect(first.body.success).toBe(true);
+    const again = await f.settle(body);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ success: true, transaction: '', extensions: { tollgate: { reference: first.body.extensions.tollgate.reference, status: 'queued' } } });
+  });
+
+  it('a settle of a queued authorization with different requirements is refused with duplicate_settlement', async () => {
     const body = await f.validBody();
     expect((await f.settle(body)).body.success).toBe(true);
-    const again = await f.settle(body);
+    const changed = structuredClone(body);
+    changed.paymentRequirements.extra = { ...changed.paymentRequirements.extra, note: 'other' };
+    const again = await f.settle(changed);
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ success: false, errorReason: 'duplicate_settlement', transaction: '' });
   });
 
-  it('the same authorization verified twice then settled by two concurrent requests: exactly one succeeds', async () => {
+  it('the same authorization verified twice then settled by three concurrent identical requests: one payment, one reference for all', async () => {
     const body = await f.validBody();
     expect((await f.verify(body)).body.isValid).toBe(true);
     expect((await f.verify(body)).body.isValid).toBe(true);
     const results = await Promise.all([f.settle(body), f.settle(body), f.settle(body)]);
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
-    expect(results.filter((r) => r.body.success)).toHaveLength(1);
-    expect(results.filter((r) => r.body.errorReason === 'duplicate_settlement')).toHaveLength(2);
+    expect(results.filter((r) => r.body.success)).toHaveLength(3);
+    expect(new Set(results.map((r) => r.body.extensions.tollgate.reference)).size).toBe(1);
+    const events = await f.api.db.query(
+      `SELECT count(*)::int AS n FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE p.nonce = $1 AND e.to_status = 'queued'`,
+      [body.paymentPayload.payload.authorization.nonce],
+    );
+    expect(events[0].n).toBe(1);
     const [{ n }] = await f.api.db.query(`SELECT count(*)::int AS n FROM payments WHERE nonce = $1`, [body.paymentPayload.payload.authorization.nonce]);
     expect(n).toBe(1);
   });

@@ -33,6 +33,10 @@ const envSchema = z.object({
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_:-]+$/).default('tollgate'),
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: int(0, 65535).default(4020),
+  API_TRUST_PROXY: z
+    .string()
+    .regex(/^$|^\d{1,2}$|^[\w.:/]+(,[\w.:/]+)*$/, 'a hop count, or comma-separated addresses, subnets or loopback/linklocal/uniquelocal')
+    .default(''),
   WORKER_METRICS_PORT: int(0, 65535).default(4021),
   DEVCHAIN_FILE: z.string().default('.devchain/deployment.json'),
   NETWORKS: z.string().default(''),
@@ -70,6 +74,9 @@ const envSchema = z.object({
   ADMIN_SESSION_TTL_MINUTES: int(5, 7 * 24 * 60).default(480),
   ADMIN_SESSION_IDLE_MINUTES: int(1, 24 * 60).default(60),
   ADMIN_COOKIE_SECURE: bool.optional(),
+  ADMIN_LOGIN_MAX_FAILURES_PER_ADDRESS: int(1, 100000).default(20),
+  ADMIN_LOGIN_MAX_FAILURES_PER_USER: int(1, 1000).default(5),
+  ADMIN_LOGIN_WINDOW_SECONDS: int(10, 24 * 3600).default(900),
 });
 
 /** Every fixed environment variable Tollgate reads (per-network ones are suffixed by chain id). */
@@ -137,7 +144,7 @@ export interface WebhooksConfig {
   disableAfterMs: number;
   /** Lower-case host names (or IP literals) that may be reached over plain http. Everything else needs https. */
   httpAllowlist: string[];
-  /** Allow endpoints resolving to private, loopback or link-local addresses (tests, local development). */
+  /** Allow endpoints resolving to non-public addresses (private, loopback, link-local, special-purpose; tests, local development). */
   allowPrivateAddresses: boolean;
   /** AES-256-GCM key (32 bytes) protecting signing secrets at rest. Never logged. */
   secretKey: Buffer;
@@ -157,6 +164,13 @@ export interface AdminConfig {
   sessionIdleMinutes: number;
   /** `Secure` flag on admin cookies; on everywhere but NODE_ENV=development unless set explicitly. */
   cookieSecure: boolean;
+  /**
+   * Sign-in throttle, shared by every API process through Redis: sign-in attempts that did not succeed per
+   * client address, and per (client address, username), within `loginWindowSeconds`; beyond either, 429.
+   */
+  loginMaxFailuresPerAddress: number;
+  loginMaxFailuresPerUser: number;
+  loginWindowSeconds: number;
 }
 
 /** Typed, validated configuration for every Tollgate process. */
@@ -167,8 +181,12 @@ export interface TollgateConfig {
   databasePoolSize: number;
   redisUrl: string;
   queuePrefix: string;
-  /** `publicRateLimitPerMinute`: unauthenticated lookups per client IP per minute (429 beyond). */
-  api: { host: string; port: number; publicRateLimitPerMinute: number };
+  /**
+   * `publicRateLimitPerMinute`: unauthenticated lookups per client IP per minute (429 beyond).
+   * `trustProxy`: Express `trust proxy` — which reverse proxies may name the client in `X-Forwarded-For`
+   * (a hop count or addresses/subnets/`loopback`…); null: none, the client is the socket's peer.
+   */
+  api: { host: string; port: number; publicRateLimitPerMinute: number; trustProxy: string | number | null };
   /** The worker's health/metrics listener (no other HTTP in the worker). */
   worker: { metricsPort: number; metricsHost: string };
   exposureGuard: boolean;
@@ -337,7 +355,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
     queuePrefix: e.QUEUE_PREFIX,
-    api: { host: e.API_HOST, port: e.API_PORT, publicRateLimitPerMinute: e.PUBLIC_RATE_LIMIT_PER_MINUTE },
+    api: {
+      host: e.API_HOST,
+      port: e.API_PORT,
+      publicRateLimitPerMinute: e.PUBLIC_RATE_LIMIT_PER_MINUTE,
+      trustProxy: e.API_TRUST_PROXY === '' ? null : /^\d+$/.test(e.API_TRUST_PROXY) ? Number(e.API_TRUST_PROXY) : e.API_TRUST_PROXY,
+    },
     worker: { metricsPort: e.WORKER_METRICS_PORT, metricsHost: e.WORKER_METRICS_HOST },
     exposureGuard: e.EXPOSURE_GUARD,
     verifySimulation: e.VERIFY_SIMULATION,
@@ -363,6 +386,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
       sessionTtlMinutes: e.ADMIN_SESSION_TTL_MINUTES,
       sessionIdleMinutes: e.ADMIN_SESSION_IDLE_MINUTES,
       cookieSecure: e.ADMIN_COOKIE_SECURE ?? e.NODE_ENV !== 'development',
+      loginMaxFailuresPerAddress: e.ADMIN_LOGIN_MAX_FAILURES_PER_ADDRESS,
+      loginMaxFailuresPerUser: e.ADMIN_LOGIN_MAX_FAILURES_PER_USER,
+      loginWindowSeconds: e.ADMIN_LOGIN_WINDOW_SECONDS,
     },
   };
 }

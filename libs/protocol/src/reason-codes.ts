@@ -193,7 +193,8 @@ export const REASON_CODES: { readonly [C in ReasonCode]: ReasonInfo } = {
   },
   duplicate_settlement: {
     source: 'generic',
-    description: 'The same payment is already being settled by a concurrent request.',
+    description:
+      'This authorization is already being settled through Tollgate under a different request (another merchant, requirements or payload); an identical repeat answers success instead.',
   },
   settlement_pending: {
     source: 'generic',

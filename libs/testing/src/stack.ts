@@ -51,11 +51,21 @@ export interface TestApi {
 
 /**
  * The API on a free loopback port against a real anvil, a cloned Postgres database and real Redis.
- * `env` overrides any setting.
+ * `env` overrides any setting. `sharing` starts a second API process beside `sharing` — same chain,
+ * database and queue prefix (so the same Redis keys), as several API processes run in production; its
+ * `stop()` leaves what it shares alone.
  */
-export async function startTestApi(opts: { chain?: TestChain; env?: Record<string, string> } = {}): Promise<TestApi> {
+export async function startTestApi(opts: { chain?: TestChain; env?: Record<string, string>; sharing?: TestApi } = {}): Promise<TestApi> {
   // Imported lazily so unit tests that only need builders do not load Nest.
   const { createApiApp } = await import('../../../apps/api/src/bootstrap');
+  if (opts.sharing) {
+    const first = opts.sharing;
+    const config = testConfig(first.chain, first.config.databaseUrl, { QUEUE_PREFIX: first.config.queuePrefix, ...opts.env });
+    const app = await createApiApp(config);
+    await app.listen(0, '127.0.0.1');
+    const port = (app.getHttpServer().address() as AddressInfo).port;
+    return { app, baseUrl: `http://127.0.0.1:${port}`, config, chain: first.chain, db: first.db, stop: () => app.close() };
+  }
   const chain = opts.chain ?? (await startTestChain());
   const database = await createTestDatabase();
   const config = testConfig(chain, database.url, opts.env);

@@ -65,7 +65,7 @@ describe('sendWebhook (real HTTP on 127.0.0.1)', () => {
     await expect(policy.check(url)).resolves.toBeInstanceOf(URL);
     const r = await sendWebhook(url, {}, '{}', 1000, policy.dispatcher);
     expect(r).toMatchObject({ ok: false, statusCode: null });
-    expect(r.error).toMatch(/^refused: localhost resolves to a private, loopback or link-local address \((127\.0\.0\.1|::1)\) at connect time$/);
+    expect(r.error).toMatch(/^refused: localhost resolves to a non-public \(private, loopback, link-local or special-purpose\) address \((127\.0\.0\.1|::1)\) at connect time$/);
     expect(hits).not.toContain('/rebound');
     // Where private destinations are allowed (development), the same dispatcher connects.
     const open = new WebhookUrlPolicy({ httpAllowlist: ['localhost'], allowPrivateAddresses: true });

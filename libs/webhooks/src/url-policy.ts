@@ -1,6 +1,7 @@
 import { lookup as lookupCallback, type LookupAddress, type LookupOptions } from 'node:dns';
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { Agent, type Dispatcher } from 'undici';
 
 /** Raised when a webhook URL may not be used; `message` says why in one line (safe to show the merchant). */
@@ -22,76 +23,40 @@ export interface WebhookUrlPolicyOptions {
 
 export const MAX_WEBHOOK_URL_LENGTH = 2048;
 
+/** Global unicast space (RFC 4291 §2.4): every IPv6 address outside it is reserved or special. */
+const IPV6_GLOBAL_UNICAST = ipaddr.parseCIDR('2000::/3');
+
 /**
- * Destinations a webhook must never reach unless explicitly allowed: loopback, private, link-local (cloud
- * metadata lives there), carrier-grade NAT, unspecified, multicast, documentation and reserved ranges.
+ * True unless `ip` is a public unicast address a webhook may reach. Classified with `ipaddr.js`, whose
+ * special ranges follow the IANA IPv4 and IPv6 special-purpose address registries:
+ * - IPv4: only `unicast` passes — refused are this-network 0/8, private 10/8, 172.16/12, 192.168/16, shared
+ *   100.64/10, loopback 127/8, link-local 169.254/16 (cloud metadata), IETF 192.0.0/24, documentation,
+ *   benchmarking 198.18/15, 6to4 relay anycast, AS112, AMT, multicast, reserved 240/4 and broadcast.
+ * - IPv6: only `unicast` inside 2000::/3 passes — refused are unspecified, loopback, IPv4-compatible (::/96,
+ *   outside 2000::/3), IPv4-mapped, IPv4-translated, NAT64 (64:ff9b::/96 and local-use 64:ff9b:1::/48),
+ *   discard-only, Teredo, benchmarking, AMT, AS112, ORCHID, drone tags, documentation (2001:db8::/32,
+ *   3fff::/20), SRv6 SIDs, unique-local, site-local, link-local and multicast. Translated and tunnelled forms
+ *   are refused whatever IPv4 address they carry (they can be routed to it by a gateway on the way), except
+ *   6to4 (2002::/16), which is judged by the IPv4 address it embeds.
+ * Anything that is not a strict IPv4/IPv6 literal is refused.
  */
-const NON_PUBLIC = (() => {
-  const b = new BlockList();
-  for (const [net, prefix] of [
-    ['0.0.0.0', 8],
-    ['10.0.0.0', 8],
-    ['100.64.0.0', 10],
-    ['127.0.0.0', 8],
-    ['169.254.0.0', 16],
-    ['172.16.0.0', 12],
-    ['192.0.0.0', 24],
-    ['192.0.2.0', 24],
-    ['192.88.99.0', 24],
-    ['192.168.0.0', 16],
-    ['198.18.0.0', 15],
-    ['198.51.100.0', 24],
-    ['203.0.113.0', 24],
-    ['224.0.0.0', 4],
-    ['240.0.0.0', 4],
-  ] as const) {
-    b.addSubnet(net, prefix, 'ipv4');
-  }
-  for (const [net, prefix] of [
-    ['::', 128],
-    ['::1', 128],
-    ['100::', 64],
-    ['2001:db8::', 32],
-    ['fc00::', 7],
-    ['fe80::', 10],
-    ['fec0::', 10],
-    ['ff00::', 8],
-  ] as const) {
-    b.addSubnet(net, prefix, 'ipv6');
-  }
-  return b;
-})();
-
-/** The IPv4 address an IPv6 address embeds (IPv4-mapped, NAT64 well-known prefix, 6to4), if any. */
-function embeddedIpv4(ip: string): string | null {
-  const lower = ip.toLowerCase();
-  const dotted = /^(?:::ffff:|64:ff9b::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (dotted) return dotted[1];
-  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
-  if (hex) {
-    const hi = parseInt(hex[1], 16);
-    const lo = parseInt(hex[2], 16);
-    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-  }
-  const sixToFour = /^2002:([0-9a-f]{1,4}):([0-9a-f]{1,4}):/.exec(lower);
-  if (sixToFour) {
-    const hi = parseInt(sixToFour[1], 16);
-    const lo = parseInt(sixToFour[2], 16);
-    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-  }
-  return null;
-}
-
-/** True for loopback, private, link-local and other addresses that are not public unicast. */
 export function isNonPublicAddress(ip: string): boolean {
   const family = isIP(ip);
-  if (family === 4) return NON_PUBLIC.check(ip, 'ipv4');
-  if (family === 6) {
-    const v4 = embeddedIpv4(ip);
-    if (v4 && isIP(v4) === 4) return NON_PUBLIC.check(v4, 'ipv4');
-    return NON_PUBLIC.check(ip, 'ipv6');
+  if (family === 0) return true;
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    addr = ipaddr.parse(ip);
+  } catch {
+    return true;
   }
-  return true; // not an address at all: refuse
+  if (addr.kind() === 'ipv4') return (addr as ipaddr.IPv4).range() !== 'unicast';
+  const v6 = addr as ipaddr.IPv6;
+  const range = v6.range();
+  if (range === '6to4') {
+    const p = v6.parts;
+    return isNonPublicAddress(`${p[1] >> 8}.${p[1] & 255}.${p[2] >> 8}.${p[2] & 255}`);
+  }
+  return range !== 'unicast' || !v6.match(IPV6_GLOBAL_UNICAST);
 }
 
 /** Host as compared with the allowlist: lower-case, IPv6 without brackets. */
@@ -102,7 +67,7 @@ function hostOf(url: URL): string {
 /**
  * Where webhooks may go: https everywhere except hosts on the development allowlist; no credentials in
  * the URL; and — checked against what the host resolves to, at registration and before every attempt —
- * no private, loopback or link-local destination unless configuration allows it. Redirects are never
+ * no non-public destination (see {@link isNonPublicAddress}) unless configuration allows it. Redirects are never
  * followed (the sender treats any 3xx as a failed attempt), so a public URL cannot bounce inwards.
  *
  * DNS rebinding (a host answering a public address to the check and a private one to the connection) is
@@ -127,7 +92,7 @@ export class WebhookUrlPolicy {
 
   /**
    * `dns.lookup` for outgoing webhook sockets: resolves every address of the host and fails the
-   * connection (error code `EWEBHOOKADDRESS`) if any is private, loopback or link-local, unless such
+   * connection (error code `EWEBHOOKADDRESS`) if any is not public (see {@link isNonPublicAddress}), unless such
    * destinations are allowed. IP-literal hosts never reach a lookup; {@link check} has judged them.
    */
   readonly guardedLookup = (
@@ -140,7 +105,7 @@ export class WebhookUrlPolicy {
       const bad = this.opts.allowPrivateAddresses ? undefined : addresses.find((a) => isNonPublicAddress(a.address));
       if (bad || addresses.length === 0) {
         const refused: NodeJS.ErrnoException = new Error(
-          bad ? `${hostname} resolves to a private, loopback or link-local address (${bad.address}) at connect time` : `${hostname} does not resolve`,
+          bad ? `${hostname} resolves to a non-public (private, loopback, link-local or special-purpose) address (${bad.address}) at connect time` : `${hostname} does not resolve`,
         );
         refused.code = bad ? 'EWEBHOOKADDRESS' : 'ENOTFOUND';
         return callback(refused, []);
@@ -190,7 +155,7 @@ export class WebhookUrlPolicy {
     if (addresses.length === 0) throw new WebhookUrlError(`host ${host} does not resolve`);
     if (!this.opts.allowPrivateAddresses) {
       const bad = addresses.find(isNonPublicAddress);
-      if (bad) throw new WebhookUrlError(`resolves to a private, loopback or link-local address (${bad})`);
+      if (bad) throw new WebhookUrlError(`resolves to a non-public (private, loopback, link-local or special-purpose) address (${bad})`);
     }
     return url;
   }

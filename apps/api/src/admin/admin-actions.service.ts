@@ -279,10 +279,10 @@ export class AdminActionsService {
     }
   }
 
-  /** Suspends (or re-activates) a merchant: its keys stop authenticating within the auth cache time (5 s). */
+  /** Suspends (or re-activates) a merchant: its keys stop (or start) authenticating on the next request to any API process. */
   async setMerchantStatus(who: AdminIdentity, id: string, status: 'active' | 'suspended', requestId?: string): Promise<ActionResult> {
     if (!UUID.test(id)) throw new NotFoundException('no such merchant');
-    return this.dataSource.transaction(async (m) => {
+    const result = await this.dataSource.transaction(async (m) => {
       const [row] = await m.query(`SELECT id, name, status FROM merchants WHERE id = $1 FOR UPDATE`, [id]);
       if (!row) throw new NotFoundException('no such merchant');
       if (row.status === status) throw new ConflictException(`merchant ${row.name} is already ${status}`);
@@ -292,6 +292,9 @@ export class AdminActionsService {
       await this.audit.record(who, { action: status === 'suspended' ? 'merchant.suspend' : 'merchant.activate', targetType: 'merchant', targetId: id, before, after, requestId }, m);
       return { ok: true as const, message: `Merchant ${row.name} is ${status}.`, before, after };
     });
+    // After the commit, before answering: the next request on any API process reads the new status.
+    await this.merchants.invalidateMerchant(id);
+    return result;
   }
 
   private async loadPayment(refOrId: string): Promise<PaymentRow> {

@@ -17,6 +17,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
+import { z } from 'zod';
 import type { Request, Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
@@ -27,6 +28,7 @@ import { AdminAuditService } from './admin-audit.service';
 import { AdminQueriesService } from './admin-queries.service';
 import { AdminAuthGuard, AdminPublic, AdminRequest, AdminRoleRequired, ADMIN_SESSION_COOKIE } from './auth/admin-auth.guard';
 import { AdminAuthService } from './auth/admin-auth.service';
+import { AdminLoginThrottle } from './auth/admin-login-throttle';
 import { ADMIN_CSRF_COOKIE, AdminCsrf } from './auth/admin-csrf';
 import { AdminViews, PageContext } from './views/admin-views';
 import { CONSOLE_CSS, TEMPLATES } from './views/templates';
@@ -48,6 +50,15 @@ function pico(): string {
 function requestId(req: AdminRequest): string | undefined {
   return req.id === undefined ? undefined : String(req.id);
 }
+
+/** Printable text without control characters (a NUL would reach Postgres as an error). */
+const formText = (max: number) => z.string().min(1).max(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+
+/**
+ * The sign-in form: exactly one string per field (`username=a&username=b` parses as an array, JSON may
+ * send numbers); anything else is a 400 naming the field, never a 500.
+ */
+const LOGIN_FORM = z.object({ username: formText(256), password: formText(1024), next: z.string().max(2048).optional() });
 
 /** Only same-site paths under /admin may be redirect targets after login. */
 function safeNext(next: unknown): string {
@@ -99,6 +110,8 @@ export class AdminPageFilter implements ExceptionFilter {
 @UseGuards(AdminAuthGuard)
 @UseFilters(AdminPageFilter)
 export class AdminPagesController {
+  private readonly logger = new Logger(AdminPagesController.name);
+
   constructor(
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
     private readonly auth: AdminAuthService,
@@ -107,6 +120,7 @@ export class AdminPagesController {
     private readonly queries: AdminQueriesService,
     private readonly actions: AdminActionsService,
     private readonly audit: AdminAuditService,
+    private readonly throttle: AdminLoginThrottle,
   ) {}
 
   @Get('assets/pico.min.css')
@@ -135,13 +149,34 @@ export class AdminPagesController {
    */
   @Post('login')
   @AdminPublic()
-  async login(@Req() req: AdminRequest, @Res() res: Response, @Body() body: Record<string, string> = {}): Promise<void> {
+  async login(@Req() req: AdminRequest, @Res() res: Response, @Body() rawBody: unknown = {}): Promise<void> {
     if (!this.sameOrigin(req)) return this.flashRedirect(res, '/admin/login', { error: 'Cross-site sign-in refused.' });
-    const result = await this.auth.login(body.username ?? '', body.password ?? '');
+    const parsed = LOGIN_FORM.safeParse(rawBody ?? {});
+    if (!parsed.success) {
+      const field = String(parsed.error.issues[0]?.path[0] ?? 'body');
+      res.status(400);
+      return this.send(req, res, 'login', 'Sign in', '', { next: '/admin' }, { error: `Sign-in needs one ${field === 'password' ? 'password' : field === 'next' ? 'return path' : 'username'} in plain text (field ${field}).` });
+    }
+    const body = parsed.data;
+    const username = body.username.trim().toLowerCase();
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const gate = await this.throttle.attempt(address, username);
+    if (!gate.allowed) {
+      this.logger.warn(`sign-in throttled (${gate.scope}) for ${address}`);
+      res.status(429).set('retry-after', String(gate.retryAfterSeconds));
+      return this.send(req, res, 'login', 'Sign in', '', { next: safeNext(body.next) }, { error: `Too many failed sign-ins from your address. Try again in ${gate.retryAfterSeconds} s.` });
+    }
+    const result = await this.auth.login(username, body.password);
     if (!result) {
+      // Bounded by the throttle above, so an attacker cannot flood the audit log through this path.
+      await this.audit.record(
+        { actor: 'anonymous' },
+        { action: 'admin.login_failed', targetType: 'admin_user', targetId: username, detail: { address }, requestId: requestId(req) },
+      );
       res.status(401);
       return this.send(req, res, 'login', 'Sign in', '', { next: safeNext(body.next) }, { error: 'Wrong username or password.' });
     }
+    await this.throttle.succeeded(address, username);
     await this.audit.record(result.identity, { action: 'admin.login', targetType: 'admin_user', targetId: result.identity.username ?? undefined, requestId: requestId(req) });
     res.cookie(ADMIN_SESSION_COOKIE, result.cookie, {
       httpOnly: true,

@@ -8,7 +8,7 @@ import { NetworkDirectory, parseFacilitatorRequest, type NormalizedPayment, type
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
 import { ApiMetrics } from '../metrics/api-metrics';
 import { LaneNudger } from './lane-nudger.service';
-import { AcceptedPayment, PaymentAcceptanceService } from './payment-acceptance.service';
+import { AcceptedPayment, HandedOverPayment, PaymentAcceptanceService } from './payment-acceptance.service';
 import { SettlementWaiter } from './settlement-waiter.service';
 import { logSafeError } from '@tollgate/evm';
 
@@ -72,9 +72,11 @@ export class FacilitatorService {
    * identical authorization less than SETTLE_REVERIFY_AFTER_SECONDS ago, else after a full re-verify (always
    * with a payment-identifier) — nudges its lane and answers `success: true` with `transaction: ""` and
    * Tollgate's reference.
-   * Confirmed mode waits (bounded) for the batch holding the payment to be included; a repeated confirmed
-   * settle of an authorization this merchant already handed over resumes that wait (the official resource
-   * server retries once on `settlement_pending`).
+   * Confirmed mode waits (bounded) for the batch holding the payment to be included.
+   * An identical repeat of a settle this merchant already made (same payload and requirements; by
+   * payment-identifier, or by the signed fields without one) answers from that payment's current state —
+   * success, reference, status, transaction once included — and a confirmed-mode repeat resumes the wait
+   * (the official resource server retries once on `settlement_pending`).
    */
   async settle(
     body: unknown,
@@ -99,33 +101,28 @@ export class FacilitatorService {
     const wireNetwork = wireNetworkOf(body, p);
     // Only idempotency records compare request hashes; canonical JSON + SHA-256 is not free at 1,000 settles/s.
     const requestHash = p.paymentIdentifier ? hashRequest(body) : '';
-    if (p.paymentIdentifier) {
-      const prior = await this.findSettleRequest(merchant.id, p.paymentIdentifier);
-      if (prior) {
-        if (prior.request_hash === requestHash) return { status: 200, body: prior.response };
-        return {
-          status: 409,
-          body: {
-            success: false,
-            errorReason: 'tollgate_payment_identifier_conflict',
-            errorMessage: `payment-identifier ${p.paymentIdentifier} was already used with a different payment`,
-            transaction: '',
-            network: wireNetwork,
-          },
-        };
-      }
-    }
-
+    const mode = modeOverride ?? decideMode(merchant, p.amount);
     const failure = (reason: string, message: string): FacilitatorAnswer<SettleResponse> => ({
       status: 200,
       body: { success: false, errorReason: reason, errorMessage: message, payer: p.exact.authorization.from, transaction: '', network: wireNetwork },
     });
 
     try {
-      const mode = modeOverride ?? decideMode(merchant, p.amount);
-      if (mode === 'confirmed' && !p.paymentIdentifier) {
-        const inProgress = await this.acceptance.findInProgress(p, merchant);
-        if (inProgress) return { status: 200, body: await this.waiter.waitForInclusion(inProgress.paymentId, queuedResponse(inProgress, p, mode, wireNetwork)) };
+      if (p.paymentIdentifier) {
+        const prior = await this.findSettleRequest(merchant.id, p.paymentIdentifier);
+        if (prior) {
+          if (prior.request_hash === requestHash) return this.repeatOf(prior.payment_id, merchant, p, mode, wireNetwork);
+          return {
+            status: 409,
+            body: {
+              success: false,
+              errorReason: 'tollgate_payment_identifier_conflict',
+              errorMessage: `payment-identifier ${p.paymentIdentifier} was already used with a different payment`,
+              transaction: '',
+              network: wireNetwork,
+            },
+          };
+        }
       }
       // Idempotency records need the full path's transaction; everything else may take the shortcut.
       const recent = p.paymentIdentifier ? undefined : await this.acceptance.queueIfRecentlyVerified(p, merchant, mode);
@@ -133,11 +130,16 @@ export class FacilitatorService {
         this.metrics.settleOnRecentVerify.inc();
         return this.queued(recent, p, mode, wireNetwork, requestId);
       }
+      // An identical repeat of a settle already accepted (its answer was lost, or the official resource server
+      // retries on settlement_pending) is that payment, in whatever state it reached — never a refusal that would
+      // tell the merchant an already charged payer did not pay.
+      const handedOver = await this.acceptance.findHandedOver(p, merchant);
+      if (handedOver) return this.answerRepeat(handedOver, p, mode, wireNetwork);
 
       const outcome = await this.acceptance.accept(p, merchant);
       if (!outcome.ok) {
         if (outcome.reason === 'tollgate_authorization_already_settled') {
-          return this.replayOrDuplicate(merchant.id, p, requestHash, failure('duplicate_settlement', outcome.message));
+          return this.repeatOrDuplicate(merchant, p, requestHash, mode, wireNetwork, failure('duplicate_settlement', outcome.message));
         }
         return failure(outcome.reason, outcome.message);
       }
@@ -155,7 +157,7 @@ export class FacilitatorService {
         return true;
       });
       if (!moved) {
-        return this.replayOrDuplicate(merchant.id, p, requestHash, failure('duplicate_settlement', 'this authorization was settled by a concurrent request'));
+        return this.repeatOrDuplicate(merchant, p, requestHash, mode, wireNetwork, failure('duplicate_settlement', 'this authorization was settled by a concurrent request'));
       }
       return this.queued(outcome, p, mode, wireNetwork, requestId, response);
     } catch (e) {
@@ -178,24 +180,75 @@ export class FacilitatorService {
     return { status: 200, body: response };
   }
 
-  private async findSettleRequest(merchantId: string, id: string): Promise<{ request_hash: string; response: SettleResponse } | undefined> {
+  private async findSettleRequest(merchantId: string, id: string): Promise<{ request_hash: string; payment_id: string } | undefined> {
     const rows = await this.dataSource.query(
-      `SELECT request_hash, response FROM settle_requests WHERE merchant_id = $1 AND payment_identifier = $2`,
+      `SELECT request_hash, payment_id FROM settle_requests WHERE merchant_id = $1 AND payment_identifier = $2`,
       [merchantId, id],
     );
     return rows[0];
   }
 
-  /** A concurrent duplicate carrying the same payment-identifier and payload gets the first answer. */
-  private async replayOrDuplicate(
-    merchantId: string,
+  /** The answer to a repeat of the settle that handed payment `paymentId` over (a payment-identifier's record). */
+  private async repeatOf(
+    paymentId: string,
+    merchant: AuthenticatedMerchant,
+    p: NormalizedPayment,
+    mode: SettlementMode,
+    wireNetwork: string,
+  ): Promise<FacilitatorAnswer<SettleResponse>> {
+    const payment = await this.acceptance.findPayment(paymentId, merchant.id);
+    if (!payment) throw new Error(`settle request points to missing payment ${paymentId}`);
+    return this.answerRepeat(payment, p, mode, wireNetwork);
+  }
+
+  /**
+   * The truth about a payment this merchant already handed over, for an identical repeat of its settle:
+   * success with the reference, the current status and the transaction once included; the failure reason if
+   * it failed. A confirmed-mode repeat of a payment not yet included resumes the (bounded) wait.
+   */
+  private async answerRepeat(payment: HandedOverPayment, p: NormalizedPayment, mode: SettlementMode, wireNetwork: string): Promise<FacilitatorAnswer<SettleResponse>> {
+    const tollgate = { reference: payment.reference, status: payment.status, settlementMode: payment.settlementMode, settleBy: settleBy(payment.validBefore) };
+    if (payment.status === 'failed') {
+      return {
+        status: 200,
+        body: {
+          success: false,
+          errorReason: payment.failureReason ?? 'unexpected_settle_error',
+          errorMessage: payment.failureMessage ?? 'this payment failed to settle',
+          payer: payment.payer,
+          transaction: payment.txHash ?? '',
+          network: wireNetwork,
+          extensions: { [TOLLGATE_EXTENSION]: tollgate },
+        },
+      };
+    }
+    const response: SettleResponse = {
+      success: true,
+      payer: payment.payer,
+      transaction: payment.txHash ?? '',
+      network: wireNetwork,
+      amount: p.amount.toString(),
+      extensions: { [TOLLGATE_EXTENSION]: tollgate },
+    };
+    if (mode === 'confirmed' && !payment.txHash) return { status: 200, body: await this.waiter.waitForInclusion(payment.paymentId, response) };
+    return { status: 200, body: response };
+  }
+
+  /** A concurrent request queued the same authorization first: an identical one answers as a repeat, others are refused. */
+  private async repeatOrDuplicate(
+    merchant: AuthenticatedMerchant,
     p: NormalizedPayment,
     requestHash: string,
+    mode: SettlementMode,
+    wireNetwork: string,
     duplicate: FacilitatorAnswer<SettleResponse>,
   ): Promise<FacilitatorAnswer<SettleResponse>> {
-    if (!p.paymentIdentifier) return duplicate;
-    const prior = await this.findSettleRequest(merchantId, p.paymentIdentifier);
-    if (prior && prior.request_hash === requestHash) return { status: 200, body: prior.response };
+    if (p.paymentIdentifier) {
+      const prior = await this.findSettleRequest(merchant.id, p.paymentIdentifier);
+      if (prior && prior.request_hash === requestHash) return this.repeatOf(prior.payment_id, merchant, p, mode, wireNetwork);
+    }
+    const handedOver = await this.acceptance.findHandedOver(p, merchant);
+    if (handedOver) return this.answerRepeat(handedOver, p, mode, wireNetwork);
     return duplicate;
   }
 }
@@ -209,9 +262,14 @@ function queuedResponse(payment: AcceptedPayment, p: NormalizedPayment, mode: Se
     network: wireNetwork,
     amount: p.amount.toString(),
     extensions: {
-      [TOLLGATE_EXTENSION]: { reference: payment.reference, status: 'queued', settlementMode: mode, settleBy: new Date(Number(payment.validBefore) * 1000).toISOString() },
+      [TOLLGATE_EXTENSION]: { reference: payment.reference, status: 'queued', settlementMode: mode, settleBy: settleBy(payment.validBefore) },
     },
   };
+}
+
+/** ISO time by which the payment must settle (its `validBefore`, unix seconds). */
+function settleBy(validBefore: bigint): string {
+  return new Date(Number(validBefore) * 1000).toISOString();
 }
 
 /** Merchant policy: confirmed at or above the amount threshold, else the merchant's default mode. */

@@ -97,24 +97,22 @@ export class PaymentAcceptanceService {
   }
 
   /**
-   * Confirmed mode: the payment this merchant already handed to Tollgate for this exact authorization
-   * (same lane, payer, nonce and signature), once it is `queued` or further and not failed — so a repeated
-   * confirmed settle (the official resource server retries once on `settlement_pending`) resumes the wait
-   * for that one settlement instead of re-verifying against a chain where our own transaction may already
-   * have used the nonce.
-   *
-   * Only within twice CONFIRMED_SETTLE_TIMEOUT_MS of the payment being queued: the official retry follows the
-   * first wait's timeout at once, while a later identical settle is a replay of a spent authorization (the
-   * chain would refuse it to any other facilitator), answered as such by the full path.
-   * @returns the payment and its status, or undefined.
+   * The payment this merchant already handed over for settlement with this identical request — same lane,
+   * x402 version and scheme, every signed field of the authorization and its signature, and the same
+   * requirements (`payTo`, `amount`, `asset`, `maxTimeoutSeconds`, `extra`) — once it is `queued` or further
+   * (failed included). A repeat of such a settle (its answer was lost) is answered from this payment instead of
+   * re-verifying against a chain where our own transaction may already have used the nonce.
+   * One indexed read (the `(network, asset, payer, nonce)` unique key); off the settle shortcut's path.
+   * @returns the payment as it stands now, or undefined when none matches.
    */
-  async findInProgress(p: NormalizedPayment, merchant: AuthenticatedMerchant): Promise<(AcceptedPayment & { status: string }) | undefined> {
+  async findHandedOver(p: NormalizedPayment, merchant: AuthenticatedMerchant): Promise<HandedOverPayment | undefined> {
     const a = p.exact.authorization;
-    const rows: Array<{ id: string; reference: string; status: string }> = await this.dataSource.query(
-      `SELECT id, reference, status FROM payments
+    const rows: HandedOverRow[] = await this.dataSource.query(
+      `SELECT ${HANDED_OVER_COLUMNS} FROM payments
         WHERE network = $1 AND asset = $2 AND payer = $3 AND nonce = $4 AND signature = $5 AND merchant_id = $6
-          AND status IN ('queued', 'batched', 'submitted', 'included', 'confirmed')
-          AND queued_at > now() - make_interval(secs => $7)`,
+          AND pay_to = $7 AND amount = $8 AND valid_after = $9 AND valid_before = $10 AND x402_version = $11 AND scheme = $12
+          AND requirements = $13::jsonb
+          AND status IN ('queued', 'batched', 'submitted', 'included', 'confirmed', 'failed')`,
       [
         p.network,
         p.asset.toLowerCase(),
@@ -122,12 +120,22 @@ export class PaymentAcceptanceService {
         a.nonce.toLowerCase(),
         p.exact.signature.toLowerCase(),
         merchant.id,
-        (2 * this.config.settlement.confirmedSettleTimeoutMs) / 1000,
+        a.to.toLowerCase(),
+        a.value.toString(),
+        a.validAfter.toString(),
+        a.validBefore.toString(),
+        p.x402Version,
+        p.scheme,
+        requirementsJson(p),
       ],
     );
-    const r = rows[0];
-    if (!r) return undefined;
-    return { ok: true, paymentId: r.id, reference: r.reference, payer: getAddress(a.from), validBefore: a.validBefore, created: false, status: r.status };
+    return rows[0] && handedOver(rows[0]);
+  }
+
+  /** The payment `id` of `merchantId` as it stands now (a payment-identifier's stored answer points to it). */
+  async findPayment(id: string, merchantId: string): Promise<HandedOverPayment | undefined> {
+    const rows: HandedOverRow[] = await this.dataSource.query(`SELECT ${HANDED_OVER_COLUMNS} FROM payments WHERE id = $1 AND merchant_id = $2`, [id, merchantId]);
+    return rows[0] && handedOver(rows[0]);
   }
 
   /**
@@ -181,7 +189,7 @@ export class PaymentAcceptanceService {
       validBefore: a.validBefore.toString(),
       expiresAt,
       paymentIdentifier: p.paymentIdentifier ?? null,
-      requirements: JSON.stringify({ payTo: p.payTo, amount: p.amount.toString(), asset: p.asset, maxTimeoutSeconds: p.maxTimeoutSeconds, extra: p.extra }),
+      requirements: requirementsJson(p),
     });
     switch (r.outcome) {
       case 'created':
@@ -220,6 +228,54 @@ export class PaymentAcceptanceService {
         throw new Error(`tollgate_accept_payment returned unknown outcome ${r.outcome}`);
     }
   }
+}
+
+/** The requirements a payment row keeps (`payments.requirements`), compared as jsonb by {@link PaymentAcceptanceService.findHandedOver}. */
+function requirementsJson(p: NormalizedPayment): string {
+  return JSON.stringify({ payTo: p.payTo, amount: p.amount.toString(), asset: p.asset, maxTimeoutSeconds: p.maxTimeoutSeconds, extra: p.extra });
+}
+
+/** A payment already handed over for settlement, as it stands now. */
+export interface HandedOverPayment {
+  paymentId: string;
+  reference: string;
+  status: string;
+  payer: `0x${string}`;
+  /** Unix seconds. */
+  validBefore: bigint;
+  settlementMode: SettlementMode;
+  /** The inclusion transaction, once included. */
+  txHash: string | null;
+  failureReason: string | null;
+  failureMessage: string | null;
+}
+
+interface HandedOverRow {
+  id: string;
+  reference: string;
+  status: string;
+  payer: string;
+  valid_before: string;
+  settlement_mode: SettlementMode | null;
+  tx_hash: string | null;
+  failure_reason: string | null;
+  failure_message: string | null;
+}
+
+const HANDED_OVER_COLUMNS = 'id, reference, status, payer, valid_before, settlement_mode, tx_hash, failure_reason, failure_message';
+
+function handedOver(r: HandedOverRow): HandedOverPayment {
+  return {
+    paymentId: r.id,
+    reference: r.reference,
+    status: r.status,
+    payer: getAddress(r.payer),
+    validBefore: BigInt(r.valid_before),
+    settlementMode: r.settlement_mode ?? 'deferred',
+    txHash: r.tx_hash,
+    failureReason: r.failure_reason,
+    failureMessage: r.failure_message,
+  };
 }
 
 /** The exact-EVM verifier's view of a parsed request. */

@@ -72,7 +72,7 @@ export class ApiKeysService {
       );
       return revoked;
     });
-    this.merchants.invalidateMerchant(merchantId);
+    await this.merchants.invalidateMerchant(merchantId);
     return view(key);
   }
 
@@ -92,7 +92,7 @@ export class ApiKeysService {
       );
       return { ...created, replaced: view(revoked) };
     });
-    this.merchants.invalidateMerchant(merchantId);
+    await this.merchants.invalidateMerchant(merchantId);
     return out;
   }
 

@@ -73,7 +73,7 @@ export class MerchantSettingsService {
     if (patch.maxUnsettledExposure !== undefined) set('max_unsettled_exposure', patch.maxUnsettledExposure?.toString() ?? null);
     if (sets.length) {
       await this.dataSource.query(`UPDATE merchants SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, params);
-      this.merchants.invalidateMerchant(merchantId);
+      await this.merchants.invalidateMerchant(merchantId);
     }
     return (await this.get(merchantId)).settlementPolicy;
   }

@@ -1,6 +1,21 @@
 import { Module } from '@nestjs/common';
+import type IORedis from 'ioredis';
+import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
+import { REDIS } from '../core.module';
 import { MerchantAuthGuard } from './merchant-auth.guard';
-import { MerchantsService } from './merchants.service';
+import { MerchantAuthEpoch } from './merchant-auth-epoch';
+import { MERCHANT_AUTH_EPOCH, MerchantsService } from './merchants.service';
 
-@Module({ providers: [MerchantsService, MerchantAuthGuard], exports: [MerchantsService, MerchantAuthGuard] })
+@Module({
+  providers: [
+    {
+      provide: MERCHANT_AUTH_EPOCH,
+      inject: [REDIS, TOLLGATE_CONFIG],
+      useFactory: (redis: IORedis, c: TollgateConfig) => new MerchantAuthEpoch(redis, `${c.queuePrefix}:merchant-auth-epoch`),
+    },
+    MerchantsService,
+    MerchantAuthGuard,
+  ],
+  exports: [MerchantsService, MerchantAuthGuard],
+})
 export class MerchantsModule {}

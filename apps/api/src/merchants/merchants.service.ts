@@ -1,7 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { MerchantEntity, SettlementMode } from '@tollgate/persistence';
 import { generateApiKey, hashApiKey } from './api-keys';
+import { MerchantAuthEpoch } from './merchant-auth-epoch';
+
+/** Injection token of the {@link MerchantAuthEpoch} the API's merchants service checks its cache against. */
+export const MERCHANT_AUTH_EPOCH = Symbol('MERCHANT_AUTH_EPOCH');
 
 /** What authentication resolves a merchant key to; cached briefly on the hot path. */
 export interface AuthenticatedMerchant {
@@ -41,14 +45,23 @@ export class PayToTakenError extends Error {
   }
 }
 
+/** Longest life of a cached authentication; with an epoch, any change ends it at once everywhere. */
 const AUTH_CACHE_MS = 5_000;
 
 /** Merchants, their API keys (stored hashed) and their payTo addresses. */
 @Injectable()
 export class MerchantsService {
-  private readonly cache = new Map<string, { merchant: AuthenticatedMerchant | null; expires: number }>();
+  private readonly logger = new Logger(MerchantsService.name);
+  private readonly cache = new Map<string, { merchant: AuthenticatedMerchant | null; expires: number; epoch: string | null }>();
 
-  constructor(private readonly dataSource: DataSource) {}
+  /**
+   * @param epoch shared invalidation across API processes (the API always has one); without it (CLI, demo
+   *   set-up) cached authentications live their full {@link AUTH_CACHE_MS}.
+   */
+  constructor(
+    private readonly dataSource: DataSource,
+    @Optional() @Inject(MERCHANT_AUTH_EPOCH) private readonly epoch?: MerchantAuthEpoch,
+  ) {}
 
   /**
    * Creates a merchant with its payTo addresses and a first API key.
@@ -81,12 +94,17 @@ export class MerchantsService {
     });
   }
 
-  /** Resolves an API key secret to an active merchant, or null. Never logs or stores the secret. */
+  /**
+   * Resolves an API key secret to an active merchant, or null. Never logs or stores the secret.
+   * A cached answer is used only while the shared epoch is unchanged (and at most 5 s); when Redis cannot
+   * tell, Postgres answers.
+   */
   async authenticate(secret: string): Promise<AuthenticatedMerchant | null> {
     const hash = hashApiKey(secret);
+    const epoch = this.epoch ? await this.epoch.current() : null;
     const now = Date.now();
     const hit = this.cache.get(hash);
-    if (hit && hit.expires > now) return hit.merchant;
+    if (hit && hit.expires > now && (!this.epoch || (epoch !== null && hit.epoch === epoch))) return hit.merchant;
     const rows: Array<MerchantPolicyRow & { pay_to: string[] | null }> =
       await this.dataSource.query(
         `SELECT m.id, m.name, m.status, m.settlement_mode, m.confirmed_threshold, m.max_unsettled_exposure,
@@ -109,17 +127,21 @@ export class MerchantsService {
           }
         : null;
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { merchant, expires: now + AUTH_CACHE_MS });
+    this.cache.set(hash, { merchant, expires: now + AUTH_CACHE_MS, epoch });
     return merchant;
   }
 
   /**
-   * Forgets every cached authentication of a merchant, so a revoked key or a changed policy takes effect
-   * on this process's next request. Other API processes keep their copy for at most the cache's 5 s.
+   * Call after a change to a merchant's keys, status or policy has committed: forgets this process's cached
+   * authentications of the merchant and bumps the shared epoch, so every API process re-reads Postgres on
+   * its next request. A failed bump is logged, not thrown (the change stands; other processes then follow
+   * within the cache's 5 s).
    */
-  invalidateMerchant(merchantId: string): void {
+  async invalidateMerchant(merchantId: string): Promise<void> {
     for (const [hash, entry] of this.cache) {
       if (entry.merchant?.id === merchantId) this.cache.delete(hash);
     }
+    if (!this.epoch) return;
+    await this.epoch.bump().catch((e: Error) => this.logger.warn(`merchant auth epoch not bumped (other API processes follow within 5 s): ${e.message}`));
   }
 }

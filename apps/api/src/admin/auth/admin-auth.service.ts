@@ -36,10 +36,6 @@ export class AdminUserError extends Error {}
  */
 const DUMMY_HASH_INPUT = 'tollgate-no-such-user';
 
-/** Login attempts per username per window before further attempts are refused outright. */
-const MAX_FAILED_LOGINS = 10;
-const FAILED_LOGIN_WINDOW_MS = 15 * 60_000;
-
 /** Hex SHA-256: session cookies and API tokens are high-entropy random, so a fast hash is enough. */
 export function sha256(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
@@ -52,7 +48,6 @@ export function sha256(value: string): string {
 @Injectable()
 export class AdminAuthService {
   private dummyHash?: Promise<string>;
-  private readonly failures = new Map<string, { count: number; resetAt: number }>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -110,14 +105,13 @@ export class AdminAuthService {
   }
 
   /**
-   * Checks a username and password and opens a session.
+   * Checks a username and password and opens a session. Throttling is the caller's (per client address:
+   * see AdminLoginThrottle); this costs one argon2id verification whether or not the user exists.
+   * @param username any string; matched trimmed and lower-case.
    * @returns the cookie value (shown to the browser only) and the identity, or null when refused.
    */
   async login(username: string, password: string): Promise<{ cookie: string; identity: AdminIdentity } | null> {
     const name = username.trim().toLowerCase();
-    const now = Date.now();
-    const f = this.failures.get(name);
-    if (f && f.resetAt > now && f.count >= MAX_FAILED_LOGINS) return null;
     const rows: Array<{ id: string; username: string; password_hash: string; role: AdminRole }> = await this.dataSource.query(
       `SELECT id, username, password_hash, role FROM admin_users WHERE username = $1 AND disabled_at IS NULL`,
       [name],
@@ -126,14 +120,7 @@ export class AdminAuthService {
     let ok = false;
     if (user) ok = await argon2.verify(user.password_hash, password).catch(() => false);
     else await argon2.verify(await this.dummy(), password).catch(() => false);
-    if (!user || !ok) {
-      const entry = f && f.resetAt > now ? f : { count: 0, resetAt: now + FAILED_LOGIN_WINDOW_MS };
-      entry.count++;
-      this.failures.set(name, entry);
-      if (this.failures.size > 10_000) this.failures.clear();
-      return null;
-    }
-    this.failures.delete(name);
+    if (!user || !ok) return null;
     const cookie = randomBytes(32).toString('base64url');
     const csrfSecret = randomBytes(32).toString('base64url');
     const [session]: Array<{ id: string }> = await this.dataSource.query(
