@@ -1,17 +1,8 @@
-import { Client } from 'pg';
-import { databaseUrl, ensureTemplate } from './database';
+import { ensureTemplate, withServerConnection } from './database';
 
 /** Two checkouts with different migrations share one Postgres server: neither may drop the other's template. */
 describe('test database templates', () => {
-  const admin = async <T>(fn: (c: Client) => Promise<T>): Promise<T> => {
-    const c = new Client({ connectionString: databaseUrl('postgres') });
-    await c.connect();
-    try {
-      return await fn(c);
-    } finally {
-      await c.end();
-    }
-  };
+  const admin = withServerConnection;
   const exists = (name: string) => admin(async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1);
   const sources = [`branch-a ${Date.now()} ${Math.random()}`, `branch-b ${Date.now()} ${Math.random()}`];
   const made: string[] = [];

@@ -10,7 +10,8 @@ export function databaseUrl(name: string): string {
   return `${TEST_DB_SERVER}/${name}`;
 }
 
-async function admin<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+/** Runs `fn` on a short-lived connection to the test server's `postgres` database (CREATE/DROP DATABASE). */
+export async function withServerConnection<T>(fn: (c: Client) => Promise<T>): Promise<T> {
   const c = new Client({ connectionString: databaseUrl('postgres') });
   await c.connect();
   try {
@@ -26,7 +27,7 @@ export async function createTestDatabase(): Promise<{ name: string; url: string;
   // The template may only be cloned while nobody is connected to it; retry briefly on contention.
   for (let attempt = 0; ; attempt++) {
     try {
-      await admin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB()}"`));
+      await withServerConnection((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB()}"`));
       break;
     } catch (e) {
       if (attempt >= 20 || !/being accessed by other users/.test((e as Error).message)) throw e;
@@ -36,7 +37,7 @@ export async function createTestDatabase(): Promise<{ name: string; url: string;
   return {
     name,
     url: databaseUrl(name),
-    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    drop: () => withServerConnection((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
   };
 }
 
@@ -53,7 +54,7 @@ const TEMPLATE_IDLE_MS = 24 * 3600_000;
  */
 export async function ensureTemplate(migrate: (url: string) => Promise<void>, migrationsSource: string): Promise<string> {
   const name = `tollgate_test_tpl_${createHash('sha256').update(migrationsSource).digest('hex').slice(0, 16)}`;
-  await admin(async (c) => {
+  await withServerConnection(async (c) => {
     await c.query(`SELECT pg_advisory_lock(hashtextextended('tollgate-test-template', 0))`);
     try {
       const { rowCount } = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
