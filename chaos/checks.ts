@@ -47,13 +47,12 @@ export async function openWork(db: Pool, pub: PublicClient, relayers: Address[])
   const byStatus = Object.fromEntries(rows.rows.map((r) => [r.status, Number(r.n)]));
   const b = await db.query<{ n: string }>(`SELECT count(*) AS n FROM settlement_batches WHERE status IN ('building','submitted','included')`);
   const t = await db.query<{ n: string }>(`SELECT count(*) AS n FROM relayer_transactions WHERE status = 'pending'`);
+  // Pending AND queued: a transaction behind a nonce gap is only "queued", and the pending nonce ignores it.
+  const pool = (await pub.request({ method: 'txpool_content' as never, params: [] as never })) as Record<string, Record<string, Record<string, unknown>>>;
+  const ours = new Set(relayers.map((r) => r.toLowerCase()));
   let mempool = 0;
-  for (const r of relayers) {
-    const [latest, pending] = await Promise.all([
-      pub.getTransactionCount({ address: r, blockTag: 'latest' }),
-      pub.getTransactionCount({ address: r, blockTag: 'pending' }),
-    ]);
-    mempool += pending - latest;
+  for (const group of [pool.pending, pool.queued]) {
+    for (const [from, byNonce] of Object.entries(group ?? {})) if (ours.has(from.toLowerCase())) mempool += Object.keys(byNonce).length;
   }
   return { rows: Object.values(byStatus).reduce((a, n) => a + n, 0), batches: Number(b.rows[0].n), txs: Number(t.rows[0].n), mempool, byStatus };
 }
@@ -179,7 +178,7 @@ export async function checkInvariants(args: {
   if (stuck > 0) {
     violations.push({
       kind: 'stuck',
-      detail: `open rows ${JSON.stringify(open.byStatus)}, verified-but-settled ${verifiedAnswered}, open batches ${open.batches}, pending relayer transactions ${open.txs}, relayer transactions stuck in the mempool ${open.mempool}`,
+      detail: `open rows ${JSON.stringify(open.byStatus)}, verified-but-settled ${verifiedAnswered}, open batches ${open.batches}, pending relayer transactions ${open.txs}, relayer transactions waiting in the mempool ${open.mempool}`,
     });
   }
   return {

@@ -238,6 +238,9 @@ interface FaultRecord {
   recoverMs?: number | null;
   worstLatencyMs?: number | null;
   payments?: number;
+  /** Payments accepted during the fault (whose confirmation measures recovery), and how many never confirmed. */
+  cohort?: number;
+  unconfirmed?: number;
 }
 
 type FaultFn = (c: FaultCtx) => Promise<string>;
@@ -620,8 +623,14 @@ async function main(): Promise<number> {
     // ── checks ──
     const result = await checkInvariants({ db, pub, token: getAddress(deployment.token.address), payTo, relayers: relayerAddrs, outcomes: runs.filter((r) => r.startedAt > 0) });
 
-    // Per fault: time until the system moved again after it (a settle answered success AND a payment included,
-    // both after the injection ended), and the worst verify+settle latency of payments started in its window.
+    // Per fault: time to recover = from the injection until every payment accepted (settle answered success)
+    // during it, or in the 3 s after its start, is confirmed: "never" when one of them is not. With nothing
+    // accepted in that window: until the next inclusion after it. Worst latency: the slowest verify+settle
+    // (client retries included) among payments started between this fault and the next.
+    const confirmedAt = new Map<string, number | null>();
+    for (const r of (await db.query<{ payer: string; nonce: string; confirmed_at: Date | null; status: string }>(`SELECT payer, nonce, confirmed_at, status FROM payments`)).rows) {
+      confirmedAt.set(`${r.payer}:${r.nonce}`, r.status === 'confirmed' && r.confirmed_at ? r.confirmed_at.getTime() : null);
+    }
     const includedAfter = async (t: number): Promise<number | null> => {
       const r = await db.query<{ t: Date | null }>(`SELECT min(created_at) AS t FROM payment_events WHERE to_status = 'included' AND created_at > $1`, [new Date(t)]);
       return r.rows[0].t ? r.rows[0].t.getTime() : null;
@@ -632,10 +641,17 @@ async function main(): Promise<number> {
       const inWindow = runs.filter((r) => r.startedAt >= f.startedAt && r.startedAt < windowEnd && r.endedAt);
       f.payments = inWindow.length;
       f.worstLatencyMs = inWindow.length ? Math.max(...inWindow.map((r) => r.endedAt! - r.startedAt)) : null;
-      const answered = runs.filter((r) => r.answeredSuccess && r.settleAnsweredAt! > f.endedAt).map((r) => r.settleAnsweredAt!);
-      const apiBack = answered.length ? Math.min(...answered) : null;
-      const chainBack = await includedAfter(f.endedAt);
-      f.recoverMs = chainBack === null ? null : Math.max(chainBack, apiBack ?? 0) - f.startedAt;
+      const cohortEnd = Math.max(f.endedAt, f.startedAt + 3_000);
+      const cohort = runs.filter((r) => r.answeredSuccess && r.settleAnsweredAt! >= f.startedAt && r.settleAnsweredAt! <= cohortEnd);
+      f.cohort = cohort.length;
+      if (cohort.length) {
+        const times = cohort.map((r) => confirmedAt.get(`${r.payer.toLowerCase()}:${r.nonce.toLowerCase()}`) ?? null);
+        f.unconfirmed = times.filter((t) => t === null).length;
+        f.recoverMs = f.unconfirmed ? null : Math.max(...(times as number[])) - f.startedAt;
+      } else {
+        const back = await includedAfter(f.endedAt);
+        f.recoverMs = back === null ? null : back - f.startedAt;
+      }
     }
 
     // ── report ──
@@ -652,12 +668,13 @@ async function main(): Promise<number> {
     out.push(`Tollgate chaos run: ${opts.payments} payments, ${faults.length} faults, ${Math.round((Date.now() - runStart) / 1000)} s`);
     out.push('');
     const w = Math.max(...faults.map((f) => f.name.length), 5);
-    out.push(`${'fault'.padEnd(w)}  ${'at s'.padStart(6)}  ${'recover ms'.padStart(10)}  ${'worst ms'.padStart(9)}  ${'payments'.padStart(8)}  detail`);
+    out.push(`${'fault'.padEnd(w)}  ${'at s'.padStart(6)}  ${'recover ms'.padStart(10)}  ${'worst ms'.padStart(9)}  ${'started'.padStart(7)}  ${'accepted'.padStart(8)}  ${'unconf.'.padStart(7)}  detail`);
     for (const f of faults) {
       out.push(
-        `${f.name.padEnd(w)}  ${((f.startedAt - loadStart) / 1000).toFixed(1).padStart(6)}  ${String(f.recoverMs ?? 'never').padStart(10)}  ${String(f.worstLatencyMs ?? '-').padStart(9)}  ${String(f.payments).padStart(8)}  ${f.detail}`,
+        `${f.name.padEnd(w)}  ${((f.startedAt - loadStart) / 1000).toFixed(1).padStart(6)}  ${String(f.recoverMs ?? 'never').padStart(10)}  ${String(f.worstLatencyMs ?? '-').padStart(9)}  ${String(f.payments).padStart(7)}  ${String(f.cohort).padStart(8)}  ${String(f.unconfirmed ?? 0).padStart(7)}  ${f.detail}`,
       );
     }
+    out.push('recover: injection → every payment accepted during it (or within 3 s of it) confirmed; worst: slowest verify+settle started before the next fault');
     out.push('');
     out.push(`payments   ${issued} issued, ${answeredSuccess} answered success; other answers: ${JSON.stringify(outcomes)}`);
     out.push(`latency    verify+settle incl. client retries: p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${pct(100)} ms`);
@@ -686,7 +703,7 @@ async function main(): Promise<number> {
       failureReasons: result.failureReasons,
       crashes: { api: api.crashes, worker: worker.crashes },
       latencyMs: { p50: pct(50), p99: pct(99), max: pct(100) },
-      faults: faults.map((f) => ({ name: f.name, atMs: f.startedAt - loadStart, recoverMs: f.recoverMs ?? null, worstLatencyMs: f.worstLatencyMs ?? null, payments: f.payments, detail: f.detail })),
+      faults: faults.map((f) => ({ name: f.name, atMs: f.startedAt - loadStart, recoverMs: f.recoverMs ?? null, worstLatencyMs: f.worstLatencyMs ?? null, payments: f.payments, accepted: f.cohort, unconfirmed: f.unconfirmed ?? 0, detail: f.detail })),
       violations: result.violations.slice(0, 50),
       durationMs: Date.now() - runStart,
     };

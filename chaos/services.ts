@@ -4,13 +4,10 @@
  * from the Debian binaries (`/usr/lib/postgresql/<major>/bin`); as root it runs as the `postgres` user, which
  * is what `initdb` and `postgres` require.
  */
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import IORedis from 'ioredis';
-
-const execFileP = promisify(execFile);
 
 /** The newest `/usr/lib/postgresql/<major>/bin` holding `initdb` and `pg_ctl`. */
 export function findPostgresBin(): string {
@@ -55,9 +52,22 @@ export class PgCluster {
     return this.asUser ? ['runuser', ['-u', 'postgres', '--', path, ...args]] : [path, args];
   }
 
-  private async run(tool: string, args: string[], timeoutMs: number): Promise<void> {
+  /**
+   * Runs a tool to its exit. stdio is not piped: the postmaster that `pg_ctl start|restart` leaves behind
+   * would inherit the pipes and keep them open, so a piped run would only end at its timeout.
+   */
+  private run(tool: string, args: string[], timeoutMs: number): Promise<void> {
     const [file, argv] = this.cmd(tool, args);
-    await execFileP(file, argv, { timeout: timeoutMs, cwd: this.dir });
+    return new Promise((resolve, reject) => {
+      const child = spawn(file, argv, { cwd: this.dir, stdio: 'ignore' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.once('error', (e) => (clearTimeout(timer), reject(e)));
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (code === 0) resolve();
+        else reject(new Error(`${tool} ${args.at(-1)} failed (code ${code}, signal ${signal}); see ${this.logFile}`));
+      });
+    });
   }
 
   /** initdb (trust auth, superuser `postgres`) and start; resolves when it accepts connections. */
@@ -73,7 +83,7 @@ export class PgCluster {
 
   /** `pg_ctl restart -m fast`: every session is cut, the server is back when this resolves. */
   async restartFast(): Promise<void> {
-    await this.run('pg_ctl', ['-D', this.dataDir, '-m', 'fast', '-w', '-t', '60', 'restart'], 90_000);
+    await this.run('pg_ctl', ['-D', this.dataDir, '-l', this.logFile, '-m', 'fast', '-w', '-t', '60', 'restart'], 90_000);
   }
 
   /** Immediate stop (the data is thrown away with the temp dir). */
