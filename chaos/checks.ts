@@ -58,6 +58,28 @@ export async function openWork(db: Pool, pub: PublicClient, relayers: Address[])
 }
 
 /**
+ * Per relayer: the chain's nonce, the nonces of its open batches in the ledger and the nonces waiting in the
+ * node's pool (pending/queued) — a nonce gap shows as open batches above a chain nonce no transaction fills.
+ */
+export async function relayerNonces(db: Pool, pub: PublicClient, relayers: Address[]): Promise<string> {
+  const pool = (await pub.request({ method: 'txpool_content' as never, params: [] as never })) as Record<string, Record<string, Record<string, unknown>>>;
+  const parts: string[] = [];
+  for (const r of relayers) {
+    const chainNonce = await pub.getTransactionCount({ address: r, blockTag: 'latest' });
+    const open = await db.query<{ nonce: string; status: string }>(
+      `SELECT nonce::text, status FROM settlement_batches WHERE lower(relayer) = $1 AND status IN ('building','submitted','included') ORDER BY nonce`,
+      [r.toLowerCase()],
+    );
+    const inPool = (g: Record<string, Record<string, unknown>> | undefined) =>
+      Object.entries(g ?? {}).filter(([a]) => a.toLowerCase() === r.toLowerCase()).flatMap(([, byNonce]) => Object.keys(byNonce)).join(',') || '-';
+    parts.push(
+      `relayer ${r.slice(0, 8)}…: chain nonce ${chainNonce}, open batch nonces ${open.rows.map((b) => b.nonce).join(',') || '-'}, pool pending ${inPool(pool.pending)} queued ${inPool(pool.queued)}`,
+    );
+  }
+  return parts.join('; ');
+}
+
+/**
  * Checks, after quiescence:
  * - every payment answered success is `confirmed` (a `failed` one counts as lost: in this run nothing but
  *   Tollgate touches the authorizations, payers hold far more than they sign and authorizations outlive the run,
@@ -173,12 +195,13 @@ export async function checkInvariants(args: {
   }
 
   const open = await openWork(db, pub, args.relayers);
+  const relayerState = await relayerNonces(db, pub, args.relayers);
   const verifiedAnswered = args.outcomes.filter((o) => o.answeredSuccess && rowByAuth.get(key(o.payer, o.nonce))?.status === 'verified').length;
   const stuck = open.rows + open.batches + open.txs + open.mempool + verifiedAnswered;
   if (stuck > 0) {
     violations.push({
       kind: 'stuck',
-      detail: `open rows ${JSON.stringify(open.byStatus)}, verified-but-settled ${verifiedAnswered}, open batches ${open.batches}, pending relayer transactions ${open.txs}, relayer transactions waiting in the mempool ${open.mempool}`,
+      detail: `open rows ${JSON.stringify(open.byStatus)}, verified-but-settled ${verifiedAnswered}, open batches ${open.batches}, pending relayer transactions ${open.txs}, relayer transactions waiting in the mempool ${open.mempool}; ${relayerState}`,
     });
   }
   return {

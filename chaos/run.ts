@@ -349,11 +349,31 @@ function reorg(nextNonceInFlight: boolean): FaultFn {
   };
 }
 
+/**
+ * The fault cycle, in order. Process kills come early so that they land in traffic (the boot-time kill waits
+ * for most of a boot); the reorg that leaves a nonce gap comes last.
+ */
 const FAULTS: Array<{ name: string; fn: FaultFn }> = [
   { name: 'rpc error before forwarding (4 s)', fn: (c) => proxyWindow(c, { mode: 'error-before' }, 4_000) },
   { name: 'rpc hang before forwarding (4 s)', fn: (c) => proxyWindow(c, { mode: 'hang-before', holdMs: 12_000 }, 4_000) },
+  {
+    name: 'API SIGKILL',
+    fn: async (c) => {
+      await c.api.kill();
+      c.api.spawn();
+      return 'killed and restarted (clients retry)';
+    },
+  },
   { name: 'rpc error after forwarding (4 s)', fn: (c) => proxyWindow(c, { mode: 'error-after' }, 4_000) },
   { name: 'rpc hang after forwarding (4 s)', fn: (c) => proxyWindow(c, { mode: 'hang-after', holdMs: 12_000 }, 4_000) },
+  {
+    name: 'worker SIGKILL',
+    fn: async (c) => {
+      await c.worker.kill();
+      c.worker.spawn();
+      return 'killed and restarted';
+    },
+  },
   {
     name: 'sendRawTransaction error after broadcast',
     fn: (c) => proxyWindow(c, { mode: 'error-after', methods: ['eth_sendRawTransaction'], maxHits: 2 }, 15_000),
@@ -362,10 +382,20 @@ const FAULTS: Array<{ name: string; fn: FaultFn }> = [
     name: 'sendRawTransaction hang before broadcast',
     fn: (c) => proxyWindow(c, { mode: 'hang-before', methods: ['eth_sendRawTransaction'], maxHits: 1, holdMs: 12_000 }, 15_000),
   },
+  {
+    name: 'worker SIGKILL during boot',
+    fn: async (c) => {
+      await c.worker.kill();
+      c.worker.spawn();
+      const at = Math.round(c.workerBootMs * 0.7);
+      await sleep(at);
+      await c.worker.kill();
+      c.worker.spawn();
+      return `killed, restarted, killed again ${at} ms into boot (boot ≈ ${c.workerBootMs} ms), restarted`;
+    },
+  },
   { name: 'mempool drop (one tx)', fn: mempoolDrop(false) },
   { name: 'mempool drop (all)', fn: mempoolDrop(true) },
-  { name: 'reorg 1 block, nothing in flight', fn: reorg(false) },
-  { name: 'reorg 1 block, next nonce in flight', fn: reorg(true) },
   {
     name: 'redis FLUSHALL',
     fn: async (c) => {
@@ -381,34 +411,8 @@ const FAULTS: Array<{ name: string; fn: FaultFn }> = [
       return `down and back in ${Date.now() - t0} ms`;
     },
   },
-  {
-    name: 'worker SIGKILL',
-    fn: async (c) => {
-      await c.worker.kill();
-      c.worker.spawn();
-      return 'killed and restarted';
-    },
-  },
-  {
-    name: 'worker SIGKILL during boot',
-    fn: async (c) => {
-      await c.worker.kill();
-      c.worker.spawn();
-      const at = Math.round(c.workerBootMs * 0.7);
-      await sleep(at);
-      await c.worker.kill();
-      c.worker.spawn();
-      return `killed, restarted, killed again ${at} ms into boot (boot ≈ ${c.workerBootMs} ms), restarted`;
-    },
-  },
-  {
-    name: 'API SIGKILL',
-    fn: async (c) => {
-      await c.api.kill();
-      c.api.spawn();
-      return 'killed and restarted (clients retry)';
-    },
-  },
+  { name: 'reorg 1 block, nothing in flight', fn: reorg(false) },
+  { name: 'reorg 1 block, next nonce in flight', fn: reorg(true) },
 ];
 
 // ───────────────────────────── main ─────────────────────────────
