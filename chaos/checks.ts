@@ -213,6 +213,7 @@ export async function checkInvariants(args: {
     failureReasons,
     refusedButSettled,
     perPayTo,
-    violations,
+    // The few structural violations (stuck, mismatch, double settlement) before the long list of lost payments.
+    violations: [...violations.filter((v) => v.kind !== 'lost'), ...violations.filter((v) => v.kind === 'lost')],
   };
 }
