@@ -67,12 +67,27 @@ export async function startTestApi(opts: { chain?: TestChain; env?: Record<strin
     return { app, baseUrl: `http://127.0.0.1:${port}`, config, chain: first.chain, db: first.db, stop: () => app.close() };
   }
   const chain = opts.chain ?? (await startTestChain());
-  const database = await createTestDatabase();
-  const config = testConfig(chain, database.url, opts.env);
-  const app = await createApiApp(config);
-  await app.listen(0, '127.0.0.1');
-  const port = (app.getHttpServer().address() as AddressInfo).port;
-  const db = await createDataSource({ databaseUrl: database.url, poolSize: 2 }).initialize();
+  // A start that fails half-way (no template, a port, a bad setting) must not leave its anvil or database
+  // behind: the test's afterAll never sees a fixture to stop, and orphaned chains load later runs.
+  const cleanup: Array<() => Promise<unknown>> = opts.chain ? [] : [() => chain.devchain.anvil.stop()];
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let config: TollgateConfig;
+  let app: INestApplication;
+  let port: number;
+  let db: DataSource;
+  try {
+    database = await createTestDatabase();
+    cleanup.unshift(() => database.drop());
+    config = testConfig(chain, database.url, opts.env);
+    app = await createApiApp(config);
+    cleanup.unshift(() => app.close());
+    await app.listen(0, '127.0.0.1');
+    port = (app.getHttpServer().address() as AddressInfo).port;
+    db = await createDataSource({ databaseUrl: database.url, poolSize: 2 }).initialize();
+  } catch (e) {
+    for (const undo of cleanup) await undo().catch(() => undefined);
+    throw e;
+  }
   return {
     app,
     baseUrl: `http://127.0.0.1:${port}`,
