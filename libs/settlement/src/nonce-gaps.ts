@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { Address, Hex, TransactionNotFoundError, TransactionReceiptNotFoundError } from 'viem';
+import { Address, Hex, parseTransaction, TransactionNotFoundError, TransactionReceiptNotFoundError } from 'viem';
 import { TollgateConfig } from '@tollgate/config';
 import { authorizationKey, authorizationsUsed, ChainClients, eip3009Abi } from '@tollgate/evm';
 import { applyVerdicts, RowVerdict } from './row-outcomes';
@@ -133,7 +133,8 @@ interface PendingTx {
  * 1. follows the transactions it sent before (`filler`s and re-broadcast transactions of batches no
  *    longer in flight): a receipt marks it included — and payments whose authorization it used are
  *    attributed to it — a nonce taken otherwise marks it dropped, and one not mined after
- *    TX_REPLACE_AFTER_MS is replaced by a filler with bumped fees (capped at TX_MAX_FEE_GWEI);
+ *    TX_REPLACE_AFTER_MS is replaced with bumped fees (capped at TX_MAX_FEE_GWEI; at the cap it waits):
+ *    a settle transaction by itself while it can still settle something, anything else by a filler;
  * 2. compares the chain's mined nonce with the lowest live batch nonce and records the gap (`relayers`);
  * 3. fills each gap nonce that holds no pending transaction ({@link gapFillDecision}): re-broadcasts the
  *    stored transaction when it can still settle something, else sends a zero-value self-transfer. Either
@@ -222,7 +223,11 @@ export class NonceGapHealer {
         const previous: Fees = { maxFeePerGas: BigInt(latest.max_fee_per_gas), maxPriorityFeePerGas: BigInt(latest.max_priority_fee_per_gas) };
         const fees = bumpedFees(previous, await currentFees(this.ctx, relayer.network), feeCapWei(this.ctx));
         if (fees) {
-          await this.sendFiller(relayer, Number(nonce), fees, latest.tx_hash);
+          // A re-broadcast settle transaction is replaced by itself with higher fees while it can still settle
+          // something; otherwise (and a filler always) by a filler.
+          const block = await client.getBlock({ blockTag: 'latest' });
+          const keep = latest.purpose === 'settle' && latest.batch_id !== null && (await this.settlesSomething(relayer.network, latest.batch_id, block.timestamp));
+          await this.sendAt(relayer, Number(nonce), fees, latest, keep);
           continue;
         }
       }
@@ -308,7 +313,7 @@ export class NonceGapHealer {
       null,
     );
     const fees = (highest && candidates.some((c) => c.inPool) ? bumpedFees(highest, market, feeCapWei(this.ctx)) : null) ?? market;
-    await this.sendFiller(relayer, nonce, fees, null);
+    await this.sendAt(relayer, nonce, fees, null, false);
   }
 
   /** Whether a stored settle transaction of `batchId` could still move money that has not moved. */
@@ -329,10 +334,19 @@ export class NonceGapHealer {
     return false;
   }
 
-  /** Signs, stores (`filler`, pending) and broadcasts a zero-value self-transfer at `nonce`. */
-  private async sendFiller(relayer: Relayer, nonce: number, fees: Fees, replacing: Hex | null): Promise<void> {
-    const gas = 21_000n;
-    const signed = await signTx(this.ctx, relayer, { to: relayer.address, data: '0x', gas, nonce, fees });
+  /**
+   * Signs, stores (pending) and broadcasts a transaction at `nonce`: a zero-value self-transfer (`filler`), or,
+   * with `keepSettling`, the replaced settle transaction's own call at the new fees (same batch). `replacing`
+   * is the version it supersedes (marked `replaced` in the same Postgres transaction).
+   */
+  private async sendAt(relayer: Relayer, nonce: number, fees: Fees, replacing: PendingTx | null, keepSettling: boolean): Promise<void> {
+    let call: { to: Address; data: Hex; gas: bigint } = { to: relayer.address, data: '0x', gas: 21_000n };
+    const settle = keepSettling && replacing !== null;
+    if (settle) {
+      const parsed = parseTransaction(replacing.raw_tx);
+      call = { to: parsed.to as Address, data: (parsed.data ?? '0x') as Hex, gas: parsed.gas ?? 21_000n };
+    }
+    const signed = await signTx(this.ctx, relayer, { ...call, nonce, fees });
     const stored = await this.ctx.dataSource.transaction(async (m) => {
       await m.query(`SELECT 1 FROM relayers WHERE network = $1 AND address = $2 FOR UPDATE`, [relayer.network, relayer.id]);
       const pending: Array<{ tx_hash: string }> = await m.query(
@@ -340,15 +354,26 @@ export class NonceGapHealer {
         [relayer.network, relayer.id, nonce],
       );
       // Only the version being replaced may be pending at this nonce; anything else means another path filled it.
-      if (pending.some((p) => p.tx_hash !== replacing?.toLowerCase())) return false;
+      if (pending.some((p) => p.tx_hash !== replacing?.tx_hash.toLowerCase())) return false;
       if ((await m.query(`SELECT 1 FROM relayer_transactions WHERE tx_hash = $1`, [signed.hash.toLowerCase()])).length) return false;
-      await storeTx(m, { batchId: null, network: relayer.network, relayer: relayer.id, nonce, purpose: 'filler', signed, gas, fees });
-      if (replacing) await m.query(`UPDATE relayer_transactions SET status = 'replaced' WHERE tx_hash = $1 AND status = 'pending'`, [replacing.toLowerCase()]);
+      await storeTx(m, {
+        batchId: settle ? replacing.batch_id : null,
+        network: relayer.network,
+        relayer: relayer.id,
+        nonce,
+        purpose: settle ? 'settle' : 'filler',
+        signed,
+        gas: call.gas,
+        fees,
+      });
+      if (replacing) await m.query(`UPDATE relayer_transactions SET status = 'replaced' WHERE tx_hash = $1 AND status = 'pending'`, [replacing.tx_hash.toLowerCase()]);
       return true;
     });
     if (!stored) return;
-    this.ctx.logger.warn(`relayer ${relayer.address} on ${relayer.network}: filler self-transfer ${signed.hash} at nonce ${nonce} (maxFee ${fees.maxFeePerGas} wei)`);
+    this.ctx.logger.warn(
+      `relayer ${relayer.address} on ${relayer.network}: ${settle ? `settle transaction of batch ${replacing.batch_id} re-signed` : 'filler self-transfer'} ${signed.hash} at nonce ${nonce} (maxFee ${fees.maxFeePerGas} wei)`,
+    );
     const outcome = await broadcast(this.ctx, relayer.network, signed.raw, signed.hash);
-    if (outcome === 'underpriced') this.ctx.logger.warn(`relayer ${relayer.address}: filler at nonce ${nonce} refused as underpriced; will bump again`);
+    if (outcome === 'underpriced') this.ctx.logger.warn(`relayer ${relayer.address}: transaction at gap nonce ${nonce} refused as underpriced; will bump again`);
   }
 }
