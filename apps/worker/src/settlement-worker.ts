@@ -6,7 +6,7 @@ import { TollgateConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
 import { createDataSource, PaymentLedger } from '@tollgate/persistence';
 import { JobName, JobPayloads, JobQueues, jobsOn, JobsOn, QueueName, redisConnection } from '@tollgate/queue';
-import { BatchSubmitter, BatchTracker, LaneScheduler, RpcError, SettlementContext, Sweeper } from '@tollgate/settlement';
+import { BatchSubmitter, BatchTracker, LaneScheduler, NonceGapHealer, RpcError, SettlementContext, Sweeper } from '@tollgate/settlement';
 import type { SettlementJobObserver } from './worker-metrics';
 import { logSafeError } from '@tollgate/evm';
 
@@ -20,8 +20,8 @@ type Handlers = { [N in JobsOn<QueueName.Settlement>]: (payload: JobPayloads[N])
 
 /**
  * The settlement worker: one BullMQ consumer of the settlement queue dispatching by job name, the lane
- * scheduler loop (reads Postgres every BATCH_TICK_MS) and the sweeper loop (SWEEP_INTERVAL_MS). Starts
- * no HTTP server.
+ * scheduler loop (reads Postgres every BATCH_TICK_MS) and the sweeper loop (SWEEP_INTERVAL_MS, which also
+ * runs the relayers' nonce-gap check, {@link NonceGapHealer}). Starts no HTTP server.
  */
 export class SettlementWorker {
   private readonly logger = new Logger('SettlementWorker');
@@ -40,6 +40,7 @@ export class SettlementWorker {
     readonly submitter: BatchSubmitter,
     readonly tracker: BatchTracker,
     readonly sweeper: Sweeper,
+    readonly healer: NonceGapHealer,
   ) {}
 
   /** Connects to Postgres, Redis and every chain, registers relayers, and starts consuming. */
@@ -50,7 +51,7 @@ export class SettlementWorker {
     const queues = new JobQueues(redisProducer, config.queuePrefix);
     const ctx = new SettlementContext(config, dataSource, new PaymentLedger(dataSource), new ChainClients(config.networks), queues);
     await ctx.registerRelayers();
-    const w = new SettlementWorker(ctx, redisWorker, redisProducer, new LaneScheduler(ctx), new BatchSubmitter(ctx), new BatchTracker(ctx), new Sweeper(ctx));
+    const w = new SettlementWorker(ctx, redisWorker, redisProducer, new LaneScheduler(ctx), new BatchSubmitter(ctx), new BatchTracker(ctx), new Sweeper(ctx), new NonceGapHealer(ctx));
     w.observer = opts.observer;
     w.run(opts.concurrency ?? 8);
     return w;
@@ -141,6 +142,9 @@ export class SettlementWorker {
     } catch (e) {
       this.logger.warn(`sweep failed: ${logSafeError(e)}`);
     }
+    if (this.stopping) return;
+    // Not a queue job: it must run even when the settlement queue is wedged or Redis lost its keys.
+    await this.healer.healAll().catch((e: Error) => this.logger.warn(`nonce gap check failed: ${e.message}`));
   }
 
   /**

@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { TollgateConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
 import { JobName, JobQueues, QueueName } from '@tollgate/queue';
+import { readRelayerNonceGaps, wedgedMessage } from '@tollgate/settlement';
 
 /** Hooks the settlement worker calls around every job (see {@link SettlementWorker}). */
 export interface SettlementJobObserver {
@@ -99,6 +100,25 @@ export class WorkerMetrics {
         }
       },
     });
+    new Gauge({
+      name: 'tollgate_relayer_nonce_gap',
+      help: "Nonces a relayer's chain account is behind its lowest live transaction, as the last nonce-gap pass saw it (above 0: nothing it sends can be mined until the gap is filled)",
+      labelNames: ['network', 'relayer'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const ds = self.dataSource;
+        if (!ds) return;
+        try {
+          const rows: Array<{ network: string; address: string; nonce_gap: number }> = await withTimeout(
+            ds.query(`SELECT network, address, nonce_gap FROM relayers WHERE nonce_checked_at IS NOT NULL`),
+          );
+          for (const r of rows) this.set({ network: r.network, relayer: r.address }, r.nonce_gap);
+        } catch {
+          // Postgres unreachable: no series rather than a stale zero.
+        }
+      },
+    });
   }
 
   /** Gives the metrics their Postgres and queues (once the worker that owns them has started). */
@@ -156,6 +176,17 @@ export class WorkerMetrics {
   }
 }
 
+/**
+ * Readiness of the relayers: throws (→ `down`) naming every wedged relayer; otherwise the gaps being filled.
+ * A relayer whose nonce cannot be read is left to the `rpc:` check.
+ */
+export async function relayersCheck(dataSource: DataSource, chains: ChainClients, config: TollgateConfig): Promise<Record<string, unknown>> {
+  const gaps = await readRelayerNonceGaps(dataSource, chains, config, CHECK_TIMEOUT_MS);
+  const wedged = gaps.filter((g) => g.wedged);
+  if (wedged.length) throw new Error(wedged.map(wedgedMessage).join('; '));
+  return { gaps: gaps.filter((g) => g.gap > 0).map((g) => ({ network: g.network, relayer: g.address, gap: g.gap })) };
+}
+
 /** The worker's only HTTP: `/health`, `/health/ready` and `/metrics`, on WORKER_METRICS_PORT. */
 export interface WorkerHttp {
   server: Server;
@@ -165,8 +196,9 @@ export interface WorkerHttp {
 
 /**
  * Starts the worker's health/metrics listener (plain node:http, no Nest app). `/health` answers while
- * the process runs; `/health/ready` checks Postgres, Redis and every network's RPC (503 when any is
- * down); `/metrics` is the worker's Prometheus registry.
+ * the process runs; `/health/ready` checks Postgres, Redis, every network's RPC and that no relayer is
+ * wedged behind a nonce gap older than RELAYER_WEDGED_AFTER_MS (503 when any is down); `/metrics` is the
+ * worker's Prometheus registry.
  */
 export async function startWorkerHttp(opts: {
   config: TollgateConfig;
@@ -185,6 +217,7 @@ export async function startWorkerHttp(opts: {
     ],
     ['redis', async () => ((await queues.queue(QueueName.Settlement).client) as unknown as { ping(): Promise<string> }).ping()],
     ...config.networks.map((n): [string, () => Promise<unknown>] => [`rpc:${n.network}`, async () => ({ blockNumber: (await chains.get(n.network).getBlockNumber()).toString() })]),
+    ['relayers', () => relayersCheck(dataSource, chains, config)],
   ];
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });

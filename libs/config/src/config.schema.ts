@@ -58,6 +58,7 @@ const envSchema = z.object({
   PUBLIC_RATE_LIMIT_PER_MINUTE: int(1, 1000000).default(120),
   BATCH_TICK_MS: int(10, 60000).default(200),
   RELAYER_MAX_IN_FLIGHT: int(1, 64).default(4),
+  RELAYER_WEDGED_AFTER_MS: int(1000, 86400000).default(60000),
   SETTLEMENT_MAX_ATTEMPTS: int(1, 100).default(5),
   TX_POLL_MS: int(50, 60000).default(500),
   // Delay before each delivery attempt (the first is relative to the event, later ones to the previous attempt):
@@ -132,6 +133,8 @@ export interface SettlementConfig {
   maxAttempts: number;
   /** Receipt polling interval of the tracker (ms). */
   txPollMs: number;
+  /** A relayer nonce gap lasting longer than this (ms) makes readiness fail (the relayer is wedged). */
+  relayerWedgedAfterMs: number;
 }
 
 /** Outgoing merchant webhooks (Standard Webhooks). */
@@ -380,6 +383,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
       maxInFlightPerRelayer: e.RELAYER_MAX_IN_FLIGHT,
       maxAttempts: e.SETTLEMENT_MAX_ATTEMPTS,
       txPollMs: e.TX_POLL_MS,
+      relayerWedgedAfterMs: e.RELAYER_WEDGED_AFTER_MS,
     },
     webhooks,
     admin: {

@@ -196,13 +196,16 @@ export class BatchSubmitter {
   /**
    * Reconciles the stored next nonce with the chain: adopts a higher chain nonce (the key was used
    * elsewhere), and reuses nonces the chain never saw when no live transaction of ours holds them
-   * (e.g. after a reorg dropped our transaction).
+   * (e.g. after a reorg dropped our transaction). When a later nonce is live, the hole is the
+   * NonceGapHealer's to fill.
    */
   private async syncNonce(network: string, address: Address, relayerId: string, stored: number, m: import('typeorm').EntityManager): Promise<number> {
     const pending = await this.ctx.chains.get(network).getTransactionCount({ address, blockTag: 'pending' });
     if (pending >= stored) return pending;
+    // Any stored pending transaction counts — a batch's, or a filler / re-broadcast the NonceGapHealer put
+    // in a gap: handing its nonce out again would only make two of our transactions race for it.
     const [{ live }]: Array<{ live: number }> = await m.query(
-      `SELECT count(*)::int AS live FROM settlement_batches WHERE network = $1 AND relayer = $2 AND status = 'submitted' AND nonce >= $3`,
+      `SELECT count(*)::int AS live FROM relayer_transactions WHERE network = $1 AND relayer = $2 AND status = 'pending' AND nonce >= $3`,
       [network, relayerId, pending],
     );
     if (live === 0) {

@@ -3,7 +3,7 @@ import { authorizationsUsed, authorizationKey } from '@tollgate/evm';
 import { JobName } from '@tollgate/queue';
 import { applyVerdicts, loadBatchRows, RowClassifier, RowVerdict } from './row-outcomes';
 import { SettlementContext } from './settlement-context';
-import { broadcast, bumpedFees, currentFees, Fees, signTx, storeTx } from './transactions';
+import { broadcast, bumpedFees, currentFees, feeCapWei, Fees, signTx, storeTx } from './transactions';
 
 interface TrackedBatch {
   id: string;
@@ -23,7 +23,7 @@ interface TrackedBatch {
 interface TrackedTx {
   tx_hash: Hex;
   raw_tx: Hex;
-  purpose: 'settle' | 'cancel';
+  purpose: 'settle' | 'cancel' | 'filler';
   nonce: string;
   gas_limit: string;
   max_fee_per_gas: string;
@@ -35,8 +35,9 @@ interface TrackedTx {
  * Follows a submitted batch to a final state, one idempotent pass per job:
  * - `submitted`: looks for a receipt of every hash ever broadcast for the batch (replacements
  *   included); replaces a transaction not included after TX_REPLACE_AFTER_MS with the same nonce and
- *   fees bumped 20 %; after TX_MAX_REPLACEMENTS cancels with a zero-value self-transfer; re-broadcasts
- *   a transaction the node forgot.
+ *   fees bumped 20 % (never above TX_MAX_FEE_GWEI: at the cap it waits); after TX_MAX_REPLACEMENTS
+ *   cancels with a zero-value self-transfer; re-broadcasts a transaction the node forgot. A transaction
+ *   behind a lower nonce that is not mined yet is never replaced (see NonceGapHealer).
  * - on inclusion: `AuthorizationUsed` logs say which rows landed (→ `included` with hash and log
  *   index); the others are classified and re-queued or failed.
  * - `included`: at the network's confirmation depth, re-checks that the block is still canonical
@@ -44,6 +45,8 @@ interface TrackedTx {
  */
 export class BatchTracker {
   private readonly classifier: RowClassifier;
+  /** Transactions already reported as held at the fee cap (one warning each, not one per poll). */
+  private readonly atCap = new Set<string>();
 
   constructor(private readonly ctx: SettlementContext) {
     this.classifier = new RowClassifier(ctx);
@@ -92,6 +95,14 @@ export class BatchTracker {
       await this.onNonceLost(batch);
       return true;
     }
+    if (mined < Number(batch.nonce)) {
+      // A lower nonce of this relayer is not mined yet (an earlier batch still pending, or a gap a reorg
+      // left, which the NonceGapHealer fills): no fee makes this transaction executable before that one,
+      // so bidding on it would only burn the replacement budget and end in a cancel that cannot mine.
+      const known = await notFoundAsNull(client.getTransaction({ hash: latest.tx_hash }));
+      if (!known) await broadcast(this.ctx, batch.network, latest.raw_tx, latest.tx_hash);
+      return false;
+    }
     const age = Date.now() - new Date(latest.created_at).getTime();
     // An operator's "replace now" (replace_requested_at) counts as an expired TX_REPLACE_AFTER_MS; it is
     // cleared only after the replacement was stored, so a crash in between replaces on the next pass.
@@ -110,8 +121,20 @@ export class BatchTracker {
     const relayer = this.ctx.relayer(batch.network, batch.relayer);
     const cancel = batch.replacements >= this.ctx.config.settlement.maxReplacements || latest.purpose === 'cancel';
     const previous: Fees = { maxFeePerGas: BigInt(latest.max_fee_per_gas), maxPriorityFeePerGas: BigInt(latest.max_priority_fee_per_gas) };
-    const fees = bumpedFees(previous, await currentFees(this.ctx, batch.network));
+    const fees = bumpedFees(previous, await currentFees(this.ctx, batch.network), feeCapWei(this.ctx));
     const nonce = Number(batch.nonce);
+    if (!fees) {
+      // At TX_MAX_FEE_GWEI: keep the transaction we have (the node is reminded of it) and let the base fee
+      // come down; the replacement budget is not spent, so no cancel is signed at a price we refuse to pay.
+      if (!this.atCap.has(latest.tx_hash)) {
+        this.atCap.add(latest.tx_hash);
+        if (this.atCap.size > 10_000) this.atCap.clear();
+        this.ctx.logger.warn(`batch ${batch.id}: nonce ${nonce} not included and its fees are at TX_MAX_FEE_GWEI (${this.ctx.config.settlement.maxFeeGwei}); waiting for the base fee to fall`);
+      }
+      const known = await notFoundAsNull(this.ctx.chains.get(batch.network).getTransaction({ hash: latest.tx_hash }));
+      if (!known) await broadcast(this.ctx, batch.network, latest.raw_tx, latest.tx_hash);
+      return;
+    }
     let to: Address;
     let data: Hex;
     let gas: bigint;

@@ -6,3 +6,4 @@ export * from './batch-tracker';
 export * from './row-outcomes';
 export * from './sweeper';
 export * from './transactions';
+export * from './nonce-gaps';

@@ -140,8 +140,9 @@ export class RowClassifier {
 }
 
 /**
- * Applies verdicts from rows currently in `from` (`batched` or `submitted`): fail, re-queue (batch
- * detached, attempts counted), or mark included when our own earlier transaction settled it.
+ * Applies verdicts from rows currently in `from` (`batched` or `submitted`; `queued` for rows a re-broadcast
+ * gap transaction settled, see NonceGapHealer): fail, re-queue (batch detached, attempts counted), or mark
+ * included when our own earlier transaction settled it.
  * Runs in its own transaction, or in the caller's when `manager` is given (so the verdicts commit
  * together with whatever else the caller records).
  * @returns counts per action, for logs.
@@ -149,7 +150,7 @@ export class RowClassifier {
 export async function applyVerdicts(
   ctx: SettlementContext,
   verdicts: Map<string, RowVerdict>,
-  from: 'batched' | 'submitted',
+  from: 'queued' | 'batched' | 'submitted',
   manager?: EntityManager,
 ): Promise<Record<RowVerdict['action'], number>> {
   const counts = { 'landed-elsewhere-ours': 0, fail: 0, requeue: 0 };

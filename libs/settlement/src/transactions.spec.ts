@@ -32,8 +32,41 @@ describe('bumpedFees (replacement of a stuck transaction)', () => {
     expect(bumpedFees({ maxFeePerGas: 0n, maxPriorityFeePerGas: 0n }, { maxFeePerGas: 0n, maxPriorityFeePerGas: 0n })).toEqual({ maxFeePerGas: 1n, maxPriorityFeePerGas: 1n });
   });
 
-  it('is not capped: a stuck nonce blocks the whole lane, so replacements may exceed TX_MAX_FEE_GWEI', () => {
+  it('without a cap keeps raising (the arithmetic the cap bounds)', () => {
     expect(bumpedFees(fees(1_000, 500), fees(1, 1))).toEqual({ maxFeePerGas: gwei(1_200) + 1n, maxPriorityFeePerGas: gwei(600) + 1n });
+  });
+
+  it('never bids above the cap (TX_MAX_FEE_GWEI): the fee cap is clamped, the tip kept below it', () => {
+    expect(bumpedFees(fees(180, 100), fees(1, 1), gwei(200))).toEqual({ maxFeePerGas: gwei(200), maxPriorityFeePerGas: gwei(120) + 1n });
+    expect(bumpedFees(fees(170, 170), fees(1, 1), gwei(200))).toEqual(fees(200, 200));
+  });
+
+  it('gives up replacing (null) when the cap leaves less than the +10 % a node requires', () => {
+    expect(bumpedFees(fees(190, 1), fees(1, 1), gwei(200))).toBeNull();
+    expect(bumpedFees(fees(200, 10), fees(300, 20), gwei(200))).toBeNull();
+  });
+
+  it('stops within a bounded number of replacements: repeated bumps under a cap end at null, never above it', () => {
+    const wei = fc.bigInt({ min: 0n, max: 10n ** 12n });
+    fc.assert(
+      fc.property(wei, wei, fc.bigInt({ min: 1n, max: 10n ** 12n }), (f0, t0, cap) => {
+        let current: Fees = { maxFeePerGas: f0 > cap ? cap : f0, maxPriorityFeePerGas: t0 > cap ? cap : t0 };
+        const market = { maxFeePerGas: 1n, maxPriorityFeePerGas: 1n };
+        let n = 0;
+        for (;;) {
+          const next = bumpedFees(current, market, cap);
+          if (!next) break;
+          expect(next.maxFeePerGas).toBeLessThanOrEqual(cap);
+          expect(next.maxPriorityFeePerGas).toBeLessThanOrEqual(next.maxFeePerGas);
+          expect(next.maxFeePerGas * 10n).toBeGreaterThanOrEqual(current.maxFeePerGas * 11n);
+          expect(next.maxPriorityFeePerGas * 10n).toBeGreaterThanOrEqual(current.maxPriorityFeePerGas * 11n);
+          current = next;
+          n++;
+          // ×1.1 at least per step from ≥ 1 wei: ≤ log1.1(10^12) + a few steps.
+          expect(n).toBeLessThan(400);
+        }
+      }),
+    );
   });
 
   it('always satisfies the replacement rule nodes enforce (+10 % on both fees) and never undercuts the market', () => {

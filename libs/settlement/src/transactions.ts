@@ -19,18 +19,39 @@ export async function currentFees(ctx: SettlementContext, network: string): Prom
     client.getBlock({ blockTag: 'latest' }),
     client.estimateMaxPriorityFeePerGas().catch(() => 1_000_000_000n),
   ]);
-  const cap = BigInt(Math.floor(ctx.config.settlement.maxFeeGwei * 1e9));
+  const cap = feeCapWei(ctx);
   let maxFeePerGas = (block.baseFeePerGas ?? 0n) * 2n + tip;
   if (maxFeePerGas > cap) maxFeePerGas = cap;
   return { maxFeePerGas, maxPriorityFeePerGas: tip > maxFeePerGas ? maxFeePerGas : tip };
 }
 
-/** Fees for a replacement: ≥ previous + 20 % and ≥ current market. Not capped: a stuck nonce blocks the lane. */
-export function bumpedFees(previous: Fees, market: Fees): Fees {
+/** TX_MAX_FEE_GWEI in wei: the most Tollgate pays per unit of gas, first submissions and replacements alike. */
+export function feeCapWei(ctx: SettlementContext): bigint {
+  return BigInt(Math.floor(ctx.config.settlement.maxFeeGwei * 1e9));
+}
+
+/**
+ * Fees for a replacement: ≥ previous + 20 % and ≥ current market, never above `capWei` (TX_MAX_FEE_GWEI,
+ * wei per gas). Unbounded bidding at 15 s intervals reached any price within minutes (×1.2 each time);
+ * at the cap the transaction waits for the base fee to come down instead.
+ * @returns null when the cap leaves no room for a replacement a node would accept (both fees +10 %):
+ *   the caller keeps the transaction it has (re-broadcasting it if the node forgot it).
+ */
+export function bumpedFees(previous: Fees, market: Fees): Fees;
+export function bumpedFees(previous: Fees, market: Fees, capWei: bigint): Fees | null;
+export function bumpedFees(previous: Fees, market: Fees, capWei?: bigint): Fees | null {
   const bump = (x: bigint) => (x * (100n + BUMP_PERCENT)) / 100n + 1n;
-  const maxPriorityFeePerGas = [bump(previous.maxPriorityFeePerGas), market.maxPriorityFeePerGas].reduce((a, b) => (a > b ? a : b));
-  let maxFeePerGas = [bump(previous.maxFeePerGas), market.maxFeePerGas].reduce((a, b) => (a > b ? a : b));
+  const max = (a: bigint, b: bigint) => (a > b ? a : b);
+  let maxPriorityFeePerGas = max(bump(previous.maxPriorityFeePerGas), market.maxPriorityFeePerGas);
+  let maxFeePerGas = max(bump(previous.maxFeePerGas), market.maxFeePerGas);
   if (maxFeePerGas < maxPriorityFeePerGas) maxFeePerGas = maxPriorityFeePerGas;
+  if (capWei !== undefined) {
+    if (maxFeePerGas > capWei) maxFeePerGas = capWei;
+    if (maxPriorityFeePerGas > maxFeePerGas) maxPriorityFeePerGas = maxFeePerGas;
+    // Nodes accept a replacement only when it raises both fees by at least 10 %.
+    const accepted = (next: bigint, prev: bigint) => next * 10n >= prev * 11n && next > prev;
+    if (!accepted(maxFeePerGas, previous.maxFeePerGas) || !accepted(maxPriorityFeePerGas, previous.maxPriorityFeePerGas)) return null;
+  }
   return { maxFeePerGas, maxPriorityFeePerGas };
 }
 

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
 import { PAYMENT_STATUSES } from '@tollgate/persistence';
-import { SettlementContext } from '@tollgate/settlement';
+import { readRelayerNonceGaps, SettlementContext, wedgedMessage } from '@tollgate/settlement';
 import { LaneStats, laneStats } from './lane-stats';
 import { whereAdder } from '../common/sql-where';
 
@@ -24,6 +24,14 @@ export interface RelayerStats {
   nextNonce: string | null;
   chainNonce: number | null;
   openBatches: number;
+  /** Nonces the chain (mined) is behind the lowest live transaction: above 0 nothing the relayer sends can be mined. */
+  nonceGap: number;
+  /** Since when that gap exists, if any. */
+  nonceGapSince: Date | null;
+  /** The gap outlasted RELAYER_WEDGED_AFTER_MS: an operator must look (the console shows an alarm). */
+  wedged: boolean;
+  /** The alarm text when wedged. */
+  alarm?: string;
   error?: string;
 }
 
@@ -87,6 +95,8 @@ export class AdminQueriesService {
     const open: Array<{ network: string; relayer: string; n: number }> = await this.dataSource.query(
       `SELECT network, relayer, count(*)::int AS n FROM settlement_batches WHERE status IN ('building', 'submitted') GROUP BY network, relayer`,
     );
+    // Read by address, keylessly, the same way /health/ready reads them.
+    const gaps = await readRelayerNonceGaps(this.dataSource, this.chains, this.config).catch(() => []);
     const out: RelayerStats[] = [];
     for (const n of this.config.networks) {
       for (const r of this.settlement.relayers(n.network)) {
@@ -98,7 +108,17 @@ export class AdminQueriesService {
           nextNonce: db.find((x) => x.network === n.network && x.address === r.id)?.next_nonce ?? null,
           chainNonce: null,
           openBatches: open.find((x) => x.network === n.network && x.relayer === r.id)?.n ?? 0,
+          nonceGap: 0,
+          nonceGapSince: null,
+          wedged: false,
         };
+        const gap = gaps.find((g) => g.network === n.network && g.address === r.id);
+        if (gap) {
+          stats.nonceGap = gap.gap;
+          stats.nonceGapSince = gap.since;
+          stats.wedged = gap.wedged;
+          if (gap.wedged) stats.alarm = wedgedMessage(gap);
+        }
         try {
           const [balance, nonce] = await withTimeout(
             Promise.all([client.getBalance({ address: r.address }), client.getTransactionCount({ address: r.address, blockTag: 'pending' })]),

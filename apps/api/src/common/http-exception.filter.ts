@@ -36,7 +36,11 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     const path = req.path;
     let body: Record<string, unknown> = { statusCode: status, error: httpErrorName(status), message, ...(field ? { field } : {}) };
-    if (path === '/verify') {
+    if (path.startsWith('/health') && exception instanceof HttpException && typeof exception.getResponse() === 'object' && 'details' in (exception.getResponse() as object)) {
+      // A failed readiness check: Terminus's body names each failing check and why (e.g. a wedged relayer);
+      // flattened to "Service Unavailable Exception" an operator learned nothing.
+      body = exception.getResponse() as Record<string, unknown>;
+    } else if (path === '/verify') {
       body = { isValid: false, invalidReason: reasonFor(status, 'unexpected_verify_error'), invalidMessage: message, ...(status === 400 ? { field: field ?? 'body' } : {}) };
     } else if (path === '/settle') {
       body = { success: false, errorReason: reasonFor(status, 'unexpected_settle_error'), errorMessage: message, transaction: '', network: '', ...(status === 400 ? { field: field ?? 'body' } : {}) };

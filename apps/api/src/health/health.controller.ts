@@ -5,15 +5,21 @@ import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
+import { readRelayerNonceGaps, wedgedMessage } from '@tollgate/settlement';
 import { REDIS } from '../core.module';
 
 const TIMEOUT_MS = 2000;
 
 function withTimeout<T>(p: Promise<T>): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`timed out after ${TIMEOUT_MS} ms`)), TIMEOUT_MS))]);
+  return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`timed out after ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref())]);
 }
 
-/** `GET /health` (liveness: the process answers) and `GET /health/ready` (Postgres, Redis, RPC per network). */
+/**
+ * `GET /health` (liveness: the process answers) and `GET /health/ready` (Postgres, Redis, RPC per network,
+ * and `relayers`: down while a relayer is wedged behind a nonce gap older than RELAYER_WEDGED_AFTER_MS —
+ * /settle would keep answering success for payments that cannot be settled). Relayers are read by address
+ * from Postgres; the API needs no relayer key for it.
+ */
 @ApiTags('operations')
 @Controller('health')
 export class HealthController {
@@ -39,6 +45,13 @@ export class HealthController {
       () => this.probe('postgres', async () => void (await this.dataSource.query('SELECT 1'))),
       () => this.probe('redis', async () => void (await this.redis.ping())),
       ...this.config.networks.map((n) => () => this.probe(`rpc:${n.network}`, async () => ({ blockNumber: (await this.chains.get(n.network).getBlockNumber()).toString() }))),
+      () =>
+        this.probe('relayers', async () => {
+          const gaps = await readRelayerNonceGaps(this.dataSource, this.chains, this.config, TIMEOUT_MS);
+          const wedged = gaps.filter((g) => g.wedged);
+          if (wedged.length) throw new Error(wedged.map(wedgedMessage).join('; '));
+          return { gaps: gaps.filter((g) => g.gap > 0).map((g) => ({ network: g.network, relayer: g.address, gap: g.gap })) };
+        }),
     ]);
   }
 

@@ -93,11 +93,14 @@ const overview = `<% layout('@layout') %>
 </section>
 <section>
 <h2>Relayers</h2>
+<% for (const r of it.relayers.filter((x) => x.wedged)) { %>
+<p class="alarm" role="alert"><strong>Wedged relayer.</strong> <%= r.alarm %>. Its payments stay <code>submitted</code> until the gap is filled; check its gas balance and <code>TX_MAX_FEE_GWEI</code> against the base fee.</p>
+<% } %>
 <table>
-<thead><tr><th>Network</th><th>Address</th><th class="num">Balance</th><th class="num">Next nonce (Tollgate)</th><th class="num">Pending nonce (chain)</th><th class="num">Open batches</th></tr></thead>
+<thead><tr><th>Network</th><th>Address</th><th class="num">Balance</th><th class="num">Next nonce (Tollgate)</th><th class="num">Pending nonce (chain)</th><th class="num">Nonce gap</th><th class="num">Open batches</th></tr></thead>
 <tbody>
 <% for (const r of it.relayers) { %>
-<tr><td><%= r.network %></td><td><code><%= r.address %></code></td><td class="num"><%= r.balanceWei === null ? (r.error ? 'unavailable' : '—') : it.h.eth(r.balanceWei) %></td><td class="num"><%= r.nextNonce ?? '—' %></td><td class="num"><%= r.chainNonce ?? '—' %></td><td class="num"><%= r.openBatches %></td></tr>
+<tr class="<%= r.wedged ? 'wedged' : '' %>"><td><%= r.network %></td><td><code><%= r.address %></code></td><td class="num"><%= r.balanceWei === null ? (r.error ? 'unavailable' : '—') : it.h.eth(r.balanceWei) %></td><td class="num"><%= r.nextNonce ?? '—' %></td><td class="num"><%= r.chainNonce ?? '—' %></td><td class="num"><%= r.nonceGap ? (r.wedged ? 'WEDGED: ' : 'filling: ') + r.nonceGap : '0' %></td><td class="num"><%= r.openBatches %></td></tr>
 <% } %>
 </tbody>
 </table>
@@ -504,6 +507,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.kv th { width: 16rem; color: var(--pico-muted-color); font-weight: 500; }
 code { font-size: .78rem; padding: .05rem .25rem; }
 .muted { color: var(--pico-muted-color); font-size: .85rem; }
+.alarm { padding: .5rem .8rem; border-left: 4px solid #b91c1c; background: #fee2e2; color: #7f1d1d; font-size: .9rem; }
+tr.wedged td { background: #fee2e2; }
 .badge { display: inline-block; padding: .05rem .5rem; border-radius: 1rem; font-size: .72rem; font-weight: 600; background: #e8e8e8; color: #333; }
 .s-verified { background: #eef2ff; color: #3730a3; } .s-queued, .s-pending, .s-building { background: #e0ecff; color: #1d4ed8; }
 .s-batched, .s-submitted { background: #fef3c7; color: #92400e; } .s-included { background: #dcfce7; color: #166534; }
