@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config.schema';
+import { ConfigError, loadConfig, loadWorkerConfig } from './config.schema';
 
 const base = { DEVCHAIN_FILE: '', NETWORKS: 'eip155:84532,eip155:8453', RPC_URL_84532: 'https://sepolia.example', RPC_URL_8453: 'https://base.example', RELAYER_PRIVATE_KEYS_84532: `0x${'11'.repeat(32)}`, RELAYER_PRIVATE_KEYS_8453: `0x${'22'.repeat(32)}` };
 const capOf = (env: Record<string, string>, network: string) => loadConfig({ ...base, ...env }).networks.find((n) => n.network === network)!.txGasCap;
@@ -23,5 +23,20 @@ describe('TX_GAS_CAP (per-transaction gas cap, per network)', () => {
   ])('refuses %s=%s at start-up, naming the variable', (variable, value) => {
     expect(() => loadConfig({ ...base, [variable]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, [variable]: value })).toThrow(new RegExp(`^Invalid configuration: ${variable}:`));
+  });
+});
+
+describe('relayer keys are the worker’s configuration only', () => {
+  const noKeys = { DEVCHAIN_FILE: '', NETWORKS: 'eip155:84532', RPC_URL_84532: 'https://sepolia.example' };
+
+  it('loadConfig neither requires nor keeps RELAYER_PRIVATE_KEYS_*', () => {
+    expect(loadConfig(noKeys).networks.map((n) => n.network)).toEqual(['eip155:84532']);
+    expect(JSON.stringify(loadConfig({ ...noKeys, RELAYER_PRIVATE_KEYS_84532: `0x${'11'.repeat(32)}` }))).not.toContain('11'.repeat(32));
+  });
+
+  it('loadWorkerConfig requires them, naming the variable, and keeps them per network', () => {
+    expect(() => loadWorkerConfig(noKeys)).toThrow(/^Invalid configuration: RELAYER_PRIVATE_KEYS_84532: required for eip155:84532/);
+    expect(() => loadWorkerConfig({ ...noKeys, RELAYER_PRIVATE_KEYS_84532: '0x1234' })).toThrow(/^Invalid configuration: RELAYER_PRIVATE_KEYS_84532:/);
+    expect(loadWorkerConfig({ ...noKeys, RELAYER_PRIVATE_KEYS_84532: `0x${'11'.repeat(32)}` }).relayerKeys).toEqual({ 'eip155:84532': [`0x${'11'.repeat(32)}`] });
   });
 });
