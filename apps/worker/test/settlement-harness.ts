@@ -1,6 +1,6 @@
 import { Address, createPublicClient, createTestClient, Hex, http } from 'viem';
 import { devchainViemChain, eip3009TokenAbi } from '@tollgate/devchain';
-import { ExactPayload, eventually, randomNonce, signAuthorization, bodyV2, seededRandom } from '@tollgate/testing';
+import { ExactPayload, eventually, randomNonce, signAuthorization, bodyV2, seededRandom, workerConfigOf } from '@tollgate/testing';
 import { FacilitatorFixture, startFacilitator } from '../../api/test/facilitator-harness';
 import { SettlementWorker } from '../src/settlement-worker';
 
@@ -37,7 +37,7 @@ export async function startSettlement(env: Record<string, string> = {}, seed = 3
     env: merged,
     chain: chainClients(d.rpcUrl, d.chainId),
     async startWorker() {
-      fixture.worker = await SettlementWorker.start(f.api.config, { concurrency: 4 });
+      fixture.worker = await SettlementWorker.start(workerConfigOf(f.api), { concurrency: 4 });
       return fixture.worker;
     },
     async stopWorker() {

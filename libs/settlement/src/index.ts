@@ -1,4 +1,5 @@
 export * from './settlement-context';
+export * from './settlement-errors';
 export * from './lane-scheduler';
 export * from './batch-sizing';
 export * from './batch-submitter';
@@ -6,3 +7,4 @@ export * from './batch-tracker';
 export * from './row-outcomes';
 export * from './sweeper';
 export * from './transactions';
+export * from './operator-actions';
