@@ -5,6 +5,7 @@ import { PaymentLedger } from '@tollgate/persistence';
 import { startSettlement, SettlementFixture } from '../../worker/test/settlement-harness';
 import { adminCall, AdminSession, createAdminToken, createAdminUser, failedButRecoverablePayment, login, until } from './admin-harness';
 import { executeOnChain } from './facilitator-harness';
+import { startTestApi } from '@tollgate/testing';
 
 /**
  * The admin API over HTTP against a real API, Postgres, Redis and anvil: who may call it, CSRF, and the
@@ -26,7 +27,10 @@ describe('admin API', () => {
 
   beforeAll(async () => {
     // Replacement only when an operator asks (the stuck-transaction timer is far away).
-    f = await startSettlement({ BATCH_MAX_WAIT_MS: '200', TX_REPLACE_AFTER_MS: '600000' });
+    // Retry, void and replace are carried out by the worker's operator-action consumer (started here; the
+    // settlement worker only where a test needs batches): the API waits for its outcome up to 20 s.
+    f = await startSettlement({ BATCH_MAX_WAIT_MS: '200', TX_REPLACE_AFTER_MS: '600000', ADMIN_ACTION_WAIT_MS: '20000' });
+    await f.startOperatorActions();
     const d = f.api.chain.deployment;
     network = d.network;
     asset = d.token.address.toLowerCase();
@@ -88,6 +92,10 @@ describe('admin API', () => {
     const [audit] = await auditOf('payment.retry', ref);
     expect(audit).toMatchObject({ actor: 'user:olivia', before: { status: 'failed' }, after: { status: 'queued' } });
     expect(audit.request_id).toEqual(expect.any(String));
+    // The API recorded the request (who, when, what) with the same request id; the worker carried it out.
+    expect(await auditOf('payment.retry.requested', ref)).toEqual([expect.objectContaining({ actor: 'user:olivia', request_id: audit.request_id })]);
+    const action = await call(`/admin/api/actions/${ok.body.actionId}`, { session: viewer });
+    expect(action.body).toMatchObject({ action: 'payment.retry', target_id: ref, actor: 'user:olivia', status: 'succeeded', message: `Payment ${ref} is queued again.` });
     const events = await f.api.db.query(
       `SELECT e.from_status, e.to_status, e.reason FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE p.reference = $1 ORDER BY e.id`,
       [ref],
@@ -101,6 +109,33 @@ describe('admin API', () => {
     expect(res.status).toBe(200);
     expect((await auditOf('payment.retry', ref))[0].actor).toBe('token:ops-bot');
     expect((await call('/admin/api/me', { bearer: operatorToken })).body).toMatchObject({ actor: 'token:ops-bot', role: 'operator', kind: 'token' });
+  });
+
+  it('without the worker, an action is recorded and answered 202 with its id; the worker carries it out when it is back', async () => {
+    const { ref } = await failedButRecoverablePayment(f);
+    await f.stopOperatorActions();
+    const noWait = await startTestApi({ sharing: f.api, env: { ADMIN_ACTION_WAIT_MS: '0' } });
+    try {
+      const res = await adminCall(noWait.baseUrl, `/admin/api/payments/${ref}/retry`, { method: 'POST', bearer: operatorToken });
+      expect(res.status).toBe(202);
+      expect(res.body).toMatchObject({ ok: true, status: 'requested', actionId: expect.any(String) });
+      expect((await statusOf(ref)).status).toBe('failed');
+      expect(await auditOf('payment.retry.requested', ref)).toEqual([expect.objectContaining({ actor: 'token:ops-bot' })]);
+      expect((await call(`/admin/api/actions/${res.body.actionId}`, { bearer: viewerToken })).body).toMatchObject({ status: 'requested' });
+
+      await f.startOperatorActions();
+      const done = await until('the worker to carry out the retry', async () => {
+        const a = await call(`/admin/api/actions/${res.body.actionId}`, { bearer: viewerToken });
+        return a.body.status === 'requested' ? null : a.body;
+      });
+      expect(done).toMatchObject({ status: 'succeeded', before: { status: 'failed' }, after: { status: 'queued' } });
+      expect((await statusOf(ref)).status).toBe('queued');
+      expect(await auditOf('payment.retry', ref)).toEqual([expect.objectContaining({ actor: 'token:ops-bot' })]);
+    } finally {
+      await noWait.stop();
+      if (!f.operatorActions) await f.startOperatorActions();
+    }
+    expect((await call(`/admin/api/actions/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`, { bearer: viewerToken })).status).toBe(404);
   });
 
   it('retry answers 409 with the reason when the authorization can no longer succeed', async () => {

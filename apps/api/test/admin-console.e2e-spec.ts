@@ -25,7 +25,8 @@ describe('operator console (headless Chromium)', () => {
   beforeAll(async () => {
     // Fail loudly: a missing browser must not turn this test into a silent skip.
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does it)`);
-    f = await startSettlement({ BATCH_MAX_WAIT_MS: '300' });
+    // The console shows the worker's outcome of an action: wait for it as long as the test would.
+    f = await startSettlement({ BATCH_MAX_WAIT_MS: '300', ADMIN_ACTION_WAIT_MS: '20000' });
     profile = mkdtempSync(join(tmpdir(), 'tollgate-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -63,7 +64,9 @@ describe('operator console (headless Chromium)', () => {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'operator-console.png') });
 
+    // The retry is carried out by the worker (the API holds no relayer keys).
     await f.startWorker();
+    await f.startOperatorActions();
     await page.getByRole('link', { name: 'Payments', exact: true }).click();
     await page.getByLabel('Status').selectOption('failed');
     await page.getByRole('button', { name: 'Filter' }).click();
@@ -99,11 +102,15 @@ describe('operator console (headless Chromium)', () => {
     expect(await row.innerText()).toContain(ref);
     const audit = await f.api.db.query(`SELECT actor, before, after FROM admin_audit_log WHERE action = 'payment.retry' AND target_id = $1`, [ref]);
     expect(audit).toEqual([{ actor: 'user:olivia', before: expect.objectContaining({ status: 'failed' }), after: { status: 'queued' } }]);
+    // The request as the API recorded it, before the worker carried it out.
+    const [requested] = await f.api.db.query(`SELECT actor FROM admin_audit_log WHERE action = 'payment.retry.requested' AND target_id = $1`, [ref]);
+    expect(requested).toEqual({ actor: 'user:olivia' });
   });
 
   it('a viewer sees the failed payment but no action, and a form post without the CSRF token is refused', async () => {
     const viewer = await createAdminUser(f, 'viewer', 'victor');
     await f.stopWorker();
+    await f.stopOperatorActions();
     const { ref } = await failedButRecoverablePayment(f, { payerIndex: 4 });
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/admin\/login/);

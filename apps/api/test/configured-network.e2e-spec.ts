@@ -1,4 +1,4 @@
-import { bodyV1, bodyV2, postJson, randomNonce, seededRandom, signAuthorization, startTestApi, startTestChain, type TestApi, type TestChain } from '@tollgate/testing';
+import { bodyV1, bodyV2, postJson, randomNonce, seededRandom, signAuthorization, startTestApi, startTestChain, workerConfigOf, type TestApi, type TestChain } from '@tollgate/testing';
 import { SettlementWorker } from '../../worker/src/settlement-worker';
 import { MerchantsService } from '../src/merchants/merchants.service';
 
@@ -17,7 +17,7 @@ describe('a configured network with an unlisted chain id (31338)', () => {
   beforeAll(async () => {
     chain = await startTestChain({ chainId: 31338 });
     api = await startTestApi({ chain, env: { BATCH_MAX_WAIT_MS: '200', BATCH_TICK_MS: '50', TX_POLL_MS: '100' } });
-    worker = await SettlementWorker.start(api.config, { concurrency: 2 });
+    worker = await SettlementWorker.start(workerConfigOf(api), { concurrency: 2 });
     const { apiKey } = await api.app.get(MerchantsService).create({ name: 'chain 31338 merchant', payTo: [chain.deployment.payTo[0].address] });
     auth = { authorization: `Bearer ${apiKey}` };
   });

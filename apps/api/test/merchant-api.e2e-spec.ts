@@ -1,5 +1,5 @@
 import { Address } from 'viem';
-import { bodyV2, eventually, postJson, randomNonce, signAuthorization } from '@tollgate/testing';
+import { bodyV2, eventually, postJson, randomNonce, signAuthorization, workerConfigOf } from '@tollgate/testing';
 import { SettlementWorker } from '../../worker/src/settlement-worker';
 import { MerchantsService } from '../src/merchants/merchants.service';
 import { FacilitatorFixture, startFacilitator } from './facilitator-harness';
@@ -266,7 +266,7 @@ describe('merchant API and public payment status (over HTTP)', () => {
     });
 
     it('once settled: transaction hash, log index, block, confirmations from the chain head, batch and full history', async () => {
-      const worker = await SettlementWorker.start(f.api.config, { concurrency: 4 });
+      const worker = await SettlementWorker.start(workerConfigOf(f.api), { concurrency: 4 });
       try {
         await eventually(
           'the payments to confirm',

@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import { ChainClients } from '@tollgate/evm';
+import { publishRelayers } from '@tollgate/settlement';
 import { FacilitatorFixture, startFacilitator } from './facilitator-harness';
 
 describe('POST /settle (deferred mode)', () => {
@@ -138,6 +140,9 @@ describe('facilitator HTTP surface', () => {
   });
 
   it('GET /supported lists v2 and v1 kinds, the payment-identifier extension and relayer signers', async () => {
+    // The API holds no keys: the signers are the relayers a worker published (as SettlementWorker.start does).
+    const d0 = f.api.chain.deployment;
+    await publishRelayers(f.api.db, new ChainClients(f.api.config.networks), d0.relayers.map((r) => ({ network: d0.network, address: r.address })));
     const res = await fetch(`${f.api.baseUrl}/supported`);
     expect(res.status).toBe(200);
     const body: any = await res.json();

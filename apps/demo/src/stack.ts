@@ -4,13 +4,14 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { createPublicClient, http } from 'viem';
 import { DataSource } from 'typeorm';
-import { loadConfig, TollgateConfig } from '@tollgate/config';
+import { loadConfig, loadRelayerKeys, TollgateConfig } from '@tollgate/config';
 import { readDeployment, startDevchain, writeDeployment, type DevchainDeployment } from '@tollgate/devchain';
 import { createDataSource, ensureDatabase, runMigrations } from '@tollgate/persistence';
 import { createApiApp } from '../../api/src/bootstrap';
 import { parseDevchainConfig, type DevchainConfig } from '../../devchain/src/devchain.config';
 import { SettlementWorker } from '../../worker/src/settlement-worker';
 import { WebhookWorker } from '../../worker/src/webhook-worker';
+import { OperatorActionWorker } from '../../worker/src/operator-action-worker';
 import { ensureLocalServices } from './local-services';
 
 /**
@@ -109,7 +110,8 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
     const apiUrl = `http://${connectHost(config.api.host)}:${address.port}`;
     started.push(`API at ${apiUrl}`);
 
-    const worker = await SettlementWorker.start(config);
+    // The relayer keys go to the settlement worker only; the API was given none.
+    const worker = await SettlementWorker.start({ ...config, relayerKeys: loadRelayerKeys({ ...effectiveEnv, DEVCHAIN_FILE: chain.file }, config.networks) });
     stoppers.push({ name: 'settlement worker', stop: () => worker.stop() });
     started.push('settlement worker');
 
@@ -117,6 +119,9 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
     const webhookWorker = await WebhookWorker.start(config);
     stoppers.push({ name: 'webhook worker', stop: () => webhookWorker.stop() });
     started.push('webhook worker');
+
+    const operatorActions = await OperatorActionWorker.start(config);
+    stoppers.push({ name: 'operator-action worker', stop: () => operatorActions.stop() });
 
     return { config, deployment: chain.deployment, apiUrl, db, started, stop: stopAll };
   } catch (e) {

@@ -7,7 +7,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { paymentMiddleware, type RoutesConfig } from 'x402-express';
 import { decodeXPaymentResponse, wrapFetchWithPayment } from 'x402-fetch';
 import { devchainViemChain } from '@tollgate/devchain';
-import { eventually, startTestApi, startTestChain, type TestApi, type TestChain } from '@tollgate/testing';
+import { eventually, startTestApi, startTestChain, workerConfigOf, type TestApi, type TestChain } from '@tollgate/testing';
 import { MerchantsService } from '../../api/src/merchants/merchants.service';
 import { SettlementWorker } from '../../worker/src/settlement-worker';
 import { SETTLEMENT_MODE_HEADER } from '../src/resource-server';
@@ -41,7 +41,7 @@ describe('x402 v1 packages (x402-express, x402-fetch 1.x) against Tollgate on ch
   beforeAll(async () => {
     chain = await startTestChain({ chainId: 84532 });
     api = await startTestApi({ chain, env: { BATCH_MAX_WAIT_MS: '300', BATCH_TICK_MS: '50', TX_POLL_MS: '100' } });
-    worker = await SettlementWorker.start(api.config, { concurrency: 4 });
+    worker = await SettlementWorker.start(workerConfigOf(api), { concurrency: 4 });
     const d = chain.deployment;
     const payTo = d.payTo[0].address;
     const { apiKey } = await api.app.get(MerchantsService).create({ name: 'v1 merchant', payTo: [payTo] });

@@ -2,11 +2,12 @@ import { Logger } from '@nestjs/common';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { TollgateConfig } from '@tollgate/config';
+import { WorkerConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
 import { createDataSource, PaymentLedger } from '@tollgate/persistence';
 import { JobName, JobPayloads, JobQueues, jobsOn, JobsOn, QueueName, redisConnection } from '@tollgate/queue';
 import { BatchSubmitter, BatchTracker, LaneScheduler, NonceGapHealer, RpcError, SettlementContext, Sweeper } from '@tollgate/settlement';
+import { toQueueError } from './queue-boundary';
 import type { SettlementJobObserver } from './worker-metrics';
 import { logSafeError } from '@tollgate/evm';
 
@@ -44,7 +45,7 @@ export class SettlementWorker {
   ) {}
 
   /** Connects to Postgres, Redis and every chain, registers relayers, and starts consuming. */
-  static async start(config: TollgateConfig, opts: { concurrency?: number; observer?: SettlementJobObserver } = {}): Promise<SettlementWorker> {
+  static async start(config: WorkerConfig, opts: { concurrency?: number; observer?: SettlementJobObserver } = {}): Promise<SettlementWorker> {
     const dataSource: DataSource = await createDataSource({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: 'tollgate-worker' }).initialize();
     const redisProducer = redisConnection(config.redisUrl, 'producer');
     const redisWorker = redisConnection(config.redisUrl, 'worker');
@@ -55,6 +56,11 @@ export class SettlementWorker {
     w.observer = opts.observer;
     w.run(opts.concurrency ?? 8);
     return w;
+  }
+
+  /** The jobs this worker handles (for the process-wide start-up check). */
+  get handledJobs(): JobName[] {
+    return Object.keys(this.handlers()) as JobName[];
   }
 
   private handlers(): Handlers {
@@ -86,13 +92,12 @@ export class SettlementWorker {
           await handler(job.data);
         } catch (e) {
           failure = e;
-          if (e instanceof RpcError && e.kind === 'permanent') throw new UnrecoverableError(e.message);
           if (e instanceof RpcError && e.kind === 'rate-limited') {
             // The provider said 429: back the whole settlement queue off rather than hammer it.
             await this.worker?.rateLimit(RATE_LIMIT_BACKOFF_MS);
             throw Worker.RateLimitError();
           }
-          throw e;
+          throw toQueueError(e);
         } finally {
           await this.observer?.after(job.name, data, before, failure).catch(() => undefined);
         }

@@ -66,6 +66,11 @@ export class WebhookWorker {
     return worker;
   }
 
+  /** The jobs this worker handles (for the process-wide start-up check). */
+  get handledJobs(): JobName[] {
+    return Object.keys(this.handlers()) as JobName[];
+  }
+
   private handlers(): Handlers {
     return {
       [JobName.WebhookDeliver]: async (p, job, token) => this.onOutcome(p.deliveryId, await this.service.deliver(p.deliveryId), job, token),

@@ -1,5 +1,6 @@
 import { Address, decodeEventLog, Hex } from 'viem';
 import { eip3009TokenAbi } from '@tollgate/devchain';
+import { workerConfigOf } from '@tollgate/testing';
 import { createAdminToken, adminCall } from '../../api/test/admin-harness';
 import { SettlementWorker } from '../src/settlement-worker';
 import { startWorkerHttp, WorkerHttp, WorkerMetrics } from '../src/worker-metrics';
@@ -128,7 +129,7 @@ describe('reorganisation leaving a nonce gap behind a pending transaction', () =
     await f.chain.test.setIntervalMining({ interval: 0 });
     await f.stopWorker();
     const metrics = new WorkerMetrics();
-    const worker: SettlementWorker = await SettlementWorker.start(f.api.config, { concurrency: 4, observer: metrics.observer() });
+    const worker: SettlementWorker = await SettlementWorker.start(workerConfigOf(f.api), { concurrency: 4, observer: metrics.observer() });
     f.worker = worker;
     metrics.attach(worker.ctx.dataSource, worker.ctx.queues);
     http = await startWorkerHttp({ config: f.api.config, metrics, dataSource: worker.ctx.dataSource, queues: worker.ctx.queues, chains: worker.ctx.chains });

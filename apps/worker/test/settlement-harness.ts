@@ -1,7 +1,8 @@
 import { Address, createPublicClient, createTestClient, Hex, http } from 'viem';
 import { devchainViemChain, eip3009TokenAbi } from '@tollgate/devchain';
-import { ExactPayload, eventually, randomNonce, signAuthorization, bodyV2, seededRandom } from '@tollgate/testing';
+import { ExactPayload, eventually, randomNonce, signAuthorization, bodyV2, seededRandom, workerConfigOf } from '@tollgate/testing';
 import { FacilitatorFixture, startFacilitator } from '../../api/test/facilitator-harness';
+import { OperatorActionWorker } from '../src/operator-action-worker';
 import { SettlementWorker } from '../src/settlement-worker';
 
 /** API + in-process settlement worker on one private chain, database and queue prefix. */
@@ -11,6 +12,10 @@ export interface SettlementFixture extends FacilitatorFixture {
   worker?: SettlementWorker;
   startWorker(): Promise<SettlementWorker>;
   stopWorker(): Promise<void>;
+  /** The worker's consumer of operator actions (retry, void, replace requested through the admin API). */
+  operatorActions?: OperatorActionWorker;
+  startOperatorActions(): Promise<OperatorActionWorker>;
+  stopOperatorActions(): Promise<void>;
   /** viem public + anvil test client for the chain. */
   chain: ReturnType<typeof chainClients>;
   /** Polls Postgres until `predicate` holds for the payments' statuses or the deadline passes. */
@@ -37,12 +42,20 @@ export async function startSettlement(env: Record<string, string> = {}, seed = 3
     env: merged,
     chain: chainClients(d.rpcUrl, d.chainId),
     async startWorker() {
-      fixture.worker = await SettlementWorker.start(f.api.config, { concurrency: 4 });
+      fixture.worker = await SettlementWorker.start(workerConfigOf(f.api), { concurrency: 4 });
       return fixture.worker;
     },
     async stopWorker() {
       await fixture.worker?.stop();
       fixture.worker = undefined;
+    },
+    async startOperatorActions() {
+      fixture.operatorActions = await OperatorActionWorker.start(f.api.config, { concurrency: 2 });
+      return fixture.operatorActions;
+    },
+    async stopOperatorActions() {
+      await fixture.operatorActions?.stop();
+      fixture.operatorActions = undefined;
     },
     async statusOf(ref) {
       const [row] = await f.api.db.query(`SELECT status, failure_reason, tx_hash, batch_id, log_index FROM payments WHERE reference = $1`, [ref]);
@@ -75,6 +88,7 @@ export async function startSettlement(env: Record<string, string> = {}, seed = 3
       return { payload, body: bodyV2(d, payload, { payTo: f.payTo, amount }) };
     },
     async stop() {
+      await fixture.stopOperatorActions();
       await fixture.stopWorker();
       await f.stop();
     },

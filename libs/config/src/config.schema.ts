@@ -6,8 +6,12 @@ import { z } from 'zod';
 /**
  * The one place that reads `process.env`. Every other module receives a typed {@link TollgateConfig}.
  *
- * Per-network settings use the chain id as suffix, e.g. `RPC_URL_84532`, `RELAYER_PRIVATE_KEYS_84532`,
- * `CONFIRMATIONS_84532`, so several networks can be served by one deployment.
+ * Per-network settings use the chain id as suffix, e.g. `RPC_URL_84532`, `CONFIRMATIONS_84532`, so several
+ * networks can be served by one deployment.
+ *
+ * Relayer private keys are not part of {@link TollgateConfig}: only the worker reads them, through
+ * {@link loadWorkerConfig}. The API (which faces the internet) never parses `RELAYER_PRIVATE_KEYS_*` nor the
+ * devchain file's keys, so no process it runs holds a key that can move funds.
  */
 
 const bool = z
@@ -78,6 +82,7 @@ const envSchema = z.object({
   ADMIN_LOGIN_MAX_FAILURES_PER_ADDRESS: int(1, 100000).default(20),
   ADMIN_LOGIN_MAX_FAILURES_PER_USER: int(1, 1000).default(5),
   ADMIN_LOGIN_WINDOW_SECONDS: int(10, 24 * 3600).default(900),
+  ADMIN_ACTION_WAIT_MS: int(0, 60000).default(5000),
 });
 
 /** Every fixed environment variable Tollgate reads (per-network ones are suffixed by chain id). */
@@ -102,8 +107,6 @@ export interface NetworkConfig {
   confirmations: number;
   multicall3: `0x${string}`;
   assets: AssetConfig[];
-  /** Relayer private keys; never logged. */
-  relayerPrivateKeys: `0x${string}`[];
   /** Seconds an authorization must still be valid for at verify so the queue can settle it. */
   settlementWindowSeconds: number;
   /** True when the network comes from the embedded devchain (enables anvil-only helpers). */
@@ -174,6 +177,11 @@ export interface AdminConfig {
   loginMaxFailuresPerAddress: number;
   loginMaxFailuresPerUser: number;
   loginWindowSeconds: number;
+  /**
+   * How long an operator action carried out by the worker (retry, void, replace) is waited for before the
+   * API answers 202 "requested" with the action's id (ms; 0: never wait).
+   */
+  actionWaitMs: number;
 }
 
 /** Typed, validated configuration for every Tollgate process. */
@@ -247,8 +255,23 @@ const deploymentSchema = z.object({
     decimals: z.number().int(),
   }),
   multicall3: address,
-  relayers: z.array(z.object({ address, privateKey: hexKey })).min(1),
+  relayers: z.array(z.object({ address })).min(1),
 });
+
+/** The devchain file's relayer keys: read by the worker only ({@link loadRelayerKeys}). */
+const deploymentKeysSchema = z.object({ relayers: z.array(z.object({ address, privateKey: hexKey })).min(1) });
+
+/**
+ * Reads a deployment file. `keys: false` drops every `privateKey` member while parsing (the JSON reviver
+ * runs before any object holding one is built), so the API's configuration never sees the devchain's keys.
+ */
+function readDeploymentFile(path: string, keys: boolean): unknown {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'), keys ? undefined : (k, v) => (k === 'privateKey' ? undefined : v));
+  } catch (e) {
+    fail('DEVCHAIN_FILE', `${path} is not valid JSON (${(e as Error).message})`);
+  }
+}
 
 function fail(variable: string, issue: z.ZodIssue | string): never {
   throw new ConfigError(variable, typeof issue === 'string' ? issue : issue.message);
@@ -258,13 +281,7 @@ function devchainNetwork(file: string, window: number, txGasCap: number): Networ
   if (!file) return undefined;
   const path = resolve(file);
   if (!existsSync(path)) return undefined;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    fail('DEVCHAIN_FILE', `${path} is not valid JSON (${(e as Error).message})`);
-  }
-  const parsed = deploymentSchema.safeParse(raw);
+  const parsed = deploymentSchema.safeParse(readDeploymentFile(path, false));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     fail('DEVCHAIN_FILE', `${path}: ${issue.path.join('.')}: ${issue.message}`);
@@ -277,7 +294,6 @@ function devchainNetwork(file: string, window: number, txGasCap: number): Networ
     confirmations: 1,
     multicall3: d.multicall3 as `0x${string}`,
     assets: [{ ...d.token, address: d.token.address as `0x${string}` }],
-    relayerPrivateKeys: d.relayers.map((r) => r.privateKey as `0x${string}`),
     settlementWindowSeconds: window,
     local: true,
     txGasCap,
@@ -315,10 +331,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     const rpcVar = `RPC_URL_${chainId}`;
     const rpcUrl = z.string().url().safeParse(env[rpcVar]);
     if (!rpcUrl.success) fail(rpcVar, `required for ${entry}: expected an http(s) JSON-RPC URL`);
-    const keysVar = `RELAYER_PRIVATE_KEYS_${chainId}`;
-    const keys = (env[keysVar] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    if (keys.length === 0) fail(keysVar, `required for ${entry}: comma-separated relayer private keys`);
-    keys.forEach((k) => hexKey.safeParse(k).success || fail(keysVar, 'expected 0x-prefixed 32-byte hex private keys'));
     const confVar = `CONFIRMATIONS_${chainId}`;
     const confirmations = int(0, 1000).safeParse(env[confVar] ?? known.confirmations);
     if (!confirmations.success) fail(confVar, 'expected a whole number of blocks (0-1000)');
@@ -333,7 +345,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
       confirmations: confirmations.data,
       multicall3: MULTICALL3,
       assets: known.assets,
-      relayerPrivateKeys: keys as `0x${string}`[],
       settlementWindowSeconds: window.data,
       local: false,
       txGasCap,
@@ -393,6 +404,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
       loginMaxFailuresPerAddress: e.ADMIN_LOGIN_MAX_FAILURES_PER_ADDRESS,
       loginMaxFailuresPerUser: e.ADMIN_LOGIN_MAX_FAILURES_PER_USER,
       loginWindowSeconds: e.ADMIN_LOGIN_WINDOW_SECONDS,
+      actionWaitMs: e.ADMIN_ACTION_WAIT_MS,
     },
   };
 }
@@ -440,13 +452,62 @@ function webhooksConfig(e: z.infer<typeof envSchema>): WebhooksConfig {
   };
 }
 
+/** Relayer private keys per served network (CAIP-2 id → keys, in configured order). Never logged. */
+export type RelayerKeys = Readonly<Record<string, readonly `0x${string}`[]>>;
+
+/** The worker's configuration: everything every process reads, plus the relayer keys only it may hold. */
+export interface WorkerConfig extends TollgateConfig {
+  relayerKeys: RelayerKeys;
+}
+
+/**
+ * Relayer keys for each network of `networks`: `RELAYER_PRIVATE_KEYS_<chainId>` (comma-separated, required)
+ * for a network of `NETWORKS`; the deployment file's relayer keys for the devchain (`DEVCHAIN_FILE`).
+ * Only the worker calls this.
+ *
+ * @throws ConfigError naming the variable when keys are missing or malformed.
+ */
+export function loadRelayerKeys(env: NodeJS.ProcessEnv, networks: readonly NetworkConfig[]): RelayerKeys {
+  const out: Record<string, `0x${string}`[]> = {};
+  for (const n of networks) {
+    if (n.local) {
+      const path = resolve(env.DEVCHAIN_FILE || '.devchain/deployment.json');
+      const parsed = deploymentKeysSchema.safeParse(readDeploymentFile(path, true));
+      if (!parsed.success) fail('DEVCHAIN_FILE', `${path}: relayers: expected an address and a 0x-prefixed 32-byte private key for each`);
+      out[n.network] = parsed.data.relayers.map((r) => r.privateKey as `0x${string}`);
+      continue;
+    }
+    const keysVar = `RELAYER_PRIVATE_KEYS_${n.chainId}`;
+    const keys = (env[keysVar] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    if (keys.length === 0) fail(keysVar, `required for ${n.network}: comma-separated relayer private keys`);
+    keys.forEach((k) => hexKey.safeParse(k).success || fail(keysVar, 'expected 0x-prefixed 32-byte hex private keys'));
+    out[n.network] = keys as `0x${string}`[];
+  }
+  return out;
+}
+
+/** {@link loadConfig} plus the relayer keys ({@link loadRelayerKeys}): the worker's configuration. */
+export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const config = loadConfig(env);
+  return { ...config, relayerKeys: loadRelayerKeys(env, config.networks) };
+}
+
+/** {@link loadWorkerConfig} for the worker's entry point: exits 78 naming the variable on a bad value. */
+export function loadWorkerConfigOrExit(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  return orExit(() => loadWorkerConfig(env));
+}
+
 /**
  * {@link loadConfig} for process entry points: on a bad value prints one line naming the variable and
  * exits with status 78 (EX_CONFIG) instead of a stack trace.
  */
 export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): TollgateConfig {
+  return orExit(() => loadConfig(env));
+}
+
+function orExit<T>(load: () => T): T {
   try {
-    return loadConfig(env);
+    return load();
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);

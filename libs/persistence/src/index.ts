@@ -6,3 +6,5 @@ export * from './data-source';
 export * from './transformers';
 export * from './database';
 export * from './query-rows';
+export * from './admin-audit';
+export * from './admin-actions';

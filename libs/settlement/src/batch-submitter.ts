@@ -1,10 +1,10 @@
-import { UnrecoverableError } from 'bullmq';
 import { Address, Hex, PublicClient } from 'viem';
 import { batchCall, decodeAggregate3Result, decodedRevertReason, encodeAggregate3, transferCalldata } from '@tollgate/evm';
 import { JobName } from '@tollgate/queue';
 import { sizeUnderGasCap } from './batch-sizing';
 import { applyVerdicts, loadBatchRows, RowClassifier, StoredRow } from './row-outcomes';
 import { SettlementContext } from './settlement-context';
+import { PermanentSettlementCode, PermanentSettlementError } from './settlement-errors';
 import { broadcast, classifyRpcError, currentFees, RpcError, signTx, storeTx } from './transactions';
 
 interface BatchRow {
@@ -40,7 +40,7 @@ export class BatchSubmitter {
         `SELECT id, network, asset, relayer, status, nonce::text FROM settlement_batches WHERE id = $1`,
         [batchId],
       );
-      if (!batch) throw new UnrecoverableError(`batch ${batchId} does not exist`);
+      if (!batch) throw new PermanentSettlementError(PermanentSettlementCode.BatchNotFound, `batch ${batchId} does not exist`);
       if (batch.status === 'submitted') return this.rebroadcast(batch);
       if (batch.status !== 'building') return;
       try {
@@ -51,7 +51,7 @@ export class BatchSubmitter {
         // off); a permanent one would fail the same way forever, so the batch gives its rows back.
         if (rpc.kind !== 'permanent') throw rpc;
         await this.abandon(batch, rpc.message);
-        throw new UnrecoverableError(`batch ${batch.id} abandoned: ${rpc.message}`);
+        throw new PermanentSettlementError(PermanentSettlementCode.BatchAbandoned, `batch ${batch.id} abandoned: ${rpc.message}`);
       }
     });
   }

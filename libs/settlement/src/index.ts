@@ -1,4 +1,5 @@
 export * from './settlement-context';
+export * from './settlement-errors';
 export * from './lane-scheduler';
 export * from './batch-sizing';
 export * from './batch-submitter';
@@ -7,3 +8,4 @@ export * from './row-outcomes';
 export * from './sweeper';
 export * from './transactions';
 export * from './nonce-gaps';
+export * from './operator-actions';

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Address } from 'viem';
 import { privateKeyToAccount, PrivateKeyAccount } from 'viem/accounts';
-import { NetworkConfig, TollgateConfig } from '@tollgate/config';
+import { NetworkConfig, WorkerConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
 import { PaymentLedger } from '@tollgate/persistence';
 import { JobQueues } from '@tollgate/queue';
@@ -17,7 +17,10 @@ export interface Relayer {
   account: PrivateKeyAccount;
 }
 
-/** Everything the settlement pipeline shares. Built once per worker process. */
+/**
+ * Everything the settlement pipeline shares. Built once per worker process — and only there: it holds the
+ * relayer accounts (keys), which the internet-facing API must never have.
+ */
 export class SettlementContext {
   readonly logger = new Logger('Settlement');
   private readonly relayersByNetwork = new Map<string, Relayer[]>();
@@ -26,7 +29,7 @@ export class SettlementContext {
   readonly gasEstimates = new LaneGasEstimates();
 
   constructor(
-    readonly config: TollgateConfig,
+    readonly config: WorkerConfig,
     readonly dataSource: DataSource,
     readonly ledger: PaymentLedger,
     readonly chains: ChainClients,
@@ -36,7 +39,7 @@ export class SettlementContext {
       this.networks.set(n.network, n);
       this.relayersByNetwork.set(
         n.network,
-        n.relayerPrivateKeys.map((k) => {
+        (config.relayerKeys[n.network] ?? []).map((k) => {
           const account = privateKeyToAccount(k);
           return { network: n.network, address: account.address, id: account.address.toLowerCase(), account };
         }),
@@ -72,18 +75,12 @@ export class SettlementContext {
 
   /**
    * Registers every configured relayer in Postgres with the chain's pending nonce (idempotent), so
-   * nonce allocation has a row to lock.
+   * nonce allocation has a row to lock — and so the API, which holds no keys, learns the relayer
+   * addresses it shows (`/supported` signers, console, metrics).
    */
   async registerRelayers(): Promise<void> {
     for (const n of this.config.networks) {
-      for (const r of this.relayers(n.network)) {
-        const pending = await this.chains.get(n.network).getTransactionCount({ address: r.address, blockTag: 'pending' });
-        await this.dataSource.query(
-          `INSERT INTO relayers (network, address, next_nonce) VALUES ($1, $2, $3)
-           ON CONFLICT (network, address) DO UPDATE SET next_nonce = GREATEST(relayers.next_nonce, EXCLUDED.next_nonce), updated_at = now()`,
-          [n.network, r.id, pending],
-        );
-      }
+      await publishRelayers(this.dataSource, this.chains, this.relayers(n.network));
     }
   }
 
@@ -91,19 +88,43 @@ export class SettlementContext {
    * Runs `fn` while holding a Postgres session advisory lock on `key`, on one dedicated connection.
    * @returns undefined without running `fn` when another process holds the lock.
    */
-  async exclusively<T>(key: string, fn: () => Promise<T>): Promise<T | undefined> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+  exclusively<T>(key: string, fn: () => Promise<T>): Promise<T | undefined> {
+    return exclusively(this.dataSource, key, fn);
+  }
+}
+
+/**
+ * Publishes relayer addresses in `relayers` (network, lower-case address) with the chain's pending nonce;
+ * an existing row keeps the higher nonce. Addresses only: the keys stay in the worker.
+ */
+export async function publishRelayers(dataSource: DataSource, chains: ChainClients, relayers: ReadonlyArray<{ network: string; address: Address }>): Promise<void> {
+  for (const r of relayers) {
+    const pending = await chains.get(r.network).getTransactionCount({ address: r.address, blockTag: 'pending' });
+    await dataSource.query(
+      `INSERT INTO relayers (network, address, next_nonce) VALUES ($1, $2, $3)
+       ON CONFLICT (network, address) DO UPDATE SET next_nonce = GREATEST(relayers.next_nonce, EXCLUDED.next_nonce), updated_at = now()`,
+      [r.network, r.address.toLowerCase(), pending],
+    );
+  }
+}
+
+/**
+ * Runs `fn` while holding a Postgres session advisory lock on `key` (the lock the batch submitter holds
+ * on `batch:<id>` while it builds and signs), on one dedicated connection.
+ * @returns undefined without running `fn` when another session holds the lock.
+ */
+export async function exclusively<T>(dataSource: DataSource, key: string, fn: () => Promise<T>): Promise<T | undefined> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 7)) AS locked`, [key]);
+    if (!locked) return undefined;
     try {
-      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 7)) AS locked`, [key]);
-      if (!locked) return undefined;
-      try {
-        return await fn();
-      } finally {
-        await runner.query(`SELECT pg_advisory_unlock(hashtextextended($1, 7))`, [key]);
-      }
+      return await fn();
     } finally {
-      await runner.release();
+      await runner.query(`SELECT pg_advisory_unlock(hashtextextended($1, 7))`, [key]);
     }
+  } finally {
+    await runner.release();
   }
 }

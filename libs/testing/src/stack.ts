@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
-import { loadConfig, TollgateConfig } from '@tollgate/config';
+import { loadConfig, loadRelayerKeys, TollgateConfig, WorkerConfig } from '@tollgate/config';
 import { startDevchain, writeDeployment, type DevchainDeployment, type RunningDevchain } from '@tollgate/devchain';
 import { createDataSource } from '@tollgate/persistence';
 import { createTestDatabase } from './database';
@@ -42,7 +42,10 @@ export function testConfig(chain: TestChain, databaseUrl: string, env: Record<st
 export interface TestApi {
   app: INestApplication;
   baseUrl: string;
+  /** The API's configuration: like production's, without relayer keys. */
   config: TollgateConfig;
+  /** The environment overrides the API was started with. */
+  env: Record<string, string>;
   chain: TestChain;
   /** A separate connection for assertions. */
   db: DataSource;
@@ -64,7 +67,7 @@ export async function startTestApi(opts: { chain?: TestChain; env?: Record<strin
     const app = await createApiApp(config);
     await app.listen(0, '127.0.0.1');
     const port = (app.getHttpServer().address() as AddressInfo).port;
-    return { app, baseUrl: `http://127.0.0.1:${port}`, config, chain: first.chain, db: first.db, stop: () => app.close() };
+    return { app, baseUrl: `http://127.0.0.1:${port}`, config, env: { ...first.env, ...opts.env }, chain: first.chain, db: first.db, stop: () => app.close() };
   }
   const chain = opts.chain ?? (await startTestChain());
   // A start that fails half-way (no template, a port, a bad setting) must not leave its anvil or database
@@ -92,6 +95,7 @@ export async function startTestApi(opts: { chain?: TestChain; env?: Record<strin
     app,
     baseUrl: `http://127.0.0.1:${port}`,
     config,
+    env: opts.env ?? {},
     chain,
     db,
     async stop() {
@@ -101,6 +105,15 @@ export async function startTestApi(opts: { chain?: TestChain; env?: Record<strin
       if (!opts.chain) await chain.devchain.anvil.stop();
     },
   };
+}
+
+/**
+ * The worker's configuration beside a test API: the same settings plus the relayer keys (the devchain
+ * file's, and `RELAYER_PRIVATE_KEYS_<chainId>` from the API's env overrides), as `npm run start:worker`
+ * would read them.
+ */
+export function workerConfigOf(api: Pick<TestApi, 'config' | 'env' | 'chain'>): WorkerConfig {
+  return { ...api.config, relayerKeys: loadRelayerKeys({ ...api.env, DEVCHAIN_FILE: api.chain.deploymentFile }, api.config.networks) };
 }
 
 /** POST JSON and return status + parsed body (text when not JSON). */

@@ -1,39 +1,22 @@
-import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
-import { Address, Hex } from 'viem';
+import { BadRequestException, ConflictException, Inject, Injectable, Logger, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
-import { ChainClients, eip3009Abi } from '@tollgate/evm';
-import { FINAL_STATUSES, PaymentLedger, PaymentStatus, queryRows, VOIDABLE_STATUSES } from '@tollgate/persistence';
-import { ReasonCode } from '@tollgate/protocol';
-import { JobName, JobQueues } from '@tollgate/queue';
-import { SettlementContext } from '@tollgate/settlement';
+import { OPERATOR_ACTION_COLUMNS, OperatorActionRow, queryRows } from '@tollgate/persistence';
+import { JobQueues, OPERATOR_ACTION_JOBS, OperatorAction } from '@tollgate/queue';
 import { WebhookDispatcher, WebhookOutbox } from '@tollgate/webhooks';
 import { MerchantsService, PayToTakenError } from '../merchants/merchants.service';
 import { AdminAuditService } from './admin-audit.service';
 import type { AdminIdentity } from './auth/admin-auth.service';
 
-/** Event reason recorded on `failed → queued` when an operator retries. */
-export const OPERATOR_RETRY_REASON = 'operator_retry';
+/** How often a request waiting for the worker's outcome looks at its row. */
+const ACTION_POLL_MS = 100;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-interface PaymentRow {
+interface PaymentRef {
   id: string;
   reference: string;
-  status: PaymentStatus;
-  merchant_id: string;
-  network: string;
-  asset: string;
-  payer: string;
-  amount: string;
-  valid_before: string;
-  nonce: string;
-  failure_reason: string | null;
-  failure_message: string | null;
-  batch_id: string | null;
-  tx_hash: string | null;
-  settlement_mode: 'deferred' | 'confirmed' | null;
-  queued_at: Date | null;
 }
 
 /** What an action did, for the API answer and the flash message of the console. */
@@ -45,10 +28,22 @@ export interface ActionResult {
 }
 
 /**
- * Operator actions. Each one checks that it still makes sense, applies its effect through the same
- * mechanisms the pipeline uses (payment status only through {@link PaymentLedger}; lane controls in
- * `lanes`; replacement as a request the batch tracker honours), and writes its audit row in the same
- * Postgres transaction. Refusals are 409 with a sentence an operator can act on.
+ * An action the worker carries out: `succeeded` with what it did, or still `requested` when the worker did
+ * not answer within ADMIN_ACTION_WAIT_MS — then `actionId` is the reference to follow
+ * (`GET /admin/api/actions/:id`). Refusals are thrown as 409/404 as before.
+ */
+export interface RequestedActionResult extends ActionResult {
+  actionId: string;
+  status: 'succeeded' | 'requested';
+}
+
+/**
+ * Operator actions. Those that touch the settlement pipeline — retry, void, replace — are carried out by
+ * the worker, the only process holding relayer keys: the API records the request (`admin_actions` and a
+ * `<action>.requested` audit row: who, when, what), enqueues a job naming it, and waits up to
+ * ADMIN_ACTION_WAIT_MS for the worker's outcome. The others (lanes, merchants, webhook replays) apply their
+ * effect here and write their audit row in the same Postgres transaction. Refusals are 409 with a sentence
+ * an operator can act on.
  */
 @Injectable()
 export class AdminActionsService {
@@ -57,125 +52,32 @@ export class AdminActionsService {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
-    private readonly ledger: PaymentLedger,
-    private readonly chains: ChainClients,
     private readonly queues: JobQueues,
-    private readonly settlement: SettlementContext,
     private readonly audit: AdminAuditService,
     private readonly merchants: MerchantsService,
     private readonly webhooks: WebhookDispatcher,
   ) {}
 
   /**
-   * `failed → queued` for a payment that can still succeed: it was queued once (the merchant asked to
-   * settle it), its authorization leaves at least the network's settlement window, its nonce is unused on
-   * chain (`authorizationState`), and the payer's balance covers it plus their other unsettled payments.
+   * Asks the worker to move a failed payment back to `queued` — if it can still succeed: it was queued once,
+   * its authorization leaves the network's settlement window, its nonce is unused on chain and the payer's
+   * balance covers it plus their other unsettled payments (409 naming what does not hold).
    */
-  async retry(who: AdminIdentity, refOrId: string, requestId?: string): Promise<ActionResult> {
+  async retry(who: AdminIdentity, refOrId: string, requestId?: string): Promise<RequestedActionResult> {
     const p = await this.loadPayment(refOrId);
-    if (p.status !== 'failed') throw new ConflictException(`payment ${p.reference} is ${p.status}; only failed payments can be retried`);
-    if (!p.queued_at) throw new ConflictException(`payment ${p.reference} was never queued (the merchant never asked to settle it); it cannot be retried`);
-    if (!this.chains.has(p.network)) throw new ConflictException(`network ${p.network} is not served by this deployment`);
-    const net = this.settlement.network(p.network);
-    const client = this.chains.get(p.network);
-    const nowSeconds = Math.floor(Date.now() / 1000);
-    const left = Number(BigInt(p.valid_before) - BigInt(nowSeconds));
-    if (left < net.settlementWindowSeconds) {
-      throw new ConflictException(
-        left <= 0
-          ? `the authorization expired at ${new Date(Number(p.valid_before) * 1000).toISOString()}; it can never settle`
-          : `the authorization expires in ${left} s, less than the ${net.settlementWindowSeconds} s the queue needs to settle it`,
-      );
-    }
-    const token = p.asset as Address;
-    const payer = p.payer as Address;
-    let used: boolean;
-    let balance: bigint;
-    try {
-      [used, balance] = await Promise.all([
-        client.readContract({ address: token, abi: eip3009Abi, functionName: 'authorizationState', args: [payer, p.nonce as Hex] }),
-        client.readContract({ address: token, abi: eip3009Abi, functionName: 'balanceOf', args: [payer] }),
-      ]);
-    } catch (e) {
-      throw new ConflictException(`could not read the authorization state on ${p.network}: ${(e as Error).message.split('\n')[0]}`);
-    }
-    if (used) throw new ConflictException(`the authorization nonce is already used or cancelled on chain; it can never settle`);
-    const [{ unsettled }] = await this.dataSource.query(
-      `SELECT coalesce(sum(amount), 0)::text AS unsettled FROM payments
-        WHERE network = $1 AND asset = $2 AND payer = $3 AND status IN ('verified', 'queued', 'batched', 'submitted') AND id <> $4`,
-      [p.network, p.asset, p.payer, p.id],
-    );
-    const needed = BigInt(p.amount) + (this.config.exposureGuard ? BigInt(unsettled) : 0n);
-    if (balance < needed) {
-      throw new ConflictException(
-        `the payer holds ${balance} atomic units but needs ${needed} (this payment ${p.amount} + other unsettled ${unsettled}); top up first`,
-      );
-    }
-    const before = { status: p.status, failure_reason: p.failure_reason, failure_message: p.failure_message };
-    const after = { status: 'queued' as const };
-    await this.dataSource.transaction(async (m) => {
-      const moved = await this.ledger.transition([p.id], 'failed', 'queued', {
-        reason: OPERATOR_RETRY_REASON,
-        detail: { actor: who.actor, ...(requestId ? { requestId } : {}) },
-        patch: {
-          failure_reason: null,
-          failure_message: null,
-          batch_id: null,
-          tx_hash: null,
-          log_index: null,
-          block_number: null,
-          block_hash: null,
-          included_at: null,
-          queued_at: new Date(),
-          settlement_mode: p.settlement_mode ?? 'deferred',
-        },
-      }, m);
-      if (moved.length === 0) throw new ConflictException(`payment ${p.reference} changed meanwhile; reload and try again`);
-      await this.audit.record(who, { action: 'payment.retry', targetType: 'payment', targetId: p.reference, before, after, requestId }, m);
-    });
-    // After commit, like /settle: the job is a nudge; the lane scheduler reads Postgres anyway.
-    await this.queues
-      .add(JobName.PaymentQueued, { paymentIds: [p.id], network: p.network, asset: p.asset, requestId })
-      .catch((e: Error) => this.logger.warn(`enqueue after retry of ${p.reference} failed, the scheduler will find it: ${e.message}`));
-    return { ok: true, message: `Payment ${p.reference} is queued again.`, before, after };
+    return this.request(who, 'payment.retry', 'payment', p.reference, {}, requestId);
   }
 
   /**
-   * Voids a payment that has not been broadcast (`verified`, `queued`, `batched`) → `failed` with
-   * `tollgate_voided`. A `batched` row is voided only while holding its batch's lock, so the submitter
-   * cannot sign a transaction that still carries it. `submitted`/`included` are refused: the chain
-   * cannot be stopped.
+   * Asks the worker to void a payment not yet broadcast (`verified`, `queued`, `batched` → `failed` with
+   * `tollgate_voided` and the operator's note); `submitted`/`included` are refused: the chain cannot be stopped.
+   * @throws BadRequestException without a reason of 3-500 characters.
    */
-  async void(who: AdminIdentity, refOrId: string, note: string, requestId?: string): Promise<ActionResult> {
+  async void(who: AdminIdentity, refOrId: string, note: string, requestId?: string): Promise<RequestedActionResult> {
     const reasonText = (note ?? '').trim();
     if (reasonText.length < 3 || reasonText.length > 500) throw new BadRequestException('a reason of 3-500 characters is required to void a payment');
     const p = await this.loadPayment(refOrId);
-    if (FINAL_STATUSES.includes(p.status)) throw new ConflictException(`payment ${p.reference} is already ${p.status}; nothing to void`);
-    if (p.status === 'submitted' || p.status === 'included') {
-      throw new ConflictException(
-        `payment ${p.reference} is ${p.status}: its transaction${p.tx_hash ? ` ${p.tx_hash}` : ''} is already broadcast and the chain cannot be stopped; wait for the outcome (or replace the batch transaction)`,
-      );
-    }
-    if (!VOIDABLE_STATUSES.includes(p.status)) throw new ConflictException(`payment ${p.reference} is ${p.status} and cannot be voided`);
-    const before = { status: p.status, batch_id: p.batch_id };
-    const after = { status: 'failed' as const, failure_reason: ReasonCode.TollgateVoided, failure_message: `voided by ${who.actor}: ${reasonText}` };
-    const apply = async (m: EntityManager, from: PaymentStatus[]) => {
-      const moved = await this.ledger.transition([p.id], from, 'failed', {
-        reason: ReasonCode.TollgateVoided,
-        detail: { actor: who.actor, note: reasonText, ...(requestId ? { requestId } : {}) },
-        patch: { failure_reason: after.failure_reason, failure_message: after.failure_message, batch_id: null },
-      }, m);
-      if (moved.length === 0) throw new ConflictException(`payment ${p.reference} moved on meanwhile (it may have been batched or broadcast); reload and decide again`);
-      await this.audit.record(who, { action: 'payment.void', targetType: 'payment', targetId: p.reference, before, after, detail: { note: reasonText }, requestId }, m);
-    };
-    if (p.status === 'batched' && p.batch_id) {
-      // Same advisory lock the submitter holds while it builds and signs this batch.
-      const done = await this.settlement.exclusively(`batch:${p.batch_id}`, () => this.dataSource.transaction((m) => apply(m, ['batched'])));
-      if (done === undefined) throw new ConflictException(`the batch of ${p.reference} is being submitted right now; reload in a moment and decide again`);
-    } else {
-      await this.dataSource.transaction((m) => apply(m, [p.status]));
-    }
-    return { ok: true, message: `Payment ${p.reference} is voided.`, before, after };
+    return this.request(who, 'payment.void', 'payment', p.reference, { note: reasonText }, requestId);
   }
 
   /** Pauses a lane: the scheduler claims nothing from it until resumed (batches already built go on). */
@@ -199,30 +101,63 @@ export class AdminActionsService {
   }
 
   /**
-   * Marks a submitted batch for immediate replacement: the batch tracker re-sends its transaction with the
-   * same nonce and fees +20 % on its next pass (as after TX_REPLACE_AFTER_MS), then clears the mark.
+   * Asks the worker to mark a submitted batch for immediate replacement: the batch tracker re-sends its
+   * transaction with the same nonce and fees +20 % on its next pass (as after TX_REPLACE_AFTER_MS).
    */
-  async replaceBatch(who: AdminIdentity, batchId: string, requestId?: string): Promise<ActionResult> {
+  async replaceBatch(who: AdminIdentity, batchId: string, requestId?: string): Promise<RequestedActionResult> {
     if (!UUID.test(batchId)) throw new NotFoundException('no such batch');
-    const result = await this.dataSource.transaction(async (m) => {
-      const [b] = await m.query(
-        `SELECT id, status, replacements, tx_hash, replace_requested_at FROM settlement_batches WHERE id = $1 FOR UPDATE`,
-        [batchId],
+    const [b] = await this.dataSource.query(`SELECT id FROM settlement_batches WHERE id = $1`, [batchId]);
+    if (!b) throw new NotFoundException('no such batch');
+    return this.request(who, 'batch.replace', 'batch', batchId, {}, requestId);
+  }
+
+  /** One recorded operator action request, for the operator following it (null when there is none). */
+  async action(id: string): Promise<OperatorActionRow | null> {
+    if (!UUID.test(id)) return null;
+    const [a] = await this.dataSource.query(`SELECT ${OPERATOR_ACTION_COLUMNS} FROM admin_actions WHERE id = $1`, [id]);
+    return a ?? null;
+  }
+
+  /**
+   * Records an action for the worker (request row + `<action>.requested` audit row, one transaction),
+   * enqueues its job after the commit (the worker's sweep enqueues it again if Redis loses it), then waits
+   * up to ADMIN_ACTION_WAIT_MS for the outcome.
+   */
+  private async request(
+    who: AdminIdentity,
+    action: OperatorAction,
+    targetType: string,
+    targetId: string,
+    params: Record<string, unknown>,
+    requestId: string | undefined,
+  ): Promise<RequestedActionResult> {
+    const actionId = await this.dataSource.transaction(async (m) => {
+      const [row] = await m.query(
+        `INSERT INTO admin_actions (action, target_type, target_id, params, actor, actor_user_id, actor_token_id, request_id)
+         VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8) RETURNING id`,
+        [action, targetType, targetId, JSON.stringify(params), who.actor, who.userId ?? null, who.tokenId ?? null, requestId ?? null],
       );
-      if (!b) throw new NotFoundException('no such batch');
-      if (b.status !== 'submitted') {
-        throw new ConflictException(`batch is ${b.status}; only a submitted transaction that is not yet included can be replaced`);
-      }
-      await m.query(`UPDATE settlement_batches SET replace_requested_at = now() WHERE id = $1`, [batchId]);
-      const before = { status: b.status, replacements: b.replacements, tx_hash: b.tx_hash, replace_requested_at: b.replace_requested_at };
-      const after = { ...before, replace_requested_at: new Date().toISOString() };
-      await this.audit.record(who, { action: 'batch.replace', targetType: 'batch', targetId: batchId, before, after, requestId }, m);
-      return { before, after };
+      await this.audit.record(who, { action: `${action}.requested`, targetType, targetId, detail: { actionId: row.id, ...params }, requestId }, m);
+      return row.id as string;
     });
     await this.queues
-      .add(JobName.BatchTrack, { batchId, requestId })
-      .catch((e: Error) => this.logger.warn(`enqueue track after replace request of ${batchId} failed, the sweeper will: ${e.message}`));
-    return { ok: true, message: `Batch ${batchId} will be replaced on the tracker's next pass.`, ...result };
+      .add(OPERATOR_ACTION_JOBS[action], { actionId, requestId })
+      .catch((e: Error) => this.logger.warn(`enqueue of ${action} ${actionId} failed, the worker's sweep will: ${e.message}`));
+    const deadline = Date.now() + this.config.admin.actionWaitMs;
+    for (;;) {
+      const a = await this.action(actionId);
+      if (a && a.status !== 'requested') return outcome(a);
+      if (Date.now() + ACTION_POLL_MS > deadline) break;
+      await sleep(ACTION_POLL_MS);
+    }
+    return {
+      ok: true,
+      status: 'requested',
+      actionId,
+      message: `Requested (action ${actionId}); the worker has not carried it out yet. Follow it at /admin/api/actions/${actionId} or in the audit log.`,
+      before: null,
+      after: null,
+    };
   }
 
   /**
@@ -297,11 +232,9 @@ export class AdminActionsService {
     return result;
   }
 
-  private async loadPayment(refOrId: string): Promise<PaymentRow> {
-    const [p]: PaymentRow[] = await this.dataSource.query(
-      `SELECT id, reference, status, merchant_id, network, asset, payer, amount::text, valid_before::text, nonce, failure_reason,
-              failure_message, batch_id, tx_hash, settlement_mode, queued_at
-         FROM payments WHERE ${UUID.test(refOrId) ? 'id = $1' : 'reference = $1'}`,
+  private async loadPayment(refOrId: string): Promise<PaymentRef> {
+    const [p]: PaymentRef[] = await this.dataSource.query(
+      `SELECT id, reference FROM payments WHERE ${UUID.test(refOrId) ? 'id = $1' : 'reference = $1'}`,
       [refOrId],
     );
     if (!p) throw new NotFoundException(`no payment ${refOrId}`);
@@ -338,5 +271,20 @@ export class AdminActionsService {
       await this.audit.record(who, { action, targetType: 'lane', targetId: `${lane.network}/${lane.asset}`, before: b, after: a, requestId }, m);
       return { ok: true as const, message, before: b, after: a };
     });
+  }
+}
+
+/** The worker's outcome as the answer of the request: what it did, or the refusal as 409/404. */
+function outcome(a: OperatorActionRow): RequestedActionResult {
+  const message = a.message ?? a.status;
+  switch (a.status) {
+    case 'succeeded':
+      return { ok: true, status: 'succeeded', actionId: a.id, message, before: a.before, after: a.after };
+    case 'not_found':
+      throw new NotFoundException(message);
+    case 'failed':
+      throw new ServiceUnavailableException(message);
+    default:
+      throw new ConflictException(message);
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { AdminActionsService } from './admin-actions.service';
+import { AdminActionsService, RequestedActionResult } from './admin-actions.service';
 import { AdminAuditService } from './admin-audit.service';
 import { AdminQueriesService } from './admin-queries.service';
 import { AdminAuthGuard, AdminRequest, AdminRoleRequired, CurrentAdmin } from './auth/admin-auth.guard';
@@ -31,12 +31,23 @@ function rid(req: AdminRequest): string | undefined {
   return req.id === undefined ? undefined : String(req.id);
 }
 
+/**
+ * 200 with the worker's outcome, or 202 when it is still `requested` (the body names the action to follow).
+ * Written by hand: Nest's reply would overwrite a status set on a passthrough response.
+ */
+async function answer(res: Response, pending: Promise<RequestedActionResult>): Promise<void> {
+  const r = await pending;
+  res.status(r.status === 'requested' ? 202 : 200).json(jsonSafe(r));
+}
+
 
 /**
  * The admin API (`/admin/api`) for automation and the console's scripts: the same reads and actions as
  * the pages. Authenticate with `Authorization: Bearer tga_…` (admin API token; no CSRF needed) or an admin
  * session cookie (then unsafe methods need `x-csrf-token`, from `GET /admin/api/csrf`). Merchant keys get
- * 401. Refusals are 409 with a sentence; viewers get 403 on actions.
+ * 401. Refusals are 409 with a sentence; viewers get 403 on actions. Retry, void and replace are carried
+ * out by the worker: 200 with its outcome, or 202 `{status: "requested", actionId}` when it has not answered
+ * within ADMIN_ACTION_WAIT_MS (follow `GET /admin/api/actions/:id`).
  */
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -84,20 +95,18 @@ export class AdminApiController {
   }
 
   @Post('payments/:ref/retry')
-  @HttpCode(200)
   @AdminRoleRequired('operator')
   @ApiOperation({ summary: 'failed → queued when the authorization can still succeed (409 with the reason otherwise)' })
-  retry(@Req() req: AdminRequest, @Param('ref') ref: string) {
-    return this.actions.retry(req.admin!, parseInput(paymentRefParam, ref, 'ref'), rid(req)).then(jsonSafe);
+  retry(@Req() req: AdminRequest, @Res() res: Response, @Param('ref') ref: string) {
+    return answer(res, this.actions.retry(req.admin!, parseInput(paymentRefParam, ref, 'ref'), rid(req)));
   }
 
   @Post('payments/:ref/void')
-  @HttpCode(200)
   @AdminRoleRequired('operator')
   @ApiOperation({ summary: 'Void a payment not yet broadcast (→ failed, tollgate_voided); body {reason}' })
-  void(@Req() req: AdminRequest, @Param('ref') ref: string, @Body() body: unknown) {
+  void(@Req() req: AdminRequest, @Res() res: Response, @Param('ref') ref: string, @Body() body: unknown) {
     const r = parseInput(paymentRefParam, ref, 'ref');
-    return this.actions.void(req.admin!, r, parseInput(reasonBody, body).reason ?? '', rid(req)).then(jsonSafe);
+    return answer(res, this.actions.void(req.admin!, r, parseInput(reasonBody, body).reason ?? '', rid(req)));
   }
 
   @Post('lanes/:network/:asset/pause')
@@ -141,11 +150,19 @@ export class AdminApiController {
   }
 
   @Post('batches/:id/replace')
-  @HttpCode(200)
   @AdminRoleRequired('operator')
   @ApiOperation({ summary: 'Replace a stuck submitted transaction on the next tracker pass (same nonce, fees +20 %)' })
-  replace(@Req() req: AdminRequest, @Param('id') id: string) {
-    return this.actions.replaceBatch(req.admin!, parseInput(idParam, id, 'id'), rid(req)).then(jsonSafe);
+  replace(@Req() req: AdminRequest, @Res() res: Response, @Param('id') id: string) {
+    return answer(res, this.actions.replaceBatch(req.admin!, parseInput(idParam, id, 'id'), rid(req)));
+  }
+
+  @Get('actions/:id')
+  @ApiOperation({ summary: 'One operator action carried out by the worker: status requested|succeeded|refused|not_found|expired|failed, message, before/after' })
+  async action(@Param('id') rawId: string) {
+    const id = parseInput(idParam, rawId, 'id');
+    const a = await this.actions.action(id);
+    if (!a) throw new NotFoundException(`no action ${id}`);
+    return jsonSafe(a);
   }
 
   @Get('failures')

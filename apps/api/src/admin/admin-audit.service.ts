@@ -1,18 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { AuditEntry, recordAdminAudit } from '@tollgate/persistence';
 import type { AdminIdentity } from './auth/admin-auth.service';
 import { whereAdder } from '../common/sql-where';
 
-/** One admin action as recorded. */
-export interface AuditEntry {
-  action: string;
-  targetType?: string;
-  targetId?: string;
-  before?: unknown;
-  after?: unknown;
-  detail?: Record<string, unknown>;
-  requestId?: string;
-}
+export type { AuditEntry };
 
 /** A stored audit row, as the console shows it. */
 export interface AuditRow {
@@ -38,22 +30,7 @@ export class AdminAuditService {
   constructor(private readonly dataSource: DataSource) {}
 
   async record(actor: AdminIdentity | { actor: string; userId?: string | null; tokenId?: string | null }, entry: AuditEntry, manager?: EntityManager): Promise<void> {
-    await (manager ?? this.dataSource.manager).query(
-      `INSERT INTO admin_audit_log (actor, actor_user_id, actor_token_id, action, target_type, target_id, before, after, detail, request_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::jsonb, $10)`,
-      [
-        actor.actor,
-        actor.userId ?? null,
-        actor.tokenId ?? null,
-        entry.action,
-        entry.targetType ?? null,
-        entry.targetId ?? null,
-        entry.before === undefined ? null : JSON.stringify(entry.before, jsonSafe),
-        entry.after === undefined ? null : JSON.stringify(entry.after, jsonSafe),
-        entry.detail ? JSON.stringify(entry.detail, jsonSafe) : null,
-        entry.requestId ?? null,
-      ],
-    );
+    await recordAdminAudit(manager ?? this.dataSource.manager, actor, entry);
   }
 
   /** Newest first, optionally for one target. */
@@ -72,9 +49,4 @@ export class AdminAuditService {
       params,
     );
   }
-}
-
-/** bigint → decimal string in audit JSON (amounts are atomic units). */
-function jsonSafe(_: string, v: unknown): unknown {
-  return typeof v === 'bigint' ? v.toString() : v;
 }

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { getAddress } from 'viem';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
 import { PAYMENT_STATUSES } from '@tollgate/persistence';
-import { readRelayerNonceGaps, SettlementContext, wedgedMessage } from '@tollgate/settlement';
+import { readRelayerNonceGaps, wedgedMessage } from '@tollgate/settlement';
 import { LaneStats, laneStats } from './lane-stats';
 import { whereAdder } from '../common/sql-where';
 
@@ -78,7 +79,6 @@ export class AdminQueriesService {
     private readonly dataSource: DataSource,
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
     private readonly chains: ChainClients,
-    private readonly settlement: SettlementContext,
   ) {}
 
   /** Lanes, relayers and activity totals for the last hour and day. */
@@ -87,10 +87,13 @@ export class AdminQueriesService {
     return { lanes, relayers, totals: [h, d], generatedAt: new Date() };
   }
 
-  /** Every configured relayer with its balance and nonces (RPC reads bounded by a timeout). */
+  /**
+   * Every relayer the worker registered (`relayers`; the API holds no keys) on a served network, with its
+   * balance and nonces (RPC reads bounded by a timeout).
+   */
   async relayers(): Promise<RelayerStats[]> {
     const db: Array<{ network: string; address: string; next_nonce: string }> = await this.dataSource.query(
-      `SELECT network, address, next_nonce::text FROM relayers`,
+      `SELECT network, address, next_nonce::text FROM relayers ORDER BY created_at, address`,
     );
     const open: Array<{ network: string; relayer: string; n: number }> = await this.dataSource.query(
       `SELECT network, relayer, count(*)::int AS n FROM settlement_batches WHERE status IN ('building', 'submitted') GROUP BY network, relayer`,
@@ -99,7 +102,7 @@ export class AdminQueriesService {
     const gaps = await readRelayerNonceGaps(this.dataSource, this.chains, this.config).catch(() => []);
     const out: RelayerStats[] = [];
     for (const n of this.config.networks) {
-      for (const r of this.settlement.relayers(n.network)) {
+      for (const r of db.filter((x) => x.network === n.network).map((x) => ({ id: x.address, address: getAddress(x.address) }))) {
         const client = this.chains.get(n.network);
         const stats: RelayerStats = {
           network: n.network,

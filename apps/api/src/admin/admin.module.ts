@@ -4,11 +4,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import { BULL_BOARD_INSTANCE, BullBoardInstance, BullBoardModule } from '@bull-board/nestjs';
 import type { NextFunction, Request, Response } from 'express';
 import { DataSource } from 'typeorm';
-import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
-import { ChainClients } from '@tollgate/evm';
-import { PaymentLedger } from '@tollgate/persistence';
 import { JobQueues, QueueName } from '@tollgate/queue';
-import { SettlementContext } from '@tollgate/settlement';
 import { WebhookDispatcher } from '@tollgate/webhooks';
 import { MerchantsModule } from '../merchants/merchants.module';
 import { AdminActionsService } from './admin-actions.service';
@@ -52,7 +48,10 @@ function bullBoardGate(auth: AdminAuthService) {
   };
 }
 
-/** The operator console (`/admin`), the admin API (`/admin/api`) and Bull Board (`/admin/queues`). */
+/**
+ * The operator console (`/admin`), the admin API (`/admin/api`) and Bull Board (`/admin/queues`). Nothing
+ * here holds relayer keys: actions on the settlement pipeline are requests the worker carries out.
+ */
 @Module({
   imports: [
     AdminAuthModule,
@@ -75,11 +74,6 @@ function bullBoardGate(auth: AdminAuthService) {
     AdminActionsService,
     AdminViews,
     AdminPageFilter,
-    {
-      provide: SettlementContext,
-      inject: [TOLLGATE_CONFIG, DataSource, PaymentLedger, ChainClients, JobQueues],
-      useFactory: (c: TollgateConfig, ds: DataSource, l: PaymentLedger, ch: ChainClients, q: JobQueues) => new SettlementContext(c, ds, l, ch, q),
-    },
     { provide: WebhookDispatcher, inject: [DataSource, JobQueues], useFactory: (ds: DataSource, q: JobQueues) => new WebhookDispatcher(ds, q) },
   ],
 })

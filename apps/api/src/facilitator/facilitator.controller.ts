@@ -84,7 +84,7 @@ export class FacilitatorController {
 
   @Get('supported')
   @ApiOperation({ summary: 'Payment kinds, extensions and signer addresses this facilitator serves' })
-  supported(): SupportedResponse {
+  supported(): Promise<SupportedResponse> {
     return this.supportedService.supported();
   }
 }

@@ -4,7 +4,6 @@ import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
 import { isReasonCode } from '@tollgate/protocol';
-import { privateKeyToAccount } from 'viem/accounts';
 import { LaneStats, laneStats } from '../admin/lane-stats';
 
 /** Label value for a reason: a known reason code or `other`, so label cardinality stays bounded. */
@@ -40,7 +39,6 @@ export class ApiMetrics {
   private readonly logger = new Logger('Metrics');
   private snapshotAt = 0;
   private snapshotPromise?: Promise<Snapshot>;
-  private readonly relayerAddresses: Array<{ network: string; address: `0x${string}` }>;
 
   readonly verifyTotal = new Counter({
     name: 'tollgate_verify_total',
@@ -80,8 +78,6 @@ export class ApiMetrics {
     private readonly chains: ChainClients,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'tollgate_api_' });
-    // Addresses only; the keys stay in config and are never logged.
-    this.relayerAddresses = config.networks.flatMap((n) => n.relayerPrivateKeys.map((k) => ({ network: n.network, address: privateKeyToAccount(k).address })));
     const self = this;
     const laneGauge = (name: string, help: string, value: (l: LaneStats) => number) =>
       new Gauge({
@@ -210,19 +206,20 @@ export class ApiMetrics {
     const pendingDeliveries = hasWebhooks
       ? ((await this.dataSource.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`)) as Array<{ n: number }>)[0].n
       : null;
+    // The relayers the worker registered (the API holds no keys), on networks this process serves.
+    const served = nonces.filter((r) => this.chains.has(r.network));
     const relayers = await Promise.all(
-      this.relayerAddresses.map(async (r) => {
+      served.map(async (r) => {
         let balance: bigint | null = null;
         try {
           balance = await Promise.race([
-            this.chains.get(r.network).getBalance({ address: r.address }),
+            this.chains.get(r.network).getBalance({ address: r.address as `0x${string}` }),
             new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), RPC_TIMEOUT_MS).unref()),
           ]);
         } catch {
           balance = null;
         }
-        const nextNonce = nonces.find((n) => n.network === r.network && n.address === r.address.toLowerCase())?.next_nonce ?? null;
-        return { network: r.network, address: r.address.toLowerCase(), balance, nextNonce };
+        return { network: r.network, address: r.address, balance, nextNonce: r.next_nonce };
       }),
     );
     return { lanes, failed, failureEvents, relayers, pendingDeliveries };
