@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_VARIABLES } from '@tollgate/config';
 import { listReasonCodes } from '@tollgate/protocol';
@@ -21,5 +21,43 @@ describe('README', () => {
   it('gives the test command CI runs', () => {
     expect(readme).toContain('npm test');
     expect(readFileSync(join(__dirname, '..', '.ci', 'run'), 'utf8')).toMatch(/^npm test$/m);
+  });
+
+  /** The quickstart, followed verbatim by someone new, must work: no placeholders, nothing used before it is set. */
+  describe('quickstart', () => {
+    const quickstart = readme.slice(readme.indexOf('## Quickstart'), readme.indexOf('## npm scripts'));
+
+    it('sets TOLLGATE_API_KEY (from the merchant create output) before the first curl uses it', () => {
+      const set = quickstart.indexOf('export TOLLGATE_API_KEY=');
+      expect(set).toBeGreaterThan(quickstart.indexOf('merchant -- create'));
+      expect(set).toBeLessThan(quickstart.indexOf('$TOLLGATE_API_KEY'));
+    });
+
+    it('uses a payTo address the devchain actually has, not a placeholder', () => {
+      expect(quickstart).not.toMatch(/0xYour/i);
+      expect(quickstart).toContain(`require('./.devchain/deployment.json').payTo[0].address`);
+    });
+
+    it('says each long-running process needs its own terminal and where the API and the OpenAPI JSON answer', () => {
+      expect(quickstart).toMatch(/own terminal/);
+      expect(quickstart).toContain('listening on http://127.0.0.1:4020');
+      expect(readme).toContain('/docs-json');
+    });
+
+    it('keeps the payment.json it writes out of git', () => {
+      expect(quickstart).toContain('> payment.json');
+      expect(readFileSync(join(__dirname, '..', '.gitignore'), 'utf8').split('\n')).toContain('payment.json');
+    });
+  });
+
+  it('the folder table names every app and library', () => {
+    const folders = ['apps', 'libs'].flatMap((d) => readdirSync(join(__dirname, '..', d), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${d}/${e.name}`));
+    expect(folders.filter((f) => !readme.includes(`| \`${f}\` |`))).toEqual([]);
+  });
+
+  it('CI lints after building', () => {
+    const ci = readFileSync(join(__dirname, '..', '.ci', 'run'), 'utf8');
+    expect(ci).toMatch(/^npm run lint$/m);
+    expect(ci.indexOf('npm run lint')).toBeGreaterThan(ci.indexOf('npm run build'));
   });
 });

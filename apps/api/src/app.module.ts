@@ -1,8 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { randomUUID } from 'node:crypto';
-import { ConfigModule, TollgateConfig } from '@tollgate/config';
+import { ConfigModule, logDestination, TollgateConfig } from '@tollgate/config';
 import { AdminModule } from './admin/admin.module';
 import { CoreModule } from './core.module';
 import { FacilitatorModule } from './facilitator/facilitator.module';
@@ -20,7 +21,8 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot({
-          pinoHttp: {
+          // JSON lines; readable lines with NODE_ENV=development (see logDestination).
+          pinoHttp: withDestination({
             level: config.logLevel,
             genReqId: (req) => (req.headers['x-request-id'] as string) || randomUUID(),
             // Secrets and signatures never reach the logs.
@@ -29,7 +31,7 @@ export class AppModule {
             serializers: { err: logSafeErrorSerializer },
             autoLogging: config.logLevel === 'debug' || config.logLevel === 'trace',
             quietReqLogger: true,
-          },
+          }, logDestination(config)),
         }),
         // Only unauthenticated lookups are limited (per client IP, in process memory): facilitator traffic
         // comes from a few resource-server IPs at high rates and is authenticated by merchant key. The name
@@ -44,4 +46,9 @@ export class AppModule {
       ],
     };
   }
+}
+
+/** nestjs-pino takes `[options, stream]` for a custom destination, the options alone for stdout. */
+function withDestination<T>(options: T, destination: DestinationStream | undefined): T | [T, DestinationStream] {
+  return destination ? [options, destination] : options;
 }

@@ -8,6 +8,7 @@ import { TollgateConfig } from '@tollgate/config';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-exception.filter';
 import { inputGuard } from './common/input-guard';
+import { requireJsonContentType } from './common/json-content-type';
 
 /**
  * Builds the API app (not listening). Used by `main.ts`, the tests and the demo.
@@ -17,6 +18,8 @@ import { inputGuard } from './common/input-guard';
 export async function createApiApp(config: TollgateConfig, opts: { shutdownHooks?: boolean } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
+  // Before the parsers: a JSON body sent as a form (curl -d without a content-type) is named as such (415).
+  app.use(requireJsonContentType);
   // x402 bodies are small; anything large is abuse.
   app.useBodyParser('json', { limit: '64kb' });
   // The operator console posts HTML forms and authenticates with cookies (see admin/); nothing else reads them.

@@ -1,6 +1,6 @@
 import { Logger, LoggerService } from '@nestjs/common';
 import pino, { Logger as Pino } from 'pino';
-import { TollgateConfig } from '@tollgate/config';
+import { logDestination, TollgateConfig } from '@tollgate/config';
 import { logSafeError, logSafeErrorSerializer } from '@tollgate/evm';
 
 /**
@@ -60,11 +60,12 @@ export function workerPinoOptions(config: Pick<TollgateConfig, 'logLevel'>): pin
 }
 
 /**
- * Routes every Nest `Logger` of the worker process to pino (structured JSON on stdout, LOG_LEVEL,
- * secrets redacted). Call once at process start.
+ * Routes every Nest `Logger` of the worker process to pino (JSON lines on stdout; readable lines with
+ * NODE_ENV=development, see `logDestination`; LOG_LEVEL; secrets redacted). Call once at process start.
  */
 export function useJsonLogs(config: TollgateConfig): Pino {
-  const logger = pino(workerPinoOptions(config));
+  const destination = logDestination(config);
+  const logger = destination ? pino(workerPinoOptions(config), destination) : pino(workerPinoOptions(config));
   Logger.overrideLogger(new PinoNestLogger(logger));
   return logger;
 }

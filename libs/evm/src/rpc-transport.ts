@@ -26,7 +26,7 @@ export function keepAliveTransport(url: string, opts: { timeoutMs?: number; maxB
   const agent = new lib.Agent({ keepAlive: true, maxSockets: 64 });
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const maxBatch = opts.maxBatchSize ?? 100;
-  let queue: Pending[] = [];
+  const queue: Pending[] = [];
   let scheduled = false;
   let nextId = 1;
 

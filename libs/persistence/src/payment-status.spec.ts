@@ -38,7 +38,14 @@ describe('payment state machine', () => {
   it('reaches every status from verified', () => {
     const seen = new Set<PaymentStatus>(['verified']);
     const stack: PaymentStatus[] = ['verified'];
-    while (stack.length) for (const to of PAYMENT_TRANSITIONS[stack.pop()!]) if (!seen.has(to)) (seen.add(to), stack.push(to));
+    while (stack.length) {
+      for (const to of PAYMENT_TRANSITIONS[stack.pop()!]) {
+        if (!seen.has(to)) {
+          seen.add(to);
+          stack.push(to);
+        }
+      }
+    }
     expect([...seen].sort()).toEqual([...PAYMENT_STATUSES].sort());
   });
 });

@@ -211,7 +211,7 @@ describe('parseFacilitatorRequest: malformed', () => {
     ['payment-identifier id too short', mutate(V2, 'paymentPayload.extensions.payment-identifier.info.id', 'pay_short'), 'paymentPayload.extensions.payment-identifier.info.id', '16 to 128'],
     ['payment-identifier id too long', mutate(V2, 'paymentPayload.extensions.payment-identifier.info.id', 'a'.repeat(129)), 'paymentPayload.extensions.payment-identifier.info.id'],
     ['payment-identifier id bad character', mutate(V2, 'paymentPayload.extensions.payment-identifier.info.id', 'pay 0123456789abcdef'), 'paymentPayload.extensions.payment-identifier.info.id'],
-    ['payment-identifier id a number', mutate(V2, 'paymentPayload.extensions.payment-identifier.info.id', 1234567890123456789), 'paymentPayload.extensions.payment-identifier.info.id'],
+    ['payment-identifier id a number', mutate(V2, 'paymentPayload.extensions.payment-identifier.info.id', 1234567890), 'paymentPayload.extensions.payment-identifier.info.id'],
     [
       'payment-identifier required but no id',
       mutate(mutate(V2, 'paymentPayload.extensions.payment-identifier.info.id', DELETE), 'paymentPayload.extensions.payment-identifier.info.required', true),

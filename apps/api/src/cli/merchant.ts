@@ -61,7 +61,8 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(
         `merchant ${created.merchant.id} (${values.name}) created\n` +
           `payTo: ${payTo.join(', ')}\n` +
-          `API key (shown once, store it now): ${created.apiKey}\n`,
+          `API key (shown once, store it now): ${created.apiKey}\n` +
+          `for the README's curl examples: export TOLLGATE_API_KEY=${created.apiKey}\n`,
       );
     }
     return 0;

@@ -41,9 +41,9 @@ export class HttpErrorFilter implements ExceptionFilter {
       // flattened to "Service Unavailable Exception" an operator learned nothing.
       body = exception.getResponse() as Record<string, unknown>;
     } else if (path === '/verify') {
-      body = { isValid: false, invalidReason: reasonFor(status, 'unexpected_verify_error'), invalidMessage: message, ...(status === 400 ? { field: field ?? 'body' } : {}) };
+      body = { isValid: false, invalidReason: reasonFor(status, 'unexpected_verify_error'), invalidMessage: message, ...(status === 400 || status === 415 ? { field: field ?? 'body' } : {}) };
     } else if (path === '/settle') {
-      body = { success: false, errorReason: reasonFor(status, 'unexpected_settle_error'), errorMessage: message, transaction: '', network: '', ...(status === 400 ? { field: field ?? 'body' } : {}) };
+      body = { success: false, errorReason: reasonFor(status, 'unexpected_settle_error'), errorMessage: message, transaction: '', network: '', ...(status === 400 || status === 415 ? { field: field ?? 'body' } : {}) };
     }
     res.status(status).json(body);
   }
@@ -58,5 +58,5 @@ function reasonFor(status: number, fallback: string): string {
 }
 
 function httpErrorName(status: number): string {
-  return ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 429: 'Too Many Requests' } as Record<number, string>)[status] ?? 'Error';
+  return ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests' } as Record<number, string>)[status] ?? 'Error';
 }

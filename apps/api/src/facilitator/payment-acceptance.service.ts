@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { getAddress } from 'viem';
 import { NetworkConfig, TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ExactEvmVerifier, type ExactPaymentInput } from '@tollgate/evm';
-import { PaymentLedger, SettlementMode, UNSETTLED_STATUSES } from '@tollgate/persistence';
+import { PaymentLedger, SettlementMode } from '@tollgate/persistence';
 import { NetworkDirectory, type NetworkRegistry, type NormalizedPayment } from '@tollgate/protocol';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
 import { AcceptBatcher } from './accept-batcher';
