@@ -320,9 +320,11 @@ export class NonceGapHealer {
   private async settlesSomething(network: string, batchId: string, chainTime: bigint): Promise<boolean> {
     const rows: Array<{ payer: string; nonce: string; asset: string; valid_before: string }> = await this.ctx.dataSource.query(
       `SELECT p.payer, p.nonce, p.asset, p.valid_before::text FROM payments p
-        WHERE p.status IN ('queued', 'batched', 'submitted')
+        WHERE p.status = ANY($2::text[])
           AND p.id IN (SELECT e.payment_id FROM payment_events e WHERE e.to_status = 'batched' AND e.detail->>'batchId' = $1::text)`,
-      [batchId],
+      // 'included' too: the tracker may not have noticed yet that the inclusion was reorganised away (the sweep
+      // that heals gaps races it). The chain's authorizationState below decides, so a row really settled is skipped.
+      [batchId, ['queued', 'batched', 'submitted', 'included']],
     );
     const client = this.ctx.chains.get(network);
     for (const r of rows) {
