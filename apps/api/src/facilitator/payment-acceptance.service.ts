@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { getAddress } from 'viem';
 import { NetworkConfig, TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
@@ -8,8 +7,6 @@ import { ExactEvmVerifier, type ExactPaymentInput } from '@tollgate/evm';
 import { PaymentLedger, SettlementMode, UNSETTLED_STATUSES } from '@tollgate/persistence';
 import { NetworkDirectory, type NetworkRegistry, type NormalizedPayment } from '@tollgate/protocol';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
-import { AcceptBatcher } from './accept-batcher';
-import { ACCEPT_POOL } from '../core.module';
 
 /** A payment Tollgate has accepted (recorded as `verified`, or found already recorded as such). */
 export interface AcceptedPayment {
@@ -51,18 +48,15 @@ export function newPaymentReference(): string {
 export class PaymentAcceptanceService {
   private readonly logger = new Logger(PaymentAcceptanceService.name);
   private readonly networks: Map<string, NetworkConfig>;
-  private readonly acceptBatcher: AcceptBatcher;
 
   constructor(
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
     private readonly dataSource: DataSource,
     private readonly verifier: ExactEvmVerifier,
     private readonly ledger: PaymentLedger,
-    @Inject(ACCEPT_POOL) private readonly acceptPool: Pool,
     private readonly directory: NetworkDirectory,
   ) {
     this.networks = new Map(config.networks.map((n) => [n.network, n]));
-    this.acceptBatcher = new AcceptBatcher(acceptPool);
   }
 
   /** @throws only on infrastructure failure (RPC, database); the caller answers `unexpected_*_error`. */
@@ -162,16 +156,14 @@ export class PaymentAcceptanceService {
   }
 
   /**
-   * Runs on {@link ACCEPT_POOL}, whose sessions commit asynchronously, through the {@link AcceptBatcher}
-   * (concurrent verifies share one statement). The ledger rules in one round trip: `tollgate_accept_payment` (migration 1763780000000) takes the
-   * per-payer advisory lock, checks for an earlier record of this authorization, applies the payer and
-   * merchant exposure guards, and inserts the `verified` row with its creation event.
+   * The ledger rules in one round trip through {@link PaymentLedger.accept} (the accept rule, on the API's
+   * asynchronously committing pool, concurrent verifies sharing one statement), its outcome put in x402 terms.
    */
   private async record(p: NormalizedPayment, merchant: AuthenticatedMerchant, balance: bigint | null): Promise<AcceptedPayment | RejectedPayment> {
     const a = p.exact.authorization;
     const payer = getAddress(a.from);
     const expiresAt = new Date(Number(a.validBefore > MAX_EXPIRY_SECONDS ? MAX_EXPIRY_SECONDS : a.validBefore) * 1000);
-    const r = await this.acceptBatcher.accept({
+    const r = await this.ledger.accept({
       network: p.network,
       asset: p.asset.toLowerCase(),
       payer: a.from.toLowerCase(),
