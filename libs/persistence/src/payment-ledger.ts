@@ -93,6 +93,11 @@ function preparedName(sql: string): string {
   return name;
 }
 
+/** What `verified → queued` sets besides the status (both queue paths of `/settle`). */
+function queuedPatch(mode: SettlementMode): TransitionPatch {
+  return { settlement_mode: mode, queued_at: new Date() };
+}
+
 /** The `from` statuses of a transition, each checked against the state machine. */
 function checkedEdges(from: PaymentStatus | readonly PaymentStatus[], to: PaymentStatus): PaymentStatus[] {
   const fromList = (Array.isArray(from) ? from : [from]) as PaymentStatus[];
@@ -318,6 +323,15 @@ export class PaymentLedger {
   }
 
   /**
+   * `/settle` of a payment just verified: moves `ids` from `verified` to `queued` in `mode`, as
+   * {@link queueRecentlyVerified} does for a recent verify.
+   * @returns ids actually moved (none when a concurrent request queued it first).
+   */
+  async queueVerified(ids: string[], mode: SettlementMode, manager?: EntityManager): Promise<string[]> {
+    return this.transition(ids, 'verified', 'queued', { patch: queuedPatch(mode) }, manager);
+  }
+
+  /**
    * Deferred `/settle` of an authorization this merchant verified moments ago: moves the one `verified`
    * row matching every signed field of `a` (lane, payer, nonce, signature, payTo, value, validity window)
    * to `queued`, in the same single statement as any transition — provided it was verified less than
@@ -367,7 +381,7 @@ export class PaymentLedger {
         carry: ['ord'],
       }),
       'queued',
-      { patch: { settlement_mode: mode, queued_at: new Date() } },
+      { patch: queuedPatch(mode) },
       manager,
     );
     const answers: Array<{ id: string; reference: string } | undefined> = calls.map(() => undefined);

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { getAddress } from 'viem';
 import { NetworkConfig, TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ExactEvmVerifier, type ExactPaymentInput } from '@tollgate/evm';
-import { PaymentLedger, SettlementMode, UNSETTLED_STATUSES } from '@tollgate/persistence';
+import { PaymentLedger, type RecentAuthorization, type RecentQueueOptions, SettlementMode } from '@tollgate/persistence';
 import { NetworkDirectory, type NetworkRegistry, type NormalizedPayment } from '@tollgate/protocol';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
 
@@ -26,6 +26,12 @@ export interface RejectedPayment {
   payer?: `0x${string}`;
   /** Set when the authorization is already queued or settled through Tollgate. */
   existingStatus?: string;
+}
+
+/** A deferred settle's shortcut: the authorization to match and the conditions of {@link PaymentLedger.queueRecentlyVerified}. */
+export interface SettleShortcut {
+  authorization: RecentAuthorization;
+  conditions: Pick<RecentQueueOptions, 'maxAgeSeconds' | 'windowSeconds'>;
 }
 
 /** Postgres timestamps top out in year 294276; uint256 validBefore values do not. */
@@ -134,25 +140,22 @@ export class PaymentAcceptanceService {
 
   /**
    * The deferred-settle shortcut: when this merchant verified the identical authorization less than
-   * SETTLE_REVERIFY_AFTER_SECONDS ago, queue it in one statement on the strength of that verify — no
-   * signature recovery, no chain reads (see {@link PaymentLedger.queueRecentlyVerified} for what the
-   * statement matches). Runs on the default, synchronously committing pool: a `success` answer must survive
-   * a crash. The lane and the verifier's signature-free rules are applied again first.
-   * @returns the queued payment, or undefined when the full path must decide (and answer with the reason).
+   * SETTLE_REVERIFY_AFTER_SECONDS ago, the settle may queue it on the strength of that verify — no signature
+   * recovery, no chain reads (see {@link PaymentLedger.queueRecentlyVerified} for what the statement matches).
+   * The lane and the verifier's signature-free rules are applied again here; no I/O.
+   * @returns what the queue statement must match, or undefined when the full path must decide.
    */
-  async queueIfRecentlyVerified(p: NormalizedPayment, merchant: AuthenticatedMerchant, mode: SettlementMode): Promise<AcceptedPayment | undefined> {
+  shortcutFor(p: NormalizedPayment, merchant: AuthenticatedMerchant): SettleShortcut | undefined {
     if (this.config.settleReverifyAfterSeconds <= 0) return undefined;
     const lane = this.laneOf(p, merchant);
     if (!lane.ok) return undefined;
     const { net } = lane;
     if (this.verifier.staticRules(exactInput(p, this.directory.networks), { asset: lane.asset, nowSeconds: nowSeconds(), settlementWindowSeconds: net.settlementWindowSeconds })) return undefined;
     const a = p.exact.authorization;
-    const moved = await this.ledger.queueRecentlyVerified(
-      { network: p.network, asset: p.asset, payer: a.from, payTo: p.payTo, value: a.value, validAfter: a.validAfter, validBefore: a.validBefore, nonce: a.nonce, signature: p.exact.signature },
-      { merchantId: merchant.id, maxAgeSeconds: this.config.settleReverifyAfterSeconds, windowSeconds: net.settlementWindowSeconds, mode },
-    );
-    if (!moved) return undefined;
-    return { ok: true, paymentId: moved.id, reference: moved.reference, payer: getAddress(a.from), validBefore: a.validBefore, created: false };
+    return {
+      authorization: { network: p.network, asset: p.asset, payer: a.from, payTo: p.payTo, value: a.value, validAfter: a.validAfter, validBefore: a.validBefore, nonce: a.nonce, signature: p.exact.signature },
+      conditions: { maxAgeSeconds: this.config.settleReverifyAfterSeconds, windowSeconds: net.settlementWindowSeconds },
+    };
   }
 
   /**
