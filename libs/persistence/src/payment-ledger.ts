@@ -133,7 +133,7 @@ export interface AcceptArgs {
   amount: string;
   /** Atomic units; null skips the payer exposure guard. */
   payerBalance: string | null;
-  /** Atomic units; null when the merchant sets no maximum (only such rows are batched, see below). */
+  /** Atomic units; null when the merchant sets no maximum (only such calls are batched, see {@link PaymentLedger.accept}). */
   merchantMaxExposure: string | null;
   reference: string;
   x402Version: number;
