@@ -171,6 +171,7 @@ export class FacilitatorService {
    * target is one statement (shared by the settles of one event-loop turn); when no recent verify qualifies,
    * the full path verifies and queues that payment. A verified payment moves in one transaction with its
    * payment-identifier record, if any; when a concurrent request moved it first, that request's answer wins.
+   * Both run on the default, synchronously committing pool: a `success` answer must survive a crash.
    * @returns the queued payment, or the answer when it could not be queued.
    */
   private async queue(call: SettleCall, target: QueueTarget): Promise<AcceptedPayment | FacilitatorAnswer<SettleResponse>> {
