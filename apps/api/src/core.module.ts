@@ -55,7 +55,7 @@ export const ACCEPT_POOL = Symbol('ACCEPT_POOL');
     { provide: JobQueues, inject: [REDIS, TOLLGATE_CONFIG], useFactory: (r: IORedis, c: TollgateConfig) => new JobQueues(r, c.queuePrefix) },
     { provide: ChainClients, inject: [TOLLGATE_CONFIG], useFactory: (c: TollgateConfig) => new ChainClients(c.networks) },
     { provide: ExactEvmVerifier, inject: [ChainClients], useFactory: (clients: ChainClients) => new ExactEvmVerifier(clients) },
-    { provide: PaymentLedger, inject: [DataSource], useFactory: (ds: DataSource) => new PaymentLedger(ds) },
+    { provide: PaymentLedger, inject: [DataSource, ACCEPT_POOL], useFactory: (ds: DataSource, acceptPool: Pool) => new PaymentLedger(ds, acceptPool) },
     { provide: NetworkDirectory, inject: [TOLLGATE_CONFIG], useFactory: networkDirectoryFor },
   ],
   exports: [DataSource, ACCEPT_POOL, REDIS, JobQueues, ChainClients, ExactEvmVerifier, PaymentLedger, NetworkDirectory],

@@ -3,7 +3,6 @@
  * absent optional keys are omitted (never `undefined` or `null`), because some clients validate
  * strictly and `JSON.stringify` of an `undefined` key differs between serialisers.
  */
-import type { ReasonCode } from './reason-codes';
 import type { Extensions, SettleResponse, VerifyResponse } from './types';
 
 /**
@@ -18,9 +17,10 @@ export function verifyValid(payer: string, extensions?: Extensions): VerifyRespo
 
 /**
  * A failed verification: `{isValid: false, invalidReason, invalidMessage, payer?}`. Sent with HTTP 200.
+ * @param reason a reason code of reason-codes.ts.
  * @param message one human sentence; clients show it, so it names the field and the expectation.
  */
-export function verifyInvalid(reason: ReasonCode, message: string, payer?: string, extensions?: Extensions): VerifyResponse {
+export function verifyInvalid(reason: string, message: string, payer?: string, extensions?: Extensions): VerifyResponse {
   const r: VerifyResponse = { isValid: false, invalidReason: reason, invalidMessage: message };
   if (payer !== undefined) r.payer = payer;
   if (extensions !== undefined) r.extensions = extensions;
@@ -50,7 +50,8 @@ export function settleSuccess(args: SettleSuccessArgs): SettleResponse {
 
 /** Arguments of {@link settleFailure}. */
 export interface SettleFailureArgs {
-  reason: ReasonCode;
+  /** A reason code of reason-codes.ts (a failed payment's as recorded). */
+  reason: string;
   message: string;
   /** Network in the request's version format; required by the spec even on failure. */
   network: string;

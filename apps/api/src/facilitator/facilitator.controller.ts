@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { SettleResponse, SupportedResponse, VerifyResponse } from '@tollgate/protocol';
+import { settleFailure, type SettleResponse, type SupportedResponse, type VerifyResponse } from '@tollgate/protocol';
 import type { SettlementMode } from '@tollgate/persistence';
 import { CurrentMerchant, MerchantAuthGuard } from '../merchants/merchant-auth.guard';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
@@ -69,7 +69,7 @@ export class FacilitatorController {
       if (modeHeader !== 'deferred' && modeHeader !== 'confirmed') {
         res.status(400);
         done('malformed', 'none', 'invalid_payload');
-        return { success: false, errorReason: 'invalid_payload', errorMessage: `${SETTLEMENT_MODE_HEADER} must be "deferred" or "confirmed"`, transaction: '', network: '', field: SETTLEMENT_MODE_HEADER };
+        return { ...settleFailure({ reason: 'invalid_payload', message: `${SETTLEMENT_MODE_HEADER} must be "deferred" or "confirmed"`, network: '' }), field: SETTLEMENT_MODE_HEADER };
       }
       mode = modeHeader;
     }

@@ -4,13 +4,24 @@ import stableStringify from 'fast-json-stable-stringify';
 import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { PaymentLedger, SettlementMode } from '@tollgate/persistence';
-import { NetworkDirectory, parseFacilitatorRequest, type NormalizedPayment, type SettleResponse, type VerifyResponse } from '@tollgate/protocol';
+import {
+  NetworkDirectory,
+  parseFacilitatorRequest,
+  settleFailure,
+  settleSuccess,
+  verifyInvalid,
+  verifyValid,
+  type NormalizedPayment,
+  type SettleResponse,
+  type VerifyResponse,
+} from '@tollgate/protocol';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
 import { ApiMetrics } from '../metrics/api-metrics';
 import { LaneNudger } from './lane-nudger.service';
-import { AcceptedPayment, HandedOverPayment, PaymentAcceptanceService } from './payment-acceptance.service';
+import { AcceptedPayment, HandedOverPayment, PaymentAcceptanceService, SettleShortcut } from './payment-acceptance.service';
 import { SettlementWaiter } from './settlement-waiter.service';
 import { logSafeError } from '@tollgate/evm';
+import { getAddress } from 'viem';
 
 /** An HTTP answer of the facilitator endpoints: status code and spec-shaped body. */
 export interface FacilitatorAnswer<B> {
@@ -44,26 +55,16 @@ export class FacilitatorService {
   async verify(body: unknown, merchant: AuthenticatedMerchant): Promise<FacilitatorAnswer<VerifyResponse & { field?: string }>> {
     const parsed = parseFacilitatorRequest(body, { networks: this.directory.networks });
     if (parsed.kind === 'malformed') {
-      return { status: 400, body: { isValid: false, invalidReason: 'invalid_payload', invalidMessage: `${parsed.field}: ${parsed.message}`, field: parsed.field } };
+      return { status: 400, body: { ...verifyInvalid('invalid_payload', `${parsed.field}: ${parsed.message}`), field: parsed.field } };
     }
-    if (parsed.kind === 'unsupported') {
-      return { status: 200, body: omitUndefined({ isValid: false, invalidReason: parsed.reason, invalidMessage: parsed.message, payer: parsed.payer }) };
-    }
+    if (parsed.kind === 'unsupported') return ok(verifyInvalid(parsed.reason, parsed.message, parsed.payer));
     try {
       const outcome = await this.acceptance.accept(parsed.payment, merchant);
-      if (!outcome.ok) {
-        return { status: 200, body: omitUndefined({ isValid: false, invalidReason: outcome.reason, invalidMessage: outcome.message, payer: outcome.payer }) };
-      }
-      return {
-        status: 200,
-        body: { isValid: true, payer: outcome.payer, extensions: { [TOLLGATE_EXTENSION]: { reference: outcome.reference, status: 'verified' } } },
-      };
+      if (!outcome.ok) return ok(verifyInvalid(outcome.reason, outcome.message, outcome.payer));
+      return ok(verifyValid(outcome.payer, { [TOLLGATE_EXTENSION]: { reference: outcome.reference, status: 'verified' } }));
     } catch (e) {
       this.logger.error(`verify failed: ${logSafeError(e)}`);
-      return {
-        status: 200,
-        body: { isValid: false, invalidReason: 'unexpected_verify_error', invalidMessage: 'verification could not complete; retry later', payer: parsed.payment.exact.authorization.from },
-      };
+      return ok(verifyInvalid('unexpected_verify_error', 'verification could not complete; retry later', parsed.payment.exact.authorization.from));
     }
   }
 
@@ -77,6 +78,9 @@ export class FacilitatorService {
    * payment-identifier, or by the signed fields without one) answers from that payment's current state —
    * success, reference, status, transaction once included — and a confirmed-mode repeat resumes the wait
    * (the official resource server retries once on `settlement_pending`).
+   *
+   * Reads top to bottom: parse → idempotency → verify or shortcut → the one transition to `queued` → answer.
+   * Every step either hands the next one its input or returns the answer.
    */
   async settle(
     body: unknown,
@@ -84,100 +88,125 @@ export class FacilitatorService {
     modeOverride?: SettlementMode,
     requestId?: string,
   ): Promise<FacilitatorAnswer<SettleResponse & { field?: string }>> {
-    const parsed = parseFacilitatorRequest(body, { networks: this.directory.networks });
-    if (parsed.kind === 'malformed') {
-      return {
-        status: 400,
-        body: { success: false, errorReason: 'invalid_payload', errorMessage: `${parsed.field}: ${parsed.message}`, transaction: '', network: '', field: parsed.field },
-      };
-    }
-    if (parsed.kind === 'unsupported') {
-      return {
-        status: 200,
-        body: omitUndefined({ success: false, errorReason: parsed.reason, errorMessage: parsed.message, payer: parsed.payer, transaction: '', network: parsed.network ?? '' }),
-      };
-    }
-    const p = parsed.payment;
-    const wireNetwork = wireNetworkOf(body, p);
-    // Only idempotency records compare request hashes; canonical JSON + SHA-256 is not free at 1,000 settles/s.
-    const requestHash = p.paymentIdentifier ? hashRequest(body) : '';
-    const mode = modeOverride ?? decideMode(merchant, p.amount);
-    const failure = (reason: string, message: string): FacilitatorAnswer<SettleResponse> => ({
-      status: 200,
-      body: { success: false, errorReason: reason, errorMessage: message, payer: p.exact.authorization.from, transaction: '', network: wireNetwork },
-    });
-
+    const call = this.parseSettle(body, merchant, modeOverride, requestId); // 1. parse
+    if (isAnswer(call)) return call;
     try {
-      if (p.paymentIdentifier) {
-        const prior = await this.findSettleRequest(merchant.id, p.paymentIdentifier);
-        if (prior) {
-          if (prior.request_hash === requestHash) return this.repeatOf(prior.payment_id, merchant, p, mode, wireNetwork);
-          return {
-            status: 409,
-            body: {
-              success: false,
-              errorReason: 'tollgate_payment_identifier_conflict',
-              errorMessage: `payment-identifier ${p.paymentIdentifier} was already used with a different payment`,
-              transaction: '',
-              network: wireNetwork,
-            },
-          };
-        }
-      }
-      // Idempotency records need the full path's transaction; everything else may take the shortcut.
-      const recent = p.paymentIdentifier ? undefined : await this.acceptance.queueIfRecentlyVerified(p, merchant, mode);
-      if (recent) {
-        this.metrics.settleOnRecentVerify.inc();
-        return this.queued(recent, p, mode, wireNetwork, requestId);
-      }
-      // An identical repeat of a settle already accepted (its answer was lost, or the official resource server
-      // retries on settlement_pending) is that payment, in whatever state it reached — never a refusal that would
-      // tell the merchant an already charged payer did not pay.
-      const handedOver = await this.acceptance.findHandedOver(p, merchant);
-      if (handedOver) return this.answerRepeat(handedOver, p, mode, wireNetwork);
-
-      const outcome = await this.acceptance.accept(p, merchant);
-      if (!outcome.ok) {
-        if (outcome.reason === 'tollgate_authorization_already_settled') {
-          return this.repeatOrDuplicate(merchant, p, requestHash, mode, wireNetwork, failure('duplicate_settlement', outcome.message));
-        }
-        return failure(outcome.reason, outcome.message);
-      }
-      const response = queuedResponse(outcome, p, mode, wireNetwork);
-      const moved = await this.dataSource.transaction(async (m) => {
-        const ids = await this.ledger.transition([outcome.paymentId], 'verified', 'queued', { patch: { settlement_mode: mode, queued_at: new Date() } }, m);
-        if (ids.length === 0) return false;
-        if (p.paymentIdentifier) {
-          await m.query(
-            `INSERT INTO settle_requests (merchant_id, payment_identifier, request_hash, payment_id, response)
-             VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING`,
-            [merchant.id, p.paymentIdentifier, requestHash, outcome.paymentId, JSON.stringify(response)],
-          );
-        }
-        return true;
-      });
-      if (!moved) {
-        return this.repeatOrDuplicate(merchant, p, requestHash, mode, wireNetwork, failure('duplicate_settlement', 'this authorization was settled by a concurrent request'));
-      }
-      return this.queued(outcome, p, mode, wireNetwork, requestId, response);
+      const prior = await this.priorSettle(call); // 2. idempotency
+      if (prior) return prior;
+      const target = this.verifyOrShortcut(call); // 3. verify or shortcut
+      const queued = await this.queue(call, target); // 4. the one transition to `queued`
+      if (isAnswer(queued)) return queued;
+      return await this.answerQueued(call, queued); // 5. answer
     } catch (e) {
       this.logger.error(`settle failed: ${logSafeError(e)}`);
-      return failure('unexpected_settle_error', 'settlement could not be recorded; retry later');
+      return ok(settleFailure({ reason: 'unexpected_settle_error', message: 'settlement could not be recorded; retry later', payer: call.p.exact.authorization.from, network: call.wireNetwork }));
     }
   }
 
-  /** After the `queued` transition committed: nudge the lane, then answer (confirmed mode waits for inclusion). */
-  private async queued(
-    payment: AcceptedPayment,
-    p: NormalizedPayment,
-    mode: SettlementMode,
-    wireNetwork: string,
-    requestId: string | undefined,
-    response: SettleResponse = queuedResponse(payment, p, mode, wireNetwork),
-  ): Promise<FacilitatorAnswer<SettleResponse>> {
-    this.nudger.queued(payment.paymentId, p.network, p.asset, requestId);
-    if (mode === 'confirmed') return { status: 200, body: await this.waiter.waitForInclusion(payment.paymentId, response) };
-    return { status: 200, body: response };
+  /** Step 1: the request parsed, with the settlement mode and what the later steps need; or its refusal. */
+  private parseSettle(body: unknown, merchant: AuthenticatedMerchant, modeOverride: SettlementMode | undefined, requestId: string | undefined): SettleCall | FacilitatorAnswer<SettleResponse & { field?: string }> {
+    const parsed = parseFacilitatorRequest(body, { networks: this.directory.networks });
+    if (parsed.kind === 'malformed') {
+      return { status: 400, body: { ...settleFailure({ reason: 'invalid_payload', message: `${parsed.field}: ${parsed.message}`, network: '' }), field: parsed.field } };
+    }
+    if (parsed.kind === 'unsupported') return ok(settleFailure({ reason: parsed.reason, message: parsed.message, payer: parsed.payer, network: parsed.network ?? '' }));
+    const p = parsed.payment;
+    return {
+      p,
+      merchant,
+      mode: modeOverride ?? decideMode(merchant, p.amount),
+      wireNetwork: wireNetworkOf(body, p),
+      // Only idempotency records compare request hashes; canonical JSON + SHA-256 is not free at 1,000 settles/s.
+      requestHash: p.paymentIdentifier ? hashRequest(body) : '',
+      requestId,
+    };
+  }
+
+  /**
+   * Step 2, idempotency: a payment-identifier this merchant used before answers from the payment it handed
+   * over (an identical request) or with 409 (a different one). Without an identifier: nothing to look up here.
+   */
+  private async priorSettle(call: SettleCall): Promise<FacilitatorAnswer<SettleResponse> | undefined> {
+    const { p, merchant } = call;
+    if (!p.paymentIdentifier) return undefined;
+    const prior = await this.findSettleRequest(merchant.id, p.paymentIdentifier);
+    if (!prior) return undefined;
+    if (prior.request_hash === call.requestHash) return this.repeatOf(prior.payment_id, call);
+    return {
+      status: 409,
+      body: settleFailure({
+        reason: 'tollgate_payment_identifier_conflict',
+        message: `payment-identifier ${p.paymentIdentifier} was already used with a different payment`,
+        network: call.wireNetwork,
+      }),
+    };
+  }
+
+  /**
+   * Step 3: what to queue. The shortcut — this merchant's identical verify moments ago, queued as it stands
+   * without chain reads — when allowed (never with a payment-identifier: its record needs the full path's
+   * transaction); otherwise a full verify, which answers a repeat of a settle already handed over, or a refusal.
+   */
+  private verifyOrShortcut(call: SettleCall): QueueTarget {
+    const shortcut = call.p.paymentIdentifier ? undefined : this.acceptance.shortcutFor(call.p, call.merchant);
+    return shortcut ? { shortcut } : 'verify';
+  }
+
+  /** The full path of step 3: a repeat of a settle already handed over answers from its payment; else verify. */
+  private async verifyInFull(call: SettleCall): Promise<AcceptedPayment | FacilitatorAnswer<SettleResponse>> {
+    const { p, merchant } = call;
+    // An identical repeat of a settle already accepted (its answer was lost, or the official resource server
+    // retries on settlement_pending) is that payment, in whatever state it reached — never a refusal that would
+    // tell the merchant an already charged payer did not pay.
+    const handedOver = await this.acceptance.findHandedOver(p, merchant);
+    if (handedOver) return this.answerRepeat(handedOver, call);
+    const outcome = await this.acceptance.accept(p, merchant);
+    if (outcome.ok) return outcome;
+    if (outcome.reason === 'tollgate_authorization_already_settled') return this.repeatOrDuplicate(call, outcome.message);
+    return ok(settleFailure({ reason: outcome.reason, message: outcome.message, payer: p.exact.authorization.from, network: call.wireNetwork }));
+  }
+
+  /**
+   * Step 4, the one writer of `verified → queued` for `/settle` (through {@link PaymentLedger}). A shortcut
+   * target is one statement (shared by the settles of one event-loop turn); when no recent verify qualifies,
+   * the full path verifies and queues that payment. A verified payment moves in one transaction with its
+   * payment-identifier record, if any; when a concurrent request moved it first, that request's answer wins.
+   * Both run on the default, synchronously committing pool: a `success` answer must survive a crash.
+   * @returns the queued payment, or the answer when it could not be queued.
+   */
+  private async queue(call: SettleCall, target: QueueTarget): Promise<AcceptedPayment | FacilitatorAnswer<SettleResponse>> {
+    const { p, merchant, mode } = call;
+    if (target !== 'verify') {
+      const moved = await this.ledger.queueRecentlyVerified(target.shortcut.authorization, { merchantId: merchant.id, ...target.shortcut.conditions, mode });
+      if (moved) {
+        this.metrics.settleOnRecentVerify.inc();
+        return { ok: true, paymentId: moved.id, reference: moved.reference, payer: getAddress(p.exact.authorization.from), validBefore: p.exact.authorization.validBefore, created: false };
+      }
+      return this.queue(call, 'verify');
+    }
+    const verified = await this.verifyInFull(call);
+    if (isAnswer(verified)) return verified;
+    const moved = await this.dataSource.transaction(async (m) => {
+      const ids = await this.ledger.queueVerified([verified.paymentId], mode, m);
+      if (ids.length === 0) return false;
+      if (p.paymentIdentifier) {
+        await m.query(
+          `INSERT INTO settle_requests (merchant_id, payment_identifier, request_hash, payment_id, response)
+           VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING`,
+          [merchant.id, p.paymentIdentifier, call.requestHash, verified.paymentId, JSON.stringify(queuedResponse(verified, call))],
+        );
+      }
+      return true;
+    });
+    return moved ? verified : this.repeatOrDuplicate(call, 'this authorization was settled by a concurrent request');
+  }
+
+  /** Step 5, after the `queued` transition committed: nudge the lane, then answer (confirmed mode waits for inclusion). */
+  private async answerQueued(call: SettleCall, payment: AcceptedPayment): Promise<FacilitatorAnswer<SettleResponse>> {
+    this.nudger.queued(payment.paymentId, call.p.network, call.p.asset, call.requestId);
+    const response = queuedResponse(payment, call);
+    if (call.mode === 'confirmed') return ok(await this.waiter.waitForInclusion(payment.paymentId, response));
+    return ok(response);
   }
 
   private async findSettleRequest(merchantId: string, id: string): Promise<{ request_hash: string; payment_id: string } | undefined> {
@@ -189,16 +218,10 @@ export class FacilitatorService {
   }
 
   /** The answer to a repeat of the settle that handed payment `paymentId` over (a payment-identifier's record). */
-  private async repeatOf(
-    paymentId: string,
-    merchant: AuthenticatedMerchant,
-    p: NormalizedPayment,
-    mode: SettlementMode,
-    wireNetwork: string,
-  ): Promise<FacilitatorAnswer<SettleResponse>> {
-    const payment = await this.acceptance.findPayment(paymentId, merchant.id);
+  private async repeatOf(paymentId: string, call: SettleCall): Promise<FacilitatorAnswer<SettleResponse>> {
+    const payment = await this.acceptance.findPayment(paymentId, call.merchant.id);
     if (!payment) throw new Error(`settle request points to missing payment ${paymentId}`);
-    return this.answerRepeat(payment, p, mode, wireNetwork);
+    return this.answerRepeat(payment, call);
   }
 
   /**
@@ -206,65 +229,78 @@ export class FacilitatorService {
    * success with the reference, the current status and the transaction once included; the failure reason if
    * it failed. A confirmed-mode repeat of a payment not yet included resumes the (bounded) wait.
    */
-  private async answerRepeat(payment: HandedOverPayment, p: NormalizedPayment, mode: SettlementMode, wireNetwork: string): Promise<FacilitatorAnswer<SettleResponse>> {
-    const tollgate = { reference: payment.reference, status: payment.status, settlementMode: payment.settlementMode, settleBy: settleBy(payment.validBefore) };
+  private async answerRepeat(payment: HandedOverPayment, call: SettleCall): Promise<FacilitatorAnswer<SettleResponse>> {
+    const extensions = {
+      [TOLLGATE_EXTENSION]: { reference: payment.reference, status: payment.status, settlementMode: payment.settlementMode, settleBy: settleBy(payment.validBefore) },
+    };
     if (payment.status === 'failed') {
-      return {
-        status: 200,
-        body: {
-          success: false,
-          errorReason: payment.failureReason ?? 'unexpected_settle_error',
-          errorMessage: payment.failureMessage ?? 'this payment failed to settle',
+      return ok(
+        settleFailure({
+          reason: payment.failureReason ?? 'unexpected_settle_error',
+          message: payment.failureMessage ?? 'this payment failed to settle',
           payer: payment.payer,
           transaction: payment.txHash ?? '',
-          network: wireNetwork,
-          extensions: { [TOLLGATE_EXTENSION]: tollgate },
-        },
-      };
+          network: call.wireNetwork,
+          extensions,
+        }),
+      );
     }
-    const response: SettleResponse = {
-      success: true,
-      payer: payment.payer,
-      transaction: payment.txHash ?? '',
-      network: wireNetwork,
-      amount: p.amount.toString(),
-      extensions: { [TOLLGATE_EXTENSION]: tollgate },
-    };
-    if (mode === 'confirmed' && !payment.txHash) return { status: 200, body: await this.waiter.waitForInclusion(payment.paymentId, response) };
-    return { status: 200, body: response };
+    const response = settleSuccess({ payer: payment.payer, transaction: payment.txHash ?? '', network: call.wireNetwork, amount: call.p.amount, extensions });
+    if (call.mode === 'confirmed' && !payment.txHash) return ok(await this.waiter.waitForInclusion(payment.paymentId, response));
+    return ok(response);
   }
 
-  /** A concurrent request queued the same authorization first: an identical one answers as a repeat, others are refused. */
-  private async repeatOrDuplicate(
-    merchant: AuthenticatedMerchant,
-    p: NormalizedPayment,
-    requestHash: string,
-    mode: SettlementMode,
-    wireNetwork: string,
-    duplicate: FacilitatorAnswer<SettleResponse>,
-  ): Promise<FacilitatorAnswer<SettleResponse>> {
+  /**
+   * A concurrent request queued the same authorization first: an identical one answers as a repeat, others
+   * are refused with `duplicate_settlement` and `message`.
+   */
+  private async repeatOrDuplicate(call: SettleCall, message: string): Promise<FacilitatorAnswer<SettleResponse>> {
+    const { p, merchant } = call;
     if (p.paymentIdentifier) {
       const prior = await this.findSettleRequest(merchant.id, p.paymentIdentifier);
-      if (prior && prior.request_hash === requestHash) return this.repeatOf(prior.payment_id, merchant, p, mode, wireNetwork);
+      if (prior && prior.request_hash === call.requestHash) return this.repeatOf(prior.payment_id, call);
     }
     const handedOver = await this.acceptance.findHandedOver(p, merchant);
-    if (handedOver) return this.answerRepeat(handedOver, p, mode, wireNetwork);
-    return duplicate;
+    if (handedOver) return this.answerRepeat(handedOver, call);
+    return ok(settleFailure({ reason: 'duplicate_settlement', message, payer: p.exact.authorization.from, network: call.wireNetwork }));
   }
 }
 
+/** A well-formed `/settle` call: the parsed payment and what every later step needs. */
+interface SettleCall {
+  p: NormalizedPayment;
+  merchant: AuthenticatedMerchant;
+  mode: SettlementMode;
+  /** The network as the request named it (answers echo it). */
+  wireNetwork: string;
+  /** Hash of payload + requirements; `''` without a payment-identifier (only its record compares it). */
+  requestHash: string;
+  requestId?: string;
+}
+
+/**
+ * What step 4 queues: the shortcut (with the full path to fall back on when no recent verify qualifies), or
+ * the payment the full path verifies.
+ */
+type QueueTarget = { shortcut: SettleShortcut } | 'verify';
+
+const ok = <B>(body: B): FacilitatorAnswer<B> => ({ status: 200, body });
+
+function isAnswer<B>(x: object): x is FacilitatorAnswer<B> {
+  return 'status' in x && 'body' in x;
+}
+
 /** The deferred answer for a payment now `queued`: no transaction yet, Tollgate's reference instead. */
-function queuedResponse(payment: AcceptedPayment, p: NormalizedPayment, mode: SettlementMode, wireNetwork: string): SettleResponse {
-  return {
-    success: true,
+function queuedResponse(payment: AcceptedPayment, call: SettleCall): SettleResponse {
+  return settleSuccess({
     payer: payment.payer,
     transaction: '',
-    network: wireNetwork,
-    amount: p.amount.toString(),
+    network: call.wireNetwork,
+    amount: call.p.amount,
     extensions: {
-      [TOLLGATE_EXTENSION]: { reference: payment.reference, status: 'queued', settlementMode: mode, settleBy: settleBy(payment.validBefore) },
+      [TOLLGATE_EXTENSION]: { reference: payment.reference, status: 'queued', settlementMode: call.mode, settleBy: settleBy(payment.validBefore) },
     },
-  };
+  });
 }
 
 /** ISO time by which the payment must settle (its `validBefore`, unix seconds). */
@@ -288,8 +324,4 @@ function hashRequest(body: unknown): string {
 function wireNetworkOf(body: unknown, p: NormalizedPayment): string {
   const n = (body as { paymentRequirements?: { network?: unknown } }).paymentRequirements?.network;
   return typeof n === 'string' ? n : p.network;
-}
-
-function omitUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

@@ -1,15 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { Pool } from 'pg';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { getAddress } from 'viem';
 import { NetworkConfig, TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ExactEvmVerifier, type ExactPaymentInput } from '@tollgate/evm';
-import { PaymentLedger, SettlementMode } from '@tollgate/persistence';
+import { PaymentLedger, type RecentAuthorization, type RecentQueueOptions, SettlementMode } from '@tollgate/persistence';
 import { NetworkDirectory, type NetworkRegistry, type NormalizedPayment } from '@tollgate/protocol';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
-import { AcceptBatcher } from './accept-batcher';
-import { ACCEPT_POOL } from '../core.module';
 
 /** A payment Tollgate has accepted (recorded as `verified`, or found already recorded as such). */
 export interface AcceptedPayment {
@@ -29,6 +26,12 @@ export interface RejectedPayment {
   payer?: `0x${string}`;
   /** Set when the authorization is already queued or settled through Tollgate. */
   existingStatus?: string;
+}
+
+/** A deferred settle's shortcut: the authorization to match and the conditions of {@link PaymentLedger.queueRecentlyVerified}. */
+export interface SettleShortcut {
+  authorization: RecentAuthorization;
+  conditions: Pick<RecentQueueOptions, 'maxAgeSeconds' | 'windowSeconds'>;
 }
 
 /** Postgres timestamps top out in year 294276; uint256 validBefore values do not. */
@@ -51,18 +54,15 @@ export function newPaymentReference(): string {
 export class PaymentAcceptanceService {
   private readonly logger = new Logger(PaymentAcceptanceService.name);
   private readonly networks: Map<string, NetworkConfig>;
-  private readonly acceptBatcher: AcceptBatcher;
 
   constructor(
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
     private readonly dataSource: DataSource,
     private readonly verifier: ExactEvmVerifier,
     private readonly ledger: PaymentLedger,
-    @Inject(ACCEPT_POOL) private readonly acceptPool: Pool,
     private readonly directory: NetworkDirectory,
   ) {
     this.networks = new Map(config.networks.map((n) => [n.network, n]));
-    this.acceptBatcher = new AcceptBatcher(acceptPool);
   }
 
   /** @throws only on infrastructure failure (RPC, database); the caller answers `unexpected_*_error`. */
@@ -140,38 +140,33 @@ export class PaymentAcceptanceService {
 
   /**
    * The deferred-settle shortcut: when this merchant verified the identical authorization less than
-   * SETTLE_REVERIFY_AFTER_SECONDS ago, queue it in one statement on the strength of that verify — no
-   * signature recovery, no chain reads (see {@link PaymentLedger.queueRecentlyVerified} for what the
-   * statement matches). Runs on the default, synchronously committing pool: a `success` answer must survive
-   * a crash. The lane and the verifier's signature-free rules are applied again first.
-   * @returns the queued payment, or undefined when the full path must decide (and answer with the reason).
+   * SETTLE_REVERIFY_AFTER_SECONDS ago, the settle may queue it on the strength of that verify — no signature
+   * recovery, no chain reads (see {@link PaymentLedger.queueRecentlyVerified} for what the statement matches).
+   * The lane and the verifier's signature-free rules are applied again here; no I/O.
+   * @returns what the queue statement must match, or undefined when the full path must decide.
    */
-  async queueIfRecentlyVerified(p: NormalizedPayment, merchant: AuthenticatedMerchant, mode: SettlementMode): Promise<AcceptedPayment | undefined> {
+  shortcutFor(p: NormalizedPayment, merchant: AuthenticatedMerchant): SettleShortcut | undefined {
     if (this.config.settleReverifyAfterSeconds <= 0) return undefined;
     const lane = this.laneOf(p, merchant);
     if (!lane.ok) return undefined;
     const { net } = lane;
     if (this.verifier.staticRules(exactInput(p, this.directory.networks), { asset: lane.asset, nowSeconds: nowSeconds(), settlementWindowSeconds: net.settlementWindowSeconds })) return undefined;
     const a = p.exact.authorization;
-    const moved = await this.ledger.queueRecentlyVerified(
-      { network: p.network, asset: p.asset, payer: a.from, payTo: p.payTo, value: a.value, validAfter: a.validAfter, validBefore: a.validBefore, nonce: a.nonce, signature: p.exact.signature },
-      { merchantId: merchant.id, maxAgeSeconds: this.config.settleReverifyAfterSeconds, windowSeconds: net.settlementWindowSeconds, mode },
-    );
-    if (!moved) return undefined;
-    return { ok: true, paymentId: moved.id, reference: moved.reference, payer: getAddress(a.from), validBefore: a.validBefore, created: false };
+    return {
+      authorization: { network: p.network, asset: p.asset, payer: a.from, payTo: p.payTo, value: a.value, validAfter: a.validAfter, validBefore: a.validBefore, nonce: a.nonce, signature: p.exact.signature },
+      conditions: { maxAgeSeconds: this.config.settleReverifyAfterSeconds, windowSeconds: net.settlementWindowSeconds },
+    };
   }
 
   /**
-   * Runs on {@link ACCEPT_POOL}, whose sessions commit asynchronously, through the {@link AcceptBatcher}
-   * (concurrent verifies share one statement). The ledger rules in one round trip: `tollgate_accept_payment` (migration 1763780000000) takes the
-   * per-payer advisory lock, checks for an earlier record of this authorization, applies the payer and
-   * merchant exposure guards, and inserts the `verified` row with its creation event.
+   * The ledger rules in one round trip through {@link PaymentLedger.accept} (the accept rule, on the API's
+   * asynchronously committing pool, concurrent verifies sharing one statement), its outcome put in x402 terms.
    */
   private async record(p: NormalizedPayment, merchant: AuthenticatedMerchant, balance: bigint | null): Promise<AcceptedPayment | RejectedPayment> {
     const a = p.exact.authorization;
     const payer = getAddress(a.from);
     const expiresAt = new Date(Number(a.validBefore > MAX_EXPIRY_SECONDS ? MAX_EXPIRY_SECONDS : a.validBefore) * 1000);
-    const r = await this.acceptBatcher.accept({
+    const r = await this.ledger.accept({
       network: p.network,
       asset: p.asset.toLowerCase(),
       payer: a.from.toLowerCase(),

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
-import type { SettleResponse } from '@tollgate/protocol';
+import { settleFailure, type SettleResponse } from '@tollgate/protocol';
 
 const POLL_MS = 100;
 
@@ -55,35 +55,25 @@ export class SettlementWaiter implements OnModuleDestroy {
     if (r && (r.status === 'included' || r.status === 'confirmed') && r.tx_hash) {
       return { ...queued, transaction: r.tx_hash, extensions: { tollgate: { ...ext, status: r.status } } };
     }
-    const base = { payer: queued.payer, transaction: '', network: queued.network };
+    const base = { payer: queued.payer, network: queued.network, extensions: { tollgate: { ...ext, status: r?.status ?? 'queued' } } };
     if (r && (r.status === 'failed' || r.status === 'lapsed')) {
-      return {
-        success: false,
-        errorReason: r.failure_reason ?? 'unexpected_settle_error',
-        errorMessage: r.failure_message ?? `payment ${r.status}`,
-        ...base,
-        extensions: { tollgate: { ...ext, status: r.status } },
-      };
+      return settleFailure({ reason: r.failure_reason ?? 'unexpected_settle_error', message: r.failure_message ?? `payment ${r.status}`, ...base });
     }
     if (r && r.status === 'submitted' && r.broadcast_tx_hash) {
       // The shape the official resource server retries once with the identical payload (x402 core
       // `settleWithPendingRetry`); the retry lands in FacilitatorService.settle, which resumes this wait.
-      return {
-        success: false,
-        errorReason: 'settlement_pending',
-        errorMessage: `broadcast in ${r.broadcast_tx_hash} but not included within ${timeoutMs} ms; settle the same payment again to keep waiting`,
-        ...base,
+      return settleFailure({
+        reason: 'settlement_pending',
+        message: `broadcast in ${r.broadcast_tx_hash} but not included within ${timeoutMs} ms; settle the same payment again to keep waiting`,
         transaction: r.broadcast_tx_hash,
-        extensions: { tollgate: { ...ext, status: r.status } },
-      };
+        ...base,
+      });
     }
-    return {
-      success: false,
-      errorReason: 'tollgate_settlement_timeout',
-      errorMessage: `not included within ${timeoutMs} ms; the payment stays ${r?.status ?? 'queued'} and keeps its reference`,
+    return settleFailure({
+      reason: 'tollgate_settlement_timeout',
+      message: `not included within ${timeoutMs} ms; the payment stays ${r?.status ?? 'queued'} and keeps its reference`,
       ...base,
-      extensions: { tollgate: { ...ext, status: r?.status ?? 'queued' } },
-    };
+    });
   }
 
   private polling = false;

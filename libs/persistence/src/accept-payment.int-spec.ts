@@ -1,23 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
+import { DataSource } from 'typeorm';
 import { createTestDatabase } from '@tollgate/testing';
-import { AcceptArgs, AcceptBatcher } from '../src/facilitator/accept-batcher';
+import { ACCEPT_PAYMENT_BODY, ACCEPT_PAYMENT_SIGNATURE } from './accept-payment.sql';
+import { createDataSource } from './data-source';
+import { AcceptArgs, PaymentLedger } from './payment-ledger';
 
-/** The ledger half of /verify, batched per event-loop turn, against a real Postgres. */
-describe('AcceptBatcher', () => {
+/** The accept rule (the ledger half of /verify), batched per event-loop turn, against a real Postgres. */
+describe('PaymentLedger.accept', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let pool: Pool;
-  let batcher: AcceptBatcher;
+  let ds: DataSource;
+  let ledger: PaymentLedger;
   const merchantId = '00000000-0000-4000-8000-000000000001';
 
   beforeAll(async () => {
     db = await createTestDatabase();
     pool = new Pool({ connectionString: db.url, max: 8, options: '-c synchronous_commit=off' });
     await pool.query(`INSERT INTO merchants (id, name) VALUES ($1, 'batch test')`, [merchantId]);
-    batcher = new AcceptBatcher(pool);
+    ds = await createDataSource({ databaseUrl: db.url, poolSize: 2 }).initialize();
+    ledger = new PaymentLedger(ds, pool);
   });
   afterAll(async () => {
     await pool.end();
+    await ds.destroy();
     await db.drop();
   });
 
@@ -44,6 +50,17 @@ describe('AcceptBatcher', () => {
     ...o,
   });
 
+  it('the function the migrations installed is the one in accept-payment.sql.ts (body, signature, no plan setting)', async () => {
+    const { rows } = await pool.query(
+      `SELECT p.prosrc, p.proconfig, p.provolatile, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+        WHERE p.oid = $1::regprocedure`,
+      [ACCEPT_PAYMENT_SIGNATURE],
+    );
+    expect(rows).toHaveLength(1);
+    // A mismatch means the source file was edited without a migration that installs it again.
+    expect(rows[0]).toEqual({ prosrc: ACCEPT_PAYMENT_BODY, proconfig: null, provolatile: 'v', lanname: 'plpgsql' });
+  });
+
   it('a burst is answered row by row as separate calls would be, including guards between rows of one statement', async () => {
     const payer = hex(20);
     const repeated = args();
@@ -55,7 +72,7 @@ describe('AcceptBatcher', () => {
       repeated,
       { ...repeated, reference: 'pay_other' },
     ];
-    const rows = await Promise.all(burst.map((a) => batcher.accept(a)));
+    const rows = await Promise.all(burst.map((a) => ledger.accept(a)));
     expect(rows.slice(0, 20).every((r) => r.outcome === 'created')).toBe(true);
     expect(rows.slice(20, 22).map((r) => r.outcome).sort()).toEqual(['created', 'payer_exposure']);
     // The same authorization twice in one turn: one record, the second call is a retry naming it.
@@ -68,7 +85,7 @@ describe('AcceptBatcher', () => {
   it('a row the database refuses fails alone; the rest of its statement is still recorded', async () => {
     const good = Array.from({ length: 5 }, () => args());
     const bad = args({ nonce: '0xnot-a-nonce' });
-    const results = await Promise.allSettled([...good, bad].map((a) => batcher.accept(a)));
+    const results = await Promise.allSettled([...good, bad].map((a) => ledger.accept(a)));
     expect(results.slice(0, 5).every((r) => r.status === 'fulfilled' && r.value.outcome === 'created')).toBe(true);
     expect(results[5]).toMatchObject({ status: 'rejected', reason: expect.objectContaining({ message: expect.stringMatching(/ck_payments_nonce/) }) });
     const { rows } = await pool.query(`SELECT reference FROM payments WHERE reference = ANY($1)`, [good.map((a) => a.reference)]);
