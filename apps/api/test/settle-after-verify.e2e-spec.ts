@@ -1,7 +1,7 @@
 import { PaymentLedger, type RecentAuthorization } from '@tollgate/persistence';
 import { JobQueues, QueueName } from '@tollgate/queue';
 import { eventually } from '@tollgate/testing';
-import { FacilitatorFixture, executeOnChain, startFacilitator } from './facilitator-harness';
+import { FacilitatorFixture, executeOnChain, startFacilitator } from '@tollgate/testing';
 
 /**
  * SETTLE_REVERIFY_AFTER_SECONDS: a deferred settle of the very authorization the merchant verified moments

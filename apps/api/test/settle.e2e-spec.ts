@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { FacilitatorFixture, startFacilitator } from './facilitator-harness';
+import { FacilitatorFixture, startFacilitator } from '@tollgate/testing';
 
 describe('POST /settle (deferred mode)', () => {
   let f: FacilitatorFixture;

@@ -1,6 +1,6 @@
 import { SettlementWaiter } from '../../api/src/facilitator/settlement-waiter.service';
-import { waitFor } from './settlement-support';
-import { startSettlement, SettlementFixture } from './settlement-harness';
+
+import { startSettlement, SettlementFixture, eventually } from '@tollgate/testing';
 
 describe('confirmed settle mode', () => {
   let f: SettlementFixture;
@@ -67,7 +67,7 @@ describe('confirmed settle mode', () => {
       const reference = first.body.extensions.tollgate.reference;
       f.api.config.settlement.confirmedSettleTimeoutMs = 15000;
       const retry = f.settle(d.body, { 'x-tollgate-settlement-mode': 'confirmed' });
-      await waitFor('the retry to wait for the batch', async () => f.api.app.get(SettlementWaiter).waiting === 1);
+      await eventually('the retry to wait for the batch', async () => f.api.app.get(SettlementWaiter).waiting === 1);
       await f.chain.test.mine({ blocks: 1 });
       const second = await retry;
       expect(second.body).toMatchObject({ success: true, extensions: { tollgate: { reference } } });

@@ -1,4 +1,4 @@
-import { startSettlement, SettlementFixture } from './settlement-harness';
+import { startSettlement, SettlementFixture } from '@tollgate/testing';
 
 /**
  * An identical repeat of a settle the merchant already made (its answer was lost: API killed, network cut)
