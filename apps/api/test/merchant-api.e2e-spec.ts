@@ -1,6 +1,6 @@
 import { Address } from 'viem';
 import { bodyV2, eventually, postJson, randomNonce, signAuthorization } from '@tollgate/testing';
-import { SettlementWorker } from '../../worker/src/settlement-worker';
+import { SettlementWorker } from '../../worker/src';
 import { MerchantsService } from '../src/merchants/merchants.service';
 import { FacilitatorFixture, startFacilitator } from '@tollgate/testing';
 import { MerchantClient, merchantClient, WEBHOOK_TEST_ENV } from '@tollgate/testing';

@@ -1,7 +1,6 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { startSettlement, SettlementFixture, eventually } from '@tollgate/testing';
-import { SettlementWorker } from '../../worker/src/settlement-worker';
-import { startWorkerHttp, WorkerHttp, WorkerMetrics } from '../../worker/src/worker-metrics';
+import { SettlementWorker, startWorkerHttp, WorkerHttp, WorkerMetrics } from '../../worker/src';
 import { failedButRecoverablePayment } from '@tollgate/testing';
 
 type Families = ReturnType<typeof parsePrometheusTextFormat>;

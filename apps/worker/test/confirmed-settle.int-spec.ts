@@ -1,4 +1,4 @@
-import { SettlementWaiter } from '../../api/src/facilitator/settlement-waiter.service';
+import { SettlementWaiter } from '../../api/src';
 
 import { startSettlement, SettlementFixture, eventually } from '@tollgate/testing';
 
@@ -29,7 +29,7 @@ describe('confirmed settle mode', () => {
   it('a merchant threshold sends large payments through confirmed mode without any header', async () => {
     await f.api.db.query(`UPDATE merchants SET confirmed_threshold = 50000 WHERE id = $1`, [f.merchantId]);
     // The auth cache holds merchant policy for a few seconds; a fresh key sees the new policy at once.
-    const { MerchantsService } = await import('../../api/src/merchants/merchants.service');
+    const { MerchantsService } = await import('../../api/src');
     (f.api.app.get(MerchantsService) as unknown as { cache: Map<string, unknown> }).cache.clear();
     const small = await f.settle((await f.sign({ amount: 49_999n })).body);
     expect(small.body).toMatchObject({ success: true, transaction: '', extensions: { tollgate: { settlementMode: 'deferred' } } });

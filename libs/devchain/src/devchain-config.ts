@@ -2,7 +2,8 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /**
- * The only place `apps/devchain` reads `process.env`.
+ * The devchain's own settings (not Tollgate's configuration), parsed from an environment object the caller
+ * passes: `apps/devchain` reads `process.env` (see its `devchain.config.ts`), the demo passes its own.
  *
  * Variables (empty strings count as unset, so `FOO=` lines in a .env file keep the default):
  *   DEVCHAIN_PORT           TCP port for anvil on 127.0.0.1             default 8545
@@ -97,19 +98,4 @@ export function parseDevchainConfig(env: NodeJS.ProcessEnv): DevchainConfig {
     host: e.DEVCHAIN_HOST,
     publicRpcUrl: e.DEVCHAIN_PUBLIC_RPC_URL,
   };
-}
-
-/**
- * Reads `process.env` once. On invalid input prints one line naming the bad
- * variable to stderr and exits with status 1; a CLI has nothing better to do
- * with a typo than say which one it was.
- */
-export function loadDevchainConfig(env: NodeJS.ProcessEnv = process.env): DevchainConfig {
-  try {
-    return parseDevchainConfig(env);
-  } catch (err) {
-    if (!(err instanceof DevchainConfigError)) throw err;
-    process.stderr.write(`devchain: ${err.message}\n`);
-    process.exit(1);
-  }
 }
