@@ -7,7 +7,6 @@ import type { TollgateConfig } from '@tollgate/config';
  * augmentation) to the worker's real class, so tests keep its full type while libs/testing never imports
  * an app.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface
 export interface TestSettlementWorker {
   stop(): Promise<void>;
 }

@@ -54,7 +54,7 @@ export interface TestApi {
  * The API on a free loopback port against a real anvil, a cloned Postgres database and real Redis.
  * `env` overrides any setting. `sharing` starts a second API process beside `sharing` — same chain,
  * database and queue prefix (so the same Redis keys), as several API processes run in production; its
- * `stop()` leaves what it shares alone.
+ * `stop()` leaves what it shares alone. The API app comes from {@link testApps} (injected by the jest set-up).
  */
 export async function startTestApi(opts: { chain?: TestChain; env?: Record<string, string>; sharing?: TestApi } = {}): Promise<TestApi> {
   // Injected by the test set-up: libraries never import apps.
