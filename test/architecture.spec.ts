@@ -48,7 +48,7 @@ function factsOf(file: string): Facts {
   if (known) return known;
   const text = readFileSync(join(ROOT, file), 'utf8');
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
-  const f: Facts = { imports: [], readsEnv: false, sql: false, lines: text.split('\n').length };
+  const f: Facts = { imports: [], readsEnv: false, sql: false, lines: text.split('\n').length - (text.endsWith('\n') ? 1 : 0) };
   const visit = (node: ts.Node): void => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       f.imports.push(node.moduleSpecifier.text);
