@@ -2,10 +2,9 @@ import { createWalletClient, erc20Abi, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { devchainViemChain } from '@tollgate/devchain';
 import { PaymentLedger } from '@tollgate/persistence';
-import { startSettlement, SettlementFixture } from '../../worker/test/settlement-harness';
-import { adminCall, AdminSession, createAdminToken, createAdminUser, failedButRecoverablePayment, login, until } from './admin-harness';
-import { executeOnChain } from './facilitator-harness';
-import { startTestApi } from '@tollgate/testing';
+import { startSettlement, SettlementFixture, eventually } from '@tollgate/testing';
+import { adminCall, AdminSession, createAdminToken, createAdminUser, failedButRecoverablePayment, login } from '@tollgate/testing';
+import { executeOnChain, startTestApi } from '@tollgate/testing';
 
 /**
  * The admin API over HTTP against a real API, Postgres, Redis and anvil: who may call it, CSRF, and the
@@ -124,7 +123,7 @@ describe('admin API', () => {
       expect((await call(`/admin/api/actions/${res.body.actionId}`, { bearer: viewerToken })).body).toMatchObject({ status: 'requested' });
 
       await f.startOperatorActions();
-      const done = await until('the worker to carry out the retry', async () => {
+      const done = await eventually('the worker to carry out the retry', async () => {
         const a = await call(`/admin/api/actions/${res.body.actionId}`, { bearer: viewerToken });
         return a.body.status === 'requested' ? null : a.body;
       });
@@ -161,7 +160,7 @@ describe('admin API', () => {
     const soon = await settle({ payerIndex: 2, validBefore: BigInt(Math.floor(Date.now() / 1000) + 33) });
     await fail(soon.ref);
     const validBefore = BigInt(soon.body.paymentPayload.payload.authorization.validBefore);
-    await until('the authorization to be inside the settlement window', async () => validBefore - BigInt(Math.floor(Date.now() / 1000)) < 30n, 10_000);
+    await eventually('the authorization to be inside the settlement window', async () => validBefore - BigInt(Math.floor(Date.now() / 1000)) < 30n, 10_000);
     res = await call(`/admin/api/payments/${soon.ref}/retry`, { method: 'POST', bearer: operatorToken });
     expect(res.status).toBe(409);
     expect(res.body.message).toMatch(/expires in \d+ s/);
@@ -280,12 +279,12 @@ describe('admin API', () => {
     const ref: string = (await f.settle(s.body)).body.extensions.tollgate.reference;
     await f.chain.test.setAutomine(false);
     await f.startWorker();
-    const batchId: string = await until('the batch to be broadcast', async () => (await f.api.db.query(`SELECT batch_id FROM payments WHERE reference = $1 AND status = 'submitted'`, [ref]))[0]?.batch_id);
+    const batchId: string = await eventually('the batch to be broadcast', async () => (await f.api.db.query(`SELECT batch_id FROM payments WHERE reference = $1 AND status = 'submitted'`, [ref]))[0]?.batch_id);
     const txs = () => f.api.db.query(`SELECT tx_hash, nonce::text, status FROM relayer_transactions WHERE batch_id = $1 ORDER BY created_at`, [batchId]);
     expect(await txs()).toHaveLength(1);
     const res = await call(`/admin/api/batches/${batchId}/replace`, { method: 'POST', session: operator });
     expect(res.status).toBe(200);
-    const after = await until('the replacement', async () => {
+    const after = await eventually('the replacement', async () => {
       const rows = await txs();
       const [b] = await f.api.db.query(`SELECT replace_requested_at, replacements FROM settlement_batches WHERE id = $1`, [batchId]);
       return rows.length === 2 && b.replace_requested_at === null && b.replacements === 1 ? rows : null;

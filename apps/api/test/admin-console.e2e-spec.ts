@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BrowserContext, chromium, Page } from 'playwright-core';
-import { startSettlement, SettlementFixture } from '../../worker/test/settlement-harness';
+import { startSettlement, SettlementFixture } from '@tollgate/testing';
 import { eventually } from '@tollgate/testing';
-import { createAdminUser, failedButRecoverablePayment } from './admin-harness';
+import { createAdminUser, failedButRecoverablePayment } from '@tollgate/testing';
 
 /** Debian's chromium, installed by .ci/run; never a downloaded browser. */
 const CHROMIUM = '/usr/bin/chromium';

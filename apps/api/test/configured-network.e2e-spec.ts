@@ -1,5 +1,5 @@
 import { bodyV1, bodyV2, postJson, randomNonce, seededRandom, signAuthorization, startTestApi, startTestChain, workerConfigOf, type TestApi, type TestChain } from '@tollgate/testing';
-import { SettlementWorker } from '../../worker/src/settlement-worker';
+import { SettlementWorker } from '../../worker/src';
 import { MerchantsService } from '../src/merchants/merchants.service';
 
 /**

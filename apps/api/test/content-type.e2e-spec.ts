@@ -1,4 +1,4 @@
-import { FacilitatorFixture, startFacilitator } from './facilitator-harness';
+import { FacilitatorFixture, startFacilitator } from '@tollgate/testing';
 
 /**
  * A JSON body without `content-type: application/json` (curl's `-d` sends it as a form) is answered with

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
-import { createAdminToken, createAdminUser, login, AdminSession } from './admin-harness';
-import { FacilitatorFixture, startFacilitator } from './facilitator-harness';
-import { MerchantClient, merchantClient, WEBHOOK_TEST_ENV } from './merchant-api-harness';
+import { createAdminToken, createAdminUser, login, AdminSession } from '@tollgate/testing';
+import { FacilitatorFixture, startFacilitator } from '@tollgate/testing';
+import { MerchantClient, merchantClient, WEBHOOK_TEST_ENV } from '@tollgate/testing';
 
 /**
  * No input yields a 5xx: the probes a fuzzer found (each failed with a 500 or `unexpected_verify_error`

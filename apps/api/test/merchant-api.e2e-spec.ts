@@ -1,9 +1,9 @@
 import { Address } from 'viem';
 import { bodyV2, eventually, postJson, randomNonce, signAuthorization, workerConfigOf } from '@tollgate/testing';
-import { SettlementWorker } from '../../worker/src/settlement-worker';
+import { SettlementWorker } from '../../worker/src';
 import { MerchantsService } from '../src/merchants/merchants.service';
-import { FacilitatorFixture, startFacilitator } from './facilitator-harness';
-import { MerchantClient, merchantClient, WEBHOOK_TEST_ENV } from './merchant-api-harness';
+import { FacilitatorFixture, startFacilitator } from '@tollgate/testing';
+import { MerchantClient, merchantClient, WEBHOOK_TEST_ENV } from '@tollgate/testing';
 
 describe('merchant API and public payment status (over HTTP)', () => {
   let f: FacilitatorFixture;

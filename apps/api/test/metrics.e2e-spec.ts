@@ -1,9 +1,7 @@
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { workerConfigOf } from '@tollgate/testing';
-import { startSettlement, SettlementFixture } from '../../worker/test/settlement-harness';
-import { SettlementWorker } from '../../worker/src/settlement-worker';
-import { startWorkerHttp, WorkerHttp, WorkerMetrics } from '../../worker/src/worker-metrics';
-import { failedButRecoverablePayment, until } from './admin-harness';
+import { startSettlement, SettlementFixture, eventually } from '@tollgate/testing';
+import { SettlementWorker, startWorkerHttp, WorkerHttp, WorkerMetrics } from '../../worker/src';
+import { failedButRecoverablePayment, workerConfigOf } from '@tollgate/testing';
 
 type Families = ReturnType<typeof parsePrometheusTextFormat>;
 
@@ -89,14 +87,14 @@ describe('Prometheus metrics', () => {
     expect(http.port).toBeGreaterThan(0);
     await f.waitForStatuses(refs, (s) => s.every((x) => x === 'confirmed'));
 
-    await until('the lane gauges to drain', async () => {
+    await eventually('the lane gauges to drain', async () => {
       m = await scrape(`${f.api.baseUrl}/metrics`);
       return value(m, 'tollgate_lane_queued_payments', lane) === 0 && value(m, 'tollgate_lane_exposure_atomic', lane) === 0;
     });
     expect(value(m, 'tollgate_lane_oldest_queued_age_seconds', lane)).toBe(0);
     expect(value(m, 'tollgate_relayer_balance_wei')).toBeGreaterThan(0);
 
-    const w = await until('the worker to observe the confirmation', async () => {
+    const w = await eventually('the worker to observe the confirmation', async () => {
       const fams = await scrape(`http://127.0.0.1:${http!.port}/metrics`);
       return histogramCount(fams, 'tollgate_payment_queued_to_confirmed_seconds') === 3 ? fams : null;
     });

@@ -1,6 +1,6 @@
 import { postJson, startTestApi, TestApi } from '@tollgate/testing';
-import { adminCall, createAdminToken, createAdminUser, login } from './admin-harness';
-import { FacilitatorFixture, startFacilitator } from './facilitator-harness';
+import { adminCall, createAdminToken, createAdminUser, login } from '@tollgate/testing';
+import { FacilitatorFixture, startFacilitator } from '@tollgate/testing';
 
 /**
  * Two API processes (two Nest apps) sharing one database, one Redis and one queue prefix — as production runs

@@ -1,4 +1,4 @@
-import { FacilitatorFixture, startFacilitator } from './facilitator-harness';
+import { FacilitatorFixture, startFacilitator } from '@tollgate/testing';
 
 describe('public payment status lookup', () => {
   let f: FacilitatorFixture;

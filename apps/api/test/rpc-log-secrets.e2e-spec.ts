@@ -7,7 +7,7 @@ import pino from 'pino';
 import { createPublicClient } from 'viem';
 import { keepAliveTransport, logSafeError } from '@tollgate/evm';
 import { bodyV2, postJson, randomNonce, seededRandom, signAuthorization, startTestApi, startTestChain, TestApi, TestChain } from '@tollgate/testing';
-import { workerPinoOptions } from '../../worker/src/worker-logger';
+import { workerPinoOptions } from '../../worker/src';
 import { MerchantsService } from '../src/merchants/merchants.service';
 
 const KEY_IN_PATH = 'FAKEPATHKEY0123456789abcdef';

@@ -1,7 +1,6 @@
 import { PaymentLedger, type RecentAuthorization } from '@tollgate/persistence';
 import { JobQueues, QueueName } from '@tollgate/queue';
-import { eventually } from '@tollgate/testing';
-import { FacilitatorFixture, executeOnChain, startFacilitator } from './facilitator-harness';
+import { eventually, executeOnChain, FacilitatorFixture, startFacilitator } from '@tollgate/testing';
 
 /**
  * SETTLE_REVERIFY_AFTER_SECONDS: a deferred settle of the very authorization the merchant verified moments
@@ -130,12 +129,16 @@ describe('POST /settle after a recent verify', () => {
     calls[4] = { ...calls[4], value: calls[4].value + 1n }; // a signed field that differs from the verify
     const ledger = f.api.app.get(PaymentLedger);
     const opts = (i: number) => ({ merchantId: f.merchantId, maxAgeSeconds: 60, windowSeconds: 30, mode: i === 7 ? ('confirmed' as const) : ('deferred' as const) });
-    // All in one turn: the loader answers them from shared statements (one per mode and chunk): eight deferred
-    // calls in one, the lone confirmed-mode call in another (a failing shared statement would add one per call).
-    const statements = jest.spyOn(ledger as any, 'queueRecentMany');
+    // All in one turn: the loader answers them from shared statements (one per mode and chunk): the eight
+    // deferred calls in one, the lone confirmed-mode call in another. Each statement is its own transaction,
+    // so the rows it moved carry one transaction id (xmin) — what Postgres itself records; a failing shared
+    // statement retried call by call would leave one transaction per payment.
     const moved = await Promise.all(calls.map((c, i) => ledger.queueRecentlyVerified(c, opts(i))));
-    expect(statements.mock.calls.map(([batch]) => (batch as unknown[]).length).sort()).toEqual([1, 8]);
-    statements.mockRestore();
+    const transactions: Array<{ payments: number }> = await f.api.db.query(
+      `SELECT count(*)::int AS payments FROM payments WHERE reference = ANY($1) AND status = 'queued' GROUP BY xmin::text ORDER BY 1`,
+      [verified.map((v) => v.body.extensions.tollgate.reference)],
+    );
+    expect(transactions.map((t) => t.payments)).toEqual([1, 7]);
     moved.forEach((m, i) => {
       if (i === 4) expect(m).toBeUndefined();
       else expect(m?.reference).toBe(verified[i].body.extensions.tollgate.reference);

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { ChainClients } from '@tollgate/evm';
 import { publishRelayers } from '@tollgate/settlement';
-import { FacilitatorFixture, startFacilitator } from './facilitator-harness';
+import { FacilitatorFixture, startFacilitator } from '@tollgate/testing';
 
 describe('POST /settle (deferred mode)', () => {
   let f: FacilitatorFixture;

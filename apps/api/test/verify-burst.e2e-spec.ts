@@ -1,4 +1,4 @@
-import { FacilitatorFixture, startFacilitator } from './facilitator-harness';
+import { FacilitatorFixture, startFacilitator } from '@tollgate/testing';
 
 /**
  * Concurrent verifies share chain reads and ledger statements (one per event-loop turn); every merchant

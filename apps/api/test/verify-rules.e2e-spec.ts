@@ -2,7 +2,7 @@ import { createWalletClient, http, parseAbi } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { deployErc1271Wallet, devchainViemChain } from '@tollgate/devchain';
 import { bodyV1, bodyV2, randomNonce, signAuthorization } from '@tollgate/testing';
-import { executeOnChain, FacilitatorFixture, startFacilitator, waitMined } from './facilitator-harness';
+import { executeOnChain, FacilitatorFixture, startFacilitator, waitMined } from '@tollgate/testing';
 
 /**
  * One test per verify rule: a correctly signed payload that breaks exactly that rule gets HTTP 200,

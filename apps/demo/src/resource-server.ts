@@ -7,7 +7,7 @@ import type { RoutesConfig } from '@x402/core/server';
 import { convertToTokenAmount } from '@x402/core/utils';
 import { ExactEvmScheme } from '@x402/evm/exact/server';
 import { paymentMiddleware, x402ResourceServer } from '@x402/express';
-import { SETTLEMENT_MODE_HEADER } from '../../api/src/facilitator/facilitator.controller';
+import { SETTLEMENT_MODE_HEADER } from '@tollgate/protocol';
 
 export { SETTLEMENT_MODE_HEADER };
 

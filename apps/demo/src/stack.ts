@@ -5,13 +5,10 @@ import { resolve } from 'node:path';
 import { createPublicClient, http } from 'viem';
 import { DataSource } from 'typeorm';
 import { loadConfig, loadRelayerKeys, TollgateConfig } from '@tollgate/config';
-import { readDeployment, startDevchain, writeDeployment, type DevchainDeployment } from '@tollgate/devchain';
+import { parseDevchainConfig, readDeployment, startDevchain, writeDeployment, type DevchainConfig, type DevchainDeployment } from '@tollgate/devchain';
 import { createDataSource, ensureDatabase, runMigrations } from '@tollgate/persistence';
-import { createApiApp } from '../../api/src/bootstrap';
-import { parseDevchainConfig, type DevchainConfig } from '../../devchain/src/devchain.config';
-import { SettlementWorker } from '../../worker/src/settlement-worker';
-import { WebhookWorker } from '../../worker/src/webhook-worker';
-import { OperatorActionWorker } from '../../worker/src/operator-action-worker';
+import { createApiApp } from '../../api/src';
+import { OperatorActionWorker, SettlementWorker, WebhookWorker } from '../../worker/src';
 import { ensureLocalServices } from './local-services';
 
 /**

@@ -8,8 +8,8 @@ import { paymentMiddleware, type RoutesConfig } from 'x402-express';
 import { decodeXPaymentResponse, wrapFetchWithPayment } from 'x402-fetch';
 import { devchainViemChain } from '@tollgate/devchain';
 import { eventually, startTestApi, startTestChain, workerConfigOf, type TestApi, type TestChain } from '@tollgate/testing';
-import { MerchantsService } from '../../api/src/merchants/merchants.service';
-import { SettlementWorker } from '../../worker/src/settlement-worker';
+import { MerchantsService } from '../../api/src';
+import { SettlementWorker } from '../../worker/src';
 import { SETTLEMENT_MODE_HEADER } from '../src/resource-server';
 
 /**

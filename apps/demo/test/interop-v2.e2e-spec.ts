@@ -5,7 +5,7 @@ import { ExactEvmScheme } from '@x402/evm/exact/server';
 import { decodeEventLog } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { eip3009Abi } from '@tollgate/evm';
-import { startSettlement, SettlementFixture, tokenBalance } from '../../worker/test/settlement-harness';
+import { startSettlement, SettlementFixture, tokenBalance } from '@tollgate/testing';
 import { payingFetch, type AllowedAsset } from '../src/paying-client';
 import { startResourceServer, tollgateAuthHeaders, type RunningResourceServer } from '../src/resource-server';
 

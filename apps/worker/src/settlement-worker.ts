@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { WorkerConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
 import { createDataSource, PaymentLedger } from '@tollgate/persistence';
-import { JobName, JobPayloads, JobQueues, jobsOn, JobsOn, QueueName, redisConnection } from '@tollgate/queue';
+import { assertJobHandlers, JobName, JobPayloads, JobQueues, JobsOn, QueueName, redisConnection } from '@tollgate/queue';
 import { BatchSubmitter, BatchTracker, LaneScheduler, NonceGapHealer, RpcError, SettlementContext, Sweeper } from '@tollgate/settlement';
 import { toQueueError } from './queue-boundary';
 import type { SettlementJobObserver } from './worker-metrics';
@@ -76,8 +76,7 @@ export class SettlementWorker {
   private run(concurrency: number): void {
     const handlers = this.handlers();
     // Start-up check: every job the catalogue puts on this queue has exactly one handler.
-    const missing = jobsOn(QueueName.Settlement).filter((n) => typeof handlers[n] !== 'function');
-    if (missing.length) throw new Error(`no handler for job(s): ${missing.join(', ')}`);
+    assertJobHandlers(QueueName.Settlement, handlers);
     this.worker = new Worker(
       QueueName.Settlement,
       async (job: Job) => {

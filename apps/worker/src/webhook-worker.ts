@@ -4,7 +4,7 @@ import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { TollgateConfig } from '@tollgate/config';
 import { createDataSource } from '@tollgate/persistence';
-import { JobName, JobPayloads, jobsOn, JobQueues, JobsOn, QueueName, redisConnection } from '@tollgate/queue';
+import { assertJobHandlers, JobName, JobPayloads, JobQueues, JobsOn, QueueName, redisConnection } from '@tollgate/queue';
 import { DeliverOutcome, SecretBox, WebhookDeliveryService, WebhookDispatcher, WebhookUrlPolicy } from '@tollgate/webhooks';
 import { OutboxListener } from './outbox-listener';
 import { logSafeError } from '@tollgate/evm';
@@ -91,8 +91,7 @@ export class WebhookWorker {
   private run(concurrency: number): void {
     const handlers = this.handlers();
     // Start-up check: every job of this queue has exactly one handler.
-    const missing = jobsOn(QueueName.Webhooks).filter((n) => typeof handlers[n] !== 'function');
-    if (missing.length) throw new Error(`no handler for job(s): ${missing.join(', ')}`);
+    assertJobHandlers(QueueName.Webhooks, handlers);
     this.worker = new Worker(
       QueueName.Webhooks,
       async (job: Job, token?: string) => {

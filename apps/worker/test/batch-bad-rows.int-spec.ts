@@ -1,5 +1,5 @@
 import { Hex } from 'viem';
-import { startSettlement, SettlementFixture } from './settlement-harness';
+import { startSettlement, SettlementFixture, eventually } from '@tollgate/testing';
 import {
   eventsOf,
   expectSettledOnChain,
@@ -13,7 +13,6 @@ import {
   statuses,
   sum,
   waitAll,
-  waitFor,
 } from './settlement-support';
 
 /**
@@ -129,7 +128,7 @@ describe('a batch of 100 with five bad rows', () => {
     expect(attempts).toBe(2);
 
     // The drained row's retries were dropped before submission: no batch without viable rows was sent.
-    await waitFor('no open batches', async () => {
+    await eventually('no open batches', async () => {
       const [{ open }] = await f.api.db.query(`SELECT count(*)::int AS open FROM settlement_batches WHERE status IN ('building','submitted','included')`);
       return open === 0;
     });

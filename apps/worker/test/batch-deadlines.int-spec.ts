@@ -1,4 +1,4 @@
-import { startSettlement, SettlementFixture } from './settlement-harness';
+import { startSettlement, SettlementFixture } from '@tollgate/testing';
 import { expectSettledOnChain, payToBalance, settleMany, sum, waitAll } from './settlement-support';
 
 /**

@@ -1,5 +1,5 @@
 import { Hex } from 'viem';
-import { startSettlement, SettlementFixture } from './settlement-harness';
+import { startSettlement, SettlementFixture } from '@tollgate/testing';
 
 /** Fits about ten rows to one payee (≈ 40k gas each, padded 30 %): small, so the test runs fast. */
 const CAP = 600_000;

@@ -1,4 +1,4 @@
-import { startSettlement, SettlementFixture, tokenBalance } from './settlement-harness';
+import { startSettlement, SettlementFixture, tokenBalance } from '@tollgate/testing';
 
 describe('batch settlement (real anvil, Postgres, Redis)', () => {
   let f: SettlementFixture;

@@ -1,6 +1,6 @@
-import { SettlementWaiter } from '../../api/src/facilitator/settlement-waiter.service';
-import { waitFor } from './settlement-support';
-import { startSettlement, SettlementFixture } from './settlement-harness';
+import { SettlementWaiter } from '../../api/src';
+
+import { startSettlement, SettlementFixture, eventually } from '@tollgate/testing';
 
 describe('confirmed settle mode', () => {
   let f: SettlementFixture;
@@ -29,7 +29,7 @@ describe('confirmed settle mode', () => {
   it('a merchant threshold sends large payments through confirmed mode without any header', async () => {
     await f.api.db.query(`UPDATE merchants SET confirmed_threshold = 50000 WHERE id = $1`, [f.merchantId]);
     // The auth cache holds merchant policy for a few seconds; a fresh key sees the new policy at once.
-    const { MerchantsService } = await import('../../api/src/merchants/merchants.service');
+    const { MerchantsService } = await import('../../api/src');
     (f.api.app.get(MerchantsService) as unknown as { cache: Map<string, unknown> }).cache.clear();
     const small = await f.settle((await f.sign({ amount: 49_999n })).body);
     expect(small.body).toMatchObject({ success: true, transaction: '', extensions: { tollgate: { settlementMode: 'deferred' } } });
@@ -67,7 +67,7 @@ describe('confirmed settle mode', () => {
       const reference = first.body.extensions.tollgate.reference;
       f.api.config.settlement.confirmedSettleTimeoutMs = 15000;
       const retry = f.settle(d.body, { 'x-tollgate-settlement-mode': 'confirmed' });
-      await waitFor('the retry to wait for the batch', async () => f.api.app.get(SettlementWaiter).waiting === 1);
+      await eventually('the retry to wait for the batch', async () => f.api.app.get(SettlementWaiter).waiting === 1);
       await f.chain.test.mine({ blocks: 1 });
       const second = await retry;
       expect(second.body).toMatchObject({ success: true, extensions: { tollgate: { reference } } });

@@ -1,11 +1,10 @@
 import { Address, decodeEventLog, Hex } from 'viem';
 import { eip3009TokenAbi } from '@tollgate/devchain';
-import { workerConfigOf } from '@tollgate/testing';
-import { createAdminToken, adminCall } from '../../api/test/admin-harness';
+import { createAdminToken, adminCall, eventually, workerConfigOf } from '@tollgate/testing';
 import { SettlementWorker } from '../src/settlement-worker';
 import { startWorkerHttp, WorkerHttp, WorkerMetrics } from '../src/worker-metrics';
-import { startSettlement, SettlementFixture } from './settlement-harness';
-import { eventsOf, expectSettledOnChain, payToBalance, rpc, setLanePaused, settleMany, sum, waitAll, waitFor } from './settlement-support';
+import { startSettlement, SettlementFixture } from '@tollgate/testing';
+import { eventsOf, expectSettledOnChain, payToBalance, rpc, setLanePaused, settleMany, sum, waitAll } from './settlement-support';
 
 /**
  * Issue 13: a reorganisation drops a relayer's transaction at nonce n (and the node does not re-inject
@@ -142,14 +141,14 @@ describe('reorganisation leaving a nonce gap behind a pending transaction', () =
     await waitAll(f, aRefs, 'queued');
 
     // A's stored transaction can still settle them: it is made live again and broadcast at nonce n.
-    await waitFor('A re-broadcast at its nonce', async () => {
+    await eventually('A re-broadcast at its nonce', async () => {
       const [t] = await f.api.db.query(`SELECT status FROM relayer_transactions WHERE tx_hash = $1`, [batchA.tx_hash]);
       return t?.status === 'pending' && (await f.chain.public.getTransaction({ hash: batchA.tx_hash }).catch(() => null));
     });
     expect(await f.api.db.query(`SELECT 1 FROM relayer_transactions WHERE relayer = $1 AND purpose = 'filler'`, [relayer])).toHaveLength(0);
 
     // Nothing is mined: the gap persists past RELAYER_WEDGED_AFTER_MS and every surface says so.
-    const worderReady = await waitFor('the worker to report the relayer wedged', async () => {
+    const worderReady = await eventually('the worker to report the relayer wedged', async () => {
       const res = await fetch(`http://127.0.0.1:${http!.port}/health/ready`);
       return res.status === 503 ? ((await res.json()) as any) : undefined;
     });
@@ -203,7 +202,7 @@ describe('reorganisation leaving a nonce gap behind a pending transaction', () =
     expect(cNow).toEqual({ status: 'confirmed', replacements: 0 });
 
     // The wedge is over everywhere.
-    await waitFor('readiness back', async () => (await fetch(`${f.api.baseUrl}/health/ready`)).status === 200 && (await fetch(`http://127.0.0.1:${http!.port}/health/ready`)).status === 200);
-    await waitFor('the gauge back to 0', async () => (await (await fetch(`http://127.0.0.1:${http!.port}/metrics`)).text()).includes(`relayer="${relayer}"} 0`));
+    await eventually('readiness back', async () => (await fetch(`${f.api.baseUrl}/health/ready`)).status === 200 && (await fetch(`http://127.0.0.1:${http!.port}/health/ready`)).status === 200);
+    await eventually('the gauge back to 0', async () => (await (await fetch(`http://127.0.0.1:${http!.port}/metrics`)).text()).includes(`relayer="${relayer}"} 0`));
   });
 });

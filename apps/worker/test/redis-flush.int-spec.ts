@@ -1,6 +1,6 @@
 import IORedis from 'ioredis';
-import { startSettlement, SettlementFixture } from './settlement-harness';
-import { eventsOf, expectSettledOnChain, payToBalance, settleMany, startRedisServer, statuses, sum, waitAll, waitFor } from './settlement-support';
+import { startSettlement, SettlementFixture, eventually } from '@tollgate/testing';
+import { eventsOf, expectSettledOnChain, payToBalance, settleMany, startRedisServer, statuses, sum, waitAll } from './settlement-support';
 
 /**
  * Redis only carries nudges; Postgres is the truth. `FLUSHALL` in the middle of a run — with a batch
@@ -58,7 +58,7 @@ describe('FLUSHALL on Redis mid-run', () => {
     expect(await payToBalance(f)).toBe(before + sum(all.map((p) => p.amount)));
     for (const p of all) expect((await eventsOf(f, p.ref)).filter((e) => e.to_status === 'included')).toHaveLength(1);
     expect(await statuses(f, all.map((p) => p.ref))).toEqual(all.map(() => 'confirmed'));
-    await waitFor('no open batches', async () => {
+    await eventually('no open batches', async () => {
       const [{ open }] = await f.api.db.query(`SELECT count(*)::int AS open FROM settlement_batches WHERE status IN ('building','submitted','included')`);
       return open === 0;
     });

@@ -1,7 +1,7 @@
 import { parseEther } from 'viem';
 import { RPC_FAILURE_BACKOFF_MS } from '@tollgate/settlement';
-import { eventsOf, waitFor } from './settlement-support';
-import { startSettlement, SettlementFixture } from './settlement-harness';
+import { eventsOf } from './settlement-support';
+import { startSettlement, SettlementFixture, eventually } from '@tollgate/testing';
 
 /** A permanent RPC error (relayers cannot pay for gas) gives the batch's payments back to the queue. */
 describe('relayer out of gas', () => {
@@ -19,7 +19,7 @@ describe('relayer out of gas', () => {
     const { body } = await f.sign({ amount: 7_000n });
     const ref = (await f.settle(body)).body.extensions.tollgate.reference;
 
-    const abandoned = await waitFor('an abandoned batch', async () => {
+    const abandoned = await eventually('an abandoned batch', async () => {
       const [b] = await f.api.db.query(`SELECT id, failure_reason FROM settlement_batches WHERE status = 'failed' AND failure_reason LIKE 'rpc_error:%' LIMIT 1`);
       return b;
     });
@@ -31,7 +31,7 @@ describe('relayer out of gas', () => {
     // The lane backs off instead of building a doomed batch every tick: the next doomed batch (still unfunded)
     // is started only once RPC_FAILURE_BACKOFF_MS have passed since the first was abandoned, however fast
     // the scheduler ticks (every 50 ms here).
-    const doomed = await waitFor('a second abandoned batch', async () => {
+    const doomed = await eventually('a second abandoned batch', async () => {
       const rows: Array<{ created_at: Date; updated_at: Date }> = await f.api.db.query(
         `SELECT created_at, updated_at FROM settlement_batches WHERE failure_reason LIKE 'rpc_error:%' ORDER BY created_at`,
       );

@@ -1,6 +1,6 @@
 import { Hex } from 'viem';
-import { startSettlement, SettlementFixture } from './settlement-harness';
-import { eventsOf, expectSettledOnChain, payToBalance, rpc, setLanePaused, settleMany, statuses, sum, waitAll, waitFor } from './settlement-support';
+import { startSettlement, SettlementFixture, eventually } from '@tollgate/testing';
+import { eventsOf, expectSettledOnChain, payToBalance, rpc, setLanePaused, settleMany, statuses, sum, waitAll } from './settlement-support';
 
 /**
  * With CONFIRMATIONS_31337 = 3 a payment is `included` until two more blocks are built on its
@@ -37,12 +37,12 @@ describe('reorganisation before confirmation depth', () => {
     expect(await rpc<boolean>(rpcUrl, 'evm_revert', [snapshot])).toBe(true);
     expect(await payToBalance(f)).toBe(before);
 
-    await waitFor('the payments re-queued with a reorged event', async () => {
+    await eventually('the payments re-queued with a reorged event', async () => {
       const histories = await Promise.all(refs.map((r) => eventsOf(f, r)));
       return histories.every((h) => h.some((e) => e.from_status === 'included' && e.to_status === 'queued' && e.reason === 'reorged'));
     });
     // Re-settled in a new batch; two more blocks bring it to depth.
-    const second = await waitFor(
+    const second = await eventually(
       'the payments included again in a new batch',
       async () => {
         const rows: Array<{ status: string; batch_id: string; tx_hash: string }> = await f.api.db.query(
@@ -108,7 +108,7 @@ describe('reorganisation before confirmation depth', () => {
     expect(again.blockHash.toLowerCase()).not.toBe(firstBlock);
 
     await f.startWorker();
-    await waitFor('the batch following the new block', async () => {
+    await eventually('the batch following the new block', async () => {
       const [b] = await f.api.db.query(`SELECT block_hash FROM settlement_batches WHERE id = $1`, [batchId]);
       return b.block_hash === again.blockHash.toLowerCase();
     });

@@ -1,4 +1,4 @@
-import { startSettlement, SettlementFixture } from './settlement-harness';
+import { startSettlement, SettlementFixture } from '@tollgate/testing';
 
 /**
  * An identical repeat of a settle the merchant already made (its answer was lost: API killed, network cut)
@@ -87,7 +87,7 @@ describe('repeated /settle of a payment already handed over', () => {
   });
 
   it('another merchant presenting the same payload is refused', async () => {
-    const { MerchantsService } = await import('../../api/src/merchants/merchants.service');
+    const { MerchantsService } = await import('../../api/src');
     const other = await f.api.app.get(MerchantsService).create({ name: 'Other merchant', payTo: [f.api.chain.deployment.payTo[1].address] });
     const { body } = await f.sign({ payerIndex: 4, amount: 8_000n });
     expect((await f.settle(body)).body.success).toBe(true);

@@ -13,14 +13,9 @@ import { join, resolve } from 'node:path';
 import { Address, createWalletClient, decodeEventLog, Hex, http, parseEther } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { devchainViemChain, eip3009TokenAbi, type DevchainDeployment } from '@tollgate/devchain';
-import { newPaymentReference } from '../../api/src/facilitator/payment-acceptance.service';
-import { SettlementFixture, tokenBalance } from './settlement-harness';
+import { eventually, SettlementFixture, testApps, tokenBalance } from '@tollgate/testing';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
-
-/** The suite's one poll-with-deadline helper (libs/testing), under the name these scenario tests use. */
-import { eventually } from '@tollgate/testing';
-export const waitFor = eventually;
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
@@ -82,7 +77,7 @@ export function countBy(xs: string[]): Record<string, number> {
 
 /** Waits until every payment of `refs` is in `status`. */
 export function waitAll(f: SettlementFixture, refs: string[], status: string, timeoutMs = 30_000, extra?: () => Promise<string>): Promise<string[]> {
-  return waitFor(
+  return eventually(
     `${refs.length} payment(s) ${status}`,
     async () => {
       const s = await statuses(f, refs);
@@ -224,7 +219,7 @@ export async function insertQueuedPayment(f: SettlementFixture, body: any): Prom
   const d = f.api.chain.deployment;
   const req = body.paymentRequirements;
   const a = body.paymentPayload.payload.authorization;
-  const reference = newPaymentReference();
+  const reference = testApps().newPaymentReference();
   await f.api.db.transaction(async (m) => {
     const [{ id }] = await m.query(
       `INSERT INTO payments (reference, merchant_id, x402_version, scheme, network, asset, payer, pay_to, amount,
@@ -294,7 +289,7 @@ export function spawnWorker(f: SettlementFixture, env: Record<string, string> = 
     ...f.env,
     ...env,
   };
-  const args = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', ...preload.flatMap((p) => ['-r', resolve(REPO_ROOT, p)]), 'apps/worker/src/main.ts'];
+  const args = ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', ...preload.flatMap((p) => ['-r', resolve(REPO_ROOT, p)]), testApps().workerEntry];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';
@@ -470,7 +465,7 @@ export async function startRedisServer(): Promise<{ url: string; port: number; s
   const exited = new Promise<void>((r) => child.once('exit', () => (children.delete(child), r())));
   const url = `redis://127.0.0.1:${port}`;
   const IORedis = (await import('ioredis')).default;
-  await waitFor(`redis-server on ${port}`, async () => {
+  await eventually(`redis-server on ${port}`, async () => {
     const c = new IORedis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     try {
       await c.connect();

@@ -1,6 +1,6 @@
 import { Hex } from 'viem';
-import { startSettlement, SettlementFixture } from './settlement-harness';
-import { expectSettledOnChain, payToBalance, settleMany, sum, waitAll, waitFor } from './settlement-support';
+import { startSettlement, SettlementFixture, eventually } from '@tollgate/testing';
+import { expectSettledOnChain, payToBalance, settleMany, sum, waitAll } from './settlement-support';
 
 interface TxRow {
   tx_hash: Hex;
@@ -53,10 +53,10 @@ describe('stuck settlement transaction', () => {
            FROM relayer_transactions WHERE batch_id = $1 ORDER BY created_at`,
         [batchId],
       );
-    await waitFor('two replacements', async () => (await txsOf()).length >= 3, 15_000);
+    await eventually('two replacements', async () => (await txsOf()).length >= 3, 15_000);
     // The node's pool holds a version of the nonce (the first one was pushed out by a replacement).
     const first = (await txsOf())[0];
-    await waitFor('a replacement in the pool', async () => {
+    await eventually('a replacement in the pool', async () => {
       const txs = await txsOf();
       return (await f.chain.public.getTransaction({ hash: txs[txs.length - 1].tx_hash }).catch(() => null)) !== null;
     });
@@ -107,7 +107,7 @@ describe('stuck settlement transaction past its replacement budget', () => {
   it('cancels the nonce, re-queues the payments and settles them in a new batch exactly once', async () => {
     const before = await payToBalance(f);
     const { payments, refs, batchId: stuckBatch } = await submitUnmined(f, Array.from({ length: 4 }, (_, i) => ({ payerIndex: i % 2, amount: 8_000n + BigInt(i) })));
-    const cancel = await waitFor('a cancel transaction in the pool', async () => {
+    const cancel = await eventually('a cancel transaction in the pool', async () => {
       const [tx]: Array<{ tx_hash: Hex }> = await f.api.db.query(`SELECT tx_hash FROM relayer_transactions WHERE batch_id = $1 AND purpose = 'cancel' ORDER BY created_at LIMIT 1`, [stuckBatch]);
       return tx && (await f.chain.public.getTransaction({ hash: tx.tx_hash }).catch(() => null)) ? tx : undefined;
     }, 15_000);

@@ -1,5 +1,5 @@
-import { startSettlement, SettlementFixture } from './settlement-harness';
-import { expectSettledOnChain, mapLimit, payToBalance, settleMany, SettledPayment, spawnWorker, sum, waitAll, waitFor, WorkerProcess } from './settlement-support';
+import { startSettlement, SettlementFixture, eventually } from '@tollgate/testing';
+import { expectSettledOnChain, mapLimit, payToBalance, settleMany, SettledPayment, spawnWorker, sum, waitAll, WorkerProcess } from './settlement-support';
 
 const claimsOf = (w: WorkerProcess): string[] => [...w.stdout().matchAll(/^TOLLGATE_TEST_CLAIM (\S+)$/gm)].map((m) => m[1]);
 
@@ -25,7 +25,7 @@ describe('two worker processes on one lane', () => {
     const before = await payToBalance(f);
     workers.push(spawnWorker(f, {}, ['apps/worker/test/fixtures/claim-probe.ts']), spawnWorker(f, {}, ['apps/worker/test/fixtures/claim-probe.ts']));
     // Both must be scheduling before the work arrives, or the first one up could take the backlog alone.
-    await waitFor('both workers scheduling', async () => workers.every((w) => w.stdout().includes('TOLLGATE_TEST_READY')), 60_000, async () =>
+    await eventually('both workers scheduling', async () => workers.every((w) => w.stdout().includes('TOLLGATE_TEST_READY')), 60_000, async () =>
       `(logs: ${workers.map((w) => w.logFile).join(', ')})`,
     );
     // A backlog that is already there when both start, then a steady stream while they run.

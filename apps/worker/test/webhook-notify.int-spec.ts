@@ -1,7 +1,7 @@
 import { startWebhookReceiver, WebhookReceiver } from '@tollgate/testing';
-import { merchantClient, WEBHOOK_TEST_ENV } from '../../api/test/merchant-api-harness';
+import { merchantClient, WEBHOOK_TEST_ENV } from '@tollgate/testing';
 import { WebhookWorker } from '../src/webhook-worker';
-import { SettlementFixture, startSettlement } from './settlement-harness';
+import { SettlementFixture, startSettlement } from '@tollgate/testing';
 
 /**
  * Deliveries written by the settlement worker's transitions reach the merchant when Postgres notifies the

@@ -3,9 +3,9 @@ import { Webhook } from 'standardwebhooks';
 import { PaymentLedger } from '@tollgate/persistence';
 import { QueueName, redisConnection, JobName } from '@tollgate/queue';
 import { eventually, ReceivedWebhook, Responder, startWebhookReceiver, WebhookReceiver } from '@tollgate/testing';
-import { MerchantClient, merchantClient, WEBHOOK_TEST_ENV } from '../../api/test/merchant-api-harness';
+import { MerchantClient, merchantClient, WEBHOOK_TEST_ENV } from '@tollgate/testing';
 import { WebhookWorker } from '../src/webhook-worker';
-import { SettlementFixture, startSettlement } from './settlement-harness';
+import { SettlementFixture, startSettlement } from '@tollgate/testing';
 
 const PAYMENT_EVENTS = ['payment.queued', 'payment.included', 'payment.confirmed', 'payment.failed', 'payment.reorged'];
 

@@ -1,5 +1,5 @@
 import { Hex } from 'viem';
-import { startSettlement, SettlementFixture } from './settlement-harness';
+import { startSettlement, SettlementFixture, eventually } from '@tollgate/testing';
 import {
   deploymentVia,
   eventsOf,
@@ -14,7 +14,6 @@ import {
   statuses,
   sum,
   waitAll,
-  waitFor,
   WorkerProcess,
 } from './settlement-support';
 
@@ -92,7 +91,7 @@ describe('worker killed with SIGKILL mid-batch', () => {
     const payments = await queue(8);
     const refs = payments.map((p) => p.ref);
     await waitAll(f, refs, 'batched', 30_000, logs);
-    await waitFor('the worker frozen in its simulation', async () => gate.heldMethods().includes('eth_call'), 10_000, logs);
+    await eventually('the worker frozen in its simulation', async () => gate.heldMethods().includes('eth_call'), 10_000, logs);
     const claimed = await batchOf(refs);
     const [b] = await f.api.db.query(`SELECT status, nonce FROM settlement_batches WHERE id = $1`, [claimed]);
     expect(b).toEqual({ status: 'building', nonce: null });
@@ -111,7 +110,7 @@ describe('worker killed with SIGKILL mid-batch', () => {
     const refs = payments.map((p) => p.ref);
     ensureWorker();
     await waitAll(f, refs, 'submitted', 30_000, logs);
-    await waitFor('the broadcast held', async () => gate.heldMethods().includes('eth_sendRawTransaction'), 10_000, logs);
+    await eventually('the broadcast held', async () => gate.heldMethods().includes('eth_sendRawTransaction'), 10_000, logs);
     const batchId = await batchOf(refs);
     const [stored]: Array<{ tx_hash: Hex }> = await f.api.db.query(`SELECT tx_hash FROM relayer_transactions WHERE batch_id = $1`, [batchId]);
     // Signed and stored, but the chain never saw it.
@@ -135,8 +134,8 @@ describe('worker killed with SIGKILL mid-batch', () => {
     await waitAll(f, refs, 'submitted', 30_000, logs);
     const batchId = await batchOf(refs);
     const [stored]: Array<{ tx_hash: Hex }> = await f.api.db.query(`SELECT tx_hash FROM relayer_transactions WHERE batch_id = $1`, [batchId]);
-    await waitFor('the batch transaction mined', () => f.chain.public.getTransactionReceipt({ hash: stored.tx_hash }).catch(() => null), 10_000, logs);
-    await waitFor('the receipt request held', async () => gate.heldMethods().includes('eth_getTransactionReceipt'), 10_000, logs);
+    await eventually('the batch transaction mined', () => f.chain.public.getTransactionReceipt({ hash: stored.tx_hash }).catch(() => null), 10_000, logs);
+    await eventually('the receipt request held', async () => gate.heldMethods().includes('eth_getTransactionReceipt'), 10_000, logs);
     await crash();
 
     start();
@@ -152,7 +151,7 @@ describe('worker killed with SIGKILL mid-batch', () => {
     const refs = payments.map((p) => p.ref);
     ensureWorker();
     await waitAll(f, refs, 'submitted', 30_000, logs);
-    await waitFor('the broadcast held', async () => gate.heldMethods().includes('eth_sendRawTransaction'), 10_000, logs);
+    await eventually('the broadcast held', async () => gate.heldMethods().includes('eth_sendRawTransaction'), 10_000, logs);
     const batchId = await batchOf(refs);
     // After the simulation passed, one payer cancels: its row will fail inside the mined batch.
     const victim = payments[0];
@@ -163,7 +162,7 @@ describe('worker killed with SIGKILL mid-batch', () => {
     gate.open();
     gate.holdAllAfterFirstReceipt();
     await gate.release();
-    await waitFor('the worker frozen after reading the receipt', async () => gate.frozenAfterReceipt && gate.heldMethods().length > 0, 20_000, logs);
+    await eventually('the worker frozen after reading the receipt', async () => gate.frozenAfterReceipt && gate.heldMethods().length > 0, 20_000, logs);
     await crash();
 
     start();

@@ -12,3 +12,4 @@ export * from './constants';
 export * from './deploy';
 export * from './deployment-file';
 export * from './devchain';
+export * from './devchain-config';

@@ -16,6 +16,9 @@ export const PAYMENT_SIGNATURE_HEADER = 'PAYMENT-SIGNATURE';
 /** v2 response header carrying the base64 `SettleResponse`. */
 export const PAYMENT_RESPONSE_HEADER = 'PAYMENT-RESPONSE';
 
+/** Tollgate's own request header on `/settle`: `deferred` or `confirmed` overrides the merchant's settlement policy for that call. */
+export const SETTLEMENT_MODE_HEADER = 'x-tollgate-settlement-mode';
+
 /** Header names by protocol version. v1 sends the 402 challenge as a JSON body, not a header. */
 export const X402_HEADERS = Object.freeze({
   v1: Object.freeze({ payment: X_PAYMENT_HEADER, paymentResponse: X_PAYMENT_RESPONSE_HEADER }),

@@ -1,2 +1,3 @@
 export * from './catalogue';
 export * from './queues';
+export * from './startup-check';

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { loadConfig, loadRelayerKeys, TollgateConfig, WorkerConfig } from '@tollgate/config';
 import { startDevchain, writeDeployment, type DevchainDeployment, type RunningDevchain } from '@tollgate/devchain';
 import { createDataSource } from '@tollgate/persistence';
+import { testApps } from './apps';
 import { createTestDatabase } from './database';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,11 +57,11 @@ export interface TestApi {
  * The API on a free loopback port against a real anvil, a cloned Postgres database and real Redis.
  * `env` overrides any setting. `sharing` starts a second API process beside `sharing` — same chain,
  * database and queue prefix (so the same Redis keys), as several API processes run in production; its
- * `stop()` leaves what it shares alone.
+ * `stop()` leaves what it shares alone. The API app comes from {@link testApps} (injected by the jest set-up).
  */
 export async function startTestApi(opts: { chain?: TestChain; env?: Record<string, string>; sharing?: TestApi } = {}): Promise<TestApi> {
-  // Imported lazily so unit tests that only need builders do not load Nest.
-  const { createApiApp } = await import('../../../apps/api/src/bootstrap');
+  // Injected by the test set-up: libraries never import apps.
+  const { createApiApp } = testApps();
   if (opts.sharing) {
     const first = opts.sharing;
     const config = testConfig(first.chain, first.config.databaseUrl, { QUEUE_PREFIX: first.config.queuePrefix, ...opts.env });

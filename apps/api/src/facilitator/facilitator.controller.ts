@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { settleFailure, type SettleResponse, type SupportedResponse, type VerifyResponse } from '@tollgate/protocol';
+import { settleFailure, SETTLEMENT_MODE_HEADER, type SettleResponse, type SupportedResponse, type VerifyResponse } from '@tollgate/protocol';
 import type { SettlementMode } from '@tollgate/persistence';
 import { CurrentMerchant, MerchantAuthGuard } from '../merchants/merchant-auth.guard';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
@@ -19,8 +19,8 @@ const REQUEST_SCHEMA = {
   },
 };
 
-/** Header that overrides the merchant's settlement policy for one `/settle` call. */
-export const SETTLEMENT_MODE_HEADER = 'x-tollgate-settlement-mode';
+/** Header that overrides the merchant's settlement policy for one `/settle` call (defined in libs/protocol for clients). */
+export { SETTLEMENT_MODE_HEADER };
 
 /** The x402 facilitator API: `POST /verify`, `POST /settle`, `GET /supported`. */
 @ApiTags('facilitator')

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { getAddress } from 'viem';
 import { NetworkConfig, TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ExactEvmVerifier, type ExactPaymentInput } from '@tollgate/evm';

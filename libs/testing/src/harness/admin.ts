@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { PaymentLedger } from '@tollgate/persistence';
-import { SettlementFixture } from '../../worker/test/settlement-harness';
-import { AdminAuthService, AdminRole } from '../src/admin/auth/admin-auth.service';
-import { FacilitatorFixture } from './facilitator-harness';
+import { testApps } from '../apps';
+import { FacilitatorFixture } from './facilitator';
+import { SettlementFixture } from './settlement';
+
+/** An admin role as the API names it (`viewer`, `operator`); the API refuses any other. */
+export type TestAdminRole = 'viewer' | 'operator';
 
 /** A signed-in browser session: the cookie header to send and the CSRF token for unsafe requests. */
 export interface AdminSession {
@@ -11,15 +14,15 @@ export interface AdminSession {
 }
 
 /** Creates an admin user directly through the service (what `npm run admin -- create-user` does). */
-export async function createAdminUser(f: FacilitatorFixture, role: AdminRole, username = `${role}-${randomBytes(3).toString('hex')}`): Promise<{ username: string; password: string }> {
+export async function createAdminUser(f: FacilitatorFixture, role: TestAdminRole, username = `${role}-${randomBytes(3).toString('hex')}`): Promise<{ username: string; password: string }> {
   const password = `pw-${randomBytes(12).toString('base64url')}`;
-  await f.api.app.get(AdminAuthService).createUser(username, password, role);
+  await testApps().createAdminUser(f.api.app, username, password, role);
   return { username, password };
 }
 
 /** Creates an admin API token (`tga_…`). */
-export async function createAdminToken(f: FacilitatorFixture, role: AdminRole, name = `${role}-bot`): Promise<string> {
-  return (await f.api.app.get(AdminAuthService).createToken(name, role)).token;
+export async function createAdminToken(f: FacilitatorFixture, role: TestAdminRole, name = `${role}-bot`): Promise<string> {
+  return testApps().createAdminToken(f.api.app, name, role);
 }
 
 function cookiesOf(res: Response): Record<string, string> {
@@ -90,6 +93,3 @@ export async function failedButRecoverablePayment(f: SettlementFixture, opts: { 
   if (moved.length !== 1) throw new Error(`payment ${ref} was not queued`);
   return { ref, id };
 }
-
-/** The suite's one poll-with-deadline helper (libs/testing), under the name the admin tests use. */
-export { eventually as until } from '@tollgate/testing';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { DevchainConfigError, parseDevchainConfig } from './devchain.config';
+import { DevchainConfigError, parseDevchainConfig } from './devchain-config';
 
 describe('parseDevchainConfig', () => {
   it('applies defaults, treating empty strings as unset', () => {

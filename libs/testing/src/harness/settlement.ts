@@ -1,20 +1,21 @@
 import { Address, createPublicClient, createTestClient, Hex, http } from 'viem';
 import { devchainViemChain, eip3009TokenAbi } from '@tollgate/devchain';
-import { ExactPayload, eventually, randomNonce, signAuthorization, bodyV2, seededRandom, workerConfigOf } from '@tollgate/testing';
-import { FacilitatorFixture, startFacilitator } from '../../api/test/facilitator-harness';
-import { OperatorActionWorker } from '../src/operator-action-worker';
-import { SettlementWorker } from '../src/settlement-worker';
+import { testApps, type TestOperatorActionWorker, type TestSettlementWorker } from '../apps';
+import { workerConfigOf } from '../stack';
+import { bodyV2, ExactPayload, randomNonce, seededRandom, signAuthorization } from '../payments';
+import { eventually } from '../poll';
+import { FacilitatorFixture, startFacilitator } from './facilitator';
 
 /** API + in-process settlement worker on one private chain, database and queue prefix. */
 export interface SettlementFixture extends FacilitatorFixture {
   /** The environment overrides this fixture was started with (harness defaults included). */
   env: Record<string, string>;
-  worker?: SettlementWorker;
-  startWorker(): Promise<SettlementWorker>;
+  worker?: TestSettlementWorker;
+  startWorker(): Promise<TestSettlementWorker>;
   stopWorker(): Promise<void>;
   /** The worker's consumer of operator actions (retry, void, replace requested through the admin API). */
-  operatorActions?: OperatorActionWorker;
-  startOperatorActions(): Promise<OperatorActionWorker>;
+  operatorActions?: TestOperatorActionWorker;
+  startOperatorActions(): Promise<TestOperatorActionWorker>;
   stopOperatorActions(): Promise<void>;
   /** viem public + anvil test client for the chain. */
   chain: ReturnType<typeof chainClients>;
@@ -32,6 +33,7 @@ function chainClients(rpcUrl: string, chainId: number) {
   };
 }
 
+/** Starts the API and merchant (see `startFacilitator`) with fast settlement timers; the worker starts on `startWorker()`. */
 export async function startSettlement(env: Record<string, string> = {}, seed = 3): Promise<SettlementFixture> {
   const merged = { BATCH_TICK_MS: '50', TX_POLL_MS: '100', SWEEP_INTERVAL_MS: '1000', ...env };
   const f = await startFacilitator(merged, seed);
@@ -42,7 +44,7 @@ export async function startSettlement(env: Record<string, string> = {}, seed = 3
     env: merged,
     chain: chainClients(d.rpcUrl, d.chainId),
     async startWorker() {
-      fixture.worker = await SettlementWorker.start(workerConfigOf(f.api), { concurrency: 4 });
+      fixture.worker = await testApps().startSettlementWorker(workerConfigOf(f.api), { concurrency: 4 });
       return fixture.worker;
     },
     async stopWorker() {
@@ -50,7 +52,7 @@ export async function startSettlement(env: Record<string, string> = {}, seed = 3
       fixture.worker = undefined;
     },
     async startOperatorActions() {
-      fixture.operatorActions = await OperatorActionWorker.start(f.api.config, { concurrency: 2 });
+      fixture.operatorActions = await testApps().startOperatorActions(workerConfigOf(f.api), { concurrency: 2 });
       return fixture.operatorActions;
     },
     async stopOperatorActions() {
@@ -96,10 +98,12 @@ export async function startSettlement(env: Record<string, string> = {}, seed = 3
   return fixture;
 }
 
+/** Counts equal strings (for readable status summaries in failures). */
 export function countBy(xs: string[]): Record<string, number> {
   return xs.reduce<Record<string, number>>((acc, x) => ((acc[x] = (acc[x] ?? 0) + 1), acc), {});
 }
 
+/** `who`'s balance of the devchain token, in atomic units. */
 export async function tokenBalance(f: SettlementFixture, who: Address): Promise<bigint> {
   const d = f.api.chain.deployment;
   return f.chain.public.readContract({ address: d.token.address, abi: eip3009TokenAbi, functionName: 'balanceOf', args: [who] }) as Promise<bigint>;

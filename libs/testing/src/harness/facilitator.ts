@@ -1,8 +1,9 @@
 import { Address, Hex, createPublicClient, createWalletClient, http, parseAbi } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import { devchainViemChain, eip3009TokenAbi } from '@tollgate/devchain';
-import { bodyV2, postJson, randomNonce, seededRandom, signAuthorization, startTestApi, TestApi } from '@tollgate/testing';
-import { MerchantsService } from '../src/merchants/merchants.service';
+import { testApps } from '../apps';
+import { bodyV2, randomNonce, seededRandom, signAuthorization } from '../payments';
+import { postJson, startTestApi, TestApi } from '../stack';
 
 /** A running API plus a merchant owning the devchain's first payTo address, and request helpers. */
 export interface FacilitatorFixture {
@@ -20,17 +21,18 @@ export interface FacilitatorFixture {
   stop(): Promise<void>;
 }
 
+/** Starts the API (see `startTestApi`) and creates the merchant; `seed` makes nonces reproducible. */
 export async function startFacilitator(env: Record<string, string> = {}, seed = 1): Promise<FacilitatorFixture> {
   const api = await startTestApi({ env });
   const d = api.chain.deployment;
   const payTo = d.payTo[0].address;
-  const created = await api.app.get(MerchantsService).create({ name: 'Test merchant', payTo: [payTo] });
+  const created = await testApps().createMerchant(api.app, { name: 'Test merchant', payTo: [payTo] });
   const auth = { authorization: `Bearer ${created.apiKey}` };
   const rand = seededRandom(seed);
   return {
     api,
     apiKey: created.apiKey,
-    merchantId: created.merchant.id,
+    merchantId: created.merchantId,
     payTo,
     rand,
     verify: (body, headers = {}) => postJson(`${api.baseUrl}/verify`, body, { ...auth, ...headers }),
