@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Address, Hex } from 'viem';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ChainClients, eip3009Abi } from '@tollgate/evm';
-import { FINAL_STATUSES, PaymentLedger, PaymentStatus, queryRows, VOIDABLE_STATUSES } from '@tollgate/persistence';
+import { FINAL_STATUSES, PaymentLedger, PaymentStatus, queryRows, UNSETTLED_STATUSES, VOIDABLE_STATUSES } from '@tollgate/persistence';
 import { ReasonCode } from '@tollgate/protocol';
 import { JobName, JobQueues } from '@tollgate/queue';
 import { SettlementContext } from '@tollgate/settlement';
@@ -102,8 +102,8 @@ export class AdminActionsService {
     if (used) throw new ConflictException(`the authorization nonce is already used or cancelled on chain; it can never settle`);
     const [{ unsettled }] = await this.dataSource.query(
       `SELECT coalesce(sum(amount), 0)::text AS unsettled FROM payments
-        WHERE network = $1 AND asset = $2 AND payer = $3 AND status IN ('verified', 'queued', 'batched', 'submitted') AND id <> $4`,
-      [p.network, p.asset, p.payer, p.id],
+        WHERE network = $1 AND asset = $2 AND payer = $3 AND status = ANY($5::text[]) AND id <> $4`,
+      [p.network, p.asset, p.payer, p.id, UNSETTLED_STATUSES],
     );
     const needed = BigInt(p.amount) + (this.config.exposureGuard ? BigInt(unsettled) : 0n);
     if (balance < needed) {

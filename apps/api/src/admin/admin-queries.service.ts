@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
-import { PAYMENT_STATUSES } from '@tollgate/persistence';
+import { IN_FLIGHT_BATCH_STATUSES, PAYMENT_STATUSES } from '@tollgate/persistence';
 import { readRelayerNonceGaps, SettlementContext, wedgedMessage } from '@tollgate/settlement';
 import { LaneStats, laneStats } from './lane-stats';
 import { whereAdder } from '../common/sql-where';
@@ -93,7 +93,8 @@ export class AdminQueriesService {
       `SELECT network, address, next_nonce::text FROM relayers`,
     );
     const open: Array<{ network: string; relayer: string; n: number }> = await this.dataSource.query(
-      `SELECT network, relayer, count(*)::int AS n FROM settlement_batches WHERE status IN ('building', 'submitted') GROUP BY network, relayer`,
+      `SELECT network, relayer, count(*)::int AS n FROM settlement_batches WHERE status = ANY($1::text[]) GROUP BY network, relayer`,
+      [IN_FLIGHT_BATCH_STATUSES],
     );
     // Read by address, keylessly, the same way /health/ready reads them.
     const gaps = await readRelayerNonceGaps(this.dataSource, this.chains, this.config).catch(() => []);
