@@ -1,9 +1,9 @@
 import { EntityManager } from 'typeorm';
 import { ENDPOINT_DISABLED_EVENT, NEW_MESSAGE_ID_SQL, TEST_EVENT, WebhookDeliveryStore } from '@tollgate/persistence';
 import type { EndpointDisabledSnapshot, TestEventSnapshot } from './event-payload';
+import { queryRows } from '@tollgate/persistence';
 
 const deliveryStatus = new WebhookDeliveryStore();
-import { queryRows } from '@tollgate/persistence';
 
 /** Most deliveries one range replay may create; a wider range must be split. */
 export const MAX_RANGE_REPLAY = 1000;
