@@ -1,10 +1,12 @@
 import { Address, Hex, PublicClient } from 'viem';
 import { batchCall, decodeAggregate3Result, decodedRevertReason, encodeAggregate3, transferCalldata } from '@tollgate/evm';
+import { NOW } from '@tollgate/persistence';
 import { JobName } from '@tollgate/queue';
 import { sizeUnderGasCap } from './batch-sizing';
 import { applyVerdicts, loadBatchRows, RowClassifier, StoredRow } from './row-outcomes';
 import { SettlementContext } from './settlement-context';
 import { PermanentSettlementCode, PermanentSettlementError } from './settlement-errors';
+import { batchStatus, relayerTxStatus } from './status-stores';
 import { broadcast, classifyRpcError, currentFees, RpcError, signTx, storeTx } from './transactions';
 
 interface BatchRow {
@@ -77,8 +79,9 @@ export class BatchSubmitter {
           patch: { batch_id: null, tx_hash: null },
         }, m);
       }
-      await m.query(`UPDATE relayer_transactions SET status = 'dropped' WHERE batch_id = $1 AND status = 'pending' AND broadcast_at IS NULL`, [batch.id]);
-      await m.query(`UPDATE settlement_batches SET status = 'failed', failure_reason = $2, updated_at = now() WHERE id = $1`, [batch.id, `rpc_error: ${why.slice(0, 200)}`]);
+      await relayerTxStatus.transition(m, { batchId: batch.id, neverBroadcast: true }, 'pending', 'dropped');
+      // `submitted` too: build() commits the batch as submitted before the broadcast that may fail for good.
+      await batchStatus.transition(m, batch.id, ['building', 'submitted'], 'failed', { failure_reason: `rpc_error: ${why.slice(0, 200)}` });
     });
   }
 
@@ -97,10 +100,7 @@ export class BatchSubmitter {
       rows = rows.filter((r) => !failing.has(r.paymentId));
     }
     if (rows.length === 0) {
-      await this.ctx.dataSource.query(
-        `UPDATE settlement_batches SET status = 'failed', failure_reason = 'no_viable_rows', payment_count = 0, updated_at = now() WHERE id = $1 AND status = 'building'`,
-        [batch.id],
-      );
+      await batchStatus.transition(this.ctx.dataSource, batch.id, 'building', 'failed', { failure_reason: 'no_viable_rows', payment_count: 0 });
       return;
     }
 
@@ -145,11 +145,15 @@ export class BatchSubmitter {
       }
       await storeTx(m, { batchId: batch.id, network: batch.network, relayer: relayer.id, nonce, purpose: 'settle', signed: tx, gas, fees });
       await m.query(`UPDATE relayers SET next_nonce = $3, updated_at = now() WHERE network = $1 AND address = $2`, [batch.network, relayer.id, nonce + 1]);
-      await m.query(
-        `UPDATE settlement_batches SET status = 'submitted', kind = $2, nonce = $3, gas_limit = $4, payment_count = $5, tx_hash = $6,
-                submitted_at = now(), updated_at = now() WHERE id = $1`,
-        [batch.id, call.kind, nonce, gas.toString(), rows.length, tx.hash.toLowerCase()],
-      );
+      // The batch was read as `building` under its advisory lock (submit), so nothing else moved it.
+      await batchStatus.transition(m, batch.id, 'building', 'submitted', {
+        kind: call.kind,
+        nonce,
+        gas_limit: gas.toString(),
+        payment_count: rows.length,
+        tx_hash: tx.hash.toLowerCase(),
+        submitted_at: NOW,
+      });
       await this.ctx.ledger.transition(rows.map((r) => r.paymentId), 'batched', 'submitted', { detail: { txHash: tx.hash, nonce } }, m);
       return tx;
     });

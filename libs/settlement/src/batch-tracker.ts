@@ -1,8 +1,10 @@
 import { Address, BlockNotFoundError, Hex, TransactionNotFoundError, TransactionReceipt, TransactionReceiptNotFoundError } from 'viem';
 import { authorizationsUsed, authorizationKey } from '@tollgate/evm';
+import { NOW, relayerTxSourcesOf } from '@tollgate/persistence';
 import { JobName } from '@tollgate/queue';
 import { applyVerdicts, loadBatchRows, RowClassifier, RowVerdict } from './row-outcomes';
 import { SettlementContext } from './settlement-context';
+import { batchStatus, relayerTxStatus } from './status-stores';
 import { broadcast, bumpedFees, currentFees, feeCapWei, Fees, signTx, storeTx } from './transactions';
 
 interface TrackedBatch {
@@ -156,7 +158,7 @@ export class BatchTracker {
     const signed = await signTx(this.ctx, relayer, { to, data, gas, nonce, fees });
     await this.ctx.dataSource.transaction(async (m) => {
       await storeTx(m, { batchId: batch.id, network: batch.network, relayer: relayer.id, nonce, purpose: cancel ? 'cancel' : 'settle', signed, gas, fees });
-      await m.query(`UPDATE relayer_transactions SET status = 'replaced' WHERE batch_id = $1 AND tx_hash <> $2 AND status = 'pending'`, [batch.id, signed.hash.toLowerCase()]);
+      await relayerTxStatus.transition(m, { batchId: batch.id, exceptTxHash: signed.hash.toLowerCase() }, 'pending', 'replaced');
       await m.query(`UPDATE settlement_batches SET replacements = replacements + 1, tx_hash = $2, updated_at = now() WHERE id = $1`, [batch.id, signed.hash.toLowerCase()]);
     });
     this.ctx.logger.warn(`batch ${batch.id}: nonce ${nonce} not included in time; ${cancel ? 'cancelling' : 'replacing'} with maxFee ${fees.maxFeePerGas} wei`);
@@ -189,26 +191,22 @@ export class BatchTracker {
           logIndexes: new Map(landed.map((r) => [r.paymentId, used.get(authorizationKey(r.from, r.nonce))!])),
         }, m);
       }
-      await m.query(`UPDATE relayer_transactions SET status = CASE WHEN tx_hash = $2 THEN 'included' ELSE 'replaced' END WHERE batch_id = $1`, [
-        batch.id,
-        receipt.transactionHash.toLowerCase(),
-      ]);
+      // The mined version is included, every other version of the batch replaced, whatever they were.
+      const minedHash = receipt.transactionHash.toLowerCase();
+      await relayerTxStatus.transition(m, { batchId: batch.id, txHash: minedHash }, relayerTxSourcesOf('included'), 'included');
+      await relayerTxStatus.transition(m, { batchId: batch.id, exceptTxHash: minedHash }, relayerTxSourcesOf('replaced'), 'replaced');
       const settled = landed.length > 0;
-      await m.query(
-        `UPDATE settlement_batches SET status = $2, tx_hash = $3, block_number = $4, block_hash = $5, gas_used = $6, effective_gas_price = $7,
-                fee_paid = $8, included_at = now(), updated_at = now(), failure_reason = $9 WHERE id = $1`,
-        [
-          batch.id,
-          settled ? 'included' : tx.purpose === 'cancel' ? 'cancelled' : 'failed',
-          receipt.transactionHash.toLowerCase(),
-          receipt.blockNumber.toString(),
-          receipt.blockHash.toLowerCase(),
-          receipt.gasUsed.toString(),
-          receipt.effectiveGasPrice.toString(),
-          fee.toString(),
-          settled ? null : tx.purpose === 'cancel' ? 'cancelled' : 'reverted',
-        ],
-      );
+      // Read as `submitted` under the batch's advisory lock (followSubmitted / onNonceLost).
+      await batchStatus.transition(m, batch.id, 'submitted', settled ? 'included' : tx.purpose === 'cancel' ? 'cancelled' : 'failed', {
+        tx_hash: minedHash,
+        block_number: receipt.blockNumber.toString(),
+        block_hash: receipt.blockHash.toLowerCase(),
+        gas_used: receipt.gasUsed.toString(),
+        effective_gas_price: receipt.effectiveGasPrice.toString(),
+        fee_paid: fee.toString(),
+        included_at: NOW,
+        failure_reason: settled ? null : tx.purpose === 'cancel' ? 'cancelled' : 'reverted',
+      });
       if (verdicts.size) counts = await applyVerdicts(this.ctx, verdicts, 'submitted', m);
     });
     if (counts) this.ctx.logger.log(`batch ${batch.id}: ${landed.length} landed, ${missed.length} did not ${JSON.stringify(counts)}`);
@@ -247,7 +245,7 @@ export class BatchTracker {
         { detail: { confirmations: confirmations.toString() }, patch: { confirmed_at: new Date() } },
         m,
       );
-      await m.query(`UPDATE settlement_batches SET status = 'confirmed', confirmed_at = now(), updated_at = now() WHERE id = $1 AND status = 'included'`, [batch.id]);
+      await batchStatus.transition(m, batch.id, 'included', 'confirmed', { confirmed_at: NOW });
     });
     return true;
   }
@@ -263,8 +261,9 @@ export class BatchTracker {
         patch: { batch_id: null, tx_hash: null, log_index: null, block_number: null, block_hash: null, included_at: null },
         incrementAttempts: true,
       }, m);
-      await m.query(`UPDATE relayer_transactions SET status = 'dropped' WHERE batch_id = $1`, [batch.id]);
-      await m.query(`UPDATE settlement_batches SET status = 'failed', failure_reason = 'reorged', updated_at = now() WHERE id = $1`, [batch.id]);
+      await relayerTxStatus.transition(m, { batchId: batch.id }, relayerTxSourcesOf('dropped'), 'dropped');
+      // Read as `included` under the batch's advisory lock (followIncluded).
+      await batchStatus.transition(m, batch.id, 'included', 'failed', { failure_reason: 'reorged' });
     });
   }
 
@@ -285,11 +284,8 @@ export class BatchTracker {
     }
     await this.ctx.dataSource.transaction(async (m) => {
       await applyVerdicts(this.ctx, verdicts, 'submitted', m);
-      await m.query(
-        `UPDATE settlement_batches SET status = 'failed', failure_reason = 'nonce_consumed', updated_at = now() WHERE id = $1 AND status = 'submitted'`,
-        [batch.id],
-      );
-      await m.query(`UPDATE relayer_transactions SET status = 'dropped' WHERE batch_id = $1 AND status = 'pending'`, [batch.id]);
+      await batchStatus.transition(m, batch.id, 'submitted', 'failed', { failure_reason: 'nonce_consumed' });
+      await relayerTxStatus.transition(m, { batchId: batch.id }, 'pending', 'dropped');
     });
   }
 

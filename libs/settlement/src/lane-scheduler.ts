@@ -1,3 +1,4 @@
+import { IN_FLIGHT_BATCH_STATUSES } from '@tollgate/persistence';
 import { JobName } from '@tollgate/queue';
 import { SettlementContext } from './settlement-context';
 
@@ -142,8 +143,8 @@ export class LaneScheduler {
     if (configured.length === 0) return null;
     const rows: Array<{ relayer: string; n: number }> = await this.ctx.dataSource.query(
       `SELECT relayer, count(*)::int AS n FROM settlement_batches
-        WHERE network = $1 AND status IN ('building', 'submitted') GROUP BY relayer`,
-      [network],
+        WHERE network = $1 AND status = ANY($2::text[]) GROUP BY relayer`,
+      [network, IN_FLIGHT_BATCH_STATUSES],
     );
     const load = new Map(rows.map((r) => [r.relayer, r.n]));
     const candidates = configured

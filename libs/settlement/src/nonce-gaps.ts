@@ -2,8 +2,10 @@ import { DataSource } from 'typeorm';
 import { Address, Hex, parseTransaction, TransactionNotFoundError, TransactionReceiptNotFoundError } from 'viem';
 import { TollgateConfig } from '@tollgate/config';
 import { authorizationKey, authorizationsUsed, ChainClients, eip3009Abi } from '@tollgate/evm';
+import { IN_FLIGHT_BATCH_STATUSES, relayerTxSourcesOf } from '@tollgate/persistence';
 import { applyVerdicts, RowVerdict } from './row-outcomes';
 import { Relayer, SettlementContext } from './settlement-context';
+import { relayerTxStatus } from './status-stores';
 import { broadcast, bumpedFees, currentFees, feeCapWei, Fees, signTx, storeTx } from './transactions';
 
 /**
@@ -70,8 +72,9 @@ async function lowestLiveBatchNonces(db: DataSource): Promise<Map<string, { nonc
   const rows: Array<{ network: string; relayer: string; nonce: string; stored_at: Date }> = await db.query(
     `SELECT DISTINCT ON (t.network, t.relayer) t.network, t.relayer, t.nonce::text, t.created_at AS stored_at
        FROM relayer_transactions t JOIN settlement_batches b ON b.id = t.batch_id
-      WHERE t.status = 'pending' AND b.status IN ('building', 'submitted')
+      WHERE t.status = 'pending' AND b.status = ANY($1::text[])
       ORDER BY t.network, t.relayer, t.nonce, t.created_at`,
+    [IN_FLIGHT_BATCH_STATUSES],
   );
   return new Map(rows.map((r) => [`${r.network}|${r.relayer}`, { nonce: Number(r.nonce), storedAt: r.stored_at }]));
 }
@@ -167,8 +170,8 @@ export class NonceGapHealer {
     chainNonce = await client.getTransactionCount({ address: relayer.address, blockTag: 'latest' });
     const [row]: Array<{ nonce: string | null }> = await this.ctx.dataSource.query(
       `SELECT min(t.nonce)::text AS nonce FROM relayer_transactions t JOIN settlement_batches b ON b.id = t.batch_id
-        WHERE t.network = $1 AND t.relayer = $2 AND t.status = 'pending' AND b.status IN ('building', 'submitted')`,
-      [relayer.network, relayer.id],
+        WHERE t.network = $1 AND t.relayer = $2 AND t.status = 'pending' AND b.status = ANY($3::text[])`,
+      [relayer.network, relayer.id, IN_FLIGHT_BATCH_STATUSES],
     );
     const lowest = row.nonce === null ? null : Number(row.nonce);
     const gap = nonceGap(chainNonce, lowest);
@@ -190,9 +193,9 @@ export class NonceGapHealer {
       `SELECT t.tx_hash, t.raw_tx, t.purpose, t.nonce::text, t.batch_id, t.max_fee_per_gas::text, t.max_priority_fee_per_gas::text,
               coalesce(t.broadcast_at, t.created_at) AS sent_at
          FROM relayer_transactions t LEFT JOIN settlement_batches b ON b.id = t.batch_id
-        WHERE t.network = $1 AND t.relayer = $2 AND t.status = 'pending' AND (b.id IS NULL OR b.status NOT IN ('building', 'submitted'))
+        WHERE t.network = $1 AND t.relayer = $2 AND t.status = 'pending' AND (b.id IS NULL OR NOT (b.status = ANY($3::text[])))
         ORDER BY t.nonce, t.created_at`,
-      [relayer.network, relayer.id],
+      [relayer.network, relayer.id, IN_FLIGHT_BATCH_STATUSES],
     );
     const client = this.ctx.chains.get(relayer.network);
     for (const nonce of [...new Set(own.map((t) => t.nonce))]) {
@@ -211,11 +214,7 @@ export class NonceGapHealer {
       if (mined) continue;
       if (chainNonce > Number(nonce)) {
         // The nonce was taken by a transaction that is not one of these versions.
-        await this.ctx.dataSource.query(`UPDATE relayer_transactions SET status = 'dropped' WHERE network = $1 AND relayer = $2 AND nonce = $3 AND status = 'pending'`, [
-          relayer.network,
-          relayer.id,
-          nonce,
-        ]);
+        await relayerTxStatus.transition(this.ctx.dataSource, { nonceOf: { network: relayer.network, relayer: relayer.id, nonce } }, 'pending', 'dropped');
         continue;
       }
       const latest = versions[versions.length - 1];
@@ -261,13 +260,10 @@ export class NonceGapHealer {
       }
     }
     await this.ctx.dataSource.transaction(async (m) => {
-      await m.query(`UPDATE relayer_transactions SET status = CASE WHEN tx_hash = $4 THEN 'included' ELSE 'replaced' END
-                      WHERE network = $1 AND relayer = $2 AND nonce = $3 AND (status = 'pending' OR tx_hash = $4)`, [
-        relayer.network,
-        relayer.id,
-        tx.nonce,
-        hash.toLowerCase(),
-      ]);
+      // The mined version is included whatever it was; the other versions still pending are replaced.
+      const nonceOf = { network: relayer.network, relayer: relayer.id, nonce: tx.nonce };
+      await relayerTxStatus.transition(m, { nonceOf, txHash: hash.toLowerCase() }, relayerTxSourcesOf('included'), 'included');
+      await relayerTxStatus.transition(m, { nonceOf, exceptTxHash: hash.toLowerCase() }, 'pending', 'replaced');
       if (verdicts.size) await applyVerdicts(this.ctx, verdicts, 'queued', m);
     });
     this.ctx.logger.log(`relayer ${relayer.address} on ${relayer.network}: gap nonce ${tx.nonce} filled by ${tx.purpose} ${hash}${verdicts.size ? ` (${verdicts.size} re-queued payment(s) settled by it)` : ''}`);
@@ -299,7 +295,7 @@ export class NonceGapHealer {
         const taken = await m.query(`SELECT 1 FROM relayer_transactions WHERE network = $1 AND relayer = $2 AND nonce = $3 AND status = 'pending'`, [relayer.network, relayer.id, nonce]);
         if (taken.length) return false;
         // Live again before it is on the wire; broadcast_at restarts the replacement clock.
-        await m.query(`UPDATE relayer_transactions SET status = 'pending', broadcast_at = NULL WHERE tx_hash = $1 AND status <> 'pending'`, [t.tx_hash]);
+        await relayerTxStatus.transition(m, { txHash: t.tx_hash }, relayerTxSourcesOf('pending'), 'pending', { broadcast_at: null });
         return true;
       });
       if (!revived) return;
@@ -368,7 +364,7 @@ export class NonceGapHealer {
         gas: call.gas,
         fees,
       });
-      if (replacing) await m.query(`UPDATE relayer_transactions SET status = 'replaced' WHERE tx_hash = $1 AND status = 'pending'`, [replacing.tx_hash.toLowerCase()]);
+      if (replacing) await relayerTxStatus.transition(m, { txHash: replacing.tx_hash.toLowerCase() }, 'pending', 'replaced');
       return true;
     });
     if (!stored) return;

@@ -1,7 +1,9 @@
 import { EntityManager } from 'typeorm';
 import { Address, Hex, TransactionReceiptNotFoundError } from 'viem';
 import { authorizationKey, authorizationsUsed, eip3009Abi, recentAuthorizationEvent, SettlementRow } from '@tollgate/evm';
+import { FINAL_BATCH_STATUSES, relayerTxSourcesOf } from '@tollgate/persistence';
 import { SettlementContext } from './settlement-context';
+import { batchStatus, relayerTxStatus } from './status-stores';
 
 /** What to do with a row that did not (or would not) land. */
 export type RowVerdict =
@@ -188,12 +190,8 @@ export async function applyVerdicts(
           patch: { ...(owner?.batch_id ? { batch_id: owner.batch_id } : {}), tx_hash: txHash, log_index: v.logIndex, ...block, included_at: new Date() },
         }, m);
         if (moved.length && owner?.batch_id) {
-          await m.query(
-            `UPDATE settlement_batches SET status = 'included', tx_hash = $2, block_number = $3, block_hash = $4, failure_reason = NULL, updated_at = now()
-              WHERE id = $1 AND status IN ('failed', 'cancelled', 'confirmed')`,
-            [owner.batch_id, txHash, block.block_number, block.block_hash],
-          );
-          await m.query(`UPDATE relayer_transactions SET status = 'included' WHERE tx_hash = $1`, [txHash]);
+          await batchStatus.transition(m, owner.batch_id, FINAL_BATCH_STATUSES, 'included', { tx_hash: txHash, ...block, failure_reason: null });
+          await relayerTxStatus.transition(m, { txHash }, relayerTxSourcesOf('included'), 'included');
         }
       }
       if (moved.length) counts[v.action]++;

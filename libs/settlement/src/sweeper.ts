@@ -1,3 +1,4 @@
+import { TRACKED_BATCH_STATUSES } from '@tollgate/persistence';
 import { JobName } from '@tollgate/queue';
 import { SettlementContext } from './settlement-context';
 
@@ -23,8 +24,8 @@ export class Sweeper {
     });
     const stale: Array<{ id: string; status: string }> = await this.ctx.dataSource.query(
       `SELECT id, status FROM settlement_batches
-        WHERE status IN ('building', 'submitted', 'included') AND updated_at < now() - make_interval(secs => $1)`,
-      [STALE_BATCH_MS / 1000],
+        WHERE status = ANY($2::text[]) AND updated_at < now() - make_interval(secs => $1)`,
+      [STALE_BATCH_MS / 1000, TRACKED_BATCH_STATUSES],
     );
     // Bucketed job ids: at most one sweeper-made job per batch per interval, even with several workers.
     const bucket = Math.floor(Date.now() / Math.max(this.ctx.config.settlement.sweepIntervalMs, STALE_BATCH_MS));

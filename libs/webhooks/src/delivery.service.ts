@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { TollgateConfig } from '@tollgate/config';
-import { TEST_EVENT } from '@tollgate/persistence';
+import { TEST_EVENT, WebhookDeliveryStatus, WebhookDeliveryStore } from '@tollgate/persistence';
 import { AssetDirectory, buildPayload } from './event-payload';
 import { SendResult, sendWebhook } from './http-sender';
 import { nextAttempt } from './retry-schedule';
@@ -11,6 +11,13 @@ import { queryRows } from '@tollgate/persistence';
 import { WebhookUrlError, WebhookUrlPolicy } from './url-policy';
 import { deliveryJobId, WebhookDispatcher } from './dispatcher';
 import { WebhookOutbox } from './outbox';
+
+const deliveryStatus = new WebhookDeliveryStore();
+/**
+ * What a claimed delivery may be in when its outcome is recorded: `pending`, or `failed` when its endpoint
+ * was disabled (cancelPending) while the attempt was in flight — the attempt's outcome is still recorded.
+ */
+const CLAIMED: readonly WebhookDeliveryStatus[] = ['pending', 'failed'];
 
 /** What one delivery job did. */
 export type DeliverOutcome =
@@ -150,10 +157,7 @@ export class WebhookDeliveryService {
   }
 
   private async finishWithoutAttempt(d: ClaimedDelivery, why: string): Promise<DeliverOutcome> {
-    await this.dataSource.query(
-      `UPDATE webhook_deliveries SET status = 'failed', last_error = $2, completed_at = now(), locked_until = NULL, updated_at = now() WHERE id = $1`,
-      [d.id, why],
-    );
+    await deliveryStatus.transition(this.dataSource, { id: d.id }, CLAIMED, 'failed', { last_error: why });
     return { kind: 'failed', attempt: d.attempt_count, error: why, endpointDisabled: false };
   }
 
@@ -170,11 +174,7 @@ export class WebhookDeliveryService {
         [d.id, attempt, startedAt, r.statusCode, r.latencyMs, r.responseBody, r.error],
       );
       if (r.ok) {
-        await m.query(
-          `UPDATE webhook_deliveries SET status = 'succeeded', attempt_count = $2, last_status_code = $3, last_error = NULL,
-                  completed_at = now(), locked_until = NULL, updated_at = now() WHERE id = $1`,
-          [d.id, attempt, r.statusCode],
-        );
+        await deliveryStatus.transition(m, { id: d.id }, CLAIMED, 'succeeded', { attempt_count: attempt, last_status_code: r.statusCode, last_error: null });
         await m.query(`UPDATE webhook_endpoints SET failing_since = NULL, last_success_at = now() WHERE id = $1`, [endpoint.id]);
         return;
       }
@@ -186,11 +186,7 @@ export class WebhookDeliveryService {
           [d.id, attempt, r.statusCode, r.error, decision.delayMs / 1000],
         );
       } else {
-        await m.query(
-          `UPDATE webhook_deliveries SET status = 'failed', attempt_count = $2, last_status_code = $3, last_error = $4,
-                  completed_at = now(), locked_until = NULL, updated_at = now() WHERE id = $1`,
-          [d.id, attempt, r.statusCode, r.error],
-        );
+        await deliveryStatus.transition(m, { id: d.id }, CLAIMED, 'failed', { attempt_count: attempt, last_status_code: r.statusCode, last_error: r.error });
       }
       // Health: a run of failures with no success in between, long enough, disables the endpoint. Only
       // one worker wins the conditional UPDATE, so the merchant is told once.

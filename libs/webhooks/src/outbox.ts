@@ -1,7 +1,9 @@
 import { EntityManager } from 'typeorm';
-import { ENDPOINT_DISABLED_EVENT, NEW_MESSAGE_ID_SQL, TEST_EVENT } from '@tollgate/persistence';
+import { ENDPOINT_DISABLED_EVENT, NEW_MESSAGE_ID_SQL, TEST_EVENT, WebhookDeliveryStore } from '@tollgate/persistence';
 import type { EndpointDisabledSnapshot, TestEventSnapshot } from './event-payload';
 import { queryRows } from '@tollgate/persistence';
+
+const deliveryStatus = new WebhookDeliveryStore();
 
 /** Most deliveries one range replay may create; a wider range must be split. */
 export const MAX_RANGE_REPLAY = 1000;
@@ -93,14 +95,7 @@ export const WebhookOutbox = {
 
   /** Fails every pending delivery of an endpoint (it was disabled or deleted); returns how many. */
   async cancelPending(m: EntityManager, endpointId: string, why: string): Promise<number> {
-    const rows = await queryRows<{ id: string }>(
-      m,
-      `WITH c AS (
-         UPDATE webhook_deliveries SET status = 'failed', last_error = $2, completed_at = now(), locked_until = NULL, updated_at = now()
-          WHERE endpoint_id = $1 AND status = 'pending' RETURNING id
-       ) SELECT id FROM c`,
-      [endpointId, why],
-    );
-    return rows.length;
+    const ids = await deliveryStatus.transition(m, { endpointId }, 'pending', 'failed', { last_error: why });
+    return ids.length;
   },
 };

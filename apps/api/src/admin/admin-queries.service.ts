@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { getAddress } from 'viem';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
-import { PAYMENT_STATUSES } from '@tollgate/persistence';
+import { IN_FLIGHT_BATCH_STATUSES, PAYMENT_STATUSES } from '@tollgate/persistence';
 import { readRelayerNonceGaps, wedgedMessage } from '@tollgate/settlement';
 import { LaneStats, laneStats } from './lane-stats';
 import { whereAdder } from '../common/sql-where';
@@ -96,7 +96,8 @@ export class AdminQueriesService {
       `SELECT network, address, next_nonce::text FROM relayers ORDER BY created_at, address`,
     );
     const open: Array<{ network: string; relayer: string; n: number }> = await this.dataSource.query(
-      `SELECT network, relayer, count(*)::int AS n FROM settlement_batches WHERE status IN ('building', 'submitted') GROUP BY network, relayer`,
+      `SELECT network, relayer, count(*)::int AS n FROM settlement_batches WHERE status = ANY($1::text[]) GROUP BY network, relayer`,
+      [IN_FLIGHT_BATCH_STATUSES],
     );
     // Read by address, keylessly, the same way /health/ready reads them.
     const gaps = await readRelayerNonceGaps(this.dataSource, this.chains, this.config).catch(() => []);

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { TollgateConfig } from '@tollgate/config';
+import { FINAL_STATUSES, IN_FLIGHT_BATCH_STATUSES, UNSETTLED_STATUSES } from '@tollgate/persistence';
 
 /** What one lane (network, asset) holds right now, from Postgres alone. */
 export interface LaneStats {
@@ -56,12 +57,12 @@ export async function laneStats(dataSource: DataSource, config: TollgateConfig):
              count(*) FILTER (WHERE status = 'submitted')::int AS submitted,
              extract(epoch FROM now() - min(queued_at) FILTER (WHERE status = 'queued'))::float8 AS oldest_age,
              min(expires_at) FILTER (WHERE status = 'queued') AS earliest,
-             sum(amount) FILTER (WHERE status IN ('verified', 'queued', 'batched', 'submitted'))::text AS exposure
-        FROM payments WHERE status NOT IN ('confirmed', 'lapsed', 'failed')
+             sum(amount) FILTER (WHERE status = ANY($1::text[]))::text AS exposure
+        FROM payments WHERE NOT (status = ANY($2::text[]))
        GROUP BY network, asset
     ), batches AS (
       SELECT network, asset, count(*)::int AS open_batches FROM settlement_batches
-       WHERE status IN ('building', 'submitted') GROUP BY network, asset
+       WHERE status = ANY($3::text[]) GROUP BY network, asset
     ), keys AS (
       SELECT network, asset FROM open UNION SELECT network, asset FROM lanes UNION SELECT network, asset FROM batches
     )
@@ -71,7 +72,9 @@ export async function laneStats(dataSource: DataSource, config: TollgateConfig):
       FROM keys k
       LEFT JOIN open o ON o.network = k.network AND o.asset = k.asset
       LEFT JOIN lanes l ON l.network = k.network AND l.asset = k.asset
-      LEFT JOIN batches b ON b.network = k.network AND b.asset = k.asset`);
+      LEFT JOIN batches b ON b.network = k.network AND b.asset = k.asset`,
+    [UNSETTLED_STATUSES, FINAL_STATUSES, IN_FLIGHT_BATCH_STATUSES],
+  );
   const byKey = new Map(rows.map((r) => [`${r.network}|${r.asset}`, r]));
   const out: LaneStats[] = [];
   const seen = new Set<string>();

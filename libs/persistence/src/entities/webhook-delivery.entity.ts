@@ -1,6 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-export type WebhookDeliveryStatus = 'pending' | 'succeeded' | 'failed';
+import type { WebhookDeliveryStatus } from '../webhook-delivery-status';
+
+export type { WebhookDeliveryStatus };
 
 /**
  * One event for one endpoint (the outbox row), written in the same transaction as the change that causes
