@@ -140,10 +140,16 @@ describe('reorganisation leaving a nonce gap behind a pending transaction', () =
     await reorgDroppingA(relayer, batchA.nonce);
     await waitAll(f, aRefs, 'queued');
 
-    // A's stored transaction can still settle them: it is made live again and broadcast at nonce n.
+    // A's stored transaction can still settle them: it is made live again and broadcast at nonce n. Mining is
+    // stopped, so after TX_REPLACE_AFTER_MS the healer re-signs it with higher fees (same batch, same calls):
+    // whichever version is live, it is A's settle transaction at n, held by the node.
     await eventually('A re-broadcast at its nonce', async () => {
-      const [t] = await f.api.db.query(`SELECT status FROM relayer_transactions WHERE tx_hash = $1`, [batchA.tx_hash]);
-      return t?.status === 'pending' && (await f.chain.public.getTransaction({ hash: batchA.tx_hash }).catch(() => null));
+      const live: Array<{ tx_hash: Hex }> = await f.api.db.query(
+        `SELECT tx_hash FROM relayer_transactions WHERE batch_id = $1 AND nonce = $2 AND purpose = 'settle' AND status = 'pending'`,
+        [batchA.batch_id, batchA.nonce],
+      );
+      for (const t of live) if (await f.chain.public.getTransaction({ hash: t.tx_hash }).catch(() => null)) return true;
+      return false;
     });
     expect(await f.api.db.query(`SELECT 1 FROM relayer_transactions WHERE relayer = $1 AND purpose = 'filler'`, [relayer])).toHaveLength(0);
 

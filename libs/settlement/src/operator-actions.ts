@@ -12,6 +12,7 @@ import {
   PaymentLedger,
   PaymentStatus,
   recordAdminAudit,
+  UNSETTLED_STATUSES,
   VOIDABLE_STATUSES,
 } from '@tollgate/persistence';
 import { ReasonCode } from '@tollgate/protocol';
@@ -185,8 +186,8 @@ export class OperatorActions {
     if (used) throw new Refusal('refused', `the authorization nonce is already used or cancelled on chain; it can never settle`);
     const [{ unsettled }] = await this.dataSource.query(
       `SELECT coalesce(sum(amount), 0)::text AS unsettled FROM payments
-        WHERE network = $1 AND asset = $2 AND payer = $3 AND status IN ('verified', 'queued', 'batched', 'submitted') AND id <> $4`,
-      [p.network, p.asset, p.payer, p.id],
+        WHERE network = $1 AND asset = $2 AND payer = $3 AND status = ANY($5::text[]) AND id <> $4`,
+      [p.network, p.asset, p.payer, p.id, UNSETTLED_STATUSES],
     );
     const needed = BigInt(p.amount) + (this.config.exposureGuard ? BigInt(unsettled) : 0n);
     if (balance < needed) {

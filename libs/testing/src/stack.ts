@@ -35,6 +35,8 @@ export function testConfig(chain: TestChain, databaseUrl: string, env: Record<st
     DATABASE_POOL_SIZE: '10',
     REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
     QUEUE_PREFIX: `tollgate-test-${randomBytes(4).toString('hex')}`,
+    // Test files run side by side (and beside a demo or a manual worker): never a fixed listener port.
+    WORKER_METRICS_PORT: '0',
     DEVCHAIN_FILE: chain.deploymentFile,
     ...env,
   });
