@@ -101,7 +101,8 @@ describe('POST /settle after a recent verify', () => {
       return [...mine].every((id) => listed.has(id)) && jobs;
     });
     expect(nudges.length).toBeGreaterThanOrEqual(1);
-    expect(nudges.length).toBeLessThan(10);
+    // How many nudges a burst makes depends on how the requests spread over event-loop turns (a busy machine
+    // spreads them); that they are gathered per lane and turn is lane-nudger.service.spec's subject.
     // Each payment is listed once: a burst does not nudge the same payment twice.
     const listed = nudges.flatMap((j) => (j.data.paymentIds as string[]).filter((id) => mine.has(id)));
     expect(listed).toHaveLength(mine.size);
