@@ -5,7 +5,8 @@ import { SettlementFixture, startSettlement } from '@tollgate/testing';
 
 /**
  * Deliveries written by the settlement worker's transitions reach the merchant when Postgres notifies the
- * webhook worker at commit, not at the relay's next periodic pass (here set to a minute).
+ * webhook worker at commit, not at the relay's next periodic pass — here an hour away, so any delivery that
+ * arrives within the test's deadline came through the notification (no clock assertion needed).
  */
 describe('webhook outbox notifications', () => {
   let f: SettlementFixture;
@@ -13,7 +14,7 @@ describe('webhook outbox notifications', () => {
   let receiver: WebhookReceiver;
 
   beforeAll(async () => {
-    f = await startSettlement({ ...WEBHOOK_TEST_ENV, WEBHOOK_SWEEP_INTERVAL_MS: '60000', BATCH_MAX_WAIT_MS: '200' }, 13);
+    f = await startSettlement({ ...WEBHOOK_TEST_ENV, WEBHOOK_SWEEP_INTERVAL_MS: '3600000', BATCH_MAX_WAIT_MS: '200' }, 13);
     await f.startWorker();
     webhooks = await WebhookWorker.start(f.api.config, { concurrency: 4 });
     receiver = await startWebhookReceiver();
@@ -30,20 +31,18 @@ describe('webhook outbox notifications', () => {
     await f?.stop();
   });
 
-  it('payment.included and payment.confirmed arrive seconds after the transitions, without waiting for the minute-long relay pass', async () => {
+  it('payment.included and payment.confirmed arrive after the transitions without waiting for the hourly relay pass', async () => {
     const { body } = await f.sign({ amount: 7_000n });
     const settled = await f.settle(body);
     expect(settled.body.success).toBe(true);
     const ref = settled.body.extensions.tollgate.reference;
     await f.waitForStatuses([ref], (s) => s[0] === 'confirmed');
-    const confirmedAt = Date.now();
     const got = await receiver.waitFor(
       'included and confirmed',
       (rs) => ['payment.included', 'payment.confirmed'].every((t) => rs.some((r) => r.payload?.type === t)),
-      10_000,
+      30_000,
     );
     expect(got.every((r) => r.verifiedBy?.length === 1)).toBe(true);
-    expect(Date.now() - confirmedAt).toBeLessThan(10_000);
   });
 
   it('a lost LISTEN connection is re-opened, and deliveries committed meanwhile are relayed on reconnect', async () => {
@@ -53,6 +52,6 @@ describe('webhook outbox notifications', () => {
     const settled = await f.settle(body);
     const ref = settled.body.extensions.tollgate.reference;
     await f.waitForStatuses([ref], (s) => s[0] === 'confirmed');
-    await receiver.waitFor('the second payment confirmed', (rs) => rs.slice(before).some((r) => r.payload?.type === 'payment.confirmed'), 10_000);
+    await receiver.waitFor('the second payment confirmed', (rs) => rs.slice(before).some((r) => r.payload?.type === 'payment.confirmed'), 30_000);
   });
 });
