@@ -4,7 +4,7 @@ import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { TollgateConfig } from '@tollgate/config';
 import { ChainClients, logSafeError } from '@tollgate/evm';
-import { createDataSource, PaymentLedger } from '@tollgate/persistence';
+import { closeLockPool, createDataSource, PaymentLedger } from '@tollgate/persistence';
 import { JobName, JobPayloads, JobQueues, jobsOn, JobsOn, OPERATOR_ACTION_JOBS, QueueName, redisConnection } from '@tollgate/queue';
 import { OperatorActions } from '@tollgate/settlement';
 import { toQueueError } from './queue-boundary';
@@ -113,6 +113,7 @@ export class OperatorActionWorker {
     await this.queues.close();
     this.redisWorker.disconnect();
     this.redisProducer.disconnect();
+    await closeLockPool(this.dataSource);
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

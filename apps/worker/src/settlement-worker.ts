@@ -4,7 +4,7 @@ import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { WorkerConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
-import { createDataSource, PaymentLedger } from '@tollgate/persistence';
+import { closeLockPool, createDataSource, PaymentLedger } from '@tollgate/persistence';
 import { assertJobHandlers, JobName, JobPayloads, JobQueues, JobsOn, QueueName, redisConnection } from '@tollgate/queue';
 import { BatchSubmitter, BatchTracker, LaneScheduler, NonceGapHealer, RpcError, SettlementContext, Sweeper } from '@tollgate/settlement';
 import { toQueueError } from './queue-boundary';
@@ -164,6 +164,7 @@ export class SettlementWorker {
     await this.ctx.queues.close();
     this.redisWorker.disconnect();
     this.redisProducer.disconnect();
+    await closeLockPool(this.ctx.dataSource);
     if (this.ctx.dataSource.isInitialized) await this.ctx.dataSource.destroy();
   }
 }

@@ -16,3 +16,4 @@ export { NOW, StatusRunner } from './status-writer';
 export * from './settlement-batch-store';
 export * from './relayer-transaction-store';
 export * from './webhook-delivery-store';
+export * from './advisory-locks';

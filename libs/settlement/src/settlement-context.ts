@@ -4,7 +4,7 @@ import { Address } from 'viem';
 import { privateKeyToAccount, PrivateKeyAccount } from 'viem/accounts';
 import { NetworkConfig, WorkerConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
-import { PaymentLedger } from '@tollgate/persistence';
+import { PaymentLedger, withSessionLock } from '@tollgate/persistence';
 import { JobQueues } from '@tollgate/queue';
 import { LaneGasEstimates } from './batch-sizing';
 
@@ -110,21 +110,9 @@ export async function publishRelayers(dataSource: DataSource, chains: ChainClien
 
 /**
  * Runs `fn` while holding a Postgres session advisory lock on `key` (the lock the batch submitter holds
- * on `batch:<id>` while it builds and signs), on one dedicated connection.
+ * on `batch:<id>` while it builds and signs), on a connection of the lock pool (see withSessionLock).
  * @returns undefined without running `fn` when another session holds the lock.
  */
-export async function exclusively<T>(dataSource: DataSource, key: string, fn: () => Promise<T>): Promise<T | undefined> {
-  const runner = dataSource.createQueryRunner();
-  await runner.connect();
-  try {
-    const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 7)) AS locked`, [key]);
-    if (!locked) return undefined;
-    try {
-      return await fn();
-    } finally {
-      await runner.query(`SELECT pg_advisory_unlock(hashtextextended($1, 7))`, [key]);
-    }
-  } finally {
-    await runner.release();
-  }
+export function exclusively<T>(dataSource: DataSource, key: string, fn: () => Promise<T>): Promise<T | undefined> {
+  return withSessionLock(dataSource, key, fn);
 }
