@@ -39,3 +39,29 @@ describe('session advisory locks', () => {
     }
   });
 });
+
+describe('session advisory locks when Postgres ends the session', () => {
+  it('a lock connection terminated mid-section is no uncaught error: the section goes on and the next holder gets a fresh connection', async () => {
+    const db = await createTestDatabase();
+    const ds = await createDataSource({ databaseUrl: db.url, poolSize: 2, applicationName: 'lock-test' }).initialize();
+    const uncaught: unknown[] = [];
+    const onUncaught = (e: unknown) => uncaught.push(e);
+    process.on('uncaughtException', onUncaught);
+    try {
+      const result = await withSessionLock(ds, 'batch:y', async () => {
+        // What `pg_ctl restart -m fast` does to the lock's session, from another connection.
+        await ds.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'lock-test-locks' AND pid <> pg_backend_pid()`);
+        await new Promise((r) => setTimeout(r, 200));
+        return 'done';
+      }).catch((e: Error) => `failed: ${e.message}`);
+      expect(result).toBe('done');
+      expect(uncaught).toEqual([]);
+      expect(await withSessionLock(ds, 'batch:y', async () => 'again')).toBe('again');
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await closeLockPool(ds);
+      await ds.destroy();
+      await db.drop();
+    }
+  });
+});

@@ -44,6 +44,13 @@ function lockPool(dataSource: DataSource): Pool {
 export async function withSessionLock<T>(dataSource: DataSource, key: string, fn: () => Promise<T>): Promise<T | undefined> {
   const client = await lockPool(dataSource).connect();
   let broken: Error | undefined;
+  // A checked-out client has no pool listener: a Postgres restart ("terminating connection due to
+  // administrator command") would otherwise be an unhandled 'error' event and end the process. The lock is
+  // gone with the session; the section's own queries fail and its job retries.
+  const onError = (e: Error): void => {
+    broken ??= e;
+  };
+  client.on('error', onError);
   try {
     const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended($1, 7)) AS locked`, [key]);
     if (!rows[0].locked) return undefined;
@@ -59,6 +66,7 @@ export async function withSessionLock<T>(dataSource: DataSource, key: string, fn
     broken ??= e as Error;
     throw e;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }
