@@ -261,7 +261,10 @@ export class BatchTracker {
         patch: { batch_id: null, tx_hash: null, log_index: null, block_number: null, block_hash: null, included_at: null },
         incrementAttempts: true,
       }, m);
-      await relayerTxStatus.transition(m, { batchId: batch.id }, relayerTxSourcesOf('dropped'), 'dropped');
+      // Only the version that was mined in the vanished block: a version the nonce-gap healer has already made
+      // live again (re-broadcast, `pending`) stays live, and the healer follows it to its receipt. Dropping it
+      // too left the node holding a transaction nothing followed, and its payments queued behind a paused lane.
+      await relayerTxStatus.transition(m, { batchId: batch.id }, ['included', 'replaced'], 'dropped');
       // Read as `included` under the batch's advisory lock (followIncluded).
       await batchStatus.transition(m, batch.id, 'included', 'failed', { failure_reason: 'reorged' });
     });

@@ -74,11 +74,14 @@ export class RowClassifier {
 
   private async usedOrCancelled(network: string, token: Address, r: StoredRow): Promise<RowVerdict> {
     const client = this.ctx.chains.get(network);
+    // Our own transactions first, by receipt: no log range is involved, so a provider that refuses wide
+    // eth_getLogs ranges can never make a payment we did settle look failed. Outside the try: when the
+    // receipts cannot be read (the node errs or hangs), no verdict is possible — a payment our own re-broadcast
+    // settled would be failed as `nonce_already_used` while the money moved (seen in the 10,000-payment fault
+    // run under injected RPC errors). The error propagates and the job retries, as for the reads above.
+    const ours = await this.settledByUs(network, token, r);
+    if (ours) return ours;
     try {
-      // Our own transactions first, by receipt: no log range is involved, so a provider that refuses wide
-      // eth_getLogs ranges can never make a payment we did settle look failed.
-      const ours = await this.settledByUs(network, token, r);
-      if (ours) return ours;
       const head = await client.getBlockNumber({ cacheTime: 0 });
       const [cancelled, used] = await Promise.all([
         this.recentEvent(network, token, 'AuthorizationCanceled', r, head),
