@@ -116,14 +116,14 @@ describe('POST /settle after a recent verify', () => {
       const a = body.paymentPayload.payload.authorization;
       return {
         network: body.paymentRequirements.network,
-        asset: body.paymentRequirements.asset,
-        payer: a.from,
-        payTo: a.to,
+        asset: body.paymentRequirements.asset.toLowerCase(),
+        payer: a.from.toLowerCase(),
+        payTo: a.to.toLowerCase(),
         value: BigInt(a.value),
         validAfter: BigInt(a.validAfter),
         validBefore: BigInt(a.validBefore),
-        nonce: a.nonce,
-        signature: body.paymentPayload.payload.signature,
+        nonce: a.nonce.toLowerCase(),
+        signature: body.paymentPayload.payload.signature.toLowerCase(),
       };
     };
     const calls = bodies.map(asRecent);

@@ -11,3 +11,4 @@ export * from './keccak';
 export * from './aggregate3-codec';
 export * from './authorization-events';
 export * from './log-safe-error';
+export * from './exact-evm-mechanism';

@@ -36,7 +36,10 @@ const PATCHABLE = new Set<keyof TransitionPatch>([
   'confirmed_at',
 ]);
 
-/** The signed fields of an EIP-3009 authorization, as a deferred settle presents them again. */
+/**
+ * The signed fields of a payment, as a deferred settle presents them again, in the canonical (stored) forms
+ * of its mechanism's claim (`SchemeMechanism.claimOf`: lower-case hex on EVM, base58 as is on Solana).
+ */
 export interface RecentAuthorization {
   /** CAIP-2, e.g. `eip155:8453`. */
   network: string;
@@ -365,10 +368,10 @@ export class PaymentLedger {
     const col = <T>(f: (c: RecentQueueCall) => T): T[] => calls.map(f);
     const rows = await this.run(
       (bind) => ({
-        from: `payments p JOIN unnest(${bind(col((c) => c.a.network))}::text[], ${bind(col((c) => c.a.asset.toLowerCase()))}::text[],
-                 ${bind(col((c) => c.a.payer.toLowerCase()))}::text[], ${bind(col((c) => c.a.nonce.toLowerCase()))}::text[],
-                 ${bind(col((c) => c.a.signature.toLowerCase()))}::text[], ${bind(col((c) => c.opts.merchantId))}::uuid[],
-                 ${bind(col((c) => c.a.payTo.toLowerCase()))}::text[], ${bind(col((c) => c.a.value.toString()))}::numeric[],
+        from: `payments p JOIN unnest(${bind(col((c) => c.a.network))}::text[], ${bind(col((c) => c.a.asset))}::text[],
+                 ${bind(col((c) => c.a.payer))}::text[], ${bind(col((c) => c.a.nonce))}::text[],
+                 ${bind(col((c) => c.a.signature))}::text[], ${bind(col((c) => c.opts.merchantId))}::uuid[],
+                 ${bind(col((c) => c.a.payTo))}::text[], ${bind(col((c) => c.a.value.toString()))}::numeric[],
                  ${bind(col((c) => c.a.validAfter.toString()))}::numeric[], ${bind(col((c) => c.a.validBefore.toString()))}::numeric[],
                  ${bind(col((c) => c.opts.maxAgeSeconds))}::float8[], ${bind(col((c) => c.opts.windowSeconds))}::numeric[])
                WITH ORDINALITY AS w(network, asset, payer, nonce, signature, merchant_id, pay_to, amount, valid_after, valid_before,

@@ -12,7 +12,7 @@ import {
   X_PAYMENT_RESPONSE_HEADER,
 } from './codecs';
 import { ProtocolError } from './errors';
-import { parseFacilitatorRequest } from './schemas';
+import { parseFacilitatorRequest } from './request-parser';
 import { buildFixture, seededRng, v1Body, v2Body } from './testing/request-builders';
 
 function reasonOf(value: string): HeaderDecodeReason | 'none' {

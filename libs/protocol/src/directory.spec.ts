@@ -1,6 +1,6 @@
 import { NetworkDirectory } from './directory';
 import { ProtocolError } from './errors';
-import { parseFacilitatorRequest } from './schemas';
+import { parseFacilitatorRequest } from './request-parser';
 
 const token = { address: '0x5FbDB2315678afecb367f032d93F642f64180aa3', name: 'USD Coin', version: '2', decimals: 6, symbol: 'USDC' } as const;
 

@@ -16,6 +16,9 @@ export type HexAddress = `0x${string}`;
 /** A CAIP-2 EVM network id such as `eip155:8453`. */
 export type Caip2Network = `eip155:${number}`;
 
+/** Any CAIP-2 network id (`eip155:8453`, `solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp`). */
+export type NetworkId = `${string}:${string}`;
+
 /** Extension data keyed by extension id (v2 §5.1.2: each value is `{info, schema}` by convention). */
 export type Extensions = Record<string, unknown>;
 
@@ -203,16 +206,17 @@ export interface NormalizedPayment {
   /** From the resource server's requirements. */
   scheme: string;
   /** Always CAIP-2; v1 names are mapped through the network registry. */
-  network: Caip2Network;
+  network: NetworkId;
   /** What the payload claims (v1: `paymentPayload.scheme`; v2: `paymentPayload.accepted.scheme`), raw. */
   payloadScheme: string;
   /** What the payload claims (v1: `paymentPayload.network`; v2: `paymentPayload.accepted.network`), raw. */
   payloadNetwork: string;
-  /** Token contract, as given. */
-  asset: HexAddress;
+  /** Token (EVM contract address, Solana mint), as given. */
+  asset: string;
   /** Required amount in atomic units (v1 `maxAmountRequired`, v2 `amount`). */
   amount: bigint;
-  payTo: HexAddress;
+  /** Recipient, as given. */
+  payTo: string;
   /** Seconds. */
   maxTimeoutSeconds: number;
   /** Requirements `extra` (EIP-712 `name`/`version` for `exact`); `{}` when absent. */
@@ -221,18 +225,31 @@ export interface NormalizedPayment {
   paymentIdentifier?: string;
   /** Resource URL (v1 `paymentRequirements.resource`, v2 `paymentPayload.resource.url`), when present. */
   resource?: string;
-  exact: {
-    signature: Hex;
-    authorization: {
-      from: HexAddress;
-      to: HexAddress;
-      /** Atomic units. */
-      value: bigint;
-      /** Unix seconds. */
-      validAfter: bigint;
-      /** Unix seconds. */
-      validBefore: bigint;
-      nonce: Hex;
-    };
+  /**
+   * Who pays, as the scheme payload names it (EVM: `authorization.from`); what refusals report as `payer`.
+   * Undefined when the payload does not name one readably.
+   */
+  payer?: string;
+  /** The scheme payload, parsed by the payload parser of the network's family (see payloads.ts). */
+  payload: SchemePayload;
+}
+
+/** `exact` on EVM with EIP-3009 (scheme_exact_evm.md §1), integers as `bigint`. */
+export interface ExactEvmSchemePayload {
+  family: 'eip155';
+  signature: Hex;
+  authorization: {
+    from: HexAddress;
+    to: HexAddress;
+    /** Atomic units. */
+    value: bigint;
+    /** Unix seconds. */
+    validAfter: bigint;
+    /** Unix seconds. */
+    validBefore: bigint;
+    nonce: Hex;
   };
 }
+
+/** Every scheme payload Tollgate parses, told apart by `family` (the CAIP-2 namespace). */
+export type SchemePayload = ExactEvmSchemePayload;

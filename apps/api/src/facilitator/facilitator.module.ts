@@ -3,6 +3,7 @@ import { MerchantsModule } from '../merchants/merchants.module';
 import { FacilitatorController } from './facilitator.controller';
 import { FacilitatorService } from './facilitator.service';
 import { LaneNudger } from './lane-nudger.service';
+import { mechanismRegistryProvider } from './mechanisms';
 import { PaymentAcceptanceService } from './payment-acceptance.service';
 import { SettlementWaiter } from './settlement-waiter.service';
 import { SupportedService } from './supported.service';
@@ -10,6 +11,6 @@ import { SupportedService } from './supported.service';
 @Module({
   imports: [MerchantsModule],
   controllers: [FacilitatorController],
-  providers: [FacilitatorService, LaneNudger, PaymentAcceptanceService, SettlementWaiter, SupportedService],
+  providers: [mechanismRegistryProvider, FacilitatorService, LaneNudger, PaymentAcceptanceService, SettlementWaiter, SupportedService],
 })
 export class FacilitatorModule {}

@@ -21,7 +21,6 @@ import { LaneNudger } from './lane-nudger.service';
 import { AcceptedPayment, HandedOverPayment, PaymentAcceptanceService, SettleShortcut } from './payment-acceptance.service';
 import { SettlementWaiter } from './settlement-waiter.service';
 import { logSafeError } from '@tollgate/evm';
-import { getAddress } from 'viem';
 
 /** An HTTP answer of the facilitator endpoints: status code and spec-shaped body. */
 export interface FacilitatorAnswer<B> {
@@ -64,7 +63,7 @@ export class FacilitatorService {
       return ok(verifyValid(outcome.payer, { [TOLLGATE_EXTENSION]: { reference: outcome.reference, status: 'verified' } }));
     } catch (e) {
       this.logger.error(`verify failed: ${logSafeError(e)}`);
-      return ok(verifyInvalid('unexpected_verify_error', 'verification could not complete; retry later', parsed.payment.exact.authorization.from));
+      return ok(verifyInvalid('unexpected_verify_error', 'verification could not complete; retry later', parsed.payment.payer));
     }
   }
 
@@ -99,7 +98,7 @@ export class FacilitatorService {
       return await this.answerQueued(call, queued); // 5. answer
     } catch (e) {
       this.logger.error(`settle failed: ${logSafeError(e)}`);
-      return ok(settleFailure({ reason: 'unexpected_settle_error', message: 'settlement could not be recorded; retry later', payer: call.p.exact.authorization.from, network: call.wireNetwork }));
+      return ok(settleFailure({ reason: 'unexpected_settle_error', message: 'settlement could not be recorded; retry later', payer: call.p.payer, network: call.wireNetwork }));
     }
   }
 
@@ -163,7 +162,7 @@ export class FacilitatorService {
     const outcome = await this.acceptance.accept(p, merchant);
     if (outcome.ok) return outcome;
     if (outcome.reason === 'tollgate_authorization_already_settled') return this.repeatOrDuplicate(call, outcome.message);
-    return ok(settleFailure({ reason: outcome.reason, message: outcome.message, payer: p.exact.authorization.from, network: call.wireNetwork }));
+    return ok(settleFailure({ reason: outcome.reason, message: outcome.message, payer: p.payer, network: call.wireNetwork }));
   }
 
   /**
@@ -180,7 +179,7 @@ export class FacilitatorService {
       const moved = await this.ledger.queueRecentlyVerified(target.shortcut.authorization, { merchantId: merchant.id, ...target.shortcut.conditions, mode });
       if (moved) {
         this.metrics.settleOnRecentVerify.inc();
-        return { ok: true, paymentId: moved.id, reference: moved.reference, payer: getAddress(p.exact.authorization.from), validBefore: p.exact.authorization.validBefore, created: false };
+        return { ok: true, paymentId: moved.id, reference: moved.reference, payer: target.shortcut.payerDisplay, validBefore: target.shortcut.authorization.validBefore, created: false };
       }
       return this.queue(call, 'verify');
     }
@@ -262,7 +261,7 @@ export class FacilitatorService {
     }
     const handedOver = await this.acceptance.findHandedOver(p, merchant);
     if (handedOver) return this.answerRepeat(handedOver, call);
-    return ok(settleFailure({ reason: 'duplicate_settlement', message, payer: p.exact.authorization.from, network: call.wireNetwork }));
+    return ok(settleFailure({ reason: 'duplicate_settlement', message, payer: p.payer, network: call.wireNetwork }));
   }
 }
 

@@ -1,11 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { getAddress } from 'viem';
 import { NetworkConfig, TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
-import { ExactEvmVerifier, type ExactPaymentInput } from '@tollgate/evm';
 import { PaymentLedger, type RecentAuthorization, type RecentQueueOptions, SettlementMode } from '@tollgate/persistence';
-import { NetworkDirectory, type NetworkRegistry, type NormalizedPayment } from '@tollgate/protocol';
+import { MechanismRegistry, type NormalizedPayment, type PaymentClaim, type SchemeMechanism, type VerifyLane } from '@tollgate/protocol';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
 
 /** A payment Tollgate has accepted (recorded as `verified`, or found already recorded as such). */
@@ -13,7 +11,8 @@ export interface AcceptedPayment {
   ok: true;
   paymentId: string;
   reference: string;
-  payer: `0x${string}`;
+  /** As answers show it (EVM: checksummed). */
+  payer: string;
   /** Unix seconds. */
   validBefore: bigint;
   created: boolean;
@@ -23,7 +22,7 @@ export interface RejectedPayment {
   ok: false;
   reason: string;
   message: string;
-  payer?: `0x${string}`;
+  payer?: string;
   /** Set when the authorization is already queued or settled through Tollgate. */
   existingStatus?: string;
 }
@@ -31,6 +30,8 @@ export interface RejectedPayment {
 /** A deferred settle's shortcut: the authorization to match and the conditions of {@link PaymentLedger.queueRecentlyVerified}. */
 export interface SettleShortcut {
   authorization: RecentAuthorization;
+  /** The payer as answers show it. */
+  payerDisplay: string;
   conditions: Pick<RecentQueueOptions, 'maxAgeSeconds' | 'windowSeconds'>;
 }
 
@@ -43,7 +44,8 @@ export function newPaymentReference(): string {
 }
 
 /**
- * Verification as a deferred-settlement facilitator must do it: the exact-EVM rules, then — under a
+ * Verification as a deferred-settlement facilitator must do it, for every chain family alike: the served
+ * lane and `payTo` ownership, the scheme's rules (the network's {@link SchemeMechanism}), then — under a
  * per-payer advisory lock so concurrent verifies from one payer serialize while others run in
  * parallel — the ledger rules: not already queued/settled through Tollgate, and the exposure guard
  * (payer's unsettled accepted total + this value ≤ on-chain balance; merchant's unsettled total on the lane
@@ -58,9 +60,8 @@ export class PaymentAcceptanceService {
   constructor(
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
     private readonly dataSource: DataSource,
-    private readonly verifier: ExactEvmVerifier,
+    private readonly mechanisms: MechanismRegistry,
     private readonly ledger: PaymentLedger,
-    private readonly directory: NetworkDirectory,
   ) {
     this.networks = new Map(config.networks.map((n) => [n.network, n]));
   }
@@ -69,31 +70,30 @@ export class PaymentAcceptanceService {
   async accept(p: NormalizedPayment, merchant: AuthenticatedMerchant): Promise<AcceptedPayment | RejectedPayment> {
     const lane = this.laneOf(p, merchant);
     if (!lane.ok) return lane;
-    const { net, asset } = lane;
-    const result = await this.verifier.verify(exactInput(p, this.directory.networks), {
-      chainId: net.chainId,
-      asset: { ...asset },
-      nowSeconds: nowSeconds(),
-      settlementWindowSeconds: net.settlementWindowSeconds,
-      simulate: this.config.verifySimulation,
-    });
-    if (!result.isValid) return { ok: false, payer: p.exact.authorization.from, reason: result.reason, message: result.message };
-    return this.record(p, merchant, result.balance);
+    const verdict = await lane.mechanism.verify(p, lane.verifyLane);
+    if (!verdict.isValid) return { ok: false, payer: verdict.payer ?? p.payer, reason: verdict.reason, message: verdict.message };
+    return this.record(p, merchant, lane.mechanism, verdict.claim, verdict.balance);
   }
 
-  /** The served network and accepted asset of the payment, with `payTo` owned by the merchant. */
-  private laneOf(p: NormalizedPayment, merchant: AuthenticatedMerchant): RejectedPayment | { ok: true; net: NetworkConfig; asset: NetworkConfig['assets'][number] } {
-    const payer = p.exact.authorization.from;
+  /** The served network and accepted asset of the payment, with `payTo` owned by the merchant, and the mechanism that verifies it. */
+  private laneOf(p: NormalizedPayment, merchant: AuthenticatedMerchant): RejectedPayment | ServedLane {
+    const payer = p.payer;
     const net = this.networks.get(p.network);
-    if (!net) return { ok: false, payer, reason: 'invalid_network', message: `network ${p.network} is not served by this facilitator` };
-    const asset = net.assets.find((a) => a.address.toLowerCase() === p.asset.toLowerCase());
+    const mechanism = this.mechanisms.find(p.scheme, p.network);
+    if (!net || !mechanism) return { ok: false, payer, reason: 'invalid_network', message: `network ${p.network} is not served by this facilitator` };
+    const asset = net.assets.find((a) => mechanism.canonicalAddress(a.address) === mechanism.canonicalAddress(p.asset));
     if (!asset) {
       return { ok: false, payer, reason: 'tollgate_asset_not_supported', message: `asset ${p.asset} is not accepted on ${p.network}` };
     }
-    if (!merchant.payTo.has(p.payTo.toLowerCase())) {
+    if (!merchant.payTo.has(mechanism.canonicalAddress(p.payTo))) {
       return { ok: false, payer, reason: 'tollgate_pay_to_not_owned', message: `payTo ${p.payTo} is not registered to this merchant` };
     }
-    return { ok: true, net, asset };
+    return {
+      ok: true,
+      mechanism,
+      net,
+      verifyLane: { network: p.network, asset: asset.address, settlementWindowSeconds: net.settlementWindowSeconds, nowSeconds: nowSeconds() },
+    };
   }
 
   /**
@@ -106,7 +106,7 @@ export class PaymentAcceptanceService {
    * @returns the payment as it stands now, or undefined when none matches.
    */
   async findHandedOver(p: NormalizedPayment, merchant: AuthenticatedMerchant): Promise<HandedOverPayment | undefined> {
-    const a = p.exact.authorization;
+    const a = this.mechanisms.get(p.scheme, p.network).claimOf(p);
     const rows: HandedOverRow[] = await this.dataSource.query(
       `SELECT ${HANDED_OVER_COLUMNS} FROM payments
         WHERE network = $1 AND asset = $2 AND payer = $3 AND nonce = $4 AND signature = $5 AND merchant_id = $6
@@ -115,12 +115,12 @@ export class PaymentAcceptanceService {
           AND status IN ('queued', 'batched', 'submitted', 'included', 'confirmed', 'failed')`,
       [
         p.network,
-        p.asset.toLowerCase(),
-        a.from.toLowerCase(),
-        a.nonce.toLowerCase(),
-        p.exact.signature.toLowerCase(),
+        a.asset,
+        a.payer,
+        a.nonce,
+        a.signature,
         merchant.id,
-        a.to.toLowerCase(),
+        a.payTo,
         a.value.toString(),
         a.validAfter.toString(),
         a.validBefore.toString(),
@@ -129,13 +129,13 @@ export class PaymentAcceptanceService {
         requirementsJson(p),
       ],
     );
-    return rows[0] && handedOver(rows[0]);
+    return rows[0] && this.handedOver(rows[0]);
   }
 
   /** The payment `id` of `merchantId` as it stands now (a payment-identifier's stored answer points to it). */
   async findPayment(id: string, merchantId: string): Promise<HandedOverPayment | undefined> {
     const rows: HandedOverRow[] = await this.dataSource.query(`SELECT ${HANDED_OVER_COLUMNS} FROM payments WHERE id = $1 AND merchant_id = $2`, [id, merchantId]);
-    return rows[0] && handedOver(rows[0]);
+    return rows[0] && this.handedOver(rows[0]);
   }
 
   /**
@@ -149,12 +149,27 @@ export class PaymentAcceptanceService {
     if (this.config.settleReverifyAfterSeconds <= 0) return undefined;
     const lane = this.laneOf(p, merchant);
     if (!lane.ok) return undefined;
-    const { net } = lane;
-    if (this.verifier.staticRules(exactInput(p, this.directory.networks), { asset: lane.asset, nowSeconds: nowSeconds(), settlementWindowSeconds: net.settlementWindowSeconds })) return undefined;
-    const a = p.exact.authorization;
+    if (lane.mechanism.staticRules(p, lane.verifyLane)) return undefined;
+    const c = lane.mechanism.claimOf(p);
     return {
-      authorization: { network: p.network, asset: p.asset, payer: a.from, payTo: p.payTo, value: a.value, validAfter: a.validAfter, validBefore: a.validBefore, nonce: a.nonce, signature: p.exact.signature },
-      conditions: { maxAgeSeconds: this.config.settleReverifyAfterSeconds, windowSeconds: net.settlementWindowSeconds },
+      authorization: { network: p.network, asset: c.asset, payer: c.payer, payTo: c.payTo, value: c.value, validAfter: c.validAfter, validBefore: c.validBefore, nonce: c.nonce, signature: c.signature },
+      payerDisplay: c.payerDisplay,
+      conditions: { maxAgeSeconds: this.config.settleReverifyAfterSeconds, windowSeconds: lane.net.settlementWindowSeconds },
+    };
+  }
+
+  /** A payment row as the settle answers need it (the payer in its family's display form). */
+  private handedOver(r: HandedOverRow): HandedOverPayment {
+    return {
+      paymentId: r.id,
+      reference: r.reference,
+      status: r.status,
+      payer: this.mechanisms.get(r.scheme, r.network).displayAddress(r.payer),
+      validBefore: BigInt(r.valid_before),
+      settlementMode: r.settlement_mode ?? 'deferred',
+      txHash: r.tx_hash,
+      failureReason: r.failure_reason,
+      failureMessage: r.failure_message,
     };
   }
 
@@ -162,16 +177,21 @@ export class PaymentAcceptanceService {
    * The ledger rules in one round trip through {@link PaymentLedger.accept} (the accept rule, on the API's
    * asynchronously committing pool, concurrent verifies sharing one statement), its outcome put in x402 terms.
    */
-  private async record(p: NormalizedPayment, merchant: AuthenticatedMerchant, balance: bigint | null): Promise<AcceptedPayment | RejectedPayment> {
-    const a = p.exact.authorization;
-    const payer = getAddress(a.from);
+  private async record(
+    p: NormalizedPayment,
+    merchant: AuthenticatedMerchant,
+    mechanism: SchemeMechanism,
+    a: PaymentClaim,
+    balance: bigint | null,
+  ): Promise<AcceptedPayment | RejectedPayment> {
+    const payer = a.payerDisplay;
     const expiresAt = new Date(Number(a.validBefore > MAX_EXPIRY_SECONDS ? MAX_EXPIRY_SECONDS : a.validBefore) * 1000);
     const r = await this.ledger.accept({
       network: p.network,
-      asset: p.asset.toLowerCase(),
-      payer: a.from.toLowerCase(),
-      nonce: a.nonce.toLowerCase(),
-      signature: p.exact.signature.toLowerCase(),
+      asset: a.asset,
+      payer: a.payer,
+      nonce: a.nonce,
+      signature: a.signature,
       merchantId: merchant.id,
       amount: a.value.toString(),
       payerBalance: this.config.exposureGuard && balance !== null ? balance.toString() : null,
@@ -179,7 +199,7 @@ export class PaymentAcceptanceService {
       reference: newPaymentReference(),
       x402Version: p.x402Version,
       scheme: p.scheme,
-      payTo: p.payTo.toLowerCase(),
+      payTo: mechanism.canonicalAddress(p.payTo),
       validAfter: a.validAfter.toString(),
       validBefore: a.validBefore.toString(),
       expiresAt,
@@ -204,7 +224,7 @@ export class PaymentAcceptanceService {
         };
       }
       case 'nonce_conflict':
-        return { ok: false, payer, reason: 'invalid_exact_evm_nonce_already_used', message: 'another authorization with this payer and nonce is already pending at Tollgate' };
+        return { ok: false, payer, reason: mechanism.nonceConflictReason, message: 'another authorization with this payer and nonce is already pending at Tollgate' };
       case 'payer_exposure':
         return {
           ok: false,
@@ -235,7 +255,8 @@ export interface HandedOverPayment {
   paymentId: string;
   reference: string;
   status: string;
-  payer: `0x${string}`;
+  /** As answers show it (EVM: checksummed). */
+  payer: string;
   /** Unix seconds. */
   validBefore: bigint;
   settlementMode: SettlementMode;
@@ -247,6 +268,8 @@ export interface HandedOverPayment {
 
 interface HandedOverRow {
   id: string;
+  scheme: string;
+  network: string;
   reference: string;
   status: string;
   payer: string;
@@ -257,36 +280,15 @@ interface HandedOverRow {
   failure_message: string | null;
 }
 
-const HANDED_OVER_COLUMNS = 'id, reference, status, payer, valid_before, settlement_mode, tx_hash, failure_reason, failure_message';
+const HANDED_OVER_COLUMNS = 'id, scheme, network, reference, status, payer, valid_before, settlement_mode, tx_hash, failure_reason, failure_message';
 
-function handedOver(r: HandedOverRow): HandedOverPayment {
-  return {
-    paymentId: r.id,
-    reference: r.reference,
-    status: r.status,
-    payer: getAddress(r.payer),
-    validBefore: BigInt(r.valid_before),
-    settlementMode: r.settlement_mode ?? 'deferred',
-    txHash: r.tx_hash,
-    failureReason: r.failure_reason,
-    failureMessage: r.failure_message,
-  };
-}
 
-/** The exact-EVM verifier's view of a parsed request. */
-function exactInput(p: NormalizedPayment, networks: NetworkRegistry): ExactPaymentInput {
-  return {
-    scheme: p.scheme,
-    payloadScheme: p.payloadScheme,
-    network: p.network,
-    // v1 payloads name networks (`base`); compare in CAIP-2 either way.
-    payloadNetwork: networks.toCaip2(p.payloadNetwork) ?? p.payloadNetwork,
-    payTo: p.payTo,
-    amount: p.amount,
-    extra: p.extra,
-    signature: p.exact.signature,
-    authorization: { ...p.exact.authorization },
-  };
+/** A served lane of a payment, with the mechanism of its network's family. */
+interface ServedLane {
+  ok: true;
+  mechanism: SchemeMechanism;
+  net: NetworkConfig;
+  verifyLane: VerifyLane;
 }
 
 /** Wall-clock unix seconds for the time rules. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { NetworkRegistry } from './networks';
 import { ReasonCode } from './reason-codes';
-import { parseFacilitatorRequest, type ParseResult } from './schemas';
+import { parseFacilitatorRequest, type ParseResult } from './request-parser';
 import { buildFixture, cloneJson, randomHex, seededRng, v1Body, v2Body } from './testing/request-builders';
 
 type Json = Record<string, unknown>;
@@ -50,7 +50,9 @@ describe('parseFacilitatorRequest: valid requests', () => {
       maxTimeoutSeconds: f.maxTimeoutSeconds,
       extra: f.extra,
       resource: 'https://api.example.test/premium',
-      exact: {
+      payer: f.payer,
+      payload: {
+        family: 'eip155',
         signature: f.signature,
         authorization: {
           from: f.payer,
@@ -78,7 +80,7 @@ describe('parseFacilitatorRequest: valid requests', () => {
       paymentIdentifier: id,
       resource: 'https://api.example.test/premium',
     });
-    expect(p.exact.authorization.validBefore).toBe(f.validBefore);
+    expect(p.payload.authorization.validBefore).toBe(f.validBefore);
     expect(typeof p.amount).toBe('bigint');
   });
 
@@ -122,7 +124,7 @@ describe('parseFacilitatorRequest: valid requests', () => {
     body = mutate(body, 'extraTopLevel', 1);
     const p = expectOk(parseFacilitatorRequest(body));
     expect(p.extra).toEqual({ name: 'USDC', version: '2', assetTransferMethod: 'eip3009' });
-    expect(p.exact.authorization).not.toHaveProperty('memo');
+    expect(p.payload.authorization).not.toHaveProperty('memo');
   });
 
   it('accepts the largest uint256, leading zeros and long smart-wallet signatures', () => {
@@ -132,9 +134,9 @@ describe('parseFacilitatorRequest: valid requests', () => {
     body = mutate(body, 'paymentPayload.payload.authorization.validBefore', max);
     body = mutate(body, 'paymentRequirements.amount', `000${f.amount}`);
     const p = expectOk(parseFacilitatorRequest(body));
-    expect(p.exact.authorization.validBefore).toBe((1n << 256n) - 1n);
+    expect(p.payload.authorization.validBefore).toBe((1n << 256n) - 1n);
     expect(p.amount).toBe(f.amount);
-    expect(p.exact.signature.length).toBe(2 + 800);
+    expect(p.payload.signature.length).toBe(2 + 800);
   });
 
   it('keeps the payload claims raw so the verifier can detect mismatches', () => {
@@ -416,7 +418,7 @@ describe('parseFacilitatorRequest: properties', () => {
         expect(r.kind).toBe('ok');
         if (r.kind === 'ok') {
           expect(r.payment.amount).toBe(f.amount);
-          expect(r.payment.exact.authorization.nonce).toBe(f.nonce);
+          expect(r.payment.payload.authorization.nonce).toBe(f.nonce);
         }
       }),
       { numRuns: 500 },
