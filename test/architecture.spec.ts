@@ -214,7 +214,6 @@ describe('architecture', () => {
     'bench/stack.ts',
     'chaos/run.ts',
     'libs/config/src/config.schema.ts',
-    'libs/persistence/src/payment-ledger.ts',
     'libs/devchain/src/devchain.int-spec.ts',
     'libs/protocol/src/request-parser.spec.ts',
   ];

@@ -4,7 +4,8 @@ import { DataSource } from 'typeorm';
 import { createTestDatabase } from '@tollgate/testing';
 import { ACCEPT_PAYMENT_BODY, ACCEPT_PAYMENT_SIGNATURE } from './accept-payment.sql';
 import { createDataSource } from './data-source';
-import { AcceptArgs, PaymentLedger } from './payment-ledger';
+import type { AcceptArgs } from './payment-accept';
+import { PaymentLedger } from './payment-ledger';
 
 /** The accept rule (the ledger half of /verify), batched per event-loop turn, against a real Postgres. */
 describe('PaymentLedger.accept', () => {

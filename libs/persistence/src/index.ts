@@ -1,6 +1,7 @@
 export * from './entities';
 export * from './payment-status';
 export * from './payment-ledger';
+export * from './payment-accept';
 export * from './accept-payment.sql';
 export * from './webhook-outbox';
 export * from './data-source';
