@@ -2,6 +2,7 @@ export * from './entities';
 export * from './payment-status';
 export * from './payment-ledger';
 export * from './payment-accept';
+export * from './payments';
 export * from './accept-payment.sql';
 export * from './webhook-outbox';
 export * from './data-source';

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { FacilitatorReads, SettleRequests } from '@tollgate/persistence';
 import { MerchantsModule } from '../merchants/merchants.module';
 import { FacilitatorController } from './facilitator.controller';
 import { FacilitatorService } from './facilitator.service';
@@ -11,6 +13,15 @@ import { SupportedService } from './supported.service';
 @Module({
   imports: [MerchantsModule],
   controllers: [FacilitatorController],
-  providers: [mechanismRegistryProvider, FacilitatorService, LaneNudger, PaymentAcceptanceService, SettlementWaiter, SupportedService],
+  providers: [
+    mechanismRegistryProvider,
+    { provide: FacilitatorReads, inject: [DataSource], useFactory: (ds: DataSource) => new FacilitatorReads(ds) },
+    { provide: SettleRequests, inject: [DataSource], useFactory: (ds: DataSource) => new SettleRequests(ds) },
+    FacilitatorService,
+    LaneNudger,
+    PaymentAcceptanceService,
+    SettlementWaiter,
+    SupportedService,
+  ],
 })
 export class FacilitatorModule {}

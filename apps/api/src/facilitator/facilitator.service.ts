@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import stableStringify from 'fast-json-stable-stringify';
 import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
-import { PaymentLedger, SettlementMode } from '@tollgate/persistence';
+import { PaymentLedger, SettleRequests, SettlementMode } from '@tollgate/persistence';
 import {
   NetworkDirectory,
   parseFacilitatorRequest,
@@ -43,6 +43,7 @@ export class FacilitatorService {
   constructor(
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
     private readonly dataSource: DataSource,
+    private readonly settleRequests: SettleRequests,
     private readonly acceptance: PaymentAcceptanceService,
     private readonly ledger: PaymentLedger,
     private readonly nudger: LaneNudger,
@@ -128,7 +129,7 @@ export class FacilitatorService {
   private async priorSettle(call: SettleCall): Promise<FacilitatorAnswer<SettleResponse> | undefined> {
     const { p, merchant } = call;
     if (!p.paymentIdentifier) return undefined;
-    const prior = await this.findSettleRequest(merchant.id, p.paymentIdentifier);
+    const prior = await this.settleRequests.find(merchant.id, p.paymentIdentifier);
     if (!prior) return undefined;
     if (prior.request_hash === call.requestHash) return this.repeatOf(prior.payment_id, call);
     return {
@@ -189,11 +190,13 @@ export class FacilitatorService {
       const ids = await this.ledger.queueVerified([verified.paymentId], mode, m);
       if (ids.length === 0) return false;
       if (p.paymentIdentifier) {
-        await m.query(
-          `INSERT INTO settle_requests (merchant_id, payment_identifier, request_hash, payment_id, response)
-           VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING`,
-          [merchant.id, p.paymentIdentifier, call.requestHash, verified.paymentId, JSON.stringify(queuedResponse(verified, call))],
-        );
+        await this.settleRequests.record(m, {
+          merchantId: merchant.id,
+          paymentIdentifier: p.paymentIdentifier,
+          requestHash: call.requestHash,
+          paymentId: verified.paymentId,
+          response: queuedResponse(verified, call),
+        });
       }
       return true;
     });
@@ -206,14 +209,6 @@ export class FacilitatorService {
     const response = queuedResponse(payment, call);
     if (call.mode === 'confirmed') return ok(await this.waiter.waitForInclusion(payment.paymentId, response));
     return ok(response);
-  }
-
-  private async findSettleRequest(merchantId: string, id: string): Promise<{ request_hash: string; payment_id: string } | undefined> {
-    const rows = await this.dataSource.query(
-      `SELECT request_hash, payment_id FROM settle_requests WHERE merchant_id = $1 AND payment_identifier = $2`,
-      [merchantId, id],
-    );
-    return rows[0];
   }
 
   /** The answer to a repeat of the settle that handed payment `paymentId` over (a payment-identifier's record). */
@@ -256,7 +251,7 @@ export class FacilitatorService {
   private async repeatOrDuplicate(call: SettleCall, message: string): Promise<FacilitatorAnswer<SettleResponse>> {
     const { p, merchant } = call;
     if (p.paymentIdentifier) {
-      const prior = await this.findSettleRequest(merchant.id, p.paymentIdentifier);
+      const prior = await this.settleRequests.find(merchant.id, p.paymentIdentifier);
       if (prior && prior.request_hash === call.requestHash) return this.repeatOf(prior.payment_id, call);
     }
     const handedOver = await this.acceptance.findHandedOver(p, merchant);

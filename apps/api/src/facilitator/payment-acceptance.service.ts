@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { NetworkConfig, TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
-import { PaymentLedger, type RecentAuthorization, type RecentQueueOptions, SettlementMode } from '@tollgate/persistence';
+import { FacilitatorReads, PaymentLedger, type HandedOverRow, type RecentAuthorization, type RecentQueueOptions, SettlementMode } from '@tollgate/persistence';
 import { MechanismRegistry, type NormalizedPayment, type PaymentClaim, type SchemeMechanism, type VerifyLane } from '@tollgate/protocol';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
 
@@ -59,7 +58,7 @@ export class PaymentAcceptanceService {
 
   constructor(
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
-    private readonly dataSource: DataSource,
+    private readonly reads: FacilitatorReads,
     private readonly mechanisms: MechanismRegistry,
     private readonly ledger: PaymentLedger,
   ) {
@@ -102,40 +101,33 @@ export class PaymentAcceptanceService {
    * requirements (`payTo`, `amount`, `asset`, `maxTimeoutSeconds`, `extra`) — once it is `queued` or further
    * (failed included). A repeat of such a settle (its answer was lost) is answered from this payment instead of
    * re-verifying against a chain where our own transaction may already have used the nonce.
-   * One indexed read (the `(network, asset, payer, nonce)` unique key); off the settle shortcut's path.
+   * One indexed read ({@link FacilitatorReads.findHandedOver}); off the settle shortcut's path.
    * @returns the payment as it stands now, or undefined when none matches.
    */
   async findHandedOver(p: NormalizedPayment, merchant: AuthenticatedMerchant): Promise<HandedOverPayment | undefined> {
     const a = this.mechanisms.get(p.scheme, p.network).claimOf(p);
-    const rows: HandedOverRow[] = await this.dataSource.query(
-      `SELECT ${HANDED_OVER_COLUMNS} FROM payments
-        WHERE network = $1 AND asset = $2 AND payer = $3 AND nonce = $4 AND signature = $5 AND merchant_id = $6
-          AND pay_to = $7 AND amount = $8 AND valid_after = $9 AND valid_before = $10 AND x402_version = $11 AND scheme = $12
-          AND requirements = $13::jsonb
-          AND status IN ('queued', 'batched', 'submitted', 'included', 'confirmed', 'failed')`,
-      [
-        p.network,
-        a.asset,
-        a.payer,
-        a.nonce,
-        a.signature,
-        merchant.id,
-        a.payTo,
-        a.value.toString(),
-        a.validAfter.toString(),
-        a.validBefore.toString(),
-        p.x402Version,
-        p.scheme,
-        requirementsJson(p),
-      ],
-    );
-    return rows[0] && this.handedOver(rows[0]);
+    const row = await this.reads.findHandedOver({
+      network: p.network,
+      asset: a.asset,
+      payer: a.payer,
+      nonce: a.nonce,
+      signature: a.signature,
+      merchantId: merchant.id,
+      payTo: a.payTo,
+      value: a.value.toString(),
+      validAfter: a.validAfter.toString(),
+      validBefore: a.validBefore.toString(),
+      x402Version: p.x402Version,
+      scheme: p.scheme,
+      requirements: requirementsJson(p),
+    });
+    return row && this.handedOver(row);
   }
 
   /** The payment `id` of `merchantId` as it stands now (a payment-identifier's stored answer points to it). */
   async findPayment(id: string, merchantId: string): Promise<HandedOverPayment | undefined> {
-    const rows: HandedOverRow[] = await this.dataSource.query(`SELECT ${HANDED_OVER_COLUMNS} FROM payments WHERE id = $1 AND merchant_id = $2`, [id, merchantId]);
-    return rows[0] && this.handedOver(rows[0]);
+    const row = await this.reads.findOfMerchant(id, merchantId);
+    return row && this.handedOver(row);
   }
 
   /**
@@ -266,21 +258,7 @@ export interface HandedOverPayment {
   failureMessage: string | null;
 }
 
-interface HandedOverRow {
-  id: string;
-  scheme: string;
-  network: string;
-  reference: string;
-  status: string;
-  payer: string;
-  valid_before: string;
-  settlement_mode: SettlementMode | null;
-  tx_hash: string | null;
-  failure_reason: string | null;
-  failure_message: string | null;
-}
 
-const HANDED_OVER_COLUMNS = 'id, scheme, network, reference, status, payer, valid_before, settlement_mode, tx_hash, failure_reason, failure_message';
 
 
 /** A served lane of a payment, with the mechanism of its network's family. */

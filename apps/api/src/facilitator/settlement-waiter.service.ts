@@ -1,19 +1,10 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
+import { FacilitatorReads, type PaymentProgress } from '@tollgate/persistence';
 import { settleFailure, type SettleResponse } from '@tollgate/protocol';
 
 const POLL_MS = 100;
 
-interface PaymentProgress {
-  id: string;
-  status: string;
-  tx_hash: string | null;
-  /** Hash of the batch transaction last broadcast for a `submitted` payment (replacements change it). */
-  broadcast_tx_hash: string | null;
-  failure_reason: string | null;
-  failure_message: string | null;
-}
 
 interface Waiter {
   paymentId: string;
@@ -37,7 +28,7 @@ export class SettlementWaiter implements OnModuleDestroy {
 
   constructor(
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
-    private readonly dataSource: DataSource,
+    private readonly reads: FacilitatorReads,
   ) {}
 
   /** Confirmed-mode settles of this process waiting for their batch right now. */
@@ -83,12 +74,7 @@ export class SettlementWaiter implements OnModuleDestroy {
     this.polling = true;
     try {
       const pending = [...this.waiters];
-      const rows: PaymentProgress[] = await this.dataSource.query(
-        `SELECT p.id, p.status, p.tx_hash, p.failure_reason, p.failure_message, b.tx_hash AS broadcast_tx_hash
-           FROM payments p LEFT JOIN settlement_batches b ON b.id = p.batch_id AND p.status = 'submitted'
-          WHERE p.id = ANY($1::uuid[])`,
-        [[...new Set(pending.map((w) => w.paymentId))]],
-      );
+      const rows = await this.reads.progressOf(pending.map((w) => w.paymentId));
       const byId = new Map(rows.map((r) => [r.id, r]));
       const now = Date.now();
       for (const w of pending) {

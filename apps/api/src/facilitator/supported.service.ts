@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { FacilitatorReads } from '@tollgate/persistence';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { MechanismRegistry, NetworkDirectory, type SupportedResponse } from '@tollgate/protocol';
 
@@ -25,7 +25,7 @@ export class SupportedService {
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
     private readonly directory: NetworkDirectory,
     private readonly mechanisms: MechanismRegistry,
-    private readonly dataSource: DataSource,
+    private readonly reads: FacilitatorReads,
   ) {}
 
   /** The answer; the signers are at most {@link SIGNERS_TTL_MS} old (an empty list is re-read every time). */
@@ -50,10 +50,7 @@ export class SupportedService {
 
   private async readSigners(): Promise<void> {
     try {
-      const rows: Array<{ network: string; address: string }> = await this.dataSource.query(
-        `SELECT network, address FROM relayers WHERE network = ANY($1) ORDER BY created_at, address`,
-        [this.config.networks.map((n) => n.network)],
-      );
+      const rows = await this.reads.signersOf(this.config.networks.map((n) => n.network));
       const signers = new Map<string, string[]>();
       for (const r of rows) {
         const list = signers.get(r.network) ?? [];

@@ -1,0 +1,2 @@
+export * from './facilitator-reads';
+export * from './settle-requests';
