@@ -17,3 +17,5 @@ export * from './settlement-batch-store';
 export * from './relayer-transaction-store';
 export * from './webhook-delivery-store';
 export * from './advisory-locks';
+export * from './sql-where';
+export * from './merchants';
