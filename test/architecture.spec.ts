@@ -177,7 +177,6 @@ describe('architecture', () => {
     'apps/api/src/facilitator/payment-acceptance.service.ts',
     'apps/api/src/facilitator/settlement-waiter.service.ts',
     'apps/api/src/facilitator/supported.service.ts',
-    'apps/api/src/merchant-api/webhook-endpoints.service.ts',
     'apps/api/src/metrics/api-metrics.ts',
     'apps/demo/src/summary.ts',
     'apps/worker/src/worker-metrics.ts',
@@ -190,9 +189,6 @@ describe('architecture', () => {
     'libs/settlement/src/settlement-context.ts',
     'libs/settlement/src/sweeper.ts',
     'libs/settlement/src/transactions.ts',
-    'libs/webhooks/src/delivery.service.ts',
-    'libs/webhooks/src/dispatcher.ts',
-    'libs/webhooks/src/outbox.ts',
   ];
   it('SQL lives in libs/persistence', () => {
     const offenders = files.filter((f) => /^(apps|libs)\/[^/]+\/src\//.test(f) && !f.startsWith('libs/persistence/') && !isTest(f) && factsOf(f).sql);
@@ -204,7 +200,6 @@ describe('architecture', () => {
     'apps/api/src/admin/admin-pages.controller.ts',
     'apps/api/src/admin/admin-queries.service.ts',
     'apps/api/src/admin/views/templates.ts',
-    'apps/api/src/merchant-api/webhook-endpoints.service.ts',
     'apps/worker/test/settlement-support.ts',
     'bench/run.ts',
     'bench/stack.ts',

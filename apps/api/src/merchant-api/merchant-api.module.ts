@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
-import { ApiKeyRepository, MerchantPaymentRepository, MerchantRepository } from '@tollgate/persistence';
+import { ApiKeyRepository, MerchantPaymentRepository, MerchantRepository, WebhookDeliveryRepository, WebhookEndpointRepository } from '@tollgate/persistence';
 import { JobQueues } from '@tollgate/queue';
 import { SecretBox, WebhookDispatcher, WebhookUrlPolicy } from '@tollgate/webhooks';
 import { MerchantsModule } from '../merchants/merchants.module';
@@ -26,7 +26,7 @@ import { WebhookEndpointsService } from './webhook-endpoints.service';
     ApiKeysService,
     WebhookEndpointsService,
     MerchantPaymentsService,
-    ...[MerchantRepository, ApiKeyRepository, MerchantPaymentRepository].map((Repo) => ({
+    ...[MerchantRepository, ApiKeyRepository, MerchantPaymentRepository, WebhookEndpointRepository, WebhookDeliveryRepository].map((Repo) => ({
       provide: Repo,
       inject: [DataSource],
       useFactory: (ds: DataSource) => new Repo(ds),

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
-import type { WebhookDeliveryStatus } from '../webhook-delivery-status';
+import type { WebhookDeliveryStatus } from '../webhooks/webhook-delivery-status';
 
 export type { WebhookDeliveryStatus };
 
