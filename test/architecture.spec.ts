@@ -173,11 +173,6 @@ describe('architecture', () => {
     'apps/api/src/admin/admin-queries.service.ts',
     'apps/api/src/admin/auth/admin-auth.service.ts',
     'apps/api/src/admin/lane-stats.ts',
-    'apps/api/src/merchant-api/api-keys.service.ts',
-    'apps/api/src/merchant-api/merchant-payments.service.ts',
-    'apps/api/src/merchant-api/merchant-settings.service.ts',
-    'apps/api/src/merchant-api/webhook-endpoints.service.ts',
-    'apps/api/src/merchants/merchants.service.ts',
     'apps/api/src/metrics/api-metrics.ts',
     'apps/demo/src/summary.ts',
     'apps/worker/src/worker-metrics.ts',
@@ -190,9 +185,6 @@ describe('architecture', () => {
     'libs/settlement/src/settlement-context.ts',
     'libs/settlement/src/sweeper.ts',
     'libs/settlement/src/transactions.ts',
-    'libs/webhooks/src/delivery.service.ts',
-    'libs/webhooks/src/dispatcher.ts',
-    'libs/webhooks/src/outbox.ts',
   ];
   it('SQL lives in libs/persistence', () => {
     const offenders = files.filter((f) => /^(apps|libs)\/[^/]+\/src\//.test(f) && !f.startsWith('libs/persistence/') && !isTest(f) && factsOf(f).sql);
@@ -204,7 +196,6 @@ describe('architecture', () => {
     'apps/api/src/admin/admin-pages.controller.ts',
     'apps/api/src/admin/admin-queries.service.ts',
     'apps/api/src/admin/views/templates.ts',
-    'apps/api/src/merchant-api/webhook-endpoints.service.ts',
     'apps/worker/test/settlement-support.ts',
     'bench/run.ts',
     'bench/stack.ts',

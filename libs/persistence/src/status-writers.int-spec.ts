@@ -3,7 +3,7 @@ import { createTestDatabase } from '@tollgate/testing';
 import { RelayerTransactionStore } from './relayer-transaction-store';
 import { SettlementBatchStore } from './settlement-batch-store';
 import { NOW } from './status-writer';
-import { WebhookDeliveryStore } from './webhook-delivery-store';
+import { WebhookDeliveryStore } from './webhooks/webhook-delivery-store';
 
 /** Each writer moves a row only from an expected status; from any other it writes nothing and says so. */
 describe('status writers (real Postgres)', () => {

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { JobQueues, JobName } from '@tollgate/queue';
-import { queryRows } from '@tollgate/persistence';
+import { WebhookRelayRepository } from '@tollgate/persistence';
 
 /** BullMQ job id of attempt `attempt + 1` of a delivery: a second enqueue of the same attempt is a no-op. */
 export function deliveryJobId(deliveryId: string, attemptsMade: number): string {
@@ -13,10 +13,14 @@ export function deliveryJobId(deliveryId: string, attemptsMade: number): string 
  * it on its next pass.
  */
 export class WebhookDispatcher {
+  private readonly relay: WebhookRelayRepository;
+
   constructor(
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly queues: JobQueues,
-  ) {}
+  ) {
+    this.relay = new WebhookRelayRepository(dataSource);
+  }
 
   /**
    * Claims `ids` that no job was made for yet and enqueues one job each, delayed until they are due.
@@ -24,17 +28,7 @@ export class WebhookDispatcher {
    */
   async dispatchNew(ids: string[]): Promise<number> {
     if (ids.length === 0) return 0;
-    const rows = await queryRows<{ id: string; attempt_count: number; delay_ms: string }>(
-      this.dataSource,
-      `WITH picked AS (
-         SELECT id FROM webhook_deliveries WHERE id = ANY($1::uuid[]) AND status = 'pending' AND job_enqueued_at IS NULL FOR UPDATE SKIP LOCKED
-       ), claimed AS (
-         UPDATE webhook_deliveries d SET job_enqueued_at = now() FROM picked WHERE d.id = picked.id
-         RETURNING d.id, d.attempt_count, GREATEST(0, ceil(extract(epoch FROM d.next_attempt_at - clock_timestamp()) * 1000))::bigint AS delay_ms
-       )
-       SELECT * FROM claimed`,
-      [ids],
-    );
+    const rows = await this.relay.claimNew(ids);
     return this.enqueue(rows.map((r) => ({ id: r.id, delayMs: Number(r.delay_ms), jobId: deliveryJobId(r.id, r.attempt_count) })), true);
   }
 
@@ -51,11 +45,7 @@ export class WebhookDispatcher {
         }),
       ),
     );
-    if (failed.length && releaseOnFailure) {
-      await this.dataSource
-        .query(`UPDATE webhook_deliveries SET job_enqueued_at = NULL WHERE id = ANY($1::uuid[]) AND status = 'pending'`, [failed])
-        .catch(() => undefined);
-    }
+    if (failed.length && releaseOnFailure) await this.relay.release(failed).catch(() => undefined);
     return jobs.length - failed.length;
   }
 }

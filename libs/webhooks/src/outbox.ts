@@ -1,9 +1,8 @@
 import { EntityManager } from 'typeorm';
-import { ENDPOINT_DISABLED_EVENT, NEW_MESSAGE_ID_SQL, TEST_EVENT, WebhookDeliveryStore } from '@tollgate/persistence';
+import { WebhookOutboxRepository } from '@tollgate/persistence';
 import type { EndpointDisabledSnapshot, TestEventSnapshot } from './event-payload';
-import { queryRows } from '@tollgate/persistence';
 
-const deliveryStatus = new WebhookDeliveryStore();
+const outbox = new WebhookOutboxRepository();
 
 /** Most deliveries one range replay may create; a wider range must be split. */
 export const MAX_RANGE_REPLAY = 1000;
@@ -17,21 +16,15 @@ export class ReplayRangeTooLargeError extends Error {
 }
 
 /**
- * Outbox writes other than the ledger's: test sends, replays and endpoint-disabled notices. Each runs in
- * the caller's transaction (`m`) and returns the new delivery ids; the caller dispatches them after commit
- * ({@link WebhookDispatcher.dispatchNew}).
+ * Outbox writes other than the ledger's: test sends, replays and endpoint-disabled notices, with their
+ * event bodies typed. Each runs in the caller's transaction (`m`) and returns the new delivery ids; the
+ * caller dispatches them after commit ({@link WebhookDispatcher.dispatchNew}).
  */
 export const WebhookOutbox = {
   /** A `webhook.test` delivery to one endpoint (any status but deleted). */
   async createTest(m: EntityManager, endpointId: string, merchantId: string): Promise<string> {
     const snapshot: TestEventSnapshot = { endpointId, message: 'Test event sent from the Tollgate merchant API.' };
-    const [row] = await queryRows<{ id: string }>(
-      m,
-      `INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, occurred_at, snapshot)
-       VALUES ($1, $2, $3, ${NEW_MESSAGE_ID_SQL}, now(), $4::jsonb) RETURNING id`,
-      [endpointId, merchantId, TEST_EVENT, JSON.stringify(snapshot)],
-    );
-    return row.id;
+    return outbox.createTest(m, endpointId, merchantId, snapshot);
   },
 
   /**
@@ -39,15 +32,7 @@ export const WebhookOutbox = {
    * @returns the new id, or null when the delivery does not belong to that endpoint and merchant.
    */
   async replayOne(m: EntityManager, merchantId: string, endpointId: string, deliveryId: string): Promise<string | null> {
-    const rows = await queryRows<{ id: string }>(
-      m,
-      `INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, payment_id, payment_event_id, occurred_at, snapshot, replay_of)
-       SELECT endpoint_id, merchant_id, event_type, message_id, payment_id, payment_event_id, occurred_at, snapshot, coalesce(replay_of, id)
-         FROM webhook_deliveries WHERE id = $1 AND endpoint_id = $2 AND merchant_id = $3
-       RETURNING id`,
-      [deliveryId, endpointId, merchantId],
-    );
-    return rows[0]?.id ?? null;
+    return outbox.replayOne(m, merchantId, endpointId, deliveryId);
   },
 
   /**
@@ -62,40 +47,19 @@ export const WebhookOutbox = {
     endpointId: string,
     range: { since: Date; until: Date; includeSucceeded: boolean },
   ): Promise<string[]> {
-    const statuses = range.includeSucceeded ? ['failed', 'succeeded'] : ['failed'];
-    const filter = `FROM webhook_deliveries WHERE endpoint_id = $1 AND merchant_id = $2 AND replay_of IS NULL
-                      AND occurred_at >= $3 AND occurred_at < $4 AND status = ANY($5::text[])`;
-    const params = [endpointId, merchantId, range.since, range.until, statuses];
-    const [{ n }] = await queryRows<{ n: number }>(m, `SELECT count(*)::int AS n ${filter}`, params);
+    const selected = { since: range.since, until: range.until, statuses: range.includeSucceeded ? ['failed' as const, 'succeeded' as const] : ['failed' as const] };
+    const n = await outbox.countReplayable(m, merchantId, endpointId, selected);
     if (n > MAX_RANGE_REPLAY) throw new ReplayRangeTooLargeError(n);
-    const rows = await queryRows<{ id: string }>(
-      m,
-      `INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, payment_id, payment_event_id, occurred_at, snapshot, replay_of)
-       SELECT endpoint_id, merchant_id, event_type, message_id, payment_id, payment_event_id, occurred_at, snapshot, id
-       ${filter} ORDER BY occurred_at, id
-       RETURNING id`,
-      params,
-    );
-    return rows.map((r) => r.id);
+    return outbox.replayRange(m, merchantId, endpointId, selected);
   },
 
   /** `webhook_endpoint.disabled` to the merchant's other live endpoints subscribed to it. */
   async notifyDisabled(m: EntityManager, merchantId: string, snapshot: EndpointDisabledSnapshot): Promise<string[]> {
-    const rows = await queryRows<{ id: string }>(
-      m,
-      `INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, occurred_at, snapshot)
-       SELECT e.id, e.merchant_id, $2, ${NEW_MESSAGE_ID_SQL}, $3, $4::jsonb
-         FROM webhook_endpoints e
-        WHERE e.merchant_id = $1 AND e.status = 'active' AND e.deleted_at IS NULL AND e.id <> $5 AND $2 = ANY(e.event_types)
-       RETURNING id`,
-      [merchantId, ENDPOINT_DISABLED_EVENT, snapshot.disabledAt, JSON.stringify(snapshot), snapshot.endpointId],
-    );
-    return rows.map((r) => r.id);
+    return outbox.notifyDisabled(m, merchantId, snapshot);
   },
 
   /** Fails every pending delivery of an endpoint (it was disabled or deleted); returns how many. */
   async cancelPending(m: EntityManager, endpointId: string, why: string): Promise<number> {
-    const ids = await deliveryStatus.transition(m, { endpointId }, 'pending', 'failed', { last_error: why });
-    return ids.length;
+    return outbox.cancelPending(m, endpointId, why);
   },
 };

@@ -1,18 +1,5 @@
-/**
- * Returns `add(sql, ...values)`, which appends a WHERE fragment to `where`, turning each `?` in it into the
- * next positional parameter (`$n`) bound to `values`. Filters are built from user input, so values are
- * always bound, never interpolated.
- */
-export function whereAdder(params: unknown[], where: string[]): (sql: string, ...values: unknown[]) => void {
-  return (sql, ...values) => {
-    let s = sql;
-    for (const v of values) {
-      params.push(v);
-      s = s.replace('?', `$${params.length}`);
-    }
-    where.push(s);
-  };
-}
+/** The WHERE builder lives with the SQL in libs/persistence; re-exported for the admin queries until they move there too. */
+export { whereAdder } from '@tollgate/persistence';
 
 /** ISO-8601 text of a timestamp column, null stays null. */
 export const isoOrNull = (d: Date | null): string | null => (d ? new Date(d).toISOString() : null);

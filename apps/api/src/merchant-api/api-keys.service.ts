@@ -1,5 +1,6 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { ApiKeyRepository, ApiKeyRow } from '@tollgate/persistence';
 import { generateApiKey } from '../merchants/api-keys';
 import { MerchantsService } from '../merchants/merchants.service';
 
@@ -20,13 +21,6 @@ export interface CreatedApiKey extends ApiKeyView {
   secret: string;
 }
 
-interface KeyRow {
-  id: string;
-  prefix: string;
-  created_at: Date;
-  revoked_at: Date | null;
-}
-
 /**
  * A merchant's API keys: several may be active at once; secrets are shown once and stored as SHA-256;
  * the last active key cannot be revoked (the merchant would lock itself out). Every change drops this
@@ -36,21 +30,18 @@ interface KeyRow {
 export class ApiKeysService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly keys: ApiKeyRepository,
     private readonly merchants: MerchantsService,
   ) {}
 
   async list(merchantId: string): Promise<ApiKeyView[]> {
-    const rows: KeyRow[] = await this.dataSource.query(
-      `SELECT id, prefix, created_at, revoked_at FROM merchant_api_keys WHERE merchant_id = $1 ORDER BY created_at DESC, id`,
-      [merchantId],
-    );
-    return rows.map(view);
+    return (await this.keys.list(merchantId)).map(view);
   }
 
   /** @throws ConflictException when the merchant already holds {@link MAX_ACTIVE_API_KEYS} active keys. */
   async create(merchantId: string): Promise<CreatedApiKey> {
     return this.dataSource.transaction(async (m) => {
-      const active = await this.lockAndCountActive(m, merchantId);
+      const active = await this.keys.lockMerchantAndCountActive(m, merchantId);
       if (active >= MAX_ACTIVE_API_KEYS) throw new ConflictException(`at most ${MAX_ACTIVE_API_KEYS} active API keys; revoke one first`);
       return this.insert(m, merchantId);
     });
@@ -62,15 +53,11 @@ export class ApiKeysService {
    */
   async revoke(merchantId: string, keyId: string): Promise<ApiKeyView> {
     const key = await this.dataSource.transaction(async (m) => {
-      const active = await this.lockAndCountActive(m, merchantId);
+      const active = await this.keys.lockMerchantAndCountActive(m, merchantId);
       const row = await this.find(m, merchantId, keyId);
       if (row.revoked_at) return row;
       if (active <= 1) throw new ConflictException('cannot revoke the last active API key; create another first');
-      const [revoked]: KeyRow[] = await m.query(
-        `WITH r AS (UPDATE merchant_api_keys SET revoked_at = now() WHERE id = $1 RETURNING id, prefix, created_at, revoked_at) SELECT * FROM r`,
-        [keyId],
-      );
-      return revoked;
+      return this.keys.revoke(m, keyId);
     });
     await this.merchants.invalidateMerchant(merchantId);
     return view(key);
@@ -82,50 +69,30 @@ export class ApiKeysService {
    */
   async rotate(merchantId: string, keyId: string): Promise<CreatedApiKey & { replaced: ApiKeyView }> {
     const out = await this.dataSource.transaction(async (m) => {
-      await this.lockAndCountActive(m, merchantId);
+      await this.keys.lockMerchantAndCountActive(m, merchantId);
       const old = await this.find(m, merchantId, keyId);
       if (old.revoked_at) throw new ConflictException('this API key is already revoked');
       const created = await this.insert(m, merchantId);
-      const [revoked]: KeyRow[] = await m.query(
-        `WITH r AS (UPDATE merchant_api_keys SET revoked_at = now() WHERE id = $1 RETURNING id, prefix, created_at, revoked_at) SELECT * FROM r`,
-        [keyId],
-      );
-      return { ...created, replaced: view(revoked) };
+      return { ...created, replaced: view(await this.keys.revoke(m, keyId)) };
     });
     await this.merchants.invalidateMerchant(merchantId);
     return out;
   }
 
-  /** Locks the merchant row (serialising key changes, so two revokes cannot both pass the last-key rule). */
-  private async lockAndCountActive(m: EntityManager, merchantId: string): Promise<number> {
-    await m.query(`SELECT id FROM merchants WHERE id = $1 FOR UPDATE`, [merchantId]);
-    const [{ n }]: Array<{ n: number }> = await m.query(
-      `SELECT count(*)::int AS n FROM merchant_api_keys WHERE merchant_id = $1 AND revoked_at IS NULL`,
-      [merchantId],
-    );
-    return n;
-  }
-
-  private async find(m: EntityManager, merchantId: string, keyId: string): Promise<KeyRow> {
-    const [row]: KeyRow[] = await m.query(`SELECT id, prefix, created_at, revoked_at FROM merchant_api_keys WHERE id = $1 AND merchant_id = $2`, [
-      keyId,
-      merchantId,
-    ]);
+  private async find(m: EntityManager, merchantId: string, keyId: string): Promise<ApiKeyRow> {
+    const row = await this.keys.find(m, merchantId, keyId);
     if (!row) throw new NotFoundException('API key not found');
     return row;
   }
 
   private async insert(m: EntityManager, merchantId: string): Promise<CreatedApiKey> {
     const key = generateApiKey();
-    const [row]: KeyRow[] = await m.query(
-      `INSERT INTO merchant_api_keys (merchant_id, prefix, key_hash) VALUES ($1, $2, $3) RETURNING id, prefix, created_at, revoked_at`,
-      [merchantId, key.prefix, key.hash],
-    );
+    const row = await this.keys.insert(m, merchantId, { prefix: key.prefix, hash: key.hash });
     return { ...view(row), secret: key.secret };
   }
 }
 
-function view(r: KeyRow): ApiKeyView {
+function view(r: ApiKeyRow): ApiKeyView {
   return {
     id: r.id,
     prefix: r.prefix,

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
+import { ApiKeyRepository, MerchantPaymentRepository, MerchantRepository, WebhookDeliveryRepository, WebhookEndpointRepository } from '@tollgate/persistence';
 import { JobQueues } from '@tollgate/queue';
 import { SecretBox, WebhookDispatcher, WebhookUrlPolicy } from '@tollgate/webhooks';
 import { MerchantsModule } from '../merchants/merchants.module';
@@ -25,6 +26,11 @@ import { WebhookEndpointsService } from './webhook-endpoints.service';
     ApiKeysService,
     WebhookEndpointsService,
     MerchantPaymentsService,
+    ...[MerchantRepository, ApiKeyRepository, MerchantPaymentRepository, WebhookEndpointRepository, WebhookDeliveryRepository].map((Repo) => ({
+      provide: Repo,
+      inject: [DataSource],
+      useFactory: (ds: DataSource) => new Repo(ds),
+    })),
     { provide: SecretBox, inject: [TOLLGATE_CONFIG], useFactory: (c: TollgateConfig) => new SecretBox(c.webhooks.secretKey, c.webhooks.secretKeySource) },
     {
       provide: WebhookUrlPolicy,

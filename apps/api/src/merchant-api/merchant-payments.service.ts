@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { getAddress } from 'viem';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
-import type { PaymentStatus } from '@tollgate/persistence';
+import { MerchantPaymentRepository, type MerchantPaymentRow, type PaymentStatus } from '@tollgate/persistence';
 import { AssetDirectory } from '@tollgate/webhooks';
-import { Cursor, cursorTimestampSql } from './validation';
-import { whereAdder, isoOrNull } from '../common/sql-where';
+import { Cursor } from './validation';
+import { isoOrNull } from '../common/sql-where';
 import { logSafeError } from '@tollgate/evm';
 
 /** A payment as listed to its merchant. Addresses checksummed; amounts atomic units + decimal string. */
@@ -74,23 +73,6 @@ export interface PaymentFilters {
   cursor?: string;
 }
 
-interface PaymentRow {
-  id: string;
-  reference: string;
-  status: PaymentStatus;
-  settlement_mode: string | null;
-  network: string;
-  asset: string;
-  payer: string;
-  pay_to: string;
-  amount: string;
-  tx_hash: string | null;
-  failure_reason: string | null;
-  created_at: Date;
-  updated_at: Date;
-  cursor_ts: string;
-}
-
 const HEAD_TIMEOUT_MS = 2000;
 const iso = isoOrNull;
 
@@ -102,7 +84,7 @@ export class MerchantPaymentsService {
 
   constructor(
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
-    private readonly dataSource: DataSource,
+    private readonly payments: MerchantPaymentRepository,
     private readonly chains: ChainClients,
   ) {
     this.assets = new AssetDirectory(config.networks);
@@ -110,25 +92,7 @@ export class MerchantPaymentsService {
 
   /** Newest first; keyset pagination over (created_at, id). */
   async list(merchantId: string, f: PaymentFilters): Promise<{ data: MerchantPaymentView[]; nextCursor: string | null }> {
-    const cursor = Cursor.decode(f.cursor);
-    const params: unknown[] = [merchantId];
-    const where = ['merchant_id = $1'];
-    const add = whereAdder(params, where);
-    if (f.status) add('status = ANY(?::text[])', f.status);
-    if (f.payer) add('payer = ?', f.payer.toLowerCase());
-    if (f.payTo) add('pay_to = ?', f.payTo.toLowerCase());
-    if (f.network) add('network = ?', f.network);
-    if (f.since) add('created_at >= ?', f.since);
-    if (f.until) add('created_at < ?', f.until);
-    if (cursor) add('(created_at, id) < (?::timestamptz, ?::uuid)', cursor.ts, cursor.id);
-    params.push(f.limit + 1);
-    const rows: PaymentRow[] = await this.dataSource.query(
-      `SELECT id, reference, status, settlement_mode, network, asset, payer, pay_to, amount::text, tx_hash, failure_reason,
-              created_at, updated_at, ${cursorTimestampSql('created_at')} AS cursor_ts
-         FROM payments WHERE ${where.join(' AND ')}
-        ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
-      params,
-    );
+    const rows = await this.payments.list(merchantId, { ...f, cursor: Cursor.decode(f.cursor), limit: f.limit + 1 });
     const page = rows.slice(0, f.limit);
     const last = page[page.length - 1];
     return { data: page.map((r) => this.view(r)), nextCursor: rows.length > f.limit && last ? Cursor.encode(last.cursor_ts, last.id) : null };
@@ -136,36 +100,9 @@ export class MerchantPaymentsService {
 
   /** @throws NotFoundException for another merchant's payment or an unknown reference. */
   async detail(merchantId: string, reference: string): Promise<MerchantPaymentDetail> {
-    const [r]: Array<
-      PaymentRow & {
-        failure_message: string | null;
-        valid_after: string;
-        valid_before: string;
-        attempts: number;
-        log_index: number | null;
-        block_number: string | null;
-        block_hash: string | null;
-        batch_id: string | null;
-        batch_status: string | null;
-        batch_submitted_at: Date | null;
-        batch_included_at: Date | null;
-        batch_confirmed_at: Date | null;
-        queued_at: Date | null;
-        included_at: Date | null;
-        confirmed_at: Date | null;
-      }
-    > = await this.dataSource.query(
-      `SELECT p.id, p.reference, p.status, p.settlement_mode, p.network, p.asset, p.payer, p.pay_to, p.amount::text, p.tx_hash,
-              p.failure_reason, p.failure_message, p.valid_after::text, p.valid_before::text, p.attempts, p.log_index,
-              p.block_number::text, p.block_hash, p.batch_id, p.queued_at, p.included_at, p.confirmed_at, p.created_at, p.updated_at,
-              b.status AS batch_status, b.submitted_at AS batch_submitted_at, b.included_at AS batch_included_at, b.confirmed_at AS batch_confirmed_at
-         FROM payments p LEFT JOIN settlement_batches b ON b.id = p.batch_id
-        WHERE p.reference = $1 AND p.merchant_id = $2`,
-      [reference, merchantId],
-    );
+    const r = await this.payments.detail(merchantId, reference);
     if (!r) throw new NotFoundException('payment not found');
-    const events: Array<{ from_status: string | null; to_status: string; reason: string | null; detail: Record<string, unknown> | null; created_at: Date }> =
-      await this.dataSource.query(`SELECT from_status, to_status, reason, detail, created_at FROM payment_events WHERE payment_id = $1 ORDER BY id`, [r.id]);
+    const events = await this.payments.events(r.id);
     return {
       ...this.view(r),
       failureMessage: r.failure_message,
@@ -194,16 +131,13 @@ export class MerchantPaymentsService {
 
   /** @throws NotFoundException for an unknown reference. */
   async publicStatus(reference: string): Promise<PublicPaymentStatus> {
-    const [r]: Array<{ status: PaymentStatus; network: string; tx_hash: string | null }> = await this.dataSource.query(
-      `SELECT status, network, tx_hash FROM payments WHERE reference = $1`,
-      [reference],
-    );
+    const r = await this.payments.publicStatus(reference);
     if (!r) throw new NotFoundException('payment not found');
     const included = r.status === 'included' || r.status === 'confirmed';
     return { reference, status: r.status, network: r.network, transaction: included ? r.tx_hash : null };
   }
 
-  private view(r: PaymentRow): MerchantPaymentView {
+  private view(r: MerchantPaymentRow): MerchantPaymentView {
     return {
       reference: r.reference,
       status: r.status,

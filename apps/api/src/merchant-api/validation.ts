@@ -64,7 +64,8 @@ export function listParam<T extends z.ZodTypeAny>(item: T) {
 
 /**
  * Opaque keyset cursor over `(timestamp, id)`, newest first. The timestamp is kept as Postgres text with
- * microseconds: a JS Date would round to milliseconds and skip or repeat rows created within one.
+ * microseconds (`cursorTimestampSql` in @tollgate/persistence): a JS Date would round to milliseconds and skip
+ * or repeat rows created within one.
  */
 export const Cursor = {
   encode(ts: string, id: string): string {
@@ -93,7 +94,3 @@ export const Cursor = {
   },
 };
 
-/** SQL rendering a timestamptz column as the cursor's text form (UTC, microseconds). */
-export function cursorTimestampSql(column: string): string {
-  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-}

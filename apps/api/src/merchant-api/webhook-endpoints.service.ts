@@ -2,7 +2,7 @@ import { BadRequestException, ConflictException, Inject, Injectable, Logger, Not
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
-import { queryRows, type WebhookDeliveryStatus } from '@tollgate/persistence';
+import { WebhookDeliveryRepository, type WebhookDeliveryStatus, WebhookEndpointRepository, type WebhookEndpointRow } from '@tollgate/persistence';
 import {
   AssetDirectory,
   buildPayload,
@@ -14,66 +14,15 @@ import {
   WebhookUrlError,
   WebhookUrlPolicy,
 } from '@tollgate/webhooks';
-import { Cursor, cursorTimestampSql } from './validation';
-import { whereAdder, isoOrNull } from '../common/sql-where';
+import { Cursor } from './validation';
+import { attemptView, deliveryView, endpointView, WebhookAttemptView, WebhookDeliveryView, WebhookEndpointView, WebhookEndpointWithSecret } from './webhook-views';
+
+export type { WebhookAttemptView, WebhookDeliveryView, WebhookEndpointView, WebhookEndpointWithSecret } from './webhook-views';
 
 /** Most live endpoints per merchant: every emitting transition fans out to each of them. */
 export const MAX_ENDPOINTS_PER_MERCHANT = 20;
 /** Longest overlap during which a rotated-out secret still signs (7 days). */
 export const MAX_SECRET_OVERLAP_SECONDS = 7 * 86400;
-
-export interface WebhookEndpointView {
-  id: string;
-  url: string;
-  description: string | null;
-  eventTypes: string[];
-  /** `disabled` after sustained failure (see `disabledReason`) or by the merchant; re-enable with PATCH. */
-  status: 'active' | 'disabled';
-  disabledAt: string | null;
-  disabledReason: string | null;
-  /** Start of the current run of failed attempts; null while healthy. */
-  failingSince: string | null;
-  lastSuccessAt: string | null;
-  lastFailureAt: string | null;
-  /** While set and in the future, the previous secret signs too (rotation overlap). */
-  previousSecretExpiresAt: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** An endpoint with its signing secret: only in the answers to create and rotate. */
-export interface WebhookEndpointWithSecret extends WebhookEndpointView {
-  /** `whsec_…` (Standard Webhooks). Store it now: it is never shown again. */
-  secret: string;
-}
-
-export interface WebhookDeliveryView {
-  id: string;
-  endpointId: string;
-  eventType: string;
-  /** The `webhook-id` header (stable across retries and replays). */
-  messageId: string;
-  status: WebhookDeliveryStatus;
-  attemptCount: number;
-  nextAttemptAt: string | null;
-  lastStatusCode: number | null;
-  lastError: string | null;
-  paymentReference: string | null;
-  occurredAt: string;
-  replayOf: string | null;
-  createdAt: string;
-  completedAt: string | null;
-}
-
-export interface WebhookAttemptView {
-  attempt: number;
-  startedAt: string;
-  statusCode: number | null;
-  latencyMs: number;
-  /** First 1024 characters of the receiver's answer. */
-  responseBody: string | null;
-  error: string | null;
-}
 
 export interface EndpointInput {
   url: string;
@@ -89,46 +38,6 @@ export interface EndpointPatch {
   enabled?: boolean;
 }
 
-interface EndpointRow {
-  id: string;
-  url: string;
-  description: string | null;
-  event_types: string[];
-  status: 'active' | 'disabled';
-  disabled_at: Date | null;
-  disabled_reason: string | null;
-  failing_since: Date | null;
-  last_success_at: Date | null;
-  last_failure_at: Date | null;
-  previous_secret_expires_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
-
-const ENDPOINT_COLUMNS = `id, url, description, event_types, status, disabled_at, disabled_reason, failing_since, last_success_at,
-  last_failure_at, previous_secret_expires_at, created_at, updated_at`;
-
-interface DeliveryRow {
-  id: string;
-  endpoint_id: string;
-  event_type: string;
-  message_id: string;
-  status: WebhookDeliveryStatus;
-  attempt_count: number;
-  next_attempt_at: Date;
-  last_status_code: number | null;
-  last_error: string | null;
-  reference: string | null;
-  occurred_at: Date;
-  replay_of: string | null;
-  created_at: Date;
-  completed_at: Date | null;
-  snapshot: Record<string, unknown>;
-  cursor_ts: string;
-}
-
-const iso = isoOrNull;
-
 /**
  * A merchant's webhook endpoints and their deliveries. Every query is scoped by merchant: another
  * merchant's endpoint is answered exactly like one that does not exist (404).
@@ -141,6 +50,8 @@ export class WebhookEndpointsService {
   constructor(
     @Inject(TOLLGATE_CONFIG) config: TollgateConfig,
     private readonly dataSource: DataSource,
+    private readonly endpoints: WebhookEndpointRepository,
+    private readonly deliveries: WebhookDeliveryRepository,
     private readonly secrets: SecretBox,
     private readonly urlPolicy: WebhookUrlPolicy,
     private readonly dispatcher: WebhookDispatcher,
@@ -157,36 +68,22 @@ export class WebhookEndpointsService {
     const id = randomUUID();
     const secret = generateWebhookSecret();
     const row = await this.dataSource.transaction(async (m) => {
-      await m.query(`SELECT id FROM merchants WHERE id = $1 FOR UPDATE`, [merchantId]);
-      const [{ n }] = await queryRows<{ n: number }>(
-        m,
-        `SELECT count(*)::int AS n FROM webhook_endpoints WHERE merchant_id = $1 AND deleted_at IS NULL`,
-        [merchantId],
-      );
+      const n = await this.endpoints.lockMerchantAndCountLive(m, merchantId);
       if (n >= MAX_ENDPOINTS_PER_MERCHANT) throw new ConflictException(`at most ${MAX_ENDPOINTS_PER_MERCHANT} webhook endpoints per merchant`);
-      const [created] = await queryRows<EndpointRow>(
-        m,
-        `INSERT INTO webhook_endpoints (id, merchant_id, url, description, event_types, secret_ciphertext)
-         VALUES ($1, $2, $3, $4, $5::text[], $6) RETURNING ${ENDPOINT_COLUMNS}`,
-        [id, merchantId, input.url, input.description ?? null, input.eventTypes, this.secrets.seal(secret, id)],
-      );
-      return created;
+      const sealed = this.secrets.seal(secret, id);
+      return this.endpoints.insert(m, { id, merchantId, url: input.url, description: input.description ?? null, eventTypes: input.eventTypes, secretCiphertext: sealed });
     });
     return { ...endpointView(row), secret };
   }
 
   async list(merchantId: string): Promise<WebhookEndpointView[]> {
-    const rows = await queryRows<EndpointRow>(
-      this.dataSource,
-      `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE merchant_id = $1 AND deleted_at IS NULL ORDER BY created_at, id`,
-      [merchantId],
-    );
+    const rows = await this.endpoints.list(merchantId);
     return rows.map(endpointView);
   }
 
   /** @throws NotFoundException for another merchant's endpoint, a deleted one or none. */
   async get(merchantId: string, id: string): Promise<WebhookEndpointView> {
-    return endpointView(await this.find(this.dataSource.manager, merchantId, id));
+    return endpointView(await this.find(merchantId, id));
   }
 
   /**
@@ -196,31 +93,13 @@ export class WebhookEndpointsService {
   async update(merchantId: string, id: string, patch: EndpointPatch): Promise<WebhookEndpointView> {
     if (patch.url !== undefined) await this.checkUrl(patch.url);
     const row = await this.dataSource.transaction(async (m) => {
-      const current = await this.find(m, merchantId, id, true);
-      const sets: string[] = [];
-      const params: unknown[] = [id];
-      const set = (sql: string, value: unknown) => {
-        params.push(value);
-        sets.push(sql.replace('?', `$${params.length}`));
-      };
-      if (patch.url !== undefined) {
-        set('url = ?', patch.url);
-        sets.push('failing_since = NULL');
-      }
-      if (patch.eventTypes !== undefined) set('event_types = ?::text[]', patch.eventTypes);
-      if (patch.description !== undefined) set('description = ?', patch.description);
-      if (patch.enabled === true && current.status === 'disabled') {
-        sets.push(`status = 'active'`, 'disabled_at = NULL', 'disabled_reason = NULL', 'failing_since = NULL');
-      } else if (patch.enabled === false && current.status === 'active') {
-        sets.push(`status = 'disabled'`, 'disabled_at = now()', `disabled_reason = 'disabled by the merchant'`);
-      }
-      if (sets.length === 0) return current;
-      const [updated] = await queryRows<EndpointRow>(
-        m,
-        `WITH u AS (UPDATE webhook_endpoints SET ${sets.join(', ')}, updated_at = now() WHERE id = $1 RETURNING ${ENDPOINT_COLUMNS}) SELECT * FROM u`,
-        params,
-      );
-      if (patch.enabled === false && current.status === 'active') await WebhookOutbox.cancelPending(m, id, 'endpoint disabled');
+      const current = await this.find(merchantId, id, m, true);
+      const enable = patch.enabled === true && current.status === 'disabled';
+      const disable = patch.enabled === false && current.status === 'active';
+      const { url, eventTypes, description } = patch;
+      const updated = await this.endpoints.update(m, id, { url, eventTypes, description, status: enable ? 'active' : disable ? 'disabled' : undefined });
+      if (!updated) return current;
+      if (disable) await WebhookOutbox.cancelPending(m, id, 'endpoint disabled');
       return updated;
     });
     return endpointView(row);
@@ -229,8 +108,8 @@ export class WebhookEndpointsService {
   /** Soft-deletes an endpoint (its delivery log stays) and fails its pending deliveries. */
   async remove(merchantId: string, id: string): Promise<void> {
     await this.dataSource.transaction(async (m) => {
-      await this.find(m, merchantId, id, true);
-      await m.query(`UPDATE webhook_endpoints SET deleted_at = now(), updated_at = now() WHERE id = $1`, [id]);
+      await this.find(merchantId, id, m, true);
+      await this.endpoints.softDelete(m, id);
       await WebhookOutbox.cancelPending(m, id, 'endpoint deleted');
     });
   }
@@ -242,19 +121,8 @@ export class WebhookEndpointsService {
   async rotateSecret(merchantId: string, id: string, overlapSeconds: number): Promise<WebhookEndpointWithSecret> {
     const secret = generateWebhookSecret();
     const row = await this.dataSource.transaction(async (m) => {
-      await this.find(m, merchantId, id, true);
-      const [updated] = await queryRows<EndpointRow>(
-        m,
-        `WITH u AS (
-           UPDATE webhook_endpoints
-              SET previous_secret_ciphertext = CASE WHEN $3::int > 0 THEN secret_ciphertext END,
-                  previous_secret_expires_at = CASE WHEN $3::int > 0 THEN now() + make_interval(secs => $3::int) END,
-                  secret_ciphertext = $2, updated_at = now()
-            WHERE id = $1 RETURNING ${ENDPOINT_COLUMNS}
-         ) SELECT * FROM u`,
-        [id, this.secrets.seal(secret, id), overlapSeconds],
-      );
-      return updated;
+      await this.find(merchantId, id, m, true);
+      return this.endpoints.rotateSecret(m, id, this.secrets.seal(secret, id), overlapSeconds);
     });
     return { ...endpointView(row), secret };
   }
@@ -262,7 +130,7 @@ export class WebhookEndpointsService {
   /** Queues a `webhook.test` delivery (sent even to a disabled endpoint, to check a fix). */
   async testSend(merchantId: string, id: string): Promise<{ deliveryId: string }> {
     const deliveryId = await this.dataSource.transaction(async (m) => {
-      await this.find(m, merchantId, id);
+      await this.find(merchantId, id, m);
       return WebhookOutbox.createTest(m, id, merchantId);
     });
     await this.dispatchAfterCommit([deliveryId]);
@@ -275,23 +143,8 @@ export class WebhookEndpointsService {
     id: string,
     q: { status?: WebhookDeliveryStatus; eventType?: string; limit: number; cursor?: string },
   ): Promise<{ data: WebhookDeliveryView[]; nextCursor: string | null }> {
-    await this.find(this.dataSource.manager, merchantId, id);
-    const cursor = Cursor.decode(q.cursor);
-    const params: unknown[] = [id, merchantId];
-    const where = ['d.endpoint_id = $1', 'd.merchant_id = $2'];
-    const add = whereAdder(params, where);
-    if (q.status) add('d.status = ?', q.status);
-    if (q.eventType) add('d.event_type = ?', q.eventType);
-    if (cursor) add('(d.occurred_at, d.id) < (?::timestamptz, ?::uuid)', cursor.ts, cursor.id);
-    params.push(q.limit + 1);
-    const rows = await queryRows<DeliveryRow>(
-      this.dataSource,
-      `SELECT d.*, p.reference, ${cursorTimestampSql('d.occurred_at')} AS cursor_ts
-         FROM webhook_deliveries d LEFT JOIN payments p ON p.id = d.payment_id
-        WHERE ${where.join(' AND ')}
-        ORDER BY d.occurred_at DESC, d.id DESC LIMIT $${params.length}`,
-      params,
-    );
+    await this.find(merchantId, id);
+    const rows = await this.deliveries.listForEndpoint(merchantId, id, { ...q, cursor: Cursor.decode(q.cursor), limit: q.limit + 1 });
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
     return { data: page.map(deliveryView), nextCursor: rows.length > q.limit && last ? Cursor.encode(last.cursor_ts, last.id) : null };
@@ -303,29 +156,13 @@ export class WebhookEndpointsService {
     id: string,
     deliveryId: string,
   ): Promise<WebhookDeliveryView & { payload: unknown; attempts: WebhookAttemptView[] }> {
-    const [row] = await queryRows<DeliveryRow>(
-      this.dataSource,
-      `SELECT d.*, p.reference, '' AS cursor_ts FROM webhook_deliveries d LEFT JOIN payments p ON p.id = d.payment_id
-        WHERE d.id = $1 AND d.endpoint_id = $2 AND d.merchant_id = $3`,
-      [deliveryId, id, merchantId],
-    );
+    const row = await this.deliveries.getForEndpoint(merchantId, id, deliveryId);
     if (!row) throw new NotFoundException('webhook delivery not found');
-    const attempts = await queryRows<{ attempt: number; started_at: Date; status_code: number | null; latency_ms: number; response_body: string | null; error: string | null }>(
-      this.dataSource,
-      `SELECT attempt, started_at, status_code, latency_ms, response_body, error FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt`,
-      [deliveryId],
-    );
+    const attempts = await this.deliveries.attempts(deliveryId);
     return {
       ...deliveryView(row),
       payload: buildPayload(row.event_type, new Date(row.occurred_at), row.snapshot, this.assets),
-      attempts: attempts.map((a) => ({
-        attempt: a.attempt,
-        startedAt: new Date(a.started_at).toISOString(),
-        statusCode: a.status_code,
-        latencyMs: a.latency_ms,
-        responseBody: a.response_body,
-        error: a.error,
-      })),
+      attempts: attempts.map(attemptView),
     };
   }
 
@@ -369,16 +206,13 @@ export class WebhookEndpointsService {
   }
 
   private async requireActive(m: EntityManager, merchantId: string, id: string): Promise<void> {
-    const endpoint = await this.find(m, merchantId, id, true);
+    const endpoint = await this.find(merchantId, id, m, true);
     if (endpoint.status !== 'active') throw new ConflictException('the endpoint is disabled; re-enable it (PATCH enabled: true) before replaying');
   }
 
-  private async find(m: EntityManager, merchantId: string, id: string, lock = false): Promise<EndpointRow> {
-    const [row] = await queryRows<EndpointRow>(
-      m,
-      `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1 AND merchant_id = $2 AND deleted_at IS NULL${lock ? ' FOR UPDATE' : ''}`,
-      [id, merchantId],
-    );
+  /** @throws NotFoundException for another merchant's endpoint, a deleted one or none. */
+  private async find(merchantId: string, id: string, m?: EntityManager, lock = false): Promise<WebhookEndpointRow> {
+    const row = await this.endpoints.find(merchantId, id, m, lock);
     if (!row) throw new NotFoundException('webhook endpoint not found');
     return row;
   }
@@ -391,41 +225,4 @@ export class WebhookEndpointsService {
       throw e;
     }
   }
-}
-
-function endpointView(r: EndpointRow): WebhookEndpointView {
-  return {
-    id: r.id,
-    url: r.url,
-    description: r.description,
-    eventTypes: r.event_types,
-    status: r.status,
-    disabledAt: iso(r.disabled_at),
-    disabledReason: r.disabled_reason,
-    failingSince: iso(r.failing_since),
-    lastSuccessAt: iso(r.last_success_at),
-    lastFailureAt: iso(r.last_failure_at),
-    previousSecretExpiresAt: iso(r.previous_secret_expires_at),
-    createdAt: iso(r.created_at) as string,
-    updatedAt: iso(r.updated_at) as string,
-  };
-}
-
-function deliveryView(r: DeliveryRow): WebhookDeliveryView {
-  return {
-    id: r.id,
-    endpointId: r.endpoint_id,
-    eventType: r.event_type,
-    messageId: r.message_id,
-    status: r.status,
-    attemptCount: r.attempt_count,
-    nextAttemptAt: r.status === 'pending' ? iso(r.next_attempt_at) : null,
-    lastStatusCode: r.last_status_code,
-    lastError: r.last_error,
-    paymentReference: r.reference,
-    occurredAt: iso(r.occurred_at) as string,
-    replayOf: r.replay_of,
-    createdAt: iso(r.created_at) as string,
-    completedAt: iso(r.completed_at),
-  };
 }

@@ -1,8 +1,11 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { MerchantEntity, SettlementMode } from '@tollgate/persistence';
+import { Merchant, MerchantRepository, SettlementMode } from '@tollgate/persistence';
 import { generateApiKey, hashApiKey } from './api-keys';
 import { MerchantAuthEpoch } from './merchant-auth-epoch';
+
+/** Raised by {@link MerchantsService.create} when a payTo address already belongs to a merchant. */
+export { PayToTakenError } from '@tollgate/persistence';
 
 /** Injection token of the {@link MerchantAuthEpoch} the API's merchants service checks its cache against. */
 export const MERCHANT_AUTH_EPOCH = Symbol('MERCHANT_AUTH_EPOCH');
@@ -21,28 +24,11 @@ export interface AuthenticatedMerchant {
   payTo: Set<string>;
 }
 
-/** A merchant's policy columns as Postgres returns them (amounts in atomic units, as text). */
-export interface MerchantPolicyRow {
-  id: string;
-  name: string;
-  status: 'active' | 'suspended';
-  settlement_mode: SettlementMode;
-  confirmed_threshold: string | null;
-  max_unsettled_exposure: string | null;
-}
-
 export interface CreateMerchantInput {
   name: string;
   payTo: string[];
   settlementMode?: SettlementMode;
   confirmedThreshold?: bigint | null;
-}
-
-/** Raised when a payTo address already belongs to a merchant. */
-export class PayToTakenError extends Error {
-  constructor(readonly address: string) {
-    super(`payTo ${address} already belongs to a merchant`);
-  }
 }
 
 /** Longest life of a cached authentication; with an epoch, any change ends it at once everywhere. */
@@ -53,45 +39,35 @@ const AUTH_CACHE_MS = 5_000;
 export class MerchantsService {
   private readonly logger = new Logger(MerchantsService.name);
   private readonly cache = new Map<string, { merchant: AuthenticatedMerchant | null; expires: number; epoch: string | null }>();
+  private readonly repo: MerchantRepository;
 
   /**
    * @param epoch shared invalidation across API processes (the API always has one); without it (CLI, demo
    *   set-up) cached authentications live their full {@link AUTH_CACHE_MS}.
    */
   constructor(
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     @Optional() @Inject(MERCHANT_AUTH_EPOCH) private readonly epoch?: MerchantAuthEpoch,
-  ) {}
+  ) {
+    // Built here rather than injected: the CLI and the demo construct this service with a bare DataSource.
+    this.repo = new MerchantRepository(dataSource);
+  }
 
   /**
    * Creates a merchant with its payTo addresses and a first API key.
    * @returns the merchant and the key secret — the only time the secret is visible.
    * @throws PayToTakenError when an address is owned by another merchant.
    */
-  async create(input: CreateMerchantInput): Promise<{ merchant: MerchantEntity; apiKey: string; apiKeyPrefix: string }> {
-    return this.dataSource.transaction(async (m) => {
-      const merchant = await m.save(
-        m.create(MerchantEntity, {
-          name: input.name,
-          settlementMode: input.settlementMode ?? 'deferred',
-          confirmedThreshold: input.confirmedThreshold ?? null,
-        }),
-      );
-      for (const address of input.payTo) {
-        const rows: unknown[] = await m.query(
-          `INSERT INTO merchant_pay_to (merchant_id, address) VALUES ($1, $2) ON CONFLICT (address) DO NOTHING RETURNING id`,
-          [merchant.id, address.toLowerCase()],
-        );
-        if (rows.length === 0) throw new PayToTakenError(address);
-      }
-      const key = generateApiKey();
-      await m.query(`INSERT INTO merchant_api_keys (merchant_id, prefix, key_hash) VALUES ($1, $2, $3)`, [
-        merchant.id,
-        key.prefix,
-        key.hash,
-      ]);
-      return { merchant, apiKey: key.secret, apiKeyPrefix: key.prefix };
+  async create(input: CreateMerchantInput): Promise<{ merchant: Merchant; apiKey: string; apiKeyPrefix: string }> {
+    const key = generateApiKey();
+    const merchant = await this.repo.create({
+      name: input.name,
+      payTo: input.payTo,
+      settlementMode: input.settlementMode ?? 'deferred',
+      confirmedThreshold: input.confirmedThreshold ?? null,
+      firstKey: { prefix: key.prefix, hash: key.hash },
     });
+    return { merchant, apiKey: key.secret, apiKeyPrefix: key.prefix };
   }
 
   /**
@@ -105,15 +81,7 @@ export class MerchantsService {
     const now = Date.now();
     const hit = this.cache.get(hash);
     if (hit && hit.expires > now && (!this.epoch || (epoch !== null && hit.epoch === epoch))) return hit.merchant;
-    const rows: Array<MerchantPolicyRow & { pay_to: string[] | null }> =
-      await this.dataSource.query(
-        `SELECT m.id, m.name, m.status, m.settlement_mode, m.confirmed_threshold, m.max_unsettled_exposure,
-                array(SELECT address FROM merchant_pay_to p WHERE p.merchant_id = m.id) AS pay_to
-           FROM merchant_api_keys k JOIN merchants m ON m.id = k.merchant_id
-          WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
-        [hash],
-      );
-    const r = rows[0];
+    const r = await this.repo.findByKeyHash(hash);
     const merchant: AuthenticatedMerchant | null =
       r && r.status === 'active'
         ? {

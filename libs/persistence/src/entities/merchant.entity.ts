@@ -1,11 +1,12 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { Merchant, SettlementMode } from '../merchants/merchant';
 import { bigintTransformer } from '../transformers';
 
-export type SettlementMode = 'deferred' | 'confirmed';
+export type { SettlementMode };
 
-/** A business that charges per call and lets Tollgate verify and settle its payments. */
+/** A business that charges per call and lets Tollgate verify and settle its payments (written by MerchantRepository.create). */
 @Entity({ name: 'merchants' })
-export class MerchantEntity {
+export class MerchantEntity implements Merchant {
   @PrimaryGeneratedColumn('uuid') id: string;
   @Column('text') name: string;
   @Column('text', { default: 'active' }) status: 'active' | 'suspended';

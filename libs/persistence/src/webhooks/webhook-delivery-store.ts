@@ -1,5 +1,5 @@
 import { canTransitionDelivery, WebhookDeliveryStatus } from './webhook-delivery-status';
-import { checkEdges, conditionalStatusUpdate, StatusRunner } from './status-writer';
+import { checkEdges, conditionalStatusUpdate, StatusRunner } from '../status-writer';
 
 /** Columns a delivery transition may set besides `status` (completion columns are always set). */
 export interface WebhookDeliveryPatch {

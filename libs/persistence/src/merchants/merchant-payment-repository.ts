@@ -1,0 +1,121 @@
+import type { DataSource } from 'typeorm';
+import type { PaymentStatus } from '../payment-status';
+import { cursorTimestampSql, KeysetCursor, whereAdder } from '../sql-where';
+
+/** Filters of a merchant's payment listing; addresses compared lower-case. */
+export interface MerchantPaymentQuery {
+  status?: PaymentStatus[];
+  payer?: string;
+  payTo?: string;
+  network?: string;
+  /** `created_at >= since`. */
+  since?: Date;
+  /** `created_at < until`. */
+  until?: Date;
+  /** Rows strictly older than this position. */
+  cursor?: KeysetCursor | null;
+  /** Rows returned at most (the caller asks for one more than a page to know whether another follows). */
+  limit: number;
+}
+
+/** A payment as listed to its merchant (amounts as text, addresses lower-case). */
+export interface MerchantPaymentRow {
+  id: string;
+  reference: string;
+  status: PaymentStatus;
+  settlement_mode: string | null;
+  network: string;
+  asset: string;
+  payer: string;
+  pay_to: string;
+  amount: string;
+  tx_hash: string | null;
+  failure_reason: string | null;
+  created_at: Date;
+  updated_at: Date;
+  /** The keyset position of the row (see {@link cursorTimestampSql}). */
+  cursor_ts: string;
+}
+
+/** One payment in full, with its batch's progress. */
+export interface MerchantPaymentDetailRow extends MerchantPaymentRow {
+  failure_message: string | null;
+  valid_after: string;
+  valid_before: string;
+  attempts: number;
+  log_index: number | null;
+  block_number: string | null;
+  block_hash: string | null;
+  batch_id: string | null;
+  batch_status: string | null;
+  batch_submitted_at: Date | null;
+  batch_included_at: Date | null;
+  batch_confirmed_at: Date | null;
+  queued_at: Date | null;
+  included_at: Date | null;
+  confirmed_at: Date | null;
+}
+
+/** One entry of a payment's history (`payment_events`). */
+export interface PaymentEventRow {
+  from_status: string | null;
+  to_status: string;
+  reason: string | null;
+  detail: Record<string, unknown> | null;
+  created_at: Date;
+}
+
+/** Payments as their merchant (and, minimally, the public) reads them. Every merchant query is scoped by merchant id. */
+export class MerchantPaymentRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Newest first; keyset over (created_at, id). */
+  async list(merchantId: string, f: MerchantPaymentQuery): Promise<MerchantPaymentRow[]> {
+    const params: unknown[] = [merchantId];
+    const where = ['merchant_id = $1'];
+    const add = whereAdder(params, where);
+    if (f.status) add('status = ANY(?::text[])', f.status);
+    if (f.payer) add('payer = ?', f.payer.toLowerCase());
+    if (f.payTo) add('pay_to = ?', f.payTo.toLowerCase());
+    if (f.network) add('network = ?', f.network);
+    if (f.since) add('created_at >= ?', f.since);
+    if (f.until) add('created_at < ?', f.until);
+    if (f.cursor) add('(created_at, id) < (?::timestamptz, ?::uuid)', f.cursor.ts, f.cursor.id);
+    params.push(f.limit);
+    return this.dataSource.query(
+      `SELECT id, reference, status, settlement_mode, network, asset, payer, pay_to, amount::text, tx_hash, failure_reason,
+              created_at, updated_at, ${cursorTimestampSql('created_at')} AS cursor_ts
+         FROM payments WHERE ${where.join(' AND ')}
+        ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  /** The merchant's payment of this reference with its batch, or null (another merchant's is answered as none). */
+  async detail(merchantId: string, reference: string): Promise<MerchantPaymentDetailRow | null> {
+    const [r]: MerchantPaymentDetailRow[] = await this.dataSource.query(
+      `SELECT p.id, p.reference, p.status, p.settlement_mode, p.network, p.asset, p.payer, p.pay_to, p.amount::text, p.tx_hash,
+              p.failure_reason, p.failure_message, p.valid_after::text, p.valid_before::text, p.attempts, p.log_index,
+              p.block_number::text, p.block_hash, p.batch_id, p.queued_at, p.included_at, p.confirmed_at, p.created_at, p.updated_at,
+              b.status AS batch_status, b.submitted_at AS batch_submitted_at, b.included_at AS batch_included_at, b.confirmed_at AS batch_confirmed_at
+         FROM payments p LEFT JOIN settlement_batches b ON b.id = p.batch_id
+        WHERE p.reference = $1 AND p.merchant_id = $2`,
+      [reference, merchantId],
+    );
+    return r ?? null;
+  }
+
+  /** A payment's history, oldest first. */
+  async events(paymentId: string): Promise<PaymentEventRow[]> {
+    return this.dataSource.query(`SELECT from_status, to_status, reason, detail, created_at FROM payment_events WHERE payment_id = $1 ORDER BY id`, [paymentId]);
+  }
+
+  /** What anyone holding a reference may learn, or null for an unknown reference. */
+  async publicStatus(reference: string): Promise<{ status: PaymentStatus; network: string; tx_hash: string | null } | null> {
+    const [r]: Array<{ status: PaymentStatus; network: string; tx_hash: string | null }> = await this.dataSource.query(
+      `SELECT status, network, tx_hash FROM payments WHERE reference = $1`,
+      [reference],
+    );
+    return r ?? null;
+  }
+}

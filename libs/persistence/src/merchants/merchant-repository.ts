@@ -1,0 +1,93 @@
+import type { DataSource } from 'typeorm';
+import { MerchantEntity } from '../entities/merchant.entity';
+import type { Merchant, MerchantPolicyRow, MerchantRow, SettlementMode } from './merchant';
+import { PayToTakenError } from './merchant';
+
+/** What {@link MerchantRepository.create} writes: the merchant, its payTo addresses and a first key (hashed). */
+export interface NewMerchant {
+  name: string;
+  payTo: string[];
+  settlementMode: SettlementMode;
+  confirmedThreshold: bigint | null;
+  firstKey: { prefix: string; hash: string };
+}
+
+/** Fields of a policy change; absent = unchanged, null = cleared. Amounts in atomic units. */
+export interface MerchantPolicyPatch {
+  settlementMode?: SettlementMode;
+  confirmedThreshold?: bigint | null;
+  maxUnsettledExposure?: bigint | null;
+}
+
+/** Merchants, their payTo addresses and the key lookup of authentication. */
+export class MerchantRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Creates a merchant with its payTo addresses (stored lower-case) and its first API key, in one transaction.
+   * @throws PayToTakenError when an address is owned by another merchant (nothing is written).
+   */
+  async create(input: NewMerchant): Promise<Merchant> {
+    return this.dataSource.transaction(async (m) => {
+      const merchant = await m.save(
+        m.create(MerchantEntity, { name: input.name, settlementMode: input.settlementMode, confirmedThreshold: input.confirmedThreshold }),
+      );
+      for (const address of input.payTo) {
+        const rows: unknown[] = await m.query(
+          `INSERT INTO merchant_pay_to (merchant_id, address) VALUES ($1, $2) ON CONFLICT (address) DO NOTHING RETURNING id`,
+          [merchant.id, address.toLowerCase()],
+        );
+        if (rows.length === 0) throw new PayToTakenError(address);
+      }
+      await m.query(`INSERT INTO merchant_api_keys (merchant_id, prefix, key_hash) VALUES ($1, $2, $3)`, [
+        merchant.id,
+        input.firstKey.prefix,
+        input.firstKey.hash,
+      ]);
+      return merchant;
+    });
+  }
+
+  /** The merchant holding the unrevoked key of this SHA-256 hash (whatever its status), with its payTo addresses; null if none. */
+  async findByKeyHash(hash: string): Promise<(MerchantPolicyRow & { pay_to: string[] | null }) | null> {
+    const rows: Array<MerchantPolicyRow & { pay_to: string[] | null }> = await this.dataSource.query(
+      `SELECT m.id, m.name, m.status, m.settlement_mode, m.confirmed_threshold, m.max_unsettled_exposure,
+              array(SELECT address FROM merchant_pay_to p WHERE p.merchant_id = m.id) AS pay_to
+         FROM merchant_api_keys k JOIN merchants m ON m.id = k.merchant_id
+        WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
+      [hash],
+    );
+    return rows[0] ?? null;
+  }
+
+  /** One merchant's profile and policy (amounts as text), or null. */
+  async get(merchantId: string): Promise<MerchantRow | null> {
+    const [row]: MerchantRow[] = await this.dataSource.query(
+      `SELECT id, name, status, settlement_mode, confirmed_threshold::text, max_unsettled_exposure::text, created_at, updated_at
+         FROM merchants WHERE id = $1`,
+      [merchantId],
+    );
+    return row ?? null;
+  }
+
+  /** Applies a policy change. @returns false when the patch changes nothing (no statement was run). */
+  async updatePolicy(merchantId: string, patch: MerchantPolicyPatch): Promise<boolean> {
+    const sets: string[] = [];
+    const params: unknown[] = [merchantId];
+    const set = (column: string, value: unknown) => {
+      params.push(value);
+      sets.push(`${column} = $${params.length}`);
+    };
+    if (patch.settlementMode !== undefined) set('settlement_mode', patch.settlementMode);
+    if (patch.confirmedThreshold !== undefined) set('confirmed_threshold', patch.confirmedThreshold?.toString() ?? null);
+    if (patch.maxUnsettledExposure !== undefined) set('max_unsettled_exposure', patch.maxUnsettledExposure?.toString() ?? null);
+    if (!sets.length) return false;
+    await this.dataSource.query(`UPDATE merchants SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, params);
+    return true;
+  }
+
+  /** A merchant's payTo addresses (lower-case), oldest first. */
+  async listPayTo(merchantId: string): Promise<Array<{ address: string; created_at: Date }>> {
+    return this.dataSource.query(`SELECT address, created_at FROM merchant_pay_to WHERE merchant_id = $1 ORDER BY created_at, address`, [merchantId]);
+  }
+}
