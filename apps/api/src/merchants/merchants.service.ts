@@ -10,17 +10,9 @@ export { PayToTakenError } from '@tollgate/persistence';
 /** Injection token of the {@link MerchantAuthEpoch} the API's merchants service checks its cache against. */
 export const MERCHANT_AUTH_EPOCH = Symbol('MERCHANT_AUTH_EPOCH');
 
-/** What authentication resolves a merchant key to; cached briefly on the hot path. */
-export interface AuthenticatedMerchant {
-  id: string;
-  name: string;
-  status: 'active' | 'suspended';
-  settlementMode: SettlementMode;
-  /** Atomic units at or above which a payment settles in confirmed mode; null = never by amount. */
-  confirmedThreshold: bigint | null;
-  /** Ceiling (atomic units, per network and asset) on accepted-but-unsettled payments; null = none. */
-  maxUnsettledExposure: bigint | null;
-  /** Lower-case payTo addresses the merchant owns. */
+/** What authentication resolves a merchant key to (its policy and payTo addresses); cached briefly on the hot path. */
+export interface AuthenticatedMerchant extends Omit<Merchant, 'createdAt' | 'updatedAt'> {
+  /** The merchant's payTo addresses in their mechanism's canonical form (EVM: lower case). */
   payTo: Set<string>;
 }
 
