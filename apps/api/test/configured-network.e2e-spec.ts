@@ -1,4 +1,4 @@
-import { bodyV1, bodyV2, postJson, randomNonce, seededRandom, signAuthorization, startTestApi, startTestChain, workerConfigOf, type TestApi, type TestChain } from '@tollgate/testing';
+import { bodyV1, bodyV2, eventually, postJson, randomNonce, seededRandom, signAuthorization, startTestApi, startTestChain, workerConfigOf, type TestApi, type TestChain } from '@tollgate/testing';
 import { SettlementWorker } from '../../worker/src';
 import { MerchantsService } from '../src/merchants/merchants.service';
 
@@ -47,15 +47,12 @@ describe('a configured network with an unlisted chain id (31338)', () => {
     const settled = await postJson(`${api.baseUrl}/settle`, body, auth);
     expect(settled.body).toMatchObject({ success: true, network: 'eip155:31338' });
     const reference = settled.body.extensions.tollgate.reference;
-    const deadline = Date.now() + 30_000;
-    let row: { status: string; tx_hash: string | null } | undefined;
-    for (;;) {
-      [row] = await api.db.query(`SELECT status, tx_hash FROM payments WHERE reference = $1`, [reference]);
-      if (row?.status === 'confirmed' || row?.status === 'failed' || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(row?.status).toBe('confirmed');
-    expect(row?.tx_hash).toMatch(/^0x[0-9a-f]{64}$/);
+    const row = await eventually('the payment to end confirmed or failed', async () => {
+      const [r]: Array<{ status: string; tx_hash: string | null }> = await api.db.query(`SELECT status, tx_hash FROM payments WHERE reference = $1`, [reference]);
+      return r && (r.status === 'confirmed' || r.status === 'failed') ? r : undefined;
+    });
+    expect(row.status).toBe('confirmed');
+    expect(row.tx_hash).toMatch(/^0x[0-9a-f]{64}$/);
   });
 
   it('a v1 body naming the chain by CAIP-2 is served too; a v1 name of another network is not', async () => {

@@ -49,8 +49,9 @@ describe('session advisory locks when Postgres ends the session', () => {
     process.on('uncaughtException', onUncaught);
     try {
       const result = await withSessionLock(ds, 'batch:y', async () => {
-        // What `pg_ctl restart -m fast` does to the lock's session, from another connection.
-        await ds.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'lock-test-locks' AND pid <> pg_backend_pid()`);
+        // What `pg_ctl restart -m fast` does to the lock's session, from another connection (this test's
+        // database only: other test runs share the server).
+        await ds.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'lock-test-locks' AND datname = current_database() AND pid <> pg_backend_pid()`);
         await new Promise((r) => setTimeout(r, 200));
         return 'done';
       }).catch((e: Error) => `failed: ${e.message}`);
