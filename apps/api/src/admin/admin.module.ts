@@ -10,7 +10,9 @@ import { MerchantsModule } from '../merchants/merchants.module';
 import { AdminActionsService } from './admin-actions.service';
 import { AdminApiController } from './admin-api.controller';
 import { AdminAuditService } from './admin-audit.service';
-import { AdminPageFilter, AdminPagesController } from './admin-pages.controller';
+import { AdminPageFilter, AdminPageResponder } from './admin-page-responder';
+import { AdminPagesController } from './admin-pages.controller';
+import { AdminSignInController } from './admin-sign-in.controller';
 import { AdminQueriesService } from './admin-queries.service';
 import { identifyAdmin } from './auth/admin-auth.guard';
 import { AdminAuthModule } from './auth/admin-auth.module';
@@ -67,13 +69,14 @@ function bullBoardGate(auth: AdminAuthService) {
       }),
     }),
   ],
-  controllers: [AdminPagesController, AdminApiController],
+  controllers: [AdminSignInController, AdminPagesController, AdminApiController],
   providers: [
     AdminAuditService,
     AdminQueriesService,
     AdminActionsService,
     AdminViews,
     AdminPageFilter,
+    AdminPageResponder,
     { provide: WebhookDispatcher, inject: [DataSource, JobQueues], useFactory: (ds: DataSource, q: JobQueues) => new WebhookDispatcher(ds, q) },
   ],
 })
