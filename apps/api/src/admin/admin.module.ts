@@ -4,6 +4,15 @@ import { ExpressAdapter } from '@bull-board/express';
 import { BULL_BOARD_INSTANCE, BullBoardInstance, BullBoardModule } from '@bull-board/nestjs';
 import type { NextFunction, Request, Response } from 'express';
 import { DataSource } from 'typeorm';
+import {
+  AdminActionsRepository,
+  AdminAuditRepository,
+  ConsoleBatchesRepository,
+  ConsoleMerchantsRepository,
+  ConsoleOverviewRepository,
+  ConsolePaymentsRepository,
+  LaneStatsRepository,
+} from '@tollgate/persistence';
 import { JobQueues, QueueName } from '@tollgate/queue';
 import { WebhookDispatcher } from '@tollgate/webhooks';
 import { MerchantsModule } from '../merchants/merchants.module';
@@ -17,6 +26,7 @@ import { AdminQueriesService } from './admin-queries.service';
 import { identifyAdmin } from './auth/admin-auth.guard';
 import { AdminAuthModule } from './auth/admin-auth.module';
 import { AdminAuthService } from './auth/admin-auth.service';
+import { repositoryProviders } from './repository-providers';
 import { AdminViews } from './views/admin-views';
 
 /** Where Bull Board is mounted (behind the admin identity check). */
@@ -71,6 +81,15 @@ function bullBoardGate(auth: AdminAuthService) {
   ],
   controllers: [AdminSignInController, AdminPagesController, AdminApiController],
   providers: [
+    ...repositoryProviders(
+      AdminAuditRepository,
+      AdminActionsRepository,
+      LaneStatsRepository,
+      ConsoleOverviewRepository,
+      ConsolePaymentsRepository,
+      ConsoleBatchesRepository,
+      ConsoleMerchantsRepository,
+    ),
     AdminAuditService,
     AdminQueriesService,
     AdminActionsService,
