@@ -122,7 +122,7 @@ export class AdminUsersRepository {
     await this.dataSource.query(`UPDATE admin_sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [id]);
   }
 
-  /** Inserts an API token (its hash only). @returns its id. */
+  /** Inserts an API token (its hash only); `createdBy` is an admin user's id. @returns its id. */
   async insertToken(name: string, prefix: string, tokenHash: string, role: AdminUserRole, createdBy: string | null): Promise<string> {
     const [row]: Array<{ id: string }> = await this.dataSource.query(
       `INSERT INTO admin_api_tokens (name, prefix, token_hash, role, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
