@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { devchainViemChain, type DevchainDeployment } from '@tollgate/devchain';
 import { TRANSFER_WITH_AUTHORIZATION_TYPES, transferCalldata } from '@tollgate/evm';
+import { DemoReportRepository } from '@tollgate/persistence';
 import type { PaidRequestResult } from './paying-client';
 import type { DemoWebhookReport } from './webhook-receiver';
 
@@ -59,9 +60,6 @@ export interface DemoSummary {
   durationMs: number;
 }
 
-type PaymentRow = { reference: string; status: string; failure_reason: string | null; queued_at: Date | null; included_at: Date | null };
-type BatchRow = { tx_hash: string; gas_used: string; landed: string };
-
 /** What the progress line shows of Tollgate's side: the merchant's payments by status, and batches on chain. */
 export interface SettlementSnapshot {
   statuses: Record<string, number>;
@@ -70,12 +68,8 @@ export interface SettlementSnapshot {
 
 /** One cheap read of the merchant's payments for the progress line. */
 export async function settlementSnapshot(db: DataSource, merchantId: string): Promise<SettlementSnapshot> {
-  const rows: Array<{ status: string; n: string }> = await db.query(
-    `SELECT status, count(*)::text AS n FROM payments WHERE merchant_id = $1 GROUP BY status`,
-    [merchantId],
-  );
-  const batches = await db.query(`SELECT count(DISTINCT tx_hash)::text AS n FROM payments WHERE merchant_id = $1 AND tx_hash IS NOT NULL`, [merchantId]);
-  return { statuses: Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])), batches: Number(batches[0].n) };
+  const { statuses, transactions } = await new DemoReportRepository(db).progress(merchantId);
+  return { statuses: Object.fromEntries(statuses.map((r) => [r.status, Number(r.n)])), batches: transactions };
 }
 
 /**
@@ -84,14 +78,12 @@ export async function settlementSnapshot(db: DataSource, merchantId: string): Pr
  * @returns true when all reached a final status.
  */
 export async function waitForFinalStatuses(db: DataSource, references: readonly string[], timeoutMs: number, onPoll?: () => void): Promise<boolean> {
+  const report = new DemoReportRepository(db);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [{ pending }]: Array<{ pending: string }> = await db.query(
-      `SELECT count(*)::text AS pending FROM payments WHERE reference = ANY($1) AND status <> ALL($2)`,
-      [references, FINAL_STATUSES],
-    );
+    const pending = await report.notFinal(references, FINAL_STATUSES);
     onPoll?.();
-    if (Number(pending) === 0) return true;
+    if (pending === 0) return true;
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -99,8 +91,7 @@ export async function waitForFinalStatuses(db: DataSource, references: readonly 
 
 /** The references among `references` whose payment is `confirmed` (whose `payment.confirmed` webhook is due). */
 export async function confirmedReferences(db: DataSource, references: readonly string[]): Promise<string[]> {
-  const rows: Array<{ reference: string }> = await db.query(`SELECT reference FROM payments WHERE reference = ANY($1) AND status = 'confirmed'`, [references]);
-  return rows.map((r) => r.reference);
+  return new DemoReportRepository(db).confirmedReferences(references);
 }
 
 /**
@@ -111,13 +102,10 @@ export async function confirmedReferences(db: DataSource, references: readonly s
  * @returns true when none is waiting.
  */
 export async function waitForFirstWebhookAttempts(db: DataSource, endpointId: string, timeoutMs: number): Promise<boolean> {
+  const report = new DemoReportRepository(db);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [{ waiting }]: Array<{ waiting: string }> = await db.query(
-      `SELECT count(*)::text AS waiting FROM webhook_deliveries WHERE endpoint_id = $1 AND status = 'pending' AND attempt_count = 0`,
-      [endpointId],
-    );
-    if (Number(waiting) === 0) return true;
+    if ((await report.deliveriesBeforeFirstAttempt(endpointId)) === 0) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -168,21 +156,11 @@ export async function collectSummary(args: {
   durationMs: number;
 }): Promise<DemoSummary> {
   const { db, results } = args;
-  const rows: PaymentRow[] = await db.query(
-    `SELECT reference, status, failure_reason, queued_at, included_at FROM payments WHERE merchant_id = $1`,
-    [args.merchantId],
-  );
+  const report = new DemoReportRepository(db);
+  const rows = await report.payments(args.merchantId);
   const byReference = new Map(rows.map((r) => [r.reference, r]));
   // Each batch counts every payment it settled (a shared lane may carry other merchants' payments too).
-  const batches: BatchRow[] = await db.query(
-    `SELECT b.tx_hash, b.gas_used::text AS gas_used,
-            (SELECT count(*) FROM payments p WHERE p.batch_id = b.id AND p.status IN ('included', 'confirmed'))::text AS landed
-       FROM settlement_batches b
-      WHERE b.id IN (SELECT batch_id FROM payments WHERE merchant_id = $1 AND batch_id IS NOT NULL)
-        AND b.tx_hash IS NOT NULL AND b.gas_used IS NOT NULL
-      ORDER BY b.included_at, b.created_at`,
-    [args.merchantId],
-  );
+  const batches = await report.batches(args.merchantId);
 
   const failures: Record<string, number> = {};
   const fail = (reason: string) => (failures[reason] = (failures[reason] ?? 0) + 1);

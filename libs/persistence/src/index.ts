@@ -20,3 +20,4 @@ export * from './advisory-locks';
 export * from './sql-where';
 export * from './merchants';
 export * from './webhooks';
+export * from './admin';

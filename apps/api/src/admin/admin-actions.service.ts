@@ -2,7 +2,7 @@ import { BadRequestException, ConflictException, Inject, Injectable, Logger, Not
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
-import { OPERATOR_ACTION_COLUMNS, OperatorActionRow, queryRows } from '@tollgate/persistence';
+import { AdminActionsRepository, LaneControlChange, OperatorActionRow } from '@tollgate/persistence';
 import { JobQueues, OPERATOR_ACTION_JOBS, OperatorAction } from '@tollgate/queue';
 import { WebhookDispatcher, WebhookOutbox } from '@tollgate/webhooks';
 import { MerchantsService, PayToTakenError } from '../merchants/merchants.service';
@@ -13,11 +13,6 @@ import type { AdminIdentity } from './auth/admin-auth.service';
 const ACTION_POLL_MS = 100;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-interface PaymentRef {
-  id: string;
-  reference: string;
-}
 
 /** What an action did, for the API answer and the flash message of the console. */
 export interface ActionResult {
@@ -50,7 +45,9 @@ export class AdminActionsService {
   private readonly logger = new Logger('AdminActions');
 
   constructor(
+    // Transactions only: the statements are the repository's.
     private readonly dataSource: DataSource,
+    private readonly repository: AdminActionsRepository,
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
     private readonly queues: JobQueues,
     private readonly audit: AdminAuditService,
@@ -95,9 +92,8 @@ export class AdminActionsService {
   /** Asks the lane scheduler to flush a lane on its next tick, whatever its size, age or deadlines. */
   async flushLane(who: AdminIdentity, network: string, asset: string, requestId?: string): Promise<ActionResult> {
     const lane = this.lane(network, asset);
-    const [state] = await this.dataSource.query(`SELECT paused FROM lanes WHERE network = $1 AND asset = $2`, [lane.network, lane.asset]);
-    if (state?.paused) throw new ConflictException(`lane ${lane.label} is paused; resume it first`);
-    return this.setLane(who, lane, 'lane.flush', { flush_requested_at: 'now' }, requestId, `Lane ${lane.label} will flush on the next scheduler tick.`);
+    if (await this.repository.lanePaused(lane.network, lane.asset)) throw new ConflictException(`lane ${lane.label} is paused; resume it first`);
+    return this.setLane(who, lane, 'lane.flush', { flush: true }, requestId, `Lane ${lane.label} will flush on the next scheduler tick.`);
   }
 
   /**
@@ -106,16 +102,14 @@ export class AdminActionsService {
    */
   async replaceBatch(who: AdminIdentity, batchId: string, requestId?: string): Promise<RequestedActionResult> {
     if (!UUID.test(batchId)) throw new NotFoundException('no such batch');
-    const [b] = await this.dataSource.query(`SELECT id FROM settlement_batches WHERE id = $1`, [batchId]);
-    if (!b) throw new NotFoundException('no such batch');
+    if (!(await this.repository.batchExists(batchId))) throw new NotFoundException('no such batch');
     return this.request(who, 'batch.replace', 'batch', batchId, {}, requestId);
   }
 
   /** One recorded operator action request, for the operator following it (null when there is none). */
   async action(id: string): Promise<OperatorActionRow | null> {
     if (!UUID.test(id)) return null;
-    const [a] = await this.dataSource.query(`SELECT ${OPERATOR_ACTION_COLUMNS} FROM admin_actions WHERE id = $1`, [id]);
-    return a ?? null;
+    return (await this.repository.action(id)) ?? null;
   }
 
   /**
@@ -132,13 +126,18 @@ export class AdminActionsService {
     requestId: string | undefined,
   ): Promise<RequestedActionResult> {
     const actionId = await this.dataSource.transaction(async (m) => {
-      const [row] = await m.query(
-        `INSERT INTO admin_actions (action, target_type, target_id, params, actor, actor_user_id, actor_token_id, request_id)
-         VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8) RETURNING id`,
-        [action, targetType, targetId, JSON.stringify(params), who.actor, who.userId ?? null, who.tokenId ?? null, requestId ?? null],
-      );
-      await this.audit.record(who, { action: `${action}.requested`, targetType, targetId, detail: { actionId: row.id, ...params }, requestId }, m);
-      return row.id as string;
+      const id = await this.repository.insertRequest(m, {
+        action,
+        targetType,
+        targetId,
+        params,
+        actor: who.actor,
+        userId: who.userId ?? null,
+        tokenId: who.tokenId ?? null,
+        requestId: requestId ?? null,
+      });
+      await this.audit.record(who, { action: `${action}.requested`, targetType, targetId, detail: { actionId: id, ...params }, requestId }, m);
+      return id;
     });
     await this.queues
       .add(OPERATOR_ACTION_JOBS[action], { actionId, requestId })
@@ -168,11 +167,7 @@ export class AdminActionsService {
   async replayDelivery(who: AdminIdentity, deliveryId: string, requestId?: string): Promise<ActionResult & { deliveryId: string }> {
     if (!UUID.test(deliveryId)) throw new NotFoundException('no such webhook delivery');
     const result = await this.dataSource.transaction(async (m) => {
-      const [d] = await m.query(
-        `SELECT d.id, d.endpoint_id, d.merchant_id, d.status, d.event_type, d.attempt_count, e.status AS endpoint_status, e.deleted_at
-           FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE d.id = $1`,
-        [deliveryId],
-      );
+      const d = await this.repository.replayableDelivery(m, deliveryId);
       if (!d) throw new NotFoundException('no such webhook delivery');
       if (d.deleted_at) throw new ConflictException('the endpoint was deleted; nothing to replay to');
       if (d.endpoint_status !== 'active') throw new ConflictException('the endpoint is disabled; the merchant must re-enable it before a replay');
@@ -218,10 +213,10 @@ export class AdminActionsService {
   async setMerchantStatus(who: AdminIdentity, id: string, status: 'active' | 'suspended', requestId?: string): Promise<ActionResult> {
     if (!UUID.test(id)) throw new NotFoundException('no such merchant');
     const result = await this.dataSource.transaction(async (m) => {
-      const [row] = await m.query(`SELECT id, name, status FROM merchants WHERE id = $1 FOR UPDATE`, [id]);
+      const row = await this.repository.lockMerchant(m, id);
       if (!row) throw new NotFoundException('no such merchant');
       if (row.status === status) throw new ConflictException(`merchant ${row.name} is already ${status}`);
-      await m.query(`UPDATE merchants SET status = $2, updated_at = now() WHERE id = $1`, [id, status]);
+      await this.repository.setMerchantStatus(m, id, status);
       const before = { status: row.status };
       const after = { status };
       await this.audit.record(who, { action: status === 'suspended' ? 'merchant.suspend' : 'merchant.activate', targetType: 'merchant', targetId: id, before, after, requestId }, m);
@@ -232,11 +227,8 @@ export class AdminActionsService {
     return result;
   }
 
-  private async loadPayment(refOrId: string): Promise<PaymentRef> {
-    const [p]: PaymentRef[] = await this.dataSource.query(
-      `SELECT id, reference FROM payments WHERE ${UUID.test(refOrId) ? 'id = $1' : 'reference = $1'}`,
-      [refOrId],
-    );
+  private async loadPayment(refOrId: string): Promise<{ id: string; reference: string }> {
+    const p = await this.repository.paymentRef(refOrId);
     if (!p) throw new NotFoundException(`no payment ${refOrId}`);
     return p;
   }
@@ -253,21 +245,12 @@ export class AdminActionsService {
     who: AdminIdentity,
     lane: { network: string; asset: string; label: string },
     action: string,
-    set: { paused?: boolean; paused_reason?: string | null; flush_requested_at?: 'now' },
+    set: LaneControlChange,
     requestId: string | undefined,
     message: string,
   ): Promise<ActionResult> {
     return this.dataSource.transaction(async (m) => {
-      // Upsert, then lock: the row may not exist until the first operator action on the lane.
-      await m.query(`INSERT INTO lanes (network, asset) VALUES ($1, $2) ON CONFLICT (network, asset) DO NOTHING`, [lane.network, lane.asset]);
-      const [b] = await m.query(`SELECT paused, paused_reason, flush_requested_at FROM lanes WHERE network = $1 AND asset = $2 FOR UPDATE`, [lane.network, lane.asset]);
-      const [a] = await queryRows<Record<string, unknown>>(
-        m,
-        `UPDATE lanes SET paused = coalesce($3, paused), paused_reason = CASE WHEN $4::boolean THEN $5 ELSE paused_reason END,
-                flush_requested_at = CASE WHEN $6::boolean THEN now() ELSE flush_requested_at END, updated_at = now()
-          WHERE network = $1 AND asset = $2 RETURNING paused, paused_reason, flush_requested_at`,
-        [lane.network, lane.asset, set.paused ?? null, 'paused_reason' in set, set.paused_reason ?? null, set.flush_requested_at === 'now'],
-      );
+      const { before: b, after: a } = await this.repository.changeLane(m, lane.network, lane.asset, set);
       await this.audit.record(who, { action, targetType: 'lane', targetId: `${lane.network}/${lane.asset}`, before: b, after: a, requestId }, m);
       return { ok: true as const, message, before: b, after: a };
     });

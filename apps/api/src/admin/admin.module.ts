@@ -4,17 +4,29 @@ import { ExpressAdapter } from '@bull-board/express';
 import { BULL_BOARD_INSTANCE, BullBoardInstance, BullBoardModule } from '@bull-board/nestjs';
 import type { NextFunction, Request, Response } from 'express';
 import { DataSource } from 'typeorm';
+import {
+  AdminActionsRepository,
+  AdminAuditRepository,
+  ConsoleBatchesRepository,
+  ConsoleMerchantsRepository,
+  ConsoleOverviewRepository,
+  ConsolePaymentsRepository,
+  LaneStatsRepository,
+} from '@tollgate/persistence';
 import { JobQueues, QueueName } from '@tollgate/queue';
 import { WebhookDispatcher } from '@tollgate/webhooks';
 import { MerchantsModule } from '../merchants/merchants.module';
 import { AdminActionsService } from './admin-actions.service';
 import { AdminApiController } from './admin-api.controller';
 import { AdminAuditService } from './admin-audit.service';
-import { AdminPageFilter, AdminPagesController } from './admin-pages.controller';
+import { AdminPageFilter, AdminPageResponder } from './admin-page-responder';
+import { AdminPagesController } from './admin-pages.controller';
+import { AdminSignInController } from './admin-sign-in.controller';
 import { AdminQueriesService } from './admin-queries.service';
 import { identifyAdmin } from './auth/admin-auth.guard';
 import { AdminAuthModule } from './auth/admin-auth.module';
 import { AdminAuthService } from './auth/admin-auth.service';
+import { repositoryProviders } from './repository-providers';
 import { AdminViews } from './views/admin-views';
 
 /** Where Bull Board is mounted (behind the admin identity check). */
@@ -67,13 +79,23 @@ function bullBoardGate(auth: AdminAuthService) {
       }),
     }),
   ],
-  controllers: [AdminPagesController, AdminApiController],
+  controllers: [AdminSignInController, AdminPagesController, AdminApiController],
   providers: [
+    ...repositoryProviders(
+      AdminAuditRepository,
+      AdminActionsRepository,
+      LaneStatsRepository,
+      ConsoleOverviewRepository,
+      ConsolePaymentsRepository,
+      ConsoleBatchesRepository,
+      ConsoleMerchantsRepository,
+    ),
     AdminAuditService,
     AdminQueriesService,
     AdminActionsService,
     AdminViews,
     AdminPageFilter,
+    AdminPageResponder,
     { provide: WebhookDispatcher, inject: [DataSource, JobQueues], useFactory: (ds: DataSource, q: JobQueues) => new WebhookDispatcher(ds, q) },
   ],
 })

@@ -1,6 +1,5 @@
-import { DataSource } from 'typeorm';
 import { TollgateConfig } from '@tollgate/config';
-import { FINAL_STATUSES, IN_FLIGHT_BATCH_STATUSES, UNSETTLED_STATUSES } from '@tollgate/persistence';
+import { LaneStatsRepository } from '@tollgate/persistence';
 
 /** What one lane (network, asset) holds right now, from Postgres alone. */
 export interface LaneStats {
@@ -29,52 +28,13 @@ export interface LaneStats {
 }
 
 /**
- * Every lane: the configured (network, asset) pairs plus any lane that has open payments or a row in
- * `lanes`. One statement over the partial index of open payments; used by the console overview and by the
- * lane gauges of `/metrics` (computed at scrape time, so every API process reports the same truth).
+ * Every lane: the configured (network, asset) pairs (first, in configuration order) plus any lane that
+ * has open payments, open batches or a row in `lanes` ({@link LaneStatsRepository.lanes}); used by the
+ * console overview and by the lane gauges of `/metrics` (computed at scrape time, so every API process
+ * reports the same truth).
  */
-export async function laneStats(dataSource: DataSource, config: TollgateConfig): Promise<LaneStats[]> {
-  const rows: Array<{
-    network: string;
-    asset: string;
-    verified: number;
-    queued: number;
-    batched: number;
-    submitted: number;
-    oldest_age: number | null;
-    earliest: Date | null;
-    exposure: string | null;
-    paused: boolean | null;
-    paused_reason: string | null;
-    flush_requested_at: Date | null;
-    open_batches: number;
-  }> = await dataSource.query(`
-    WITH open AS (
-      SELECT network, asset,
-             count(*) FILTER (WHERE status = 'verified')::int AS verified,
-             count(*) FILTER (WHERE status = 'queued')::int AS queued,
-             count(*) FILTER (WHERE status = 'batched')::int AS batched,
-             count(*) FILTER (WHERE status = 'submitted')::int AS submitted,
-             extract(epoch FROM now() - min(queued_at) FILTER (WHERE status = 'queued'))::float8 AS oldest_age,
-             min(expires_at) FILTER (WHERE status = 'queued') AS earliest,
-             sum(amount) FILTER (WHERE status = ANY($1::text[]))::text AS exposure
-        FROM payments WHERE NOT (status = ANY($2::text[]))
-       GROUP BY network, asset
-    ), batches AS (
-      SELECT network, asset, count(*)::int AS open_batches FROM settlement_batches
-       WHERE status = ANY($3::text[]) GROUP BY network, asset
-    ), keys AS (
-      SELECT network, asset FROM open UNION SELECT network, asset FROM lanes UNION SELECT network, asset FROM batches
-    )
-    SELECT k.network, k.asset, coalesce(o.verified, 0) AS verified, coalesce(o.queued, 0) AS queued,
-           coalesce(o.batched, 0) AS batched, coalesce(o.submitted, 0) AS submitted, o.oldest_age, o.earliest, o.exposure,
-           l.paused, l.paused_reason, l.flush_requested_at, coalesce(b.open_batches, 0) AS open_batches
-      FROM keys k
-      LEFT JOIN open o ON o.network = k.network AND o.asset = k.asset
-      LEFT JOIN lanes l ON l.network = k.network AND l.asset = k.asset
-      LEFT JOIN batches b ON b.network = k.network AND b.asset = k.asset`,
-    [UNSETTLED_STATUSES, FINAL_STATUSES, IN_FLIGHT_BATCH_STATUSES],
-  );
+export async function laneStats(repository: LaneStatsRepository, config: TollgateConfig): Promise<LaneStats[]> {
+  const rows = await repository.lanes();
   const byKey = new Map(rows.map((r) => [`${r.network}|${r.asset}`, r]));
   const out: LaneStats[] = [];
   const seen = new Set<string>();

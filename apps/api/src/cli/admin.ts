@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '@tollgate/config';
-import { createDataSource } from '@tollgate/persistence';
+import { AdminAuditRepository, AdminUsersRepository, createDataSource } from '@tollgate/persistence';
 import { AdminAuditService } from '../admin/admin-audit.service';
 import { ADMIN_ROLES, AdminAuthService, AdminRole, AdminUserError } from '../admin/auth/admin-auth.service';
 import { runCli } from './run-cli';
@@ -85,8 +85,8 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfigOrExit();
   const ds = await createDataSource({ databaseUrl: config.databaseUrl, poolSize: 2, applicationName: 'tollgate-admin-cli' }).initialize();
-  const auth = new AdminAuthService(ds, config);
-  const audit = new AdminAuditService(ds);
+  const auth = new AdminAuthService(new AdminUsersRepository(ds), config);
+  const audit = new AdminAuditService(new AdminAuditRepository(ds));
   const actor = { actor: `cli:${userInfo().username}` };
   try {
     switch (command) {

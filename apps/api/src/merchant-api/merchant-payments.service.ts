@@ -5,7 +5,7 @@ import { ChainClients } from '@tollgate/evm';
 import { MerchantPaymentRepository, type MerchantPaymentRow, type PaymentStatus } from '@tollgate/persistence';
 import { AssetDirectory } from '@tollgate/webhooks';
 import { Cursor } from './validation';
-import { isoOrNull } from '../common/sql-where';
+import { isoOrNull } from '../common/iso-time';
 import { logSafeError } from '@tollgate/evm';
 
 /** A payment as listed to its merchant. Addresses checksummed; amounts atomic units + decimal string. */

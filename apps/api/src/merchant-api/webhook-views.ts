@@ -1,5 +1,5 @@
 import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookDeliveryStatus, WebhookEndpointRow } from '@tollgate/persistence';
-import { isoOrNull as iso } from '../common/sql-where';
+import { isoOrNull as iso } from '../common/iso-time';
 
 /** A webhook endpoint as the merchant API shows it (never its secret). Times are ISO-8601. */
 export interface WebhookEndpointView {

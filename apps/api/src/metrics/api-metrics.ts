@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
+import { LaneStatsRepository, MetricsSnapshotRepository } from '@tollgate/persistence';
 import { isReasonCode } from '@tollgate/protocol';
 import { LaneStats, laneStats } from '../admin/lane-stats';
 
@@ -74,8 +74,9 @@ export class ApiMetrics {
 
   constructor(
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
-    private readonly dataSource: DataSource,
     private readonly chains: ChainClients,
+    private readonly lanes: LaneStatsRepository,
+    private readonly reads: MetricsSnapshotRepository,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'tollgate_api_' });
     const self = this;
@@ -196,16 +197,13 @@ export class ApiMetrics {
   }
 
   private async readSnapshot(): Promise<Snapshot> {
-    const [lanes, failed, failureEvents, nonces, hasWebhooks] = await Promise.all([
-      laneStats(this.dataSource, this.config),
-      this.dataSource.query(`SELECT failure_reason AS reason, count(*)::int AS n FROM payments WHERE status = 'failed' GROUP BY 1`),
-      this.dataSource.query(`SELECT to_status, reason, count(*)::int AS n FROM payment_events WHERE to_status IN ('failed', 'lapsed') GROUP BY 1, 2`),
-      this.dataSource.query(`SELECT network, address, next_nonce::text FROM relayers`) as Promise<Array<{ network: string; address: string; next_nonce: string }>>,
-      this.dataSource.query(`SELECT to_regclass('webhook_deliveries') IS NOT NULL AS ok`).then((r: Array<{ ok: boolean }>) => r[0].ok),
+    const [lanes, failed, failureEvents, nonces, pendingDeliveries] = await Promise.all([
+      laneStats(this.lanes, this.config),
+      this.reads.failedByReason(),
+      this.reads.failureEvents(),
+      this.reads.relayerNonces(),
+      this.reads.pendingDeliveries(),
     ]);
-    const pendingDeliveries = hasWebhooks
-      ? ((await this.dataSource.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`)) as Array<{ n: number }>)[0].n
-      : null;
     // The relayers the worker registered (the API holds no keys), on networks this process serves.
     const served = nonces.filter((r) => this.chains.has(r.network));
     const relayers = await Promise.all(

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import * as argon2 from 'argon2';
 import { createHash, randomBytes } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
-import { queryRows } from '@tollgate/persistence';
+import { AdminUserRole, AdminUsersRepository } from '@tollgate/persistence';
 
 /** `viewer` reads everything; `operator` may also act (retry, void, pause, flush, replace, replay, merchants). */
-export type AdminRole = 'viewer' | 'operator';
+export type AdminRole = AdminUserRole;
 
 export const ADMIN_ROLES: readonly AdminRole[] = ['viewer', 'operator'];
 
@@ -50,7 +50,7 @@ export class AdminAuthService {
   private dummyHash?: Promise<string>;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly users: AdminUsersRepository,
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
   ) {}
 
@@ -64,44 +64,26 @@ export class AdminAuthService {
     if (password.length < 12) throw new AdminUserError('password must be at least 12 characters');
     if (!ADMIN_ROLES.includes(role)) throw new AdminUserError(`role must be one of ${ADMIN_ROLES.join(', ')}`);
     const hash = await argon2.hash(password, { type: argon2.argon2id });
-    const rows: Array<{ id: string }> = await (manager ?? this.dataSource.manager).query(
-      `INSERT INTO admin_users (username, password_hash, role) VALUES ($1, $2, $3) ON CONFLICT (username) DO NOTHING RETURNING id`,
-      [name, hash, role],
-    );
-    if (rows.length === 0) throw new AdminUserError(`username ${name} is taken`);
-    return { id: rows[0].id, username: name, role };
+    const id = await this.users.insertUser(name, hash, role, manager);
+    if (id === null) throw new AdminUserError(`username ${name} is taken`);
+    return { id, username: name, role };
   }
 
   /** Replaces a user's password and ends all their sessions. @returns false when no such user. */
   async setPassword(username: string, password: string): Promise<boolean> {
     if (password.length < 12) throw new AdminUserError('password must be at least 12 characters');
     const hash = await argon2.hash(password, { type: argon2.argon2id });
-    return this.dataSource.transaction(async (m) => {
-      const rows = await queryRows<{ id: string }>(
-        m,
-        `UPDATE admin_users SET password_hash = $2, updated_at = now() WHERE username = $1 RETURNING id`,
-        [username.toLowerCase(), hash],
-      );
-      if (!rows.length) return false;
-      await m.query(`UPDATE admin_sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [rows[0].id]);
-      return true;
-    });
+    return this.users.setPasswordHash(username.toLowerCase(), hash);
   }
 
   /** Disables a user (their sessions stop working at once). @returns false when no such user. */
   async disableUser(username: string): Promise<boolean> {
-    const rows = await queryRows(
-      this.dataSource,
-      `UPDATE admin_users SET disabled_at = coalesce(disabled_at, now()), updated_at = now() WHERE username = $1 RETURNING id`,
-      [username.toLowerCase()],
-    );
-    return rows.length > 0;
+    return this.users.disableUser(username.toLowerCase());
   }
 
+  /** Every admin user by name, with role, whether disabled and the last sign-in. */
   async listUsers(): Promise<Array<{ username: string; role: AdminRole; disabled: boolean; last_login_at: Date | null }>> {
-    return this.dataSource.query(
-      `SELECT username, role, disabled_at IS NOT NULL AS disabled, last_login_at FROM admin_users ORDER BY username`,
-    );
+    return this.users.listUsers();
   }
 
   /**
@@ -112,26 +94,17 @@ export class AdminAuthService {
    */
   async login(username: string, password: string): Promise<{ cookie: string; identity: AdminIdentity } | null> {
     const name = username.trim().toLowerCase();
-    const rows: Array<{ id: string; username: string; password_hash: string; role: AdminRole }> = await this.dataSource.query(
-      `SELECT id, username, password_hash, role FROM admin_users WHERE username = $1 AND disabled_at IS NULL`,
-      [name],
-    );
-    const user = rows[0];
+    const user = await this.users.enabledUser(name);
     let ok = false;
     if (user) ok = await argon2.verify(user.password_hash, password).catch(() => false);
     else await argon2.verify(await this.dummy(), password).catch(() => false);
     if (!user || !ok) return null;
     const cookie = randomBytes(32).toString('base64url');
     const csrfSecret = randomBytes(32).toString('base64url');
-    const [session]: Array<{ id: string }> = await this.dataSource.query(
-      `INSERT INTO admin_sessions (user_id, token_hash, csrf_secret, expires_at)
-       VALUES ($1, $2, $3, now() + make_interval(mins => $4)) RETURNING id`,
-      [user.id, sha256(cookie), csrfSecret, this.config.admin.sessionTtlMinutes],
-    );
-    await this.dataSource.query(`UPDATE admin_users SET last_login_at = now() WHERE id = $1`, [user.id]);
+    const sessionId = await this.users.openSession(user.id, sha256(cookie), csrfSecret, this.config.admin.sessionTtlMinutes);
     return {
       cookie,
-      identity: { kind: 'session', role: user.role, actor: `user:${user.username}`, userId: user.id, tokenId: null, username: user.username, sessionId: session.id, csrfSecret },
+      identity: { kind: 'session', role: user.role, actor: `user:${user.username}`, userId: user.id, tokenId: null, username: user.username, sessionId, csrfSecret },
     };
   }
 
@@ -140,22 +113,15 @@ export class AdminAuthService {
    * timeout, and its user not disabled. Touches `last_seen_at` at most once a minute.
    */
   async session(cookie: string): Promise<AdminIdentity | null> {
-    const rows: Array<{ id: string; csrf_secret: string; stale: boolean; user_id: string; username: string; role: AdminRole }> = await this.dataSource.query(
-      `SELECT s.id, s.csrf_secret, s.last_seen_at < now() - interval '1 minute' AS stale, u.id AS user_id, u.username, u.role
-         FROM admin_sessions s JOIN admin_users u ON u.id = s.user_id
-        WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()
-          AND s.last_seen_at > now() - make_interval(mins => $2) AND u.disabled_at IS NULL`,
-      [sha256(cookie), this.config.admin.sessionIdleMinutes],
-    );
-    const r = rows[0];
+    const r = await this.users.liveSession(sha256(cookie), this.config.admin.sessionIdleMinutes);
     if (!r) return null;
-    if (r.stale) await this.dataSource.query(`UPDATE admin_sessions SET last_seen_at = now() WHERE id = $1`, [r.id]);
+    if (r.stale) await this.users.touchSession(r.id);
     return { kind: 'session', role: r.role, actor: `user:${r.username}`, userId: r.user_id, tokenId: null, username: r.username, sessionId: r.id, csrfSecret: r.csrf_secret };
   }
 
   /** Ends a session (logout). */
   async logout(sessionId: string): Promise<void> {
-    await this.dataSource.query(`UPDATE admin_sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [sessionId]);
+    await this.users.revokeSession(sessionId);
   }
 
   /**
@@ -167,34 +133,21 @@ export class AdminAuthService {
     if (!/^[\w.-]{1,64}$/.test(name)) throw new AdminUserError('token name must be 1-64 characters: letters, digits, ".", "_", "-"');
     const token = `${ADMIN_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const prefix = token.slice(0, 12);
-    const [row]: Array<{ id: string }> = await this.dataSource.query(
-      `INSERT INTO admin_api_tokens (name, prefix, token_hash, role, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-      [name, prefix, sha256(token), role, createdBy],
-    );
-    return { id: row.id, token, prefix };
+    const id = await this.users.insertToken(name, prefix, sha256(token), role, createdBy);
+    return { id, token, prefix };
   }
 
   /** Revokes a token by its prefix or id. @returns false when nothing was revoked. */
   async revokeToken(prefixOrId: string): Promise<boolean> {
-    const rows = await queryRows(
-      this.dataSource,
-      `UPDATE admin_api_tokens SET revoked_at = now() WHERE (prefix = $1 OR id::text = $1) AND revoked_at IS NULL RETURNING id`,
-      [prefixOrId],
-    );
-    return rows.length > 0;
+    return this.users.revokeToken(prefixOrId);
   }
 
   /** Resolves an admin API token (`tga_…`), or null. Never logs or stores the secret. */
   async token(secret: string): Promise<AdminIdentity | null> {
     if (!secret.startsWith(ADMIN_TOKEN_PREFIX)) return null;
-    const rows: Array<{ id: string; name: string; role: AdminRole; stale: boolean }> = await this.dataSource.query(
-      `SELECT id, name, role, last_used_at IS NULL OR last_used_at < now() - interval '1 minute' AS stale
-         FROM admin_api_tokens WHERE token_hash = $1 AND revoked_at IS NULL`,
-      [sha256(secret)],
-    );
-    const r = rows[0];
+    const r = await this.users.liveToken(sha256(secret));
     if (!r) return null;
-    if (r.stale) await this.dataSource.query(`UPDATE admin_api_tokens SET last_used_at = now() WHERE id = $1`, [r.id]);
+    if (r.stale) await this.users.touchToken(r.id);
     return { kind: 'token', role: r.role, actor: `token:${r.name}`, userId: null, tokenId: r.id, username: null };
   }
 
