@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { Address, Hex, parseTransaction, TransactionNotFoundError, TransactionReceiptNotFoundError } from 'viem';
 import { TollgateConfig } from '@tollgate/config';
 import { authorizationKey, authorizationsUsed, ChainClients, eip3009Abi } from '@tollgate/evm';
-import { OwnPendingTxRow, RelayersRepository, RelayerTransactionsRepository, relayerTxSourcesOf } from '@tollgate/persistence';
+import { OwnPendingTxRow, RelayersRepository, RelayerTransactionsRepository, RelayerTxPurpose, relayerTxSourcesOf } from '@tollgate/persistence';
 import { applyVerdicts, RowVerdict } from './row-outcomes';
 import { Relayer, SettlementContext } from './settlement-context';
 import { relayerTxStatus } from './status-stores';
@@ -22,7 +22,7 @@ export function nonceGap(chainNonce: number, lowestLiveNonce: number | null): nu
 /** A stored transaction at a gap nonce that is no longer live (dropped by a reorg, never broadcast, replaced). */
 export interface GapCandidate {
   txHash: Hex;
-  purpose: 'settle' | 'cancel' | 'filler';
+  purpose: RelayerTxPurpose;
   maxFeePerGas: bigint;
   /** At least one authorization it carries is unused on chain, its payment not final, and not about to expire. */
   settlesSomething: boolean;
