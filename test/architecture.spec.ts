@@ -169,15 +169,6 @@ describe('architecture', () => {
    */
   const SQL_OUTSIDE_PERSISTENCE_ALLOWED: string[] = [
     'apps/worker/src/worker-metrics.ts',
-    'libs/settlement/src/batch-submitter.ts',
-    'libs/settlement/src/batch-tracker.ts',
-    'libs/settlement/src/lane-scheduler.ts',
-    'libs/settlement/src/nonce-gaps.ts',
-    'libs/settlement/src/operator-actions.ts',
-    'libs/settlement/src/row-outcomes.ts',
-    'libs/settlement/src/settlement-context.ts',
-    'libs/settlement/src/sweeper.ts',
-    'libs/settlement/src/transactions.ts',
   ];
   it('SQL lives in libs/persistence', () => {
     const offenders = files.filter((f) => /^(apps|libs)\/[^/]+\/src\//.test(f) && !f.startsWith('libs/persistence/') && !isTest(f) && factsOf(f).sql);

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { createTestDatabase } from '@tollgate/testing';
-import { RelayerTransactionStore } from './relayer-transaction-store';
-import { SettlementBatchStore } from './settlement-batch-store';
+import { RelayerTransactionStore } from './settlement/relayer-transaction-store';
+import { SettlementBatchStore } from './settlement/settlement-batch-store';
 import { NOW } from './status-writer';
 import { WebhookDeliveryStore } from './webhooks/webhook-delivery-store';
 

@@ -1,6 +1,7 @@
+import { EntityManager } from 'typeorm';
 import { Address, Hex, PublicClient } from 'viem';
 import { batchCall, decodeAggregate3Result, decodedRevertReason, encodeAggregate3, transferCalldata } from '@tollgate/evm';
-import { NOW } from '@tollgate/persistence';
+import { NOW, SubmitBatchRow } from '@tollgate/persistence';
 import { JobName } from '@tollgate/queue';
 import { sizeUnderGasCap } from './batch-sizing';
 import { applyVerdicts, loadBatchRows, RowClassifier, StoredRow } from './row-outcomes';
@@ -8,15 +9,6 @@ import { SettlementContext } from './settlement-context';
 import { PermanentSettlementCode, PermanentSettlementError } from './settlement-errors';
 import { batchStatus, relayerTxStatus } from './status-stores';
 import { broadcast, classifyRpcError, currentFees, RpcError, signTx, storeTx } from './transactions';
-
-interface BatchRow {
-  id: string;
-  network: string;
-  asset: string;
-  relayer: string;
-  status: string;
-  nonce: string | null;
-}
 
 /**
  * Turns a claimed batch into a broadcast transaction, resumable at every step:
@@ -38,10 +30,7 @@ export class BatchSubmitter {
 
   async submit(batchId: string): Promise<void> {
     await this.ctx.exclusively(`batch:${batchId}`, async () => {
-      const [batch]: BatchRow[] = await this.ctx.dataSource.query(
-        `SELECT id, network, asset, relayer, status, nonce::text FROM settlement_batches WHERE id = $1`,
-        [batchId],
-      );
+      const batch = await this.ctx.repos.batches.forSubmit(batchId);
       if (!batch) throw new PermanentSettlementError(PermanentSettlementCode.BatchNotFound, `batch ${batchId} does not exist`);
       if (batch.status === 'submitted') return this.rebroadcast(batch);
       if (batch.status !== 'building') return;
@@ -63,13 +52,10 @@ export class BatchSubmitter {
    * returns its still-valid rows to the queue. A stored but never-broadcast transaction is dropped; its
    * nonce is reused by the next submission (see syncNonce).
    */
-  private async abandon(batch: BatchRow, why: string): Promise<void> {
+  private async abandon(batch: SubmitBatchRow, why: string): Promise<void> {
     this.ctx.logger.error(`batch ${batch.id}: permanent RPC error, re-queueing its payments: ${why}`);
     await this.ctx.dataSource.transaction(async (m) => {
-      const rows: Array<{ id: string; status: 'batched' | 'submitted' }> = await m.query(
-        `SELECT id, status FROM payments WHERE batch_id = $1 AND status IN ('batched', 'submitted')`,
-        [batch.id],
-      );
+      const rows = await this.ctx.repos.batchPayments.unsent(m, batch.id);
       for (const from of ['batched', 'submitted'] as const) {
         await this.ctx.ledger.transition(rows.filter((r) => r.status === from).map((r) => r.id), from, 'queued', {
           reason: 'tollgate_rpc_error',
@@ -85,7 +71,7 @@ export class BatchSubmitter {
     });
   }
 
-  private async build(batch: BatchRow): Promise<void> {
+  private async build(batch: SubmitBatchRow): Promise<void> {
     const net = this.ctx.network(batch.network);
     const token = batch.asset as Address;
     const relayer = this.ctx.relayer(batch.network, batch.relayer);
@@ -128,23 +114,20 @@ export class BatchSubmitter {
     const fees = await currentFees(this.ctx, batch.network);
 
     const signed = await this.ctx.dataSource.transaction(async (m) => {
-      const [{ next_nonce }]: Array<{ next_nonce: string }> = await m.query(
-        `SELECT next_nonce::text FROM relayers WHERE network = $1 AND address = $2 FOR UPDATE`,
-        [batch.network, relayer.id],
-      );
-      const nonce = await this.syncNonce(batch.network, relayer.address, relayer.id, Number(next_nonce), m);
+      const stored = await this.ctx.repos.relayers.lockNextNonce(m, batch.network, relayer.id);
+      const nonce = await this.syncNonce(batch.network, relayer.address, relayer.id, stored, m);
       let tx = await signTx(this.ctx, relayer, { to: call.to, data: call.data, gas, nonce, fees });
       // After a reorg drops our transaction, its rows come back here and syncNonce hands out the same
       // nonce again; with the chain state (hence gas estimate and fees) unchanged, signing is
       // deterministic and yields the very transaction already stored for the reorganised batch, whose
       // hash is unique in relayer_transactions — the insert would fail on every retry and the batch
       // would stay `building` for ever. One more unit of gas makes it a new transaction (same effect).
-      while ((await m.query(`SELECT 1 FROM relayer_transactions WHERE tx_hash = $1`, [tx.hash.toLowerCase()])).length > 0) {
+      while (await this.ctx.repos.relayerTxs.exists(tx.hash.toLowerCase(), m)) {
         gas += 1n;
         tx = await signTx(this.ctx, relayer, { to: call.to, data: call.data, gas, nonce, fees });
       }
-      await storeTx(m, { batchId: batch.id, network: batch.network, relayer: relayer.id, nonce, purpose: 'settle', signed: tx, gas, fees });
-      await m.query(`UPDATE relayers SET next_nonce = $3, updated_at = now() WHERE network = $1 AND address = $2`, [batch.network, relayer.id, nonce + 1]);
+      await storeTx(this.ctx, m, { batchId: batch.id, network: batch.network, relayer: relayer.id, nonce, purpose: 'settle', signed: tx, gas, fees });
+      await this.ctx.repos.relayers.setNextNonce(m, batch.network, relayer.id, nonce + 1);
       // The batch was read as `building` under its advisory lock (submit), so nothing else moved it.
       await batchStatus.transition(m, batch.id, 'building', 'submitted', {
         kind: call.kind,
@@ -167,14 +150,14 @@ export class BatchSubmitter {
    * they go out in the next batch, earliest deadline first, instead of waiting for a scheduler pass.
    * Committed before the batch is signed: a crash after it replays with only the rows that fit.
    */
-  private async deferOverCap(batch: BatchRow, rows: StoredRow[], kept: number, cap: number): Promise<void> {
+  private async deferOverCap(batch: SubmitBatchRow, rows: StoredRow[], kept: number, cap: number): Promise<void> {
     await this.ctx.dataSource.transaction(async (m) => {
       await this.ctx.ledger.transition(rows.map((r) => r.paymentId), 'batched', 'queued', {
         reason: 'batch_gas_cap',
         detail: { batchId: batch.id, txGasCap: cap },
         patch: { batch_id: null },
       }, m);
-      await m.query(`UPDATE settlement_batches SET payment_count = $2, updated_at = now() WHERE id = $1 AND status = 'building'`, [batch.id, kept]);
+      await this.ctx.repos.batches.setBuildingPaymentCount(m, batch.id, kept);
     });
     this.ctx.logger.log(`batch ${batch.id}: ${rows.length} row(s) over the ${cap} gas cap of ${batch.network} went back to the queue; ${kept} kept`);
     await this.ctx.queues
@@ -203,15 +186,12 @@ export class BatchSubmitter {
    * (e.g. after a reorg dropped our transaction). When a later nonce is live, the hole is the
    * NonceGapHealer's to fill.
    */
-  private async syncNonce(network: string, address: Address, relayerId: string, stored: number, m: import('typeorm').EntityManager): Promise<number> {
+  private async syncNonce(network: string, address: Address, relayerId: string, stored: number, m: EntityManager): Promise<number> {
     const pending = await this.ctx.chains.get(network).getTransactionCount({ address, blockTag: 'pending' });
     if (pending >= stored) return pending;
     // Any stored pending transaction counts — a batch's, or a filler / re-broadcast the NonceGapHealer put
     // in a gap: handing its nonce out again would only make two of our transactions race for it.
-    const [{ live }]: Array<{ live: number }> = await m.query(
-      `SELECT count(*)::int AS live FROM relayer_transactions WHERE network = $1 AND relayer = $2 AND status = 'pending' AND nonce >= $3`,
-      [network, relayerId, pending],
-    );
+    const live = await this.ctx.repos.relayerTxs.countPendingFrom(m, network, relayerId, pending);
     if (live === 0) {
       this.ctx.logger.warn(`relayer ${address} on ${network}: nonces ${pending}..${stored - 1} never reached the chain; reusing them`);
       return pending;
@@ -219,11 +199,8 @@ export class BatchSubmitter {
     return stored;
   }
 
-  private async rebroadcast(batch: BatchRow): Promise<void> {
-    const [tx]: Array<{ raw_tx: Hex; tx_hash: Hex }> = await this.ctx.dataSource.query(
-      `SELECT raw_tx, tx_hash FROM relayer_transactions WHERE batch_id = $1 AND status = 'pending' ORDER BY created_at DESC LIMIT 1`,
-      [batch.id],
-    );
+  private async rebroadcast(batch: SubmitBatchRow): Promise<void> {
+    const tx = await this.ctx.repos.relayerTxs.latestPendingOfBatch(batch.id);
     if (tx) await broadcast(this.ctx, batch.network, tx.raw_tx, tx.tx_hash);
     await this.scheduleTracking(batch.id);
   }

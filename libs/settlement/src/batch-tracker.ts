@@ -1,37 +1,11 @@
 import { Address, BlockNotFoundError, Hex, TransactionNotFoundError, TransactionReceipt, TransactionReceiptNotFoundError } from 'viem';
 import { authorizationsUsed, authorizationKey } from '@tollgate/evm';
-import { NOW, relayerTxSourcesOf } from '@tollgate/persistence';
+import { BatchTxRow, NOW, relayerTxSourcesOf, TrackedBatchRow } from '@tollgate/persistence';
 import { JobName } from '@tollgate/queue';
 import { applyVerdicts, loadBatchRows, RowClassifier, RowVerdict } from './row-outcomes';
 import { SettlementContext } from './settlement-context';
 import { batchStatus, relayerTxStatus } from './status-stores';
 import { broadcast, bumpedFees, currentFees, feeCapWei, Fees, signTx, storeTx } from './transactions';
-
-interface TrackedBatch {
-  id: string;
-  network: string;
-  asset: string;
-  relayer: string;
-  status: string;
-  nonce: string | null;
-  tx_hash: string | null;
-  block_number: string | null;
-  block_hash: string | null;
-  replacements: number;
-  /** Set by an operator (admin console) to replace the transaction now. */
-  replace_requested_at: Date | null;
-}
-
-interface TrackedTx {
-  tx_hash: Hex;
-  raw_tx: Hex;
-  purpose: 'settle' | 'cancel' | 'filler';
-  nonce: string;
-  gas_limit: string;
-  max_fee_per_gas: string;
-  max_priority_fee_per_gas: string;
-  created_at: Date;
-}
 
 /**
  * Follows a submitted batch to a final state, one idempotent pass per job:
@@ -57,13 +31,9 @@ export class BatchTracker {
   /** @returns true when the batch reached a final state (no further tracking needed). */
   async track(batchId: string): Promise<boolean> {
     const done = await this.ctx.exclusively(`batch:${batchId}`, async () => {
-      const [batch]: TrackedBatch[] = await this.ctx.dataSource.query(
-        `SELECT id, network, asset, relayer, status, nonce::text, tx_hash, block_number::text, block_hash, replacements, replace_requested_at
-           FROM settlement_batches WHERE id = $1`,
-        [batchId],
-      );
+      const batch = await this.ctx.repos.batches.forTracking(batchId);
       if (!batch) return true;
-      await this.ctx.dataSource.query(`UPDATE settlement_batches SET updated_at = now() WHERE id = $1`, [batchId]);
+      await this.ctx.repos.batches.touch(batchId);
       if (batch.status === 'submitted') return this.followSubmitted(batch);
       if (batch.status === 'included') return this.followIncluded(batch);
       return batch.status !== 'building';
@@ -78,7 +48,7 @@ export class BatchTracker {
     return done;
   }
 
-  private async followSubmitted(batch: TrackedBatch): Promise<boolean> {
+  private async followSubmitted(batch: TrackedBatchRow): Promise<boolean> {
     const client = this.ctx.chains.get(batch.network);
     const txs = await this.txsOf(batch.id);
     for (const tx of [...txs].reverse()) {
@@ -110,7 +80,7 @@ export class BatchTracker {
     // cleared only after the replacement was stored, so a crash in between replaces on the next pass.
     if (age >= this.ctx.config.settlement.replaceAfterMs || batch.replace_requested_at) {
       await this.replace(batch, latest);
-      if (batch.replace_requested_at) await this.ctx.dataSource.query(`UPDATE settlement_batches SET replace_requested_at = NULL WHERE id = $1`, [batch.id]);
+      if (batch.replace_requested_at) await this.ctx.repos.batches.clearReplaceRequest(batch.id);
       return false;
     }
     const known = await notFoundAsNull(client.getTransaction({ hash: latest.tx_hash }));
@@ -119,7 +89,7 @@ export class BatchTracker {
   }
 
   /** Same nonce, fees bumped; after the replacement budget, a zero-value self-transfer (cancel). */
-  private async replace(batch: TrackedBatch, latest: TrackedTx): Promise<void> {
+  private async replace(batch: TrackedBatchRow, latest: BatchTxRow): Promise<void> {
     const relayer = this.ctx.relayer(batch.network, batch.relayer);
     const cancel = batch.replacements >= this.ctx.config.settlement.maxReplacements || latest.purpose === 'cancel';
     const previous: Fees = { maxFeePerGas: BigInt(latest.max_fee_per_gas), maxPriorityFeePerGas: BigInt(latest.max_priority_fee_per_gas) };
@@ -146,27 +116,24 @@ export class BatchTracker {
       gas = 21_000n;
     } else {
       const tx = await notFoundAsNull(this.ctx.chains.get(batch.network).getTransaction({ hash: latest.tx_hash }));
-      const original: Array<{ raw_tx: Hex }> = tx ? [] : await this.ctx.dataSource.query(
-        `SELECT raw_tx FROM relayer_transactions WHERE batch_id = $1 AND purpose = 'settle' ORDER BY created_at LIMIT 1`,
-        [batch.id],
-      );
-      const parsed = tx ?? (await import('viem')).parseTransaction(original[0].raw_tx);
+      const original = tx ? undefined : await this.ctx.repos.relayerTxs.firstSettleRaw(batch.id);
+      const parsed = tx ?? (await import('viem')).parseTransaction(original!);
       to = parsed.to as Address;
       data = (('input' in parsed ? parsed.input : (parsed as { data?: Hex }).data) ?? '0x') as Hex;
       gas = BigInt(latest.gas_limit);
     }
     const signed = await signTx(this.ctx, relayer, { to, data, gas, nonce, fees });
     await this.ctx.dataSource.transaction(async (m) => {
-      await storeTx(m, { batchId: batch.id, network: batch.network, relayer: relayer.id, nonce, purpose: cancel ? 'cancel' : 'settle', signed, gas, fees });
+      await storeTx(this.ctx, m, { batchId: batch.id, network: batch.network, relayer: relayer.id, nonce, purpose: cancel ? 'cancel' : 'settle', signed, gas, fees });
       await relayerTxStatus.transition(m, { batchId: batch.id, exceptTxHash: signed.hash.toLowerCase() }, 'pending', 'replaced');
-      await m.query(`UPDATE settlement_batches SET replacements = replacements + 1, tx_hash = $2, updated_at = now() WHERE id = $1`, [batch.id, signed.hash.toLowerCase()]);
+      await this.ctx.repos.batches.recordReplacement(m, batch.id, signed.hash.toLowerCase());
     });
     this.ctx.logger.warn(`batch ${batch.id}: nonce ${nonce} not included in time; ${cancel ? 'cancelling' : 'replacing'} with maxFee ${fees.maxFeePerGas} wei`);
     const outcome = await broadcast(this.ctx, batch.network, signed.raw, signed.hash);
     if (outcome === 'underpriced') this.ctx.logger.warn(`batch ${batch.id}: replacement refused as underpriced; will bump again`);
   }
 
-  private async onInclusion(batch: TrackedBatch, tx: TrackedTx, receipt: TransactionReceipt): Promise<void> {
+  private async onInclusion(batch: TrackedBatchRow, tx: BatchTxRow, receipt: TransactionReceipt): Promise<void> {
     const token = batch.asset as Address;
     const rows = await loadBatchRows(this.ctx, batch.id, 'submitted');
     const used = tx.purpose === 'settle' && receipt.status === 'success' ? authorizationsUsed(token, receipt.logs) : new Map<string, number>();
@@ -212,7 +179,7 @@ export class BatchTracker {
     if (counts) this.ctx.logger.log(`batch ${batch.id}: ${landed.length} landed, ${missed.length} did not ${JSON.stringify(counts)}`);
   }
 
-  private async followIncluded(batch: TrackedBatch): Promise<boolean> {
+  private async followIncluded(batch: TrackedBatchRow): Promise<boolean> {
     if (!batch.block_number || !batch.block_hash || !batch.tx_hash) return true;
     const client = this.ctx.chains.get(batch.network);
     const depth = this.ctx.network(batch.network).confirmations;
@@ -224,10 +191,7 @@ export class BatchTracker {
       const receipt = await notFoundAsNull(client.getTransactionReceipt({ hash: batch.tx_hash as Hex }));
       if (receipt && receipt.blockHash.toLowerCase() !== batch.block_hash.toLowerCase()) {
         // Re-included in another block: follow the new one.
-        await this.ctx.dataSource.transaction(async (m) => {
-          await m.query(`UPDATE settlement_batches SET block_number = $2, block_hash = $3, updated_at = now() WHERE id = $1`, [batch.id, receipt.blockNumber.toString(), receipt.blockHash.toLowerCase()]);
-          await m.query(`UPDATE payments SET block_number = $2, block_hash = $3, updated_at = now() WHERE batch_id = $1 AND status = 'included'`, [batch.id, receipt.blockNumber.toString(), receipt.blockHash.toLowerCase()]);
-        });
+        await this.ctx.repos.batches.moveInclusionBlock(batch.id, receipt.blockNumber.toString(), receipt.blockHash.toLowerCase());
         return false;
       }
       if (!receipt) {
@@ -239,7 +203,7 @@ export class BatchTracker {
     if (confirmations < BigInt(depth)) return false;
     await this.ctx.dataSource.transaction(async (m) => {
       await this.ctx.ledger.transition(
-        (await m.query(`SELECT id FROM payments WHERE batch_id = $1 AND status = 'included'`, [batch.id])).map((r: { id: string }) => r.id),
+        await this.ctx.repos.batchPayments.includedIds(m, batch.id),
         'included',
         'confirmed',
         { detail: { confirmations: confirmations.toString() }, patch: { confirmed_at: new Date() } },
@@ -251,11 +215,11 @@ export class BatchTracker {
   }
 
   /** The inclusion block is gone and the transaction with it: the rows go back to the queue. */
-  private async onReorg(batch: TrackedBatch): Promise<void> {
+  private async onReorg(batch: TrackedBatchRow): Promise<void> {
     this.ctx.logger.warn(`batch ${batch.id}: block ${batch.block_number} was reorganised away; re-queueing its payments`);
     await this.ctx.dataSource.transaction(async (m) => {
-      const ids: Array<{ id: string }> = await m.query(`SELECT id FROM payments WHERE batch_id = $1 AND status = 'included'`, [batch.id]);
-      await this.ctx.ledger.transition(ids.map((r) => r.id), 'included', 'queued', {
+      const ids = await this.ctx.repos.batchPayments.includedIds(m, batch.id);
+      await this.ctx.ledger.transition(ids, 'included', 'queued', {
         reason: 'reorged',
         detail: { txHash: batch.tx_hash, blockNumber: batch.block_number, blockHash: batch.block_hash },
         patch: { batch_id: null, tx_hash: null, log_index: null, block_number: null, block_hash: null, included_at: null },
@@ -271,7 +235,7 @@ export class BatchTracker {
   }
 
   /** Our nonce was consumed by a transaction we did not send for this batch. */
-  private async onNonceLost(batch: TrackedBatch): Promise<void> {
+  private async onNonceLost(batch: TrackedBatchRow): Promise<void> {
     const rows = await loadBatchRows(this.ctx, batch.id, 'submitted');
     const verdicts = await this.classifier.classify(batch.network, batch.asset as Address, rows);
     // "Consumed by another transaction" may in fact be one of ours whose receipt the node had not served
@@ -292,12 +256,8 @@ export class BatchTracker {
     });
   }
 
-  private txsOf(batchId: string): Promise<TrackedTx[]> {
-    return this.ctx.dataSource.query(
-      `SELECT tx_hash, raw_tx, purpose, nonce::text, gas_limit::text, max_fee_per_gas::text, max_priority_fee_per_gas::text, created_at
-         FROM relayer_transactions WHERE batch_id = $1 ORDER BY created_at`,
-      [batchId],
-    );
+  private txsOf(batchId: string): Promise<BatchTxRow[]> {
+    return this.ctx.repos.relayerTxs.versionsOfBatch(batchId);
   }
 }
 

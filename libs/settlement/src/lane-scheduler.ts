@@ -1,4 +1,3 @@
-import { IN_FLIGHT_BATCH_STATUSES } from '@tollgate/persistence';
 import { JobName } from '@tollgate/queue';
 import { SettlementContext } from './settlement-context';
 
@@ -35,17 +34,7 @@ export class LaneScheduler {
   constructor(private readonly ctx: SettlementContext) {}
 
   async lanes(): Promise<LaneState[]> {
-    const rows: Array<{ network: string; asset: string; queued: number; oldest: Date; earliest: Date; paused: boolean | null; flush_requested_at: Date | null; last_rpc_failure: Date | null }> =
-      await this.ctx.dataSource.query(
-        `SELECT p.network, p.asset, count(*)::int AS queued, min(p.queued_at) AS oldest, min(p.expires_at) AS earliest,
-                l.paused, l.flush_requested_at,
-                (SELECT max(b.updated_at) FROM settlement_batches b
-                  WHERE b.network = p.network AND b.asset = p.asset AND b.status = 'failed'
-                    AND b.failure_reason LIKE 'rpc_error:%' AND b.updated_at > now() - interval '1 minute') AS last_rpc_failure
-           FROM payments p LEFT JOIN lanes l ON l.network = p.network AND l.asset = p.asset
-          WHERE p.status = 'queued'
-          GROUP BY p.network, p.asset, l.paused, l.flush_requested_at`,
-      );
+    const rows = await this.ctx.repos.lanes.states();
     return rows.map((r) => ({
       network: r.network,
       asset: r.asset,
@@ -82,10 +71,7 @@ export class LaneScheduler {
         if (!batchId) break;
         batches.push(batchId);
         if (reason !== 'size') break;
-        const [{ n }] = await this.ctx.dataSource.query(
-          `SELECT count(*)::int AS n FROM payments WHERE network = $1 AND asset = $2 AND status = 'queued'`,
-          [lane.network, lane.asset],
-        );
+        const n = await this.ctx.repos.lanes.countQueued(lane);
         if (n < this.ctx.batchRowLimit(lane.network, lane.asset)) break;
       }
     }
@@ -102,32 +88,22 @@ export class LaneScheduler {
     const relayer = await this.pickRelayer(network);
     if (!relayer) return null;
     const max = this.ctx.batchRowLimit(network, asset);
+    const lane = { network, asset };
+    const lanes = this.ctx.repos.lanes;
     const batchId = await this.ctx.dataSource.transaction(async (m) => {
-      const expired: Array<{ id: string }> = await m.query(
-        `SELECT id FROM payments WHERE network = $1 AND asset = $2 AND status = 'queued'
-            AND expires_at <= now() + make_interval(secs => $3) FOR UPDATE SKIP LOCKED`,
-        [network, asset, EXPIRY_GUARD_SECONDS],
-      );
+      const expired = await lanes.claimExpiring(m, lane, EXPIRY_GUARD_SECONDS);
       if (expired.length) {
-        await this.ctx.ledger.transition(expired.map((r) => r.id), 'queued', 'failed', {
+        await this.ctx.ledger.transition(expired, 'queued', 'failed', {
           reason: 'invalid_exact_evm_payload_authorization_valid_before',
           patch: { failure_reason: 'invalid_exact_evm_payload_authorization_valid_before', failure_message: 'authorization expired while queued' },
         }, m);
       }
-      const picked: Array<{ id: string }> = await m.query(
-        `SELECT id FROM payments WHERE network = $1 AND asset = $2 AND status = 'queued'
-            AND expires_at > now() + make_interval(secs => $3)
-          ORDER BY expires_at, queued_at LIMIT $4 FOR UPDATE SKIP LOCKED`,
-        [network, asset, EXPIRY_GUARD_SECONDS, max],
-      );
-      await m.query(`UPDATE lanes SET flush_requested_at = NULL, updated_at = now() WHERE network = $1 AND asset = $2`, [network, asset]);
+      const picked = await lanes.claimQueued(m, lane, EXPIRY_GUARD_SECONDS, max);
+      await lanes.clearFlushRequest(m, lane);
       if (picked.length === 0) return null;
-      const [batch]: Array<{ id: string }> = await m.query(
-        `INSERT INTO settlement_batches (network, asset, relayer, status, payment_count) VALUES ($1, $2, $3, 'building', $4) RETURNING id`,
-        [network, asset, relayer, picked.length],
-      );
-      await this.ctx.ledger.transition(picked.map((r) => r.id), 'queued', 'batched', { patch: { batch_id: batch.id }, detail: { batchId: batch.id } }, m);
-      return batch.id;
+      const id = await this.ctx.repos.batches.create(m, lane, relayer, picked.length);
+      await this.ctx.ledger.transition(picked, 'queued', 'batched', { patch: { batch_id: id }, detail: { batchId: id } }, m);
+      return id;
     });
     if (batchId) {
       await this.ctx.queues
@@ -141,12 +117,7 @@ export class LaneScheduler {
   private async pickRelayer(network: string): Promise<string | null> {
     const configured = this.ctx.relayers(network).map((r) => r.id);
     if (configured.length === 0) return null;
-    const rows: Array<{ relayer: string; n: number }> = await this.ctx.dataSource.query(
-      `SELECT relayer, count(*)::int AS n FROM settlement_batches
-        WHERE network = $1 AND status = ANY($2::text[]) GROUP BY relayer`,
-      [network, IN_FLIGHT_BATCH_STATUSES],
-    );
-    const load = new Map(rows.map((r) => [r.relayer, r.n]));
+    const load = await this.ctx.repos.batches.inFlightPerRelayer(network);
     const candidates = configured
       .map((id) => ({ id, n: load.get(id) ?? 0 }))
       .filter((c) => c.n < this.ctx.config.settlement.maxInFlightPerRelayer)

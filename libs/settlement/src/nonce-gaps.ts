@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { Address, Hex, parseTransaction, TransactionNotFoundError, TransactionReceiptNotFoundError } from 'viem';
 import { TollgateConfig } from '@tollgate/config';
 import { authorizationKey, authorizationsUsed, ChainClients, eip3009Abi } from '@tollgate/evm';
-import { IN_FLIGHT_BATCH_STATUSES, relayerTxSourcesOf } from '@tollgate/persistence';
+import { OwnPendingTxRow, RelayersRepository, RelayerTransactionsRepository, RelayerTxPurpose, relayerTxSourcesOf } from '@tollgate/persistence';
 import { applyVerdicts, RowVerdict } from './row-outcomes';
 import { Relayer, SettlementContext } from './settlement-context';
 import { relayerTxStatus } from './status-stores';
@@ -22,7 +22,7 @@ export function nonceGap(chainNonce: number, lowestLiveNonce: number | null): nu
 /** A stored transaction at a gap nonce that is no longer live (dropped by a reorg, never broadcast, replaced). */
 export interface GapCandidate {
   txHash: Hex;
-  purpose: 'settle' | 'cancel' | 'filler';
+  purpose: RelayerTxPurpose;
   maxFeePerGas: bigint;
   /** At least one authorization it carries is unused on chain, its payment not final, and not about to expire. */
   settlesSomething: boolean;
@@ -67,28 +67,14 @@ export interface RelayerNonceGap {
   error?: string;
 }
 
-/** Lowest pending nonce of a batch still in flight, per `network|relayer`, with when its first transaction was stored. */
-async function lowestLiveBatchNonces(db: DataSource): Promise<Map<string, { nonce: number; storedAt: Date }>> {
-  const rows: Array<{ network: string; relayer: string; nonce: string; stored_at: Date }> = await db.query(
-    `SELECT DISTINCT ON (t.network, t.relayer) t.network, t.relayer, t.nonce::text, t.created_at AS stored_at
-       FROM relayer_transactions t JOIN settlement_batches b ON b.id = t.batch_id
-      WHERE t.status = 'pending' AND b.status = ANY($1::text[])
-      ORDER BY t.network, t.relayer, t.nonce, t.created_at`,
-    [IN_FLIGHT_BATCH_STATUSES],
-  );
-  return new Map(rows.map((r) => [`${r.network}|${r.relayer}`, { nonce: Number(r.nonce), storedAt: r.stored_at }]));
-}
-
 /**
  * Every registered relayer's nonce gap, from the `relayers` table (addresses only), relayer_transactions and
  * one `eth_getTransactionCount` per relayer. Used by the API (readiness, operator console), which holds no
  * relayer key. A relayer whose chain read fails is reported with `error` and not as wedged.
  */
 export async function readRelayerNonceGaps(db: DataSource, chains: ChainClients, config: TollgateConfig, timeoutMs = 2_000): Promise<RelayerNonceGap[]> {
-  const relayers: Array<{ network: string; address: string; nonce_gap_since: Date | null }> = await db.query(
-    `SELECT network, address, nonce_gap_since FROM relayers ORDER BY network, address`,
-  );
-  const live = await lowestLiveBatchNonces(db);
+  const relayers = await new RelayersRepository(db).list();
+  const live = await new RelayerTransactionsRepository(db).lowestLiveBatchNonces();
   const configured = new Set<string>(config.networks.map((n) => n.network));
   return Promise.all(
     relayers
@@ -115,17 +101,6 @@ export async function readRelayerNonceGaps(db: DataSource, chains: ChainClients,
 export function wedgedMessage(g: RelayerNonceGap): string {
   const secs = g.since ? Math.round((Date.now() - g.since.getTime()) / 1000) : 0;
   return `relayer ${g.address} on ${g.network} is wedged: chain nonce ${g.chainNonce}, lowest pending nonce ${g.lowestLiveNonce} (gap ${g.gap}) for ${secs} s; nothing it sends can be mined until the gap is filled`;
-}
-
-interface PendingTx {
-  tx_hash: Hex;
-  raw_tx: Hex;
-  purpose: 'settle' | 'cancel' | 'filler';
-  nonce: string;
-  batch_id: string | null;
-  max_fee_per_gas: string;
-  max_priority_fee_per_gas: string;
-  sent_at: Date;
 }
 
 /**
@@ -168,19 +143,9 @@ export class NonceGapHealer {
     let chainNonce = await client.getTransactionCount({ address: relayer.address, blockTag: 'latest' });
     await this.followOwn(relayer, chainNonce);
     chainNonce = await client.getTransactionCount({ address: relayer.address, blockTag: 'latest' });
-    const [row]: Array<{ nonce: string | null }> = await this.ctx.dataSource.query(
-      `SELECT min(t.nonce)::text AS nonce FROM relayer_transactions t JOIN settlement_batches b ON b.id = t.batch_id
-        WHERE t.network = $1 AND t.relayer = $2 AND t.status = 'pending' AND b.status = ANY($3::text[])`,
-      [relayer.network, relayer.id, IN_FLIGHT_BATCH_STATUSES],
-    );
-    const lowest = row.nonce === null ? null : Number(row.nonce);
+    const lowest = await this.ctx.repos.relayerTxs.lowestLiveBatchNonce(relayer.network, relayer.id);
     const gap = nonceGap(chainNonce, lowest);
-    await this.ctx.dataSource.query(
-      `UPDATE relayers SET chain_nonce = $3, nonce_gap = $4, nonce_checked_at = now(),
-              nonce_gap_since = CASE WHEN $4::int > 0 THEN coalesce(nonce_gap_since, now()) ELSE NULL END
-        WHERE network = $1 AND address = $2`,
-      [relayer.network, relayer.id, chainNonce, gap],
-    );
+    await this.ctx.repos.relayers.recordNonceCheck(relayer.network, relayer.id, chainNonce, gap);
     if (gap === 0) return 0;
     this.ctx.logger.warn(`relayer ${relayer.address} on ${relayer.network}: chain nonce ${chainNonce} is behind its lowest pending nonce ${lowest} (gap ${gap}); filling`);
     for (let nonce = chainNonce; nonce < lowest!; nonce++) await this.fill(relayer, nonce);
@@ -189,14 +154,7 @@ export class NonceGapHealer {
 
   /** Step 1: the transactions this healer put on the chain (pending, not owned by a batch in flight). */
   private async followOwn(relayer: Relayer, chainNonce: number): Promise<void> {
-    const own: PendingTx[] = await this.ctx.dataSource.query(
-      `SELECT t.tx_hash, t.raw_tx, t.purpose, t.nonce::text, t.batch_id, t.max_fee_per_gas::text, t.max_priority_fee_per_gas::text,
-              coalesce(t.broadcast_at, t.created_at) AS sent_at
-         FROM relayer_transactions t LEFT JOIN settlement_batches b ON b.id = t.batch_id
-        WHERE t.network = $1 AND t.relayer = $2 AND t.status = 'pending' AND (b.id IS NULL OR NOT (b.status = ANY($3::text[])))
-        ORDER BY t.nonce, t.created_at`,
-      [relayer.network, relayer.id, IN_FLIGHT_BATCH_STATUSES],
-    );
+    const own = await this.ctx.repos.relayerTxs.ownPending(relayer.network, relayer.id);
     const client = this.ctx.chains.get(relayer.network);
     for (const nonce of [...new Set(own.map((t) => t.nonce))]) {
       const versions = own.filter((t) => t.nonce === nonce);
@@ -244,16 +202,12 @@ export class NonceGapHealer {
    * batch that signed it, which is followed to confirmation again); rows already claimed by another
    * batch are attributed by that batch's own simulation or receipt (RowClassifier), from the same log.
    */
-  private async onMined(relayer: Relayer, tx: PendingTx, logs: Parameters<typeof authorizationsUsed>[1], success: boolean, hash: Hex, blockNumber: bigint, blockHash: Hex): Promise<void> {
+  private async onMined(relayer: Relayer, tx: OwnPendingTxRow, logs: Parameters<typeof authorizationsUsed>[1], success: boolean, hash: Hex, blockNumber: bigint, blockHash: Hex): Promise<void> {
     const verdicts = new Map<string, RowVerdict>();
     if (tx.purpose === 'settle' && tx.batch_id && success) {
-      const [batch]: Array<{ asset: string }> = await this.ctx.dataSource.query(`SELECT asset FROM settlement_batches WHERE id = $1`, [tx.batch_id]);
-      const used = authorizationsUsed(batch.asset as Address, logs);
-      const rows: Array<{ id: string; payer: string; nonce: string }> = await this.ctx.dataSource.query(
-        `SELECT p.id, p.payer, p.nonce FROM payments p
-          WHERE p.status = 'queued' AND p.id IN (SELECT e.payment_id FROM payment_events e WHERE e.to_status = 'batched' AND e.detail->>'batchId' = $1::text)`,
-        [tx.batch_id],
-      );
+      const asset = await this.ctx.repos.batches.assetOf(tx.batch_id);
+      const used = authorizationsUsed(asset as Address, logs);
+      const rows = await this.ctx.repos.batchPayments.queuedFromBatch(tx.batch_id);
       for (const r of rows) {
         const logIndex = used.get(authorizationKey(r.payer, r.nonce));
         if (logIndex !== undefined) verdicts.set(r.id, { action: 'landed-elsewhere-ours', txHash: hash, blockNumber, blockHash, logIndex });
@@ -272,12 +226,7 @@ export class NonceGapHealer {
   /** Step 3 for one nonce. */
   private async fill(relayer: Relayer, nonce: number): Promise<void> {
     const client = this.ctx.chains.get(relayer.network);
-    const stored: Array<{ tx_hash: Hex; raw_tx: Hex; purpose: GapCandidate['purpose']; batch_id: string | null; max_fee_per_gas: string; max_priority_fee_per_gas: string; status: string }> =
-      await this.ctx.dataSource.query(
-        `SELECT tx_hash, raw_tx, purpose, batch_id, max_fee_per_gas::text, max_priority_fee_per_gas::text, status FROM relayer_transactions
-          WHERE network = $1 AND relayer = $2 AND nonce = $3 ORDER BY created_at DESC`,
-        [relayer.network, relayer.id, nonce],
-      );
+    const stored = await this.ctx.repos.relayerTxs.versionsAtNonce(relayer.network, relayer.id, nonce);
     if (stored.some((t) => t.status === 'pending')) return;
     const [block, market] = await Promise.all([client.getBlock({ blockTag: 'latest' }), currentFees(this.ctx, relayer.network)]);
     const candidates: GapCandidate[] = [];
@@ -291,9 +240,8 @@ export class NonceGapHealer {
     if (decision.action === 'rebroadcast') {
       const t = stored.find((x) => x.tx_hash === decision.txHash)!;
       const revived = await this.ctx.dataSource.transaction(async (m) => {
-        await m.query(`SELECT 1 FROM relayers WHERE network = $1 AND address = $2 FOR UPDATE`, [relayer.network, relayer.id]);
-        const taken = await m.query(`SELECT 1 FROM relayer_transactions WHERE network = $1 AND relayer = $2 AND nonce = $3 AND status = 'pending'`, [relayer.network, relayer.id, nonce]);
-        if (taken.length) return false;
+        await this.ctx.repos.relayers.lock(m, relayer.network, relayer.id);
+        if (await this.ctx.repos.relayerTxs.hasPendingAtNonce(m, relayer.network, relayer.id, nonce)) return false;
         // Live again before it is on the wire; broadcast_at restarts the replacement clock.
         await relayerTxStatus.transition(m, { txHash: t.tx_hash }, relayerTxSourcesOf('pending'), 'pending', { broadcast_at: null });
         return true;
@@ -314,14 +262,9 @@ export class NonceGapHealer {
 
   /** Whether a stored settle transaction of `batchId` could still move money that has not moved. */
   private async settlesSomething(network: string, batchId: string, chainTime: bigint): Promise<boolean> {
-    const rows: Array<{ payer: string; nonce: string; asset: string; valid_before: string }> = await this.ctx.dataSource.query(
-      `SELECT p.payer, p.nonce, p.asset, p.valid_before::text FROM payments p
-        WHERE p.status = ANY($2::text[])
-          AND p.id IN (SELECT e.payment_id FROM payment_events e WHERE e.to_status = 'batched' AND e.detail->>'batchId' = $1::text)`,
-      // 'included' too: the tracker may not have noticed yet that the inclusion was reorganised away (the sweep
-      // that heals gaps races it). The chain's authorizationState below decides, so a row really settled is skipped.
-      [batchId, ['queued', 'batched', 'submitted', 'included']],
-    );
+    // 'included' too: the tracker may not have noticed yet that the inclusion was reorganised away (the sweep
+    // that heals gaps races it). The chain's authorizationState below decides, so a row really settled is skipped.
+    const rows = await this.ctx.repos.batchPayments.liveFromBatch(batchId);
     const client = this.ctx.chains.get(network);
     for (const r of rows) {
       // Landing after its validBefore (plus a block or two) would only revert the row.
@@ -337,7 +280,7 @@ export class NonceGapHealer {
    * with `keepSettling`, the replaced settle transaction's own call at the new fees (same batch). `replacing`
    * is the version it supersedes (marked `replaced` in the same Postgres transaction).
    */
-  private async sendAt(relayer: Relayer, nonce: number, fees: Fees, replacing: PendingTx | null, keepSettling: boolean): Promise<void> {
+  private async sendAt(relayer: Relayer, nonce: number, fees: Fees, replacing: OwnPendingTxRow | null, keepSettling: boolean): Promise<void> {
     let call: { to: Address; data: Hex; gas: bigint } = { to: relayer.address, data: '0x', gas: 21_000n };
     const settle = keepSettling && replacing !== null;
     if (settle) {
@@ -346,15 +289,12 @@ export class NonceGapHealer {
     }
     const signed = await signTx(this.ctx, relayer, { ...call, nonce, fees });
     const stored = await this.ctx.dataSource.transaction(async (m) => {
-      await m.query(`SELECT 1 FROM relayers WHERE network = $1 AND address = $2 FOR UPDATE`, [relayer.network, relayer.id]);
-      const pending: Array<{ tx_hash: string }> = await m.query(
-        `SELECT tx_hash FROM relayer_transactions WHERE network = $1 AND relayer = $2 AND nonce = $3 AND status = 'pending'`,
-        [relayer.network, relayer.id, nonce],
-      );
+      await this.ctx.repos.relayers.lock(m, relayer.network, relayer.id);
+      const pending = await this.ctx.repos.relayerTxs.pendingHashesAtNonce(m, relayer.network, relayer.id, nonce);
       // Only the version being replaced may be pending at this nonce; anything else means another path filled it.
-      if (pending.some((p) => p.tx_hash !== replacing?.tx_hash.toLowerCase())) return false;
-      if ((await m.query(`SELECT 1 FROM relayer_transactions WHERE tx_hash = $1`, [signed.hash.toLowerCase()])).length) return false;
-      await storeTx(m, {
+      if (pending.some((hash) => hash !== replacing?.tx_hash.toLowerCase())) return false;
+      if (await this.ctx.repos.relayerTxs.exists(signed.hash.toLowerCase(), m)) return false;
+      await storeTx(this.ctx, m, {
         batchId: settle ? replacing.batch_id : null,
         network: relayer.network,
         relayer: relayer.id,

@@ -6,13 +6,14 @@ import { ChainClients, eip3009Abi, logSafeError } from '@tollgate/evm';
 import {
   AuditActor,
   FINAL_STATUSES,
-  OPERATOR_ACTION_COLUMNS,
   OPERATOR_RETRY_REASON,
   OperatorActionRow,
+  OperatorActionsRepository,
+  OperatorPaymentRow,
   PaymentLedger,
   PaymentStatus,
   recordAdminAudit,
-  UNSETTLED_STATUSES,
+  SettlementBatchesRepository,
   VOIDABLE_STATUSES,
 } from '@tollgate/persistence';
 import { ReasonCode } from '@tollgate/protocol';
@@ -32,24 +33,6 @@ class Refusal extends Error {
   }
 }
 
-interface PaymentRow {
-  id: string;
-  reference: string;
-  status: PaymentStatus;
-  network: string;
-  asset: string;
-  payer: string;
-  amount: string;
-  valid_before: string;
-  nonce: string;
-  failure_reason: string | null;
-  failure_message: string | null;
-  batch_id: string | null;
-  tx_hash: string | null;
-  settlement_mode: 'deferred' | 'confirmed' | null;
-  queued_at: Date | null;
-}
-
 /**
  * Carries out the operator actions that touch the settlement pipeline — retry, void, replace — in the
  * worker, the one process that runs that pipeline. The API only recorded the request (`admin_actions` plus
@@ -60,6 +43,8 @@ interface PaymentRow {
  */
 export class OperatorActions {
   private readonly logger = new Logger('OperatorActions');
+  private readonly repo: OperatorActionsRepository;
+  private readonly batches: SettlementBatchesRepository;
 
   constructor(
     private readonly config: TollgateConfig,
@@ -67,11 +52,14 @@ export class OperatorActions {
     private readonly ledger: PaymentLedger,
     private readonly chains: ChainClients,
     private readonly queues: JobQueues,
-  ) {}
+  ) {
+    this.repo = new OperatorActionsRepository(dataSource);
+    this.batches = new SettlementBatchesRepository(dataSource);
+  }
 
   /** Carries out one requested action (no-op when it already has an outcome). */
   async execute(actionId: string): Promise<void> {
-    const [a]: OperatorActionRow[] = await this.dataSource.query(`SELECT ${OPERATOR_ACTION_COLUMNS} FROM admin_actions WHERE id = $1`, [actionId]);
+    const a = await this.repo.find(actionId);
     if (!a || a.status !== 'requested') return;
     if (Date.now() - new Date(a.requested_at).getTime() > OPERATOR_ACTION_EXPIRY_MS) {
       await this.expire(a.id);
@@ -86,7 +74,7 @@ export class OperatorActions {
       if (!(e instanceof Refusal)) throw e;
       await this.dataSource.transaction(async (m) => {
         if (!(await this.claim(m, a.id))) return;
-        await m.query(`UPDATE admin_actions SET status = $2, message = $3, finished_at = now() WHERE id = $1`, [a.id, e.status, e.message]);
+        await this.repo.refuse(m, a.id, e.status, e.message);
         await recordAdminAudit(m, actorOf(a), {
           action: `${a.action}.refused`,
           targetType: a.target_type,
@@ -100,47 +88,30 @@ export class OperatorActions {
 
   /** Expires requests older than {@link OPERATOR_ACTION_EXPIRY_MS}; returns the ids still waiting (to enqueue again). */
   async sweep(olderThanMs: number): Promise<Array<{ id: string; action: OperatorAction; request_id: string | null }>> {
-    const expired: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT id FROM admin_actions WHERE status = 'requested' AND requested_at < now() - make_interval(secs => $1::double precision / 1000) LIMIT 100`,
-      [OPERATOR_ACTION_EXPIRY_MS],
-    );
-    for (const x of expired) await this.expire(x.id);
-    return this.dataSource.query(
-      `SELECT id, action, request_id FROM admin_actions WHERE status = 'requested' AND requested_at < now() - make_interval(secs => $1::double precision / 1000)
-        ORDER BY requested_at LIMIT 100`,
-      [olderThanMs],
-    );
+    for (const id of await this.repo.requestedOlderThan(OPERATOR_ACTION_EXPIRY_MS)) await this.expire(id);
+    return this.repo.waiting(olderThanMs);
   }
 
   /** Marks a request the worker gave up on (its job failed every attempt). */
   async markFailed(actionId: string, why: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE admin_actions SET status = 'failed', message = $2, finished_at = now() WHERE id = $1 AND status = 'requested'`,
-      [actionId, `the worker could not carry it out: ${why}`.slice(0, 500)],
-    );
+    await this.repo.fail(actionId, `the worker could not carry it out: ${why}`.slice(0, 500));
   }
 
   private async expire(id: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE admin_actions SET status = 'expired', message = $2, finished_at = now() WHERE id = $1 AND status = 'requested'`,
-      [id, `not carried out within ${OPERATOR_ACTION_EXPIRY_MS / 60_000} minutes of the request (was the worker running?); look again and ask again if it still makes sense`],
+    await this.repo.expire(
+      id,
+      `not carried out within ${OPERATOR_ACTION_EXPIRY_MS / 60_000} minutes of the request (was the worker running?); look again and ask again if it still makes sense`,
     );
   }
 
   /** Locks the request row; false when another run already gave it an outcome. */
-  private async claim(m: EntityManager, id: string): Promise<boolean> {
-    const [r] = await m.query(`SELECT status FROM admin_actions WHERE id = $1 FOR UPDATE`, [id]);
-    return r?.status === 'requested';
+  private claim(m: EntityManager, id: string): Promise<boolean> {
+    return this.repo.claim(m, id);
   }
 
   /** Records the effect's audit row and the outcome, in the effect's transaction. */
   private async succeed(m: EntityManager, a: OperatorActionRow, message: string, before: unknown, after: unknown, detail: Record<string, unknown> = {}): Promise<void> {
-    await m.query(`UPDATE admin_actions SET status = 'succeeded', message = $2, before = $3::jsonb, after = $4::jsonb, finished_at = now() WHERE id = $1`, [
-      a.id,
-      message,
-      JSON.stringify(before ?? null),
-      JSON.stringify(after ?? null),
-    ]);
+    await this.repo.succeed(m, a.id, message, before, after);
     await recordAdminAudit(m, actorOf(a), {
       action: a.action,
       targetType: a.target_type,
@@ -184,11 +155,7 @@ export class OperatorActions {
       throw new Refusal('refused', `could not read the authorization state on ${p.network}: ${logSafeError(e)}`);
     }
     if (used) throw new Refusal('refused', `the authorization nonce is already used or cancelled on chain; it can never settle`);
-    const [{ unsettled }] = await this.dataSource.query(
-      `SELECT coalesce(sum(amount), 0)::text AS unsettled FROM payments
-        WHERE network = $1 AND asset = $2 AND payer = $3 AND status = ANY($5::text[]) AND id <> $4`,
-      [p.network, p.asset, p.payer, p.id, UNSETTLED_STATUSES],
-    );
+    const unsettled = await this.repo.otherUnsettled(p);
     const needed = BigInt(p.amount) + (this.config.exposureGuard ? BigInt(unsettled) : 0n);
     if (balance < needed) {
       throw new Refusal('refused', `the payer holds ${balance} atomic units but needs ${needed} (this payment ${p.amount} + other unsettled ${unsettled}); top up first`);
@@ -274,10 +241,10 @@ export class OperatorActions {
     const batchId = a.target_id;
     const done = await this.dataSource.transaction(async (m) => {
       if (!(await this.claim(m, a.id))) return false;
-      const [b] = await m.query(`SELECT id, status, replacements, tx_hash, replace_requested_at FROM settlement_batches WHERE id = $1 FOR UPDATE`, [batchId]);
+      const b = await this.batches.lockForReplaceRequest(m, batchId);
       if (!b) throw new Refusal('not_found', 'no such batch');
       if (b.status !== 'submitted') throw new Refusal('refused', `batch is ${b.status}; only a submitted transaction that is not yet included can be replaced`);
-      await m.query(`UPDATE settlement_batches SET replace_requested_at = now() WHERE id = $1`, [batchId]);
+      await this.batches.requestReplacement(m, batchId);
       const before = { status: b.status, replacements: b.replacements, tx_hash: b.tx_hash, replace_requested_at: b.replace_requested_at };
       const after = { ...before, replace_requested_at: new Date().toISOString() };
       await this.succeed(m, a, `Batch ${batchId} will be replaced on the tracker's next pass.`, before, after);
@@ -289,13 +256,8 @@ export class OperatorActions {
       .catch((e: Error) => this.logger.warn(`enqueue track after replace request of ${batchId} failed, the sweeper will: ${e.message}`));
   }
 
-  private async loadPayment(reference: string): Promise<PaymentRow> {
-    const [p]: PaymentRow[] = await this.dataSource.query(
-      `SELECT id, reference, status, network, asset, payer, amount::text, valid_before::text, nonce, failure_reason,
-              failure_message, batch_id, tx_hash, settlement_mode, queued_at
-         FROM payments WHERE reference = $1`,
-      [reference],
-    );
+  private async loadPayment(reference: string): Promise<OperatorPaymentRow> {
+    const p = await this.repo.paymentByReference(reference);
     if (!p) throw new Refusal('not_found', `no payment ${reference}`);
     return p;
   }

@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { Address, Hex, TransactionReceiptNotFoundError } from 'viem';
 import { authorizationKey, authorizationsUsed, eip3009Abi, recentAuthorizationEvent, SettlementRow } from '@tollgate/evm';
-import { FINAL_BATCH_STATUSES, relayerTxSourcesOf } from '@tollgate/persistence';
+import { FINAL_BATCH_STATUSES, PaymentStatus, relayerTxSourcesOf } from '@tollgate/persistence';
 import { SettlementContext } from './settlement-context';
 import { batchStatus, relayerTxStatus } from './status-stores';
 
@@ -91,8 +91,7 @@ export class RowClassifier {
         return { action: 'fail', reason: 'tollgate_authorization_cancelled', message: `the payer cancelled authorization ${r.nonce} on chain`, detail: { txHash: cancelled.transactionHash } };
       }
       if (used?.transactionHash) {
-        const ourTx: unknown[] = await this.ctx.dataSource.query(`SELECT 1 FROM relayer_transactions WHERE tx_hash = $1`, [used.transactionHash.toLowerCase()]);
-        if (ourTx.length) {
+        if (await this.ctx.repos.relayerTxs.exists(used.transactionHash.toLowerCase())) {
           return { action: 'landed-elsewhere-ours', txHash: used.transactionHash, blockNumber: used.blockNumber!, blockHash: used.blockHash!, logIndex: used.logIndex ?? 0 };
         }
         const tx = await client.getTransaction({ hash: used.transactionHash }).catch(() => null);
@@ -115,16 +114,10 @@ export class RowClassifier {
    * receipts.
    */
   private async settledByUs(network: string, token: Address, r: StoredRow): Promise<RowVerdict | null> {
-    const hashes: Array<{ tx_hash: string }> = await this.ctx.dataSource.query(
-      `SELECT DISTINCT rt.tx_hash FROM relayer_transactions rt
-        WHERE rt.batch_id IN (SELECT p.batch_id FROM payments p WHERE p.id = $1 AND p.batch_id IS NOT NULL
-                              UNION SELECT (e.detail->>'batchId')::uuid FROM payment_events e
-                                     WHERE e.payment_id = $1 AND e.to_status = 'batched' AND e.detail ? 'batchId')`,
-      [r.paymentId],
-    );
+    const hashes = await this.ctx.repos.relayerTxs.hashesForPayment(r.paymentId);
     const client = this.ctx.chains.get(network);
     const key = authorizationKey(r.from, r.nonce);
-    for (const { tx_hash } of hashes) {
+    for (const tx_hash of hashes) {
       const receipt = await client.getTransactionReceipt({ hash: tx_hash as Hex }).catch((e: unknown) => {
         if (e instanceof TransactionReceiptNotFoundError) return null;
         throw e;
@@ -155,7 +148,7 @@ export class RowClassifier {
 export async function applyVerdicts(
   ctx: SettlementContext,
   verdicts: Map<string, RowVerdict>,
-  from: 'queued' | 'batched' | 'submitted',
+  from: Extract<PaymentStatus, 'queued' | 'batched' | 'submitted'>,
   manager?: EntityManager,
 ): Promise<Record<RowVerdict['action'], number>> {
   const counts = { 'landed-elsewhere-ours': 0, fail: 0, requeue: 0 };
@@ -185,15 +178,15 @@ export async function applyVerdicts(
         // A batch still `submitted` is left alone: its own tracker will find the receipt. The sweeper
         // picks the revived batch up (STALE_BATCH_MS), after this transaction commits.
         const txHash = v.txHash.toLowerCase();
-        const [owner]: Array<{ batch_id: string | null }> = await m.query(`SELECT batch_id FROM relayer_transactions WHERE tx_hash = $1`, [txHash]);
+        const ownerBatch = await ctx.repos.relayerTxs.batchOf(m, txHash);
         const block = { block_number: v.blockNumber.toString(), block_hash: v.blockHash.toLowerCase() };
         moved = await ctx.ledger.transition([paymentId], from, 'included', {
           reason: 'settled_by_earlier_transaction',
-          detail: { txHash: v.txHash, ...(owner?.batch_id ? { batchId: owner.batch_id } : {}) },
-          patch: { ...(owner?.batch_id ? { batch_id: owner.batch_id } : {}), tx_hash: txHash, log_index: v.logIndex, ...block, included_at: new Date() },
+          detail: { txHash: v.txHash, ...(ownerBatch ? { batchId: ownerBatch } : {}) },
+          patch: { ...(ownerBatch ? { batch_id: ownerBatch } : {}), tx_hash: txHash, log_index: v.logIndex, ...block, included_at: new Date() },
         }, m);
-        if (moved.length && owner?.batch_id) {
-          await batchStatus.transition(m, owner.batch_id, FINAL_BATCH_STATUSES, 'included', { tx_hash: txHash, ...block, failure_reason: null });
+        if (moved.length && ownerBatch) {
+          await batchStatus.transition(m, ownerBatch, FINAL_BATCH_STATUSES, 'included', { tx_hash: txHash, ...block, failure_reason: null });
           await relayerTxStatus.transition(m, { txHash }, relayerTxSourcesOf('included'), 'included');
         }
       }
@@ -204,13 +197,8 @@ export async function applyVerdicts(
 }
 
 /** Loads the rows of a batch that are in `status`, as settlement rows. */
-export async function loadBatchRows(ctx: SettlementContext, batchId: string, status: string): Promise<StoredRow[]> {
-  const rows: Array<{ id: string; payer: string; pay_to: string; amount: string; valid_after: string; valid_before: string; nonce: string; signature: string; attempts: number }> =
-    await ctx.dataSource.query(
-      `SELECT id, payer, pay_to, amount::text, valid_after::text, valid_before::text, nonce, signature, attempts
-         FROM payments WHERE batch_id = $1 AND status = $2 ORDER BY expires_at, id`,
-      [batchId, status],
-    );
+export async function loadBatchRows(ctx: SettlementContext, batchId: string, status: PaymentStatus): Promise<StoredRow[]> {
+  const rows = await ctx.repos.batchPayments.rowsOf(batchId, status);
   return rows.map((r) => ({
     paymentId: r.id,
     from: r.payer as Address,

@@ -4,7 +4,7 @@ import { Address } from 'viem';
 import { privateKeyToAccount, PrivateKeyAccount } from 'viem/accounts';
 import { NetworkConfig, WorkerConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
-import { PaymentLedger, withSessionLock } from '@tollgate/persistence';
+import { PaymentLedger, RelayersRepository, SettlementRepositories, withSessionLock } from '@tollgate/persistence';
 import { JobQueues } from '@tollgate/queue';
 import { LaneGasEstimates } from './batch-sizing';
 
@@ -27,6 +27,8 @@ export class SettlementContext {
   private readonly networks = new Map<string, NetworkConfig>();
   /** Gas per row last measured per lane (the submitter records, the scheduler sizes its claims with it). */
   readonly gasEstimates = new LaneGasEstimates();
+  /** Every batch, lane, relayer and relayer transaction query of the pipeline (status changes: status-stores). */
+  readonly repos: SettlementRepositories;
 
   constructor(
     readonly config: WorkerConfig,
@@ -35,6 +37,7 @@ export class SettlementContext {
     readonly chains: ChainClients,
     readonly queues: JobQueues,
   ) {
+    this.repos = new SettlementRepositories(dataSource);
     for (const n of config.networks) {
       this.networks.set(n.network, n);
       this.relayersByNetwork.set(
@@ -98,13 +101,10 @@ export class SettlementContext {
  * an existing row keeps the higher nonce. Addresses only: the keys stay in the worker.
  */
 export async function publishRelayers(dataSource: DataSource, chains: ChainClients, relayers: ReadonlyArray<{ network: string; address: Address }>): Promise<void> {
+  const repo = new RelayersRepository(dataSource);
   for (const r of relayers) {
     const pending = await chains.get(r.network).getTransactionCount({ address: r.address, blockTag: 'pending' });
-    await dataSource.query(
-      `INSERT INTO relayers (network, address, next_nonce) VALUES ($1, $2, $3)
-       ON CONFLICT (network, address) DO UPDATE SET next_nonce = GREATEST(relayers.next_nonce, EXCLUDED.next_nonce), updated_at = now()`,
-      [r.network, r.address.toLowerCase(), pending],
-    );
+    await repo.publish(r.network, r.address.toLowerCase(), pending);
   }
 }
 

@@ -1,4 +1,3 @@
-import { TRACKED_BATCH_STATUSES } from '@tollgate/persistence';
 import { JobName } from '@tollgate/queue';
 import { SettlementContext } from './settlement-context';
 
@@ -15,18 +14,12 @@ export class Sweeper {
   constructor(private readonly ctx: SettlementContext) {}
 
   async sweep(): Promise<{ lapsed: number; resubmitted: number; retracked: number }> {
-    const lapsing: Array<{ id: string }> = await this.ctx.dataSource.query(
-      `SELECT id FROM payments WHERE status = 'verified' AND expires_at < now() LIMIT 1000`,
-    );
-    const lapsed = await this.ctx.ledger.transition(lapsing.map((r) => r.id), 'verified', 'lapsed', {
+    const lapsing = await this.ctx.repos.sweeper.lapsingVerified();
+    const lapsed = await this.ctx.ledger.transition(lapsing, 'verified', 'lapsed', {
       reason: 'tollgate_never_settled',
       patch: { failure_reason: 'tollgate_never_settled', failure_message: 'verified but never settled before validBefore' },
     });
-    const stale: Array<{ id: string; status: string }> = await this.ctx.dataSource.query(
-      `SELECT id, status FROM settlement_batches
-        WHERE status = ANY($2::text[]) AND updated_at < now() - make_interval(secs => $1)`,
-      [STALE_BATCH_MS / 1000, TRACKED_BATCH_STATUSES],
-    );
+    const stale = await this.ctx.repos.sweeper.staleTrackedBatches(STALE_BATCH_MS);
     // Bucketed job ids: at most one sweeper-made job per batch per interval, even with several workers.
     const bucket = Math.floor(Date.now() / Math.max(this.ctx.config.settlement.sweepIntervalMs, STALE_BATCH_MS));
     let resubmitted = 0;

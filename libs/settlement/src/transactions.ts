@@ -1,6 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { Address, BaseError, bytesToHex, Hex, hexToBytes, HttpRequestError, parseSignature, serializeTransaction, TransactionSerializableEIP1559 } from 'viem';
 import { fastKeccak256 } from '@tollgate/evm';
+import { RelayerTxPurpose } from '@tollgate/persistence';
 import { Relayer, SettlementContext } from './settlement-context';
 
 /** EIP-1559 fee pair in wei. */
@@ -86,27 +87,24 @@ export async function signTx(
   return { raw, hash: bytesToHex(fastKeccak256(hexToBytes(raw))) };
 }
 
-/** Stores a signed transaction (before it is broadcast: a crash after this loses nothing). */
+/** Stores a signed transaction (before it is broadcast: a crash after this loses nothing), in `m`'s transaction. */
 export async function storeTx(
+  ctx: SettlementContext,
   m: EntityManager,
-  row: { batchId: string | null; network: string; relayer: string; nonce: number; purpose: 'settle' | 'cancel' | 'filler'; signed: SignedTx; gas: bigint; fees: Fees },
+  row: { batchId: string | null; network: string; relayer: string; nonce: number; purpose: RelayerTxPurpose; signed: SignedTx; gas: bigint; fees: Fees },
 ): Promise<void> {
-  await m.query(
-    `INSERT INTO relayer_transactions (batch_id, network, relayer, nonce, purpose, tx_hash, raw_tx, gas_limit, max_fee_per_gas, max_priority_fee_per_gas)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [
-      row.batchId,
-      row.network,
-      row.relayer,
-      row.nonce,
-      row.purpose,
-      row.signed.hash.toLowerCase(),
-      row.signed.raw,
-      row.gas.toString(),
-      row.fees.maxFeePerGas.toString(),
-      row.fees.maxPriorityFeePerGas.toString(),
-    ],
-  );
+  await ctx.repos.relayerTxs.insert(m, {
+    batchId: row.batchId,
+    network: row.network,
+    relayer: row.relayer,
+    nonce: row.nonce,
+    purpose: row.purpose,
+    txHash: row.signed.hash,
+    rawTx: row.signed.raw,
+    gasLimit: row.gas,
+    maxFeePerGas: row.fees.maxFeePerGas,
+    maxPriorityFeePerGas: row.fees.maxPriorityFeePerGas,
+  });
 }
 
 export type BroadcastOutcome = 'sent' | 'known' | 'nonce-used' | 'underpriced';
@@ -118,7 +116,7 @@ export type BroadcastOutcome = 'sent' | 'known' | 'nonce-used' | 'underpriced';
 export async function broadcast(ctx: SettlementContext, network: string, raw: Hex, hash: Hex): Promise<BroadcastOutcome> {
   try {
     await ctx.chains.get(network).sendRawTransaction({ serializedTransaction: raw });
-    await ctx.dataSource.query(`UPDATE relayer_transactions SET broadcast_at = coalesce(broadcast_at, now()) WHERE tx_hash = $1`, [hash.toLowerCase()]);
+    await ctx.repos.relayerTxs.markBroadcast(hash);
     return 'sent';
   } catch (e) {
     const msg = errorText(e);

@@ -1,5 +1,5 @@
 import { canTransitionRelayerTx, RelayerTransactionStatus } from './relayer-transaction-status';
-import { checkEdges, conditionalStatusUpdate, StatusRunner } from './status-writer';
+import { checkEdges, conditionalStatusUpdate, StatusRunner } from '../status-writer';
 
 /** Which relayer transactions a transition considers (all given conditions hold). */
 export interface RelayerTxSelector {

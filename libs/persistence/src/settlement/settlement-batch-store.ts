@@ -1,5 +1,5 @@
 import { canTransitionBatch, SettlementBatchStatus } from './settlement-batch-status';
-import { checkEdges, conditionalStatusUpdate, NOW, StatusRunner } from './status-writer';
+import { checkEdges, conditionalStatusUpdate, NOW, StatusRunner } from '../status-writer';
 
 /** Columns a batch transition may set besides `status` (`updated_at` is always set to now()). */
 export interface SettlementBatchPatch {
