@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { IN_FLIGHT_BATCH_STATUSES } from '../settlement-batch-status';
+import { IN_FLIGHT_BATCH_STATUSES } from '../settlement/settlement-batch-status';
 
 /** Activity over one window, as counted in Postgres (amounts atomic units, fees wei, decimal strings). */
 export interface ConsoleTotalsRow {
