@@ -213,7 +213,6 @@ describe('architecture', () => {
     'bench/run.ts',
     'bench/stack.ts',
     'chaos/run.ts',
-    'libs/config/src/config.schema.ts',
     'libs/persistence/src/payment-ledger.ts',
     'libs/devchain/src/devchain.int-spec.ts',
     'libs/protocol/src/schemas.spec.ts',
