@@ -184,7 +184,6 @@ describe('architecture', () => {
     'apps/api/src/merchants/merchants.service.ts',
     'apps/api/src/metrics/api-metrics.ts',
     'apps/demo/src/summary.ts',
-    'apps/worker/src/worker-metrics.ts',
     'libs/settlement/src/batch-submitter.ts',
     'libs/settlement/src/batch-tracker.ts',
     'libs/settlement/src/lane-scheduler.ts',
