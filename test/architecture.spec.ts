@@ -168,7 +168,6 @@ describe('architecture', () => {
    * and tools are not checked: they query the database directly on purpose.
    */
   const SQL_OUTSIDE_PERSISTENCE_ALLOWED: string[] = [
-    'apps/worker/src/worker-metrics.ts',
   ];
   it('SQL lives in libs/persistence', () => {
     const offenders = files.filter((f) => /^(apps|libs)\/[^/]+\/src\//.test(f) && !f.startsWith('libs/persistence/') && !isTest(f) && factsOf(f).sql);
@@ -181,7 +180,6 @@ describe('architecture', () => {
     'bench/run.ts',
     'bench/stack.ts',
     'chaos/run.ts',
-    'libs/config/src/config.schema.ts',
     'libs/devchain/src/devchain.int-spec.ts',
     'libs/protocol/src/request-parser.spec.ts',
   ];

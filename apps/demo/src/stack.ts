@@ -54,8 +54,9 @@ type Stopper = { name: string; stop: () => Promise<unknown> };
  * Makes sure Postgres and Redis run, starts (or reuses) the devchain, migrates, and starts the API, the
  * settlement worker and the webhook worker.
  *
- * The API and the workers run in this process, through the same entry points `npm run start:api` and
- * `npm run start:worker` use (`createApiApp`, `SettlementWorker.start`, `WebhookWorker.start`): one process
+ * The API and the workers run in this process: the API through the entry point `npm run start:api` uses
+ * (`createApiApp`), the workers through the consumers `npm run start:worker`'s WorkerModule provides
+ * (`SettlementWorker.start`, `WebhookWorker.start`, `OperatorActionWorker.start`, without its listener): one process
  * means one TypeScript compile instead of three, nothing to orphan when the demo is interrupted, and the
  * summary reads the very configuration the apps ran with. The chain (anvil) is a child process, as always.
  *
@@ -112,7 +113,7 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
     stoppers.push({ name: 'settlement worker', stop: () => worker.stop() });
     started.push('settlement worker');
 
-    // As `npm run start:worker` does: the webhook worker beside the settlement worker.
+    // As in `npm run start:worker`: the webhook worker beside the settlement worker.
     const webhookWorker = await WebhookWorker.start(config);
     stoppers.push({ name: 'webhook worker', stop: () => webhookWorker.stop() });
     started.push('webhook worker');

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -19,13 +19,16 @@ const LOST_JOB_AFTER_MS = 5_000;
  * operator asked through the API (retry, void, replace; see {@link OperatorActions}), and a sweep every
  * SWEEP_INTERVAL_MS that re-enqueues requests whose job was lost and expires stale ones. Needs no relayer
  * keys itself (the batch tracker, in the settlement worker, signs a replacement) but runs beside the
- * settlement worker, never in the API. Starts no HTTP server.
+ * settlement worker, never in the API. Starts no HTTP server. In the worker process it is a provider of
+ * `WorkerModule` (consuming from `onApplicationBootstrap`, drained by `onModuleDestroy`).
  */
-export class OperatorActionWorker {
+export class OperatorActionWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('OperatorActionWorker');
   private worker?: Worker;
   private timer?: NodeJS.Timeout;
   private sweeping = false;
+  private stopping = false;
+  private concurrency = 4;
 
   private constructor(
     readonly config: TollgateConfig,
@@ -38,14 +41,34 @@ export class OperatorActionWorker {
 
   /** Connects to Postgres, Redis and the chains (reads only) and starts consuming and sweeping. */
   static async start(config: TollgateConfig, opts: { concurrency?: number } = {}): Promise<OperatorActionWorker> {
+    const w = await OperatorActionWorker.create(config, opts);
+    w.begin();
+    return w;
+  }
+
+  /** Connects to Postgres, Redis and the chains without consuming yet ({@link begin}); `concurrency` defaults to 4. */
+  static async create(config: TollgateConfig, opts: { concurrency?: number } = {}): Promise<OperatorActionWorker> {
     const dataSource = await createDataSource({ databaseUrl: config.databaseUrl, poolSize: 4, applicationName: 'tollgate-operator-actions' }).initialize();
     const redisProducer = redisConnection(config.redisUrl, 'producer');
     const redisWorker = redisConnection(config.redisUrl, 'worker');
     const queues = new JobQueues(redisProducer, config.queuePrefix);
     const actions = new OperatorActions(config, dataSource, new PaymentLedger(dataSource), new ChainClients(config.networks), queues);
     const w = new OperatorActionWorker(config, dataSource, queues, actions, redisWorker, redisProducer);
-    w.run(opts.concurrency ?? 4);
+    w.concurrency = opts.concurrency ?? 4;
     return w;
+  }
+
+  onApplicationBootstrap(): void {
+    this.begin();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.stop();
+  }
+
+  /** True while the consumer and the sweep run (readiness). */
+  get running(): boolean {
+    return this.worker !== undefined && this.worker.isRunning() && this.timer !== undefined && !this.stopping;
   }
 
   /** The jobs this worker handles (for the process-wide start-up check). */
@@ -61,7 +84,10 @@ export class OperatorActionWorker {
     };
   }
 
-  private run(concurrency: number): void {
+  /** Starts consuming the operator-actions queue and the sweep (once). */
+  begin(): void {
+    if (this.worker || this.stopping) return;
+    const concurrency = this.concurrency;
     const handlers = this.handlers();
     const missing = jobsOn(QueueName.OperatorActions).filter((n) => typeof handlers[n] !== 'function');
     if (missing.length) throw new Error(`no handler for job(s): ${missing.join(', ')}`);
@@ -106,7 +132,15 @@ export class OperatorActionWorker {
   }
 
   /** Lets active jobs finish, then closes connections. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    this.stopped ??= this.drain();
+    return this.stopped;
+  }
+
+  private stopped?: Promise<void>;
+
+  private async drain(): Promise<void> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     await this.worker?.close();
     while (this.sweeping) await new Promise((r) => setTimeout(r, 20));

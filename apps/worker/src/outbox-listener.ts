@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Client } from 'pg';
 
 /** Channel the `webhook_deliveries` trigger notifies on (migration 1763810000000). */
@@ -11,9 +11,10 @@ const RECONNECT_MS = 1_000;
  * Holds one Postgres connection in `LISTEN tollgate_webhook_outbox` and calls `onNotify` for every
  * notification — new deliveries were committed — and after every (re)connect, since notifications sent
  * while it was away are lost. A lost connection is re-opened every second until {@link stop}; the relay's
- * periodic pass covers the gap. Never throws.
+ * periodic pass covers the gap. Never throws. A provider of `WorkerModule` (listening from
+ * `onApplicationBootstrap` to `onModuleDestroy`); the webhook worker run alone opens its own.
  */
-export class OutboxListener {
+export class OutboxListener implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('OutboxListener');
   private client?: Client;
   private stopped = false;
@@ -26,6 +27,14 @@ export class OutboxListener {
 
   start(): void {
     void this.connect();
+  }
+
+  onApplicationBootstrap(): void {
+    this.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.stop();
   }
 
   private async connect(): Promise<void> {

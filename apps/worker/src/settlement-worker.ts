@@ -1,15 +1,14 @@
-import { Logger } from '@nestjs/common';
+import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Job, UnrecoverableError, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { WorkerConfig } from '@tollgate/config';
-import { ChainClients } from '@tollgate/evm';
+import { ChainClients, logSafeError } from '@tollgate/evm';
 import { closeLockPool, createDataSource, PaymentLedger } from '@tollgate/persistence';
 import { assertJobHandlers, JobName, JobPayloads, JobQueues, JobsOn, QueueName, redisConnection } from '@tollgate/queue';
 import { BatchSubmitter, BatchTracker, LaneScheduler, NonceGapHealer, RpcError, SettlementContext, Sweeper } from '@tollgate/settlement';
 import { toQueueError } from './queue-boundary';
 import type { SettlementJobObserver } from './worker-metrics';
-import { logSafeError } from '@tollgate/evm';
 
 /** Scheduler passes triggered by payment-queued jobs are at least this far apart. */
 const NUDGE_MIN_INTERVAL_MS = 50;
@@ -17,14 +16,24 @@ const NUDGE_MIN_INTERVAL_MS = 50;
 /** How long the settlement queue pauses after an RPC provider answers 429. */
 const RATE_LIMIT_BACKOFF_MS = 5_000;
 
+/** How {@link SettlementWorker.start} runs: BullMQ concurrency (default 8), metrics hooks, a shared Postgres. */
+export interface SettlementWorkerOptions {
+  concurrency?: number;
+  observer?: SettlementJobObserver;
+  /** An initialized DataSource owned by the caller (the worker module); otherwise the worker opens its own. */
+  dataSource?: DataSource;
+}
+
 type Handlers = { [N in JobsOn<QueueName.Settlement>]: (payload: JobPayloads[N]) => Promise<unknown> };
 
 /**
  * The settlement worker: one BullMQ consumer of the settlement queue dispatching by job name, the lane
  * scheduler loop (reads Postgres every BATCH_TICK_MS) and the sweeper loop (SWEEP_INTERVAL_MS, which also
- * runs the relayers' nonce-gap check, {@link NonceGapHealer}). Starts no HTTP server.
+ * runs the relayers' nonce-gap check, {@link NonceGapHealer}). Starts no HTTP server. In the worker process
+ * it is a provider of `WorkerModule`: built by {@link create}, consuming from `onApplicationBootstrap`,
+ * drained by `onModuleDestroy`.
  */
-export class SettlementWorker {
+export class SettlementWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('SettlementWorker');
   private worker?: Worker;
   private timers: NodeJS.Timeout[] = [];
@@ -32,6 +41,9 @@ export class SettlementWorker {
   private stopping = false;
   /** Metrics hooks around every job (optional: tests and embedders may run without). */
   private observer?: SettlementJobObserver;
+  private concurrency = 8;
+  /** False when the DataSource was handed in: its owner closes it. */
+  private ownsDataSource = true;
 
   private constructor(
     readonly ctx: SettlementContext,
@@ -45,8 +57,19 @@ export class SettlementWorker {
   ) {}
 
   /** Connects to Postgres, Redis and every chain, registers relayers, and starts consuming. */
-  static async start(config: WorkerConfig, opts: { concurrency?: number; observer?: SettlementJobObserver } = {}): Promise<SettlementWorker> {
-    const dataSource: DataSource = await createDataSource({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: 'tollgate-worker' }).initialize();
+  static async start(config: WorkerConfig, opts: SettlementWorkerOptions = {}): Promise<SettlementWorker> {
+    const w = await SettlementWorker.create(config, opts);
+    w.begin();
+    return w;
+  }
+
+  /**
+   * Connects to Redis and every chain (and to Postgres, unless `opts.dataSource` is given: then the caller
+   * owns and closes it) and registers the relayers, without consuming yet ({@link begin}).
+   */
+  static async create(config: WorkerConfig, opts: SettlementWorkerOptions = {}): Promise<SettlementWorker> {
+    const dataSource: DataSource =
+      opts.dataSource ?? (await createDataSource({ databaseUrl: config.databaseUrl, poolSize: config.databasePoolSize, applicationName: 'tollgate-worker' }).initialize());
     const redisProducer = redisConnection(config.redisUrl, 'producer');
     const redisWorker = redisConnection(config.redisUrl, 'worker');
     const queues = new JobQueues(redisProducer, config.queuePrefix);
@@ -54,8 +77,22 @@ export class SettlementWorker {
     await ctx.registerRelayers();
     const w = new SettlementWorker(ctx, redisWorker, redisProducer, new LaneScheduler(ctx), new BatchSubmitter(ctx), new BatchTracker(ctx), new Sweeper(ctx), new NonceGapHealer(ctx));
     w.observer = opts.observer;
-    w.run(opts.concurrency ?? 8);
+    w.concurrency = opts.concurrency ?? 8;
+    w.ownsDataSource = !opts.dataSource;
     return w;
+  }
+
+  onApplicationBootstrap(): void {
+    this.begin();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.stop();
+  }
+
+  /** True while the consumer and the scheduler/sweeper loops run (readiness). */
+  get running(): boolean {
+    return this.worker !== undefined && this.worker.isRunning() && this.timers.length > 0 && !this.stopping;
   }
 
   /** The jobs this worker handles (for the process-wide start-up check). */
@@ -73,7 +110,10 @@ export class SettlementWorker {
     };
   }
 
-  private run(concurrency: number): void {
+  /** Starts consuming the settlement queue and the scheduler and sweeper loops (once). */
+  begin(): void {
+    if (this.worker || this.stopping) return;
+    const concurrency = this.concurrency;
     const handlers = this.handlers();
     // Start-up check: every job the catalogue puts on this queue has exactly one handler.
     assertJobHandlers(QueueName.Settlement, handlers);
@@ -155,7 +195,14 @@ export class SettlementWorker {
    * Graceful shutdown: stops the loops, lets active jobs finish (each is resumable, so an abandoned
    * one is simply picked up again), then closes connections.
    */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    this.stopped ??= this.drain();
+    return this.stopped;
+  }
+
+  private stopped?: Promise<void>;
+
+  private async drain(): Promise<void> {
     this.stopping = true;
     this.timers.forEach(clearInterval);
     this.timers = [];
@@ -164,6 +211,7 @@ export class SettlementWorker {
     await this.ctx.queues.close();
     this.redisWorker.disconnect();
     this.redisProducer.disconnect();
+    if (!this.ownsDataSource) return;
     await closeLockPool(this.ctx.dataSource);
     if (this.ctx.dataSource.isInitialized) await this.ctx.dataSource.destroy();
   }

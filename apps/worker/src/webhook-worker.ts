@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
 import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -6,11 +6,21 @@ import { TollgateConfig } from '@tollgate/config';
 import { createDataSource } from '@tollgate/persistence';
 import { assertJobHandlers, JobName, JobPayloads, JobQueues, JobsOn, QueueName, redisConnection } from '@tollgate/queue';
 import { DeliverOutcome, SecretBox, WebhookDeliveryService, WebhookDispatcher, WebhookUrlPolicy } from '@tollgate/webhooks';
-import { OutboxListener } from './outbox-listener';
 import { logSafeError } from '@tollgate/evm';
+import { OutboxListener } from './outbox-listener';
 
 /** Outcome of one delivery attempt: `succeeded`, `retrying` (failed, next attempt scheduled) or `failed` (ended). */
 export type AttemptListener = (outcome: 'succeeded' | 'retrying' | 'failed', deliveryId: string) => void;
+
+/** How {@link WebhookWorker.start} runs. */
+export interface WebhookWorkerOptions {
+  /** Deliveries in flight (default WEBHOOK_CONCURRENCY). */
+  concurrency?: number;
+  /** Told the outcome of every attempt (metrics). */
+  onAttempt?: AttemptListener;
+  /** false: no outbox listener of its own (WorkerModule provides one). Default true. */
+  listen?: boolean;
+}
 
 type Handlers = { [N in JobsOn<QueueName.Webhooks>]: (payload: JobPayloads[N], job: Job, token?: string) => Promise<unknown> };
 
@@ -19,8 +29,10 @@ type Handlers = { [N in JobsOn<QueueName.Webhooks>]: (payload: JobPayloads[N], j
  * run when Postgres notifies that deliveries were committed ({@link OutboxListener}) and every
  * WEBHOOK_SWEEP_INTERVAL_MS as a backstop. Deliveries are written to Postgres by the payment ledger (any process)
  * and the merchant API; this worker makes their attempts on the configured schedule. Starts no HTTP server.
+ * In the worker process it is a provider of `WorkerModule` (consuming from `onApplicationBootstrap`, drained
+ * by `onModuleDestroy`), and the outbox listener is a provider of its own.
  */
-export class WebhookWorker {
+export class WebhookWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('WebhookWorker');
   private worker?: Worker;
   private timer?: NodeJS.Timeout;
@@ -29,6 +41,9 @@ export class WebhookWorker {
   private sweepAgain = false;
   private stopping = false;
   private listener?: OutboxListener;
+  private concurrency = 16;
+  /** Whether {@link begin} opens its own outbox listener (in WorkerModule the listener is a provider). */
+  private listen = true;
 
   private constructor(
     readonly config: TollgateConfig,
@@ -40,11 +55,15 @@ export class WebhookWorker {
     private readonly onAttempt?: AttemptListener,
   ) {}
 
-  /** Connects to Postgres and Redis and starts consuming and sweeping. */
-  static async start(
-    config: TollgateConfig,
-    opts: { concurrency?: number; /** Told the outcome of every attempt (metrics). */ onAttempt?: AttemptListener } = {},
-  ): Promise<WebhookWorker> {
+  /** Connects to Postgres and Redis and starts consuming and sweeping (with its own outbox listener). */
+  static async start(config: TollgateConfig, opts: WebhookWorkerOptions = {}): Promise<WebhookWorker> {
+    const worker = await WebhookWorker.create(config, opts);
+    worker.begin();
+    return worker;
+  }
+
+  /** Connects to Postgres and Redis without consuming yet ({@link begin}). */
+  static async create(config: TollgateConfig, opts: WebhookWorkerOptions = {}): Promise<WebhookWorker> {
     const dataSource = await createDataSource({
       databaseUrl: config.databaseUrl,
       poolSize: Math.min(config.databasePoolSize, 10),
@@ -62,8 +81,22 @@ export class WebhookWorker {
       new WebhookDispatcher(dataSource, queues),
     );
     const worker = new WebhookWorker(config, dataSource, queues, service, redisWorker, redisProducer, opts.onAttempt);
-    worker.run(opts.concurrency ?? w.concurrency);
+    worker.concurrency = opts.concurrency ?? w.concurrency;
+    worker.listen = opts.listen ?? true;
     return worker;
+  }
+
+  onApplicationBootstrap(): void {
+    this.begin();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.stop();
+  }
+
+  /** True while the consumer and the periodic relay/sweep run (readiness). */
+  get running(): boolean {
+    return this.worker !== undefined && this.worker.isRunning() && this.timer !== undefined && !this.stopping;
   }
 
   /** The jobs this worker handles (for the process-wide start-up check). */
@@ -88,7 +121,10 @@ export class WebhookWorker {
     return outcome;
   }
 
-  private run(concurrency: number): void {
+  /** Starts consuming the webhooks queue, the periodic relay/sweep and (unless `listen: false`) the outbox listener. */
+  begin(): void {
+    if (this.worker || this.stopping) return;
+    const concurrency = this.concurrency;
     const handlers = this.handlers();
     // Start-up check: every job of this queue has exactly one handler.
     assertJobHandlers(QueueName.Webhooks, handlers);
@@ -104,8 +140,10 @@ export class WebhookWorker {
     this.worker.on('failed', (job, err) => this.logger.warn(`job ${job?.name} ${job?.id} failed: ${logSafeError(err)}`));
     this.worker.on('error', (err) => this.logger.error(`worker error: ${logSafeError(err)}`));
     this.timer = setInterval(() => void this.sweep(), this.config.webhooks.sweepIntervalMs);
-    this.listener = new OutboxListener(this.config.databaseUrl, () => void this.sweep());
-    this.listener.start();
+    if (this.listen) {
+      this.listener = new OutboxListener(this.config.databaseUrl, () => void this.sweep());
+      this.listener.start();
+    }
     void this.sweep();
   }
 
@@ -132,7 +170,14 @@ export class WebhookWorker {
   }
 
   /** Graceful shutdown: stops the loop, lets attempts in flight finish, closes connections. */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    this.stopped ??= this.drain();
+    return this.stopped;
+  }
+
+  private stopped?: Promise<void>;
+
+  private async drain(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     await this.listener?.stop();

@@ -1,12 +1,8 @@
 import { Logger } from '@nestjs/common';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { TollgateConfig } from '@tollgate/config';
-import { ChainClients } from '@tollgate/evm';
+import { WorkerMetricsRepository } from '@tollgate/persistence';
 import { JobName, JobQueues, QueueName } from '@tollgate/queue';
-import { readRelayerNonceGaps, wedgedMessage } from '@tollgate/settlement';
 
 /** Hooks the settlement worker calls around every job (see {@link SettlementWorker}). */
 export interface SettlementJobObserver {
@@ -15,9 +11,11 @@ export interface SettlementJobObserver {
   after(name: string, data: Record<string, unknown>, before: unknown, error?: unknown): Promise<void>;
 }
 
-const CHECK_TIMEOUT_MS = 2_000;
+/** Budget of one Postgres/Redis/RPC read at scrape or readiness time (ms). */
+export const CHECK_TIMEOUT_MS = 2_000;
 
-function withTimeout<T>(p: Promise<T>): Promise<T> {
+/** `p`, or a rejection after {@link CHECK_TIMEOUT_MS}. */
+export function withTimeout<T>(p: Promise<T>): Promise<T> {
   return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS).unref())]);
 }
 
@@ -75,7 +73,7 @@ export class WorkerMetrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
-  private dataSource?: DataSource;
+  private repository?: WorkerMetricsRepository;
   private queues?: JobQueues;
 
   constructor() {
@@ -107,12 +105,10 @@ export class WorkerMetrics {
       registers: [this.registry],
       async collect() {
         this.reset();
-        const ds = self.dataSource;
-        if (!ds) return;
+        const repository = self.repository;
+        if (!repository) return;
         try {
-          const rows: Array<{ network: string; address: string; nonce_gap: number }> = await withTimeout(
-            ds.query(`SELECT network, address, nonce_gap FROM relayers WHERE nonce_checked_at IS NOT NULL`),
-          );
+          const rows = await withTimeout(repository.relayerNonceGaps());
           for (const r of rows) this.set({ network: r.network, relayer: r.address }, r.nonce_gap);
         } catch {
           // Postgres unreachable: no series rather than a stale zero.
@@ -123,7 +119,7 @@ export class WorkerMetrics {
 
   /** Gives the metrics their Postgres and queues (once the worker that owns them has started). */
   attach(dataSource: DataSource, queues: JobQueues): void {
-    this.dataSource = dataSource;
+    this.repository = new WorkerMetricsRepository(dataSource);
     this.queues = queues;
   }
 
@@ -133,10 +129,9 @@ export class WorkerMetrics {
       before: async (name, data) => {
         const started = process.hrtime.bigint();
         const batchId = typeof data.batchId === 'string' ? data.batchId : null;
-        const ds = this.dataSource;
-        if (!ds || !batchId || (name !== JobName.BatchSubmit && name !== JobName.BatchTrack)) return { started, status: null };
-        const [row] = await ds.query(`SELECT status FROM settlement_batches WHERE id = $1`, [batchId]).catch(() => []);
-        return { started, status: (row?.status as string | undefined) ?? null };
+        const repository = this.repository;
+        if (!repository || !batchId || (name !== JobName.BatchSubmit && name !== JobName.BatchTrack)) return { started, status: null };
+        return { started, status: await repository.batchStatus(batchId).catch(() => null) };
       },
       after: async (name, data, before, error) => {
         const b = before as { started: bigint; status: string | null } | undefined;
@@ -150,121 +145,19 @@ export class WorkerMetrics {
   }
 
   private async observeBatch(batchId: string, before: string): Promise<void> {
-    const ds = this.dataSource;
-    if (!ds) return;
-    const [batch] = await ds.query(`SELECT status, payment_count, gas_used::text FROM settlement_batches WHERE id = $1`, [batchId]);
+    const repository = this.repository;
+    if (!repository) return;
+    const batch = await repository.batch(batchId);
     if (!batch || batch.status === before) return;
     if (before === 'building' && ['submitted', 'included', 'confirmed'].includes(batch.status)) this.batchSize.observe(batch.payment_count);
     const nowIncluded = before === 'submitted' && ['included', 'confirmed', 'failed', 'cancelled'].includes(batch.status);
     if (nowIncluded) {
-      const rows: Array<{ secs: number | null }> = await ds.query(
-        `SELECT extract(epoch FROM included_at - queued_at)::float8 AS secs FROM payments
-          WHERE batch_id = $1 AND status IN ('included', 'confirmed') AND queued_at IS NOT NULL`,
-        [batchId],
-      );
-      for (const r of rows) if (r.secs !== null) this.queuedToIncluded.observe(Math.max(0, r.secs));
-      if (batch.gas_used && rows.length) this.gasPerPayment.observe(Number(batch.gas_used) / rows.length);
+      const secs = await repository.queuedToIncludedSeconds(batchId);
+      for (const s of secs) if (s !== null) this.queuedToIncluded.observe(Math.max(0, s));
+      if (batch.gas_used && secs.length) this.gasPerPayment.observe(Number(batch.gas_used) / secs.length);
     }
     if (batch.status === 'confirmed' && (before === 'included' || before === 'submitted')) {
-      const rows: Array<{ secs: number | null }> = await ds.query(
-        `SELECT extract(epoch FROM confirmed_at - queued_at)::float8 AS secs FROM payments
-          WHERE batch_id = $1 AND status = 'confirmed' AND queued_at IS NOT NULL`,
-        [batchId],
-      );
-      for (const r of rows) if (r.secs !== null) this.queuedToConfirmed.observe(Math.max(0, r.secs));
+      for (const s of await repository.queuedToConfirmedSeconds(batchId)) if (s !== null) this.queuedToConfirmed.observe(Math.max(0, s));
     }
   }
-}
-
-/**
- * Readiness of the relayers: throws (→ `down`) naming every wedged relayer; otherwise the gaps being filled.
- * A relayer whose nonce cannot be read is left to the `rpc:` check.
- */
-export async function relayersCheck(dataSource: DataSource, chains: ChainClients, config: TollgateConfig): Promise<Record<string, unknown>> {
-  const gaps = await readRelayerNonceGaps(dataSource, chains, config, CHECK_TIMEOUT_MS);
-  const wedged = gaps.filter((g) => g.wedged);
-  if (wedged.length) throw new Error(wedged.map(wedgedMessage).join('; '));
-  return { gaps: gaps.filter((g) => g.gap > 0).map((g) => ({ network: g.network, relayer: g.address, gap: g.gap })) };
-}
-
-/** The worker's only HTTP: `/health`, `/health/ready` and `/metrics`, on WORKER_METRICS_PORT. */
-export interface WorkerHttp {
-  server: Server;
-  port: number;
-  close(): Promise<void>;
-}
-
-/**
- * Starts the worker's health/metrics listener (plain node:http, no Nest app). `/health` answers while
- * the process runs; `/health/ready` checks Postgres, Redis, every network's RPC and that no relayer is
- * wedged behind a nonce gap older than RELAYER_WEDGED_AFTER_MS (503 when any is down); `/metrics` is the
- * worker's Prometheus registry.
- */
-export async function startWorkerHttp(opts: {
-  config: TollgateConfig;
-  metrics: WorkerMetrics;
-  dataSource: DataSource;
-  queues: JobQueues;
-  chains: ChainClients;
-}): Promise<WorkerHttp> {
-  const { config, metrics, dataSource, queues, chains } = opts;
-  const checks: Array<[string, () => Promise<unknown>]> = [
-    [
-      'postgres',
-      async () => {
-        await dataSource.query('SELECT 1');
-      },
-    ],
-    ['redis', async () => ((await queues.queue(QueueName.Settlement).client) as unknown as { ping(): Promise<string> }).ping()],
-    ...config.networks.map((n): [string, () => Promise<unknown>] => [`rpc:${n.network}`, async () => ({ blockNumber: (await chains.get(n.network).getBlockNumber()).toString() })]),
-    ['relayers', () => relayersCheck(dataSource, chains, config)],
-  ];
-  const json = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(JSON.stringify(body));
-  };
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { message: 'GET only' });
-    if (path === '/health') return json(res, 200, { status: 'ok', info: {}, error: {}, details: {} });
-    if (path === '/health/ready') {
-      const results = await Promise.all(
-        checks.map(async ([key, fn]) => {
-          try {
-            const r = await withTimeout(fn());
-            return [key, { status: 'up', ...(typeof r === 'object' && r !== null ? r : {}) }] as const;
-          } catch (e) {
-            return [key, { status: 'down', message: (e as Error).message }] as const;
-          }
-        }),
-      );
-      const details = Object.fromEntries(results);
-      const down = results.filter(([, v]) => v.status === 'down');
-      return json(res, down.length ? 503 : 200, {
-        status: down.length ? 'error' : 'ok',
-        info: Object.fromEntries(results.filter(([, v]) => v.status === 'up')),
-        error: Object.fromEntries(down),
-        details,
-      });
-    }
-    if (path === '/metrics') {
-      const text = await metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
-      return res.end(text);
-    }
-    json(res, 404, { message: 'not found: /health, /health/ready, /metrics' });
-  };
-  const server = createServer((req, res) => {
-    handle(req, res).catch((e: Error) => json(res, 500, { message: e.message }));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.worker.metricsPort, config.worker.metricsHost, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    server,
-    port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }

@@ -2,7 +2,8 @@ import { Address, decodeEventLog, Hex } from 'viem';
 import { eip3009TokenAbi } from '@tollgate/devchain';
 import { createAdminToken, adminCall, eventually, workerConfigOf } from '@tollgate/testing';
 import { SettlementWorker } from '../src/settlement-worker';
-import { startWorkerHttp, WorkerHttp, WorkerMetrics } from '../src/worker-metrics';
+import { startWorkerHttp, WorkerHttp } from '../src/worker-http';
+import { WorkerMetrics } from '../src/worker-metrics';
 import { startSettlement, SettlementFixture } from '@tollgate/testing';
 import { eventsOf, expectSettledOnChain, payToBalance, rpc, setLanePaused, settleMany, sum, waitAll } from './settlement-support';
 

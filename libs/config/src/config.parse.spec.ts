@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config.schema';
+import { ConfigError, loadConfig } from '.';
 
 /** No deployment file, no networks: only what the environment object says. */
 const none = { DEVCHAIN_FILE: '' };

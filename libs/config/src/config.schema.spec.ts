@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, loadWorkerConfig } from './config.schema';
+import { ConfigError, loadConfig, loadWorkerConfig } from '.';
 
 const base = { DEVCHAIN_FILE: '', NETWORKS: 'eip155:84532,eip155:8453', RPC_URL_84532: 'https://sepolia.example', RPC_URL_8453: 'https://base.example', RELAYER_PRIVATE_KEYS_84532: `0x${'11'.repeat(32)}`, RELAYER_PRIVATE_KEYS_8453: `0x${'22'.repeat(32)}` };
 const capOf = (env: Record<string, string>, network: string) => loadConfig({ ...base, ...env }).networks.find((n) => n.network === network)!.txGasCap;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { z } from 'zod';
+import { bool, fail, int, MAX_TX_GAS_CAP, MIN_TX_GAS_CAP, orExit } from './config-values';
+import { loadNetworks, NetworkConfig } from './network-config';
 
 /**
  * The one place that reads `process.env`. Every other module receives a typed {@link TollgateConfig}.
@@ -11,22 +11,9 @@ import { z } from 'zod';
  *
  * Relayer private keys are not part of {@link TollgateConfig}: only the worker reads them, through
  * {@link loadWorkerConfig}. The API (which faces the internet) never parses `RELAYER_PRIVATE_KEYS_*` nor the
- * devchain file's keys, so no process it runs holds a key that can move funds.
+ * devchain file's keys, so no process it runs holds a key that can move funds. Network settings are parsed in
+ * `network-config.ts`, the worker's keys in `worker-config.ts`.
  */
-
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
-const hexKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 0x-prefixed 32-byte hex private key');
-const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed 20-byte hex address');
-
-/**
- * Bounds of the per-transaction gas cap: below ~100k not even one `transferWithAuthorization` (≈ 60k
- * used, padded) would fit; above 2^30 is no chain's block, let alone a transaction.
- */
-const MIN_TX_GAS_CAP = 100_000;
-const MAX_TX_GAS_CAP = 1_073_741_824;
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -88,35 +75,6 @@ const envSchema = z.object({
 /** Every fixed environment variable Tollgate reads (per-network ones are suffixed by chain id). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
 
-/** One token the facilitator accepts on a network (EIP-712 domain as the token itself declares it). */
-export interface AssetConfig {
-  address: `0x${string}`;
-  name: string;
-  version: string;
-  decimals: number;
-  symbol: string;
-}
-
-/** Everything Tollgate needs to serve one EVM network. */
-export interface NetworkConfig {
-  /** CAIP-2 id, e.g. `eip155:8453`. */
-  network: `eip155:${number}`;
-  chainId: number;
-  rpcUrl: string;
-  /** Blocks on top of the inclusion block before a payment is `confirmed`. */
-  confirmations: number;
-  multicall3: `0x${string}`;
-  assets: AssetConfig[];
-  /** Seconds an authorization must still be valid for at verify so the queue can settle it. */
-  settlementWindowSeconds: number;
-  /** True when the network comes from the embedded devchain (enables anvil-only helpers). */
-  local: boolean;
-  /**
-   * Largest gas limit one settlement transaction may ask for (gas units). Batches are sized so their padded
-   * gas stays under it (EIP-7825 caps transactions at 2^24 = 16,777,216 from Osaka on).
-   */
-  txGasCap: number;
-}
 
 export interface SettlementConfig {
   maxBatchSize: number;
@@ -214,92 +172,6 @@ export interface TollgateConfig {
   admin: AdminConfig;
 }
 
-/** Raised for any invalid setting; `message` is one line naming the variable. */
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    detail: string,
-  ) {
-    super(`Invalid configuration: ${variable}: ${detail}`);
-    this.name = 'ConfigError';
-  }
-}
-
-const MULTICALL3 = '0xcA11bde05977b3631167028862bE2a173976CA11' as const;
-
-/** Networks Tollgate knows how to serve from environment alone (token domains are public facts). */
-const KNOWN_NETWORKS: Record<number, { assets: AssetConfig[]; confirmations: number }> = {
-  8453: {
-    confirmations: 5,
-    assets: [
-      { address: '0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913', name: 'USD Coin', version: '2', decimals: 6, symbol: 'USDC' },
-    ],
-  },
-  84532: {
-    confirmations: 3,
-    assets: [
-      { address: '0x036CbD53842c5426634e7929541eC2318f3dCF7e', name: 'USDC', version: '2', decimals: 6, symbol: 'USDC' },
-    ],
-  },
-};
-
-const deploymentSchema = z.object({
-  network: z.string().regex(/^eip155:\d+$/),
-  chainId: z.number().int().positive(),
-  rpcUrl: z.string().url(),
-  token: z.object({
-    address,
-    name: z.string(),
-    version: z.string(),
-    symbol: z.string(),
-    decimals: z.number().int(),
-  }),
-  multicall3: address,
-  relayers: z.array(z.object({ address })).min(1),
-});
-
-/** The devchain file's relayer keys: read by the worker only ({@link loadRelayerKeys}). */
-const deploymentKeysSchema = z.object({ relayers: z.array(z.object({ address, privateKey: hexKey })).min(1) });
-
-/**
- * Reads a deployment file. `keys: false` drops every `privateKey` member while parsing (the JSON reviver
- * runs before any object holding one is built), so the API's configuration never sees the devchain's keys.
- */
-function readDeploymentFile(path: string, keys: boolean): unknown {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8'), keys ? undefined : (k, v) => (k === 'privateKey' ? undefined : v));
-  } catch (e) {
-    fail('DEVCHAIN_FILE', `${path} is not valid JSON (${(e as Error).message})`);
-  }
-}
-
-function fail(variable: string, issue: z.ZodIssue | string): never {
-  throw new ConfigError(variable, typeof issue === 'string' ? issue : issue.message);
-}
-
-function devchainNetwork(file: string, window: number, txGasCap: number): NetworkConfig | undefined {
-  if (!file) return undefined;
-  const path = resolve(file);
-  if (!existsSync(path)) return undefined;
-  const parsed = deploymentSchema.safeParse(readDeploymentFile(path, false));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    fail('DEVCHAIN_FILE', `${path}: ${issue.path.join('.')}: ${issue.message}`);
-  }
-  const d = parsed.data;
-  return {
-    network: d.network as `eip155:${number}`,
-    chainId: d.chainId,
-    rpcUrl: d.rpcUrl,
-    confirmations: 1,
-    multicall3: d.multicall3 as `0x${string}`,
-    assets: [{ ...d.token, address: d.token.address as `0x${string}` }],
-    settlementWindowSeconds: window,
-    local: true,
-    txGasCap,
-  };
-}
-
 /**
  * Validates the environment once and returns typed configuration.
  *
@@ -317,48 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
   }
   const e = parsed.data;
 
-  const networks: NetworkConfig[] = [];
-  const local = devchainNetwork(e.DEVCHAIN_FILE, e.SETTLEMENT_WINDOW_SECONDS, e.TX_GAS_CAP);
-  if (local) networks.push(local);
-
-  for (const entry of e.NETWORKS.split(',').map((s) => s.trim()).filter(Boolean)) {
-    const m = /^eip155:(\d+)$/.exec(entry);
-    if (!m) fail('NETWORKS', `"${entry}" is not a CAIP-2 EVM network id like eip155:8453`);
-    const chainId = Number(m[1]);
-    if (networks.some((n) => n.chainId === chainId)) fail('NETWORKS', `${entry} is configured twice`);
-    const known = KNOWN_NETWORKS[chainId];
-    if (!known) fail('NETWORKS', `${entry} has no known token registry (supported: eip155:8453, eip155:84532)`);
-    const rpcVar = `RPC_URL_${chainId}`;
-    const rpcUrl = z.string().url().safeParse(env[rpcVar]);
-    if (!rpcUrl.success) fail(rpcVar, `required for ${entry}: expected an http(s) JSON-RPC URL`);
-    const confVar = `CONFIRMATIONS_${chainId}`;
-    const confirmations = int(0, 1000).safeParse(env[confVar] ?? known.confirmations);
-    if (!confirmations.success) fail(confVar, 'expected a whole number of blocks (0-1000)');
-    const windowVar = `SETTLEMENT_WINDOW_SECONDS_${chainId}`;
-    const window = int(0, 86400).safeParse(env[windowVar] ?? e.SETTLEMENT_WINDOW_SECONDS);
-    if (!window.success) fail(windowVar, 'expected whole seconds (0-86400)');
-    const txGasCap = txGasCapOf(env, chainId, e.TX_GAS_CAP);
-    networks.push({
-      network: entry as `eip155:${number}`,
-      chainId,
-      rpcUrl: rpcUrl.data,
-      confirmations: confirmations.data,
-      multicall3: MULTICALL3,
-      assets: known.assets,
-      settlementWindowSeconds: window.data,
-      local: false,
-      txGasCap,
-    });
-  }
-  if (local) {
-    const confVar = `CONFIRMATIONS_${local.chainId}`;
-    if (env[confVar]) {
-      const c = int(0, 1000).safeParse(env[confVar]);
-      if (!c.success) fail(confVar, 'expected a whole number of blocks (0-1000)');
-      local.confirmations = c.data;
-    }
-    local.txGasCap = txGasCapOf(env, local.chainId, e.TX_GAS_CAP);
-  }
+  const networks = loadNetworks(env, e);
 
   const webhooks = webhooksConfig(e);
 
@@ -409,15 +240,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
   };
 }
 
-/** `TX_GAS_CAP_<chainId>` when set, else the deployment-wide `TX_GAS_CAP`. */
-function txGasCapOf(env: NodeJS.ProcessEnv, chainId: number, fallback: number): number {
-  const variable = `TX_GAS_CAP_${chainId}`;
-  if (env[variable] === undefined || env[variable] === '') return fallback;
-  const cap = int(MIN_TX_GAS_CAP, MAX_TX_GAS_CAP).safeParse(env[variable]);
-  if (!cap.success) fail(variable, `expected whole gas units (${MIN_TX_GAS_CAP}-${MAX_TX_GAS_CAP})`);
-  return cap.data;
-}
-
 /** Public on purpose: it only keeps development databases from holding plaintext; production must set its own key. */
 const DEVELOPMENT_WEBHOOK_KEY_SEED = 'tollgate development webhook secret key (not for production)';
 
@@ -452,51 +274,6 @@ function webhooksConfig(e: z.infer<typeof envSchema>): WebhooksConfig {
   };
 }
 
-/** Relayer private keys per served network (CAIP-2 id → keys, in configured order). Never logged. */
-export type RelayerKeys = Readonly<Record<string, readonly `0x${string}`[]>>;
-
-/** The worker's configuration: everything every process reads, plus the relayer keys only it may hold. */
-export interface WorkerConfig extends TollgateConfig {
-  relayerKeys: RelayerKeys;
-}
-
-/**
- * Relayer keys for each network of `networks`: `RELAYER_PRIVATE_KEYS_<chainId>` (comma-separated, required)
- * for a network of `NETWORKS`; the deployment file's relayer keys for the devchain (`DEVCHAIN_FILE`).
- * Only the worker calls this.
- *
- * @throws ConfigError naming the variable when keys are missing or malformed.
- */
-export function loadRelayerKeys(env: NodeJS.ProcessEnv, networks: readonly NetworkConfig[]): RelayerKeys {
-  const out: Record<string, `0x${string}`[]> = {};
-  for (const n of networks) {
-    if (n.local) {
-      const path = resolve(env.DEVCHAIN_FILE || '.devchain/deployment.json');
-      const parsed = deploymentKeysSchema.safeParse(readDeploymentFile(path, true));
-      if (!parsed.success) fail('DEVCHAIN_FILE', `${path}: relayers: expected an address and a 0x-prefixed 32-byte private key for each`);
-      out[n.network] = parsed.data.relayers.map((r) => r.privateKey as `0x${string}`);
-      continue;
-    }
-    const keysVar = `RELAYER_PRIVATE_KEYS_${n.chainId}`;
-    const keys = (env[keysVar] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    if (keys.length === 0) fail(keysVar, `required for ${n.network}: comma-separated relayer private keys`);
-    keys.forEach((k) => hexKey.safeParse(k).success || fail(keysVar, 'expected 0x-prefixed 32-byte hex private keys'));
-    out[n.network] = keys as `0x${string}`[];
-  }
-  return out;
-}
-
-/** {@link loadConfig} plus the relayer keys ({@link loadRelayerKeys}): the worker's configuration. */
-export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const config = loadConfig(env);
-  return { ...config, relayerKeys: loadRelayerKeys(env, config.networks) };
-}
-
-/** {@link loadWorkerConfig} for the worker's entry point: exits 78 naming the variable on a bad value. */
-export function loadWorkerConfigOrExit(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  return orExit(() => loadWorkerConfig(env));
-}
-
 /**
  * {@link loadConfig} for process entry points: on a bad value prints one line naming the variable and
  * exits with status 78 (EX_CONFIG) instead of a stack trace.
@@ -505,14 +282,3 @@ export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Tollgate
   return orExit(() => loadConfig(env));
 }
 
-function orExit<T>(load: () => T): T {
-  try {
-    return load();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      process.exit(78);
-    }
-    throw e;
-  }
-}

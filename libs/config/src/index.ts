@@ -1,3 +1,6 @@
 export * from './config.schema';
+export { ConfigError } from './config-values';
+export type { AssetConfig, NetworkConfig } from './network-config';
+export * from './worker-config';
 export * from './config.module';
 export * from './log-destination';

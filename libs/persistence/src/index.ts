@@ -18,3 +18,4 @@ export * from './sql-where';
 export * from './merchants';
 export * from './webhooks';
 export * from './admin';
+export * from './worker';
