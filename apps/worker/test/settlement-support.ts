@@ -257,6 +257,12 @@ export interface WorkerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Lines the process wrote to stdout so far. */
   stdout(): string;
+  /**
+   * Resolves once the worker logged that its consumers started. Boot compiles the worker with ts-node,
+   * which takes tens of seconds on a loaded 2-core machine: tests wait for this instead of letting boot
+   * time eat into the deadline of the behaviour they check.
+   */
+  ready(timeoutMs?: number): Promise<void>;
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
@@ -311,6 +317,10 @@ export function spawnWorker(f: SettlementFixture, env: Record<string, string> = 
     logFile,
     exited,
     stdout: () => out,
+    async ready(timeoutMs = 120_000) {
+      await eventually('the worker process started', () => out.includes('workers started') || child.exitCode !== null || child.signalCode !== null, timeoutMs, async () => `(log: ${logFile})`);
+      if (!out.includes('workers started')) throw new Error(`the worker process exited before starting (log: ${logFile})`);
+    },
     async kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;

@@ -38,7 +38,7 @@ describe('worker killed with SIGKILL mid-batch', () => {
     gatedFile = deploymentVia(f, gate.url);
     // The first worker boots while nothing is queued, already gated for the first round.
     gate.hold('eth_call'); // the pre-submission simulation
-    start();
+    await start();
   });
   afterAll(async () => {
     await worker?.kill('SIGKILL');
@@ -46,10 +46,14 @@ describe('worker killed with SIGKILL mid-batch', () => {
     await f?.stop();
   });
 
-  const start = () => (worker = spawnWorker(f, { DEVCHAIN_FILE: gatedFile }));
+  /** Spawns a worker and waits until it runs: the deadlines below measure recovery, not ts-node's boot. */
+  const start = async (): Promise<void> => {
+    worker = spawnWorker(f, { DEVCHAIN_FILE: gatedFile });
+    await worker.ready();
+  };
   /** Each round after the first uses the worker that recovered the previous round. */
-  const ensureWorker = () => {
-    if (!worker || worker.child.exitCode !== null || worker.child.signalCode !== null) start();
+  const ensureWorker = async (): Promise<void> => {
+    if (!worker || worker.child.exitCode !== null || worker.child.signalCode !== null) await start();
   };
   const logs = async () => `(worker log: ${worker?.logFile}; gate holds ${JSON.stringify(gate.heldMethods())})`;
 
@@ -80,7 +84,8 @@ describe('worker killed with SIGKILL mid-batch', () => {
 
   async function expectExactlyOnce(payments: SettledPayment[], balanceBefore: bigint): Promise<void> {
     await expectSettledOnChain(f, payments);
-    expect(await payToBalance(f)).toBe(balanceBefore + sum(payments.map((p) => p.amount)));
+    // As strings: a failing bigint comparison cannot be sent back from a jest worker (it would hide the failure).
+    expect(String(await payToBalance(f))).toBe(String(balanceBefore + sum(payments.map((p) => p.amount))));
     for (const p of payments) {
       expect((await eventsOf(f, p.ref)).filter((e) => e.to_status === 'included')).toHaveLength(1);
     }
@@ -97,7 +102,7 @@ describe('worker killed with SIGKILL mid-batch', () => {
     expect(b).toEqual({ status: 'building', nonce: null });
     await crash();
 
-    start();
+    await start();
     await waitAll(f, refs, 'confirmed', 40_000, logs);
     expect(await batchOf(refs)).toBe(claimed);
     await expectExactlyOnce(payments, before);
@@ -108,7 +113,7 @@ describe('worker killed with SIGKILL mid-batch', () => {
     gate.hold('eth_sendRawTransaction');
     const payments = await queue(8);
     const refs = payments.map((p) => p.ref);
-    ensureWorker();
+    await ensureWorker();
     await waitAll(f, refs, 'submitted', 30_000, logs);
     await eventually('the broadcast held', async () => gate.heldMethods().includes('eth_sendRawTransaction'), 10_000, logs);
     const batchId = await batchOf(refs);
@@ -117,7 +122,7 @@ describe('worker killed with SIGKILL mid-batch', () => {
     expect(await f.chain.public.getTransaction({ hash: stored.tx_hash }).catch(() => null)).toBeNull();
     await crash();
 
-    start();
+    await start();
     await waitAll(f, refs, 'confirmed', 40_000, logs);
     // Nothing was signed twice: the stored transaction is the one that landed.
     const txs = await f.api.db.query(`SELECT tx_hash, status FROM relayer_transactions WHERE batch_id = $1`, [batchId]);
@@ -130,7 +135,7 @@ describe('worker killed with SIGKILL mid-batch', () => {
     gate.hold('eth_getTransactionReceipt');
     const payments = await queue(8);
     const refs = payments.map((p) => p.ref);
-    ensureWorker();
+    await ensureWorker();
     await waitAll(f, refs, 'submitted', 30_000, logs);
     const batchId = await batchOf(refs);
     const [stored]: Array<{ tx_hash: Hex }> = await f.api.db.query(`SELECT tx_hash FROM relayer_transactions WHERE batch_id = $1`, [batchId]);
@@ -138,7 +143,7 @@ describe('worker killed with SIGKILL mid-batch', () => {
     await eventually('the receipt request held', async () => gate.heldMethods().includes('eth_getTransactionReceipt'), 10_000, logs);
     await crash();
 
-    start();
+    await start();
     await waitAll(f, refs, 'confirmed', 40_000, logs);
     await expectExactlyOnce(payments, before);
   });
@@ -149,7 +154,7 @@ describe('worker killed with SIGKILL mid-batch', () => {
     gate.hold('eth_sendRawTransaction');
     const payments = await queue(6);
     const refs = payments.map((p) => p.ref);
-    ensureWorker();
+    await ensureWorker();
     await waitAll(f, refs, 'submitted', 30_000, logs);
     await eventually('the broadcast held', async () => gate.heldMethods().includes('eth_sendRawTransaction'), 10_000, logs);
     const batchId = await batchOf(refs);
@@ -165,7 +170,7 @@ describe('worker killed with SIGKILL mid-batch', () => {
     await eventually('the worker frozen after reading the receipt', async () => gate.frozenAfterReceipt && gate.heldMethods().length > 0, 20_000, logs);
     await crash();
 
-    start();
+    await start();
     const rest = payments.slice(1);
     await waitAll(f, rest.map((p) => p.ref), 'confirmed', 40_000, logs);
     // Not left behind as `submitted` under a batch nobody tracks any more.
