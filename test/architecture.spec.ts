@@ -112,7 +112,7 @@ describe('architecture', () => {
     'bench/sign.ts -> ../libs/testing/src/payments',
     // A migration installs the accept rule from its one source file; `@tollgate/persistence` would import the
     // migration list back (its data source registers the migrations): a cycle.
-    'migrations/1763830500000-accept-payment-source.ts -> ../libs/persistence/src/accept-payment.sql',
+    'migrations/1763830500000-accept-payment-source.ts -> ../libs/persistence/src/payments/accept-payment.sql',
   ];
   it('other code imports a library through @tollgate/*, not a relative path', () => {
     const offenders = files.flatMap((f) =>

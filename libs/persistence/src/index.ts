@@ -1,21 +1,21 @@
+/**
+ * `@tollgate/persistence`: Postgres is the source of truth, and this library holds every SQL statement.
+ * One folder per aggregate — payments (the ledger, its state machine and the accept rule), settlement
+ * (batches, relayers, relayer transactions, lanes), webhooks (endpoints, deliveries, the outbox), merchants
+ * (merchants, payTo addresses, API keys), admin (console reads, audit, operator actions, admin users) and
+ * worker (its metrics reads) — plus the shared status writer, locks, data source and migrate CLI.
+ */
 export * from './entities';
-export * from './payment-status';
-export * from './payment-ledger';
-export * from './payment-accept';
 export * from './payments';
-export * from './accept-payment.sql';
-export * from './webhook-outbox';
+export * from './settlement';
+export * from './webhooks';
+export * from './merchants';
+export * from './admin';
+export * from './worker';
 export * from './data-source';
 export * from './transformers';
 export * from './database';
 export * from './query-rows';
-export * from './admin-audit';
-export * from './admin-actions';
-export * from './settlement';
 export { NOW, StatusRunner } from './status-writer';
 export * from './advisory-locks';
 export * from './sql-where';
-export * from './merchants';
-export * from './webhooks';
-export * from './admin';
-export * from './worker';

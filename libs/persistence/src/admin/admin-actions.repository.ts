@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { OPERATOR_ACTION_COLUMNS, OperatorActionRow } from '../admin-actions';
+import { OPERATOR_ACTION_COLUMNS, OperatorActionRow } from './admin-actions';
 import { queryRows } from '../query-rows';
 import { UUID_TEXT } from './console-query';
 

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { AuditActor, AuditEntry, recordAdminAudit } from '../admin-audit';
+import { AuditActor, AuditEntry, recordAdminAudit } from './admin-audit';
 import { whereAdder, whereClause } from './console-query';
 
 /** A stored `admin_audit_log` row, as the console shows it. */

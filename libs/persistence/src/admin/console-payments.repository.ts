@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { PAYMENT_STATUSES } from '../payment-status';
+import { PAYMENT_STATUSES } from '../payments/payment-status';
 import { UUID_TEXT, whereAdder, whereClause } from './console-query';
 
 const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;

@@ -8,3 +8,5 @@ export * from './console-batches.repository';
 export * from './console-merchants.repository';
 export * from './metrics-snapshot.repository';
 export * from './demo-report.repository';
+export * from './admin-audit';
+export * from './admin-actions';

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { FINAL_STATUSES, UNSETTLED_STATUSES } from '../payment-status';
+import { FINAL_STATUSES, UNSETTLED_STATUSES } from '../payments/payment-status';
 import { IN_FLIGHT_BATCH_STATUSES } from '../settlement/settlement-batch-status';
 
 /** What Postgres holds for one lane (network, asset) right now; counts are payments, amounts atomic units. */

@@ -1,5 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { PaymentStatus } from '../payment-status';
+import { PaymentStatus } from '../payments/payment-status';
 import { bigintTransformer } from '../transformers';
 import type { SettlementMode } from './merchant.entity';
 

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { PaymentStatus } from '../payment-status';
+import type { PaymentStatus } from '../payments/payment-status';
 import { cursorTimestampSql, KeysetCursor, whereAdder } from '../sql-where';
 
 /** Filters of a merchant's payment listing; addresses compared lower-case. */

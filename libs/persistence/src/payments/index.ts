@@ -1,2 +1,6 @@
+export * from './payment-status';
+export * from './payment-ledger';
+export * from './payment-accept';
+export * from './accept-payment.sql';
 export * from './facilitator-reads';
 export * from './settle-requests';

@@ -1,5 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { FINAL_STATUSES, PAYMENT_STATUSES, PaymentStatus } from '../payment-status';
+import { FINAL_STATUSES, PAYMENT_STATUSES, PaymentStatus } from '../payments/payment-status';
 
 /** A payment as a batch carries it (amounts in atomic units and times in unix seconds, as decimal text). */
 export interface BatchPaymentRow {

@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { OPERATOR_ACTION_COLUMNS, OperatorActionRow, OperatorActionStatus } from '../admin-actions';
-import { PaymentStatus, UNSETTLED_STATUSES } from '../payment-status';
+import { OPERATOR_ACTION_COLUMNS, OperatorActionRow, OperatorActionStatus } from '../admin/admin-actions';
+import { PaymentStatus, UNSETTLED_STATUSES } from '../payments/payment-status';
 
 /** A payment as an operator action reads it (amounts in atomic units, `valid_before` unix seconds, as text). */
 export interface OperatorPaymentRow {

@@ -1,6 +1,6 @@
 import { queryRows } from '../query-rows';
 import type { StatusRunner } from '../status-writer';
-import { ENDPOINT_DISABLED_EVENT, NEW_MESSAGE_ID_SQL, TEST_EVENT } from '../webhook-outbox';
+import { ENDPOINT_DISABLED_EVENT, NEW_MESSAGE_ID_SQL, TEST_EVENT } from './webhook-outbox';
 import { WebhookDeliveryStore } from './webhook-delivery-store';
 
 /** Which original deliveries of an endpoint a range replay repeats: event time in `[since, until)`, ended in `statuses`. */

@@ -1,4 +1,4 @@
-import type { PaymentStatus } from './payment-status';
+import type { PaymentStatus } from '../payments/payment-status';
 
 /**
  * Event types of merchant webhooks. Payment events are written by {@link PaymentLedger.transition} in the

@@ -3,7 +3,7 @@ import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { createTestDatabase } from '@tollgate/testing';
 import { ACCEPT_PAYMENT_BODY, ACCEPT_PAYMENT_SIGNATURE } from './accept-payment.sql';
-import { createDataSource } from './data-source';
+import { createDataSource } from '../data-source';
 import type { AcceptArgs } from './payment-accept';
 import { PaymentLedger } from './payment-ledger';
 

@@ -3,10 +3,10 @@ import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import type { SettlementMode } from './entities/merchant.entity';
+import type { SettlementMode } from '../entities/merchant.entity';
 import { canTransition, PaymentStatus } from './payment-status';
 import { AcceptBatcher, type AcceptArgs, type AcceptRow } from './payment-accept';
-import { NEW_MESSAGE_ID_SQL, paymentSnapshotSql, paymentEventTypeFor } from './webhook-outbox';
+import { NEW_MESSAGE_ID_SQL, paymentSnapshotSql, paymentEventTypeFor } from '../webhooks/webhook-outbox';
 
 /** Columns a transition may set besides `status`. Values are bound parameters, never interpolated. */
 export interface TransitionPatch {
