@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { eventually, merchantClient, startSettlement, WEBHOOK_TEST_ENV, type SettlementFixture } from '@tollgate/testing';
+import { spawnWorker, type WorkerProcess } from '../apps/worker/test/settlement-support';
+
+const ROOT = join(__dirname, '..');
+
+/** A program run as its own process with ts-node, as the README tells a merchant to run it. */
+interface Program {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+  /** Waits until stdout matches `re`; returns the match. */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+}
+
+const programs: Program[] = [];
+
+function run(file: string, env: Record<string, string>, args: string[] = []): Program {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', file, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const program: Program = {
+    child,
+    output: () => out,
+    exited,
+    waitFor: (re, timeoutMs = 90_000) => eventually(`${file} to print ${re}`, async () => out.match(re), timeoutMs, () => `output so far:\n${out}`),
+  };
+  programs.push(program);
+  return program;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * README's merchant examples (docs/examples, included in the README verbatim: test/docs.spec.ts) against a running Tollgate: the API, the worker as its own process
+ * (`npm run start:worker`: settlement, webhook delivery, /metrics) and a private anvil.
+ */
+describe('docs against a running Tollgate', () => {
+  let f: SettlementFixture;
+  let worker: WorkerProcess;
+
+  beforeAll(async () => {
+    f = await startSettlement({ ...WEBHOOK_TEST_ENV, BATCH_MAX_WAIT_MS: '300' }, 53);
+    worker = spawnWorker(f);
+    await eventually('the worker to serve /metrics', async () => worker.stdout().match(/health and metrics on http:\/\/[^:]+:(\d+)/)?.[1], 90_000, () => worker.stdout());
+  }, 150_000);
+
+  afterAll(async () => {
+    for (const p of programs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+    await Promise.all(programs.map((p) => p.exited));
+    await worker?.kill('SIGTERM');
+    await f?.stop();
+  });
+
+  it('docs/examples: the client pays the resource server through Tollgate; the receiver verifies the signed webhooks', async () => {
+    const deploymentFile = f.api.chain.deploymentFile;
+    // The merchant registers its receiver (README: POST /v1/merchant/webhook-endpoints) and keeps the secret.
+    const receiverPort = await freePort();
+    const created = await merchantClient(f.api.baseUrl, f.apiKey).post('/v1/merchant/webhook-endpoints', {
+      url: `http://127.0.0.1:${receiverPort}/webhooks/tollgate`,
+      eventTypes: ['payment.queued', 'payment.included', 'payment.confirmed'],
+    });
+    expect(created.status).toBe(201);
+
+    const receiver = run('docs/examples/webhook-receiver.ts', { WEBHOOK_SECRET: created.body.secret, PORT: String(receiverPort) });
+    const server = run('docs/examples/resource-server.ts', { TOLLGATE_URL: f.api.baseUrl, TOLLGATE_API_KEY: f.apiKey, PAY_TO: f.payTo, DEVCHAIN_FILE: deploymentFile, PORT: '0' });
+    const [, url] = await server.waitFor(/resource server on (http:\/\/\S+)/);
+    await receiver.waitFor(/webhook receiver on/);
+
+    const unpaid = await fetch(url);
+    expect(unpaid.status).toBe(402);
+
+    const client = run('docs/examples/client.ts', { DEVCHAIN_FILE: deploymentFile }, [url]);
+    expect(await client.exited).toBe(0);
+    expect(client.output()).toMatch(/^200 \{"weather":"sunny","paid":true\}$/m);
+    const [, reference] = client.output().match(/reference (pay_\S+) \(queued\)/) ?? [];
+    expect(reference).toBeDefined();
+
+    await f.waitForStatuses([reference], (s) => s[0] === 'confirmed', 60_000);
+    for (const event of ['payment.queued', 'payment.included', 'payment.confirmed']) {
+      await receiver.waitFor(new RegExp(`^verified \\S+ ${event.replace('.', '\\.')} ${reference} `, 'm'), 30_000);
+    }
+    const row = await f.statusOf(reference);
+    expect(row.tx_hash).toMatch(/^0x[0-9a-f]{64}$/);
+  }, 240_000);
+});
