@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { load } from 'js-yaml';
 import { eventually, merchantClient, startSettlement, WEBHOOK_TEST_ENV, type SettlementFixture } from '@tollgate/testing';
 import { spawnWorker, type WorkerProcess } from '../apps/worker/test/settlement-support';
 
@@ -48,18 +50,52 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Metric names a Prometheus text exposition declares (`# TYPE`), with the series names histograms and summaries add. */
+function exportedNames(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    names.add(name);
+    if (type === 'histogram') ['_bucket', '_sum', '_count'].forEach((s) => names.add(name + s));
+    if (type === 'summary') ['_sum', '_count'].forEach((s) => names.add(name + s));
+  }
+  return names;
+}
+
+const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset', 'inf', 'nan']);
+
 /**
- * README's merchant examples (docs/examples, included in the README verbatim: test/docs.spec.ts) against a running Tollgate: the API, the worker as its own process
+ * The metric names a PromQL expression selects: identifiers outside label matchers, ranges, strings and
+ * grouping clauses that are neither functions (followed by `(`) nor keywords.
+ */
+function metricNamesIn(expr: string): string[] {
+  const stripped = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, ' ')
+    .replace(/\[[^\]]*\]/g, ' ')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');
+  const names: string[] = [];
+  for (const m of stripped.matchAll(/(?<![\w.])[a-zA-Z_:][a-zA-Z0-9_:]*/g)) {
+    const isCall = /^\s*\(/.test(stripped.slice(m.index! + m[0].length));
+    if (!isCall && !PROMQL_WORDS.has(m[0].toLowerCase())) names.push(m[0]);
+  }
+  return [...new Set(names)];
+}
+
+/**
+ * README's merchant examples (docs/examples, included in the README verbatim: test/docs.spec.ts) and the
+ * example alert rules (docs/alerts) against a running Tollgate: the API, the worker as its own process
  * (`npm run start:worker`: settlement, webhook delivery, /metrics) and a private anvil.
  */
 describe('docs against a running Tollgate', () => {
   let f: SettlementFixture;
   let worker: WorkerProcess;
+  let workerMetricsUrl: string;
 
   beforeAll(async () => {
     f = await startSettlement({ ...WEBHOOK_TEST_ENV, BATCH_MAX_WAIT_MS: '300' }, 53);
     worker = spawnWorker(f);
-    await eventually('the worker to serve /metrics', async () => worker.stdout().match(/health and metrics on http:\/\/[^:]+:(\d+)/)?.[1], 90_000, () => worker.stdout());
+    const port = await eventually('the worker to serve /metrics', async () => worker.stdout().match(/health and metrics on http:\/\/[^:]+:(\d+)/)?.[1], 90_000, () => worker.stdout());
+    workerMetricsUrl = `http://127.0.0.1:${port}/metrics`;
   }, 150_000);
 
   afterAll(async () => {
@@ -100,4 +136,21 @@ describe('docs against a running Tollgate', () => {
     const row = await f.statusOf(reference);
     expect(row.tx_hash).toMatch(/^0x[0-9a-f]{64}$/);
   }, 240_000);
+
+  it('docs/alerts/tollgate.rules.yml names only metrics the API and the worker export', async () => {
+    const doc = load(readFileSync(join(ROOT, 'docs/alerts/tollgate.rules.yml'), 'utf8')) as { groups: Array<{ name: string; rules: Array<{ alert: string; expr: string }> }> };
+    const rules = doc.groups.flatMap((g) => g.rules);
+    expect(rules.length).toBeGreaterThanOrEqual(10);
+    const [api, worker] = await Promise.all([f.api.baseUrl + '/metrics', workerMetricsUrl].map(async (u) => (await fetch(u)).text()));
+    // `up` is Prometheus's own series for every scrape target.
+    const exported = new Set(['up', ...exportedNames(api), ...exportedNames(worker)]);
+    expect(exported.has('tollgate_verify_total') && exported.has('tollgate_relayer_nonce_gap')).toBe(true);
+
+    // The reader finds what a typo would break.
+    expect(metricNamesIn('sum by (le) (rate(tollgate_nope_bucket{a="b"}[5m])) > 1e16 and on() up')).toEqual(['tollgate_nope_bucket', 'up']);
+    const used = rules.map((r) => ({ alert: r.alert, names: metricNamesIn(r.expr) }));
+    expect(used.filter((u) => u.names.length === 0).map((u) => u.alert)).toEqual([]);
+    const unknown = used.flatMap((u) => u.names.filter((n) => !exported.has(n)).map((n) => `${u.alert}: ${n}`));
+    expect(unknown).toEqual([]);
+  });
 });
