@@ -19,8 +19,8 @@ interface Program {
 
 const programs: Program[] = [];
 
-function run(file: string, env: Record<string, string>, args: string[] = []): Program {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', file, ...args], {
+function run(file: string, env: Record<string, string>, args: string[] = [], preload: string[] = []): Program {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', ...preload, file, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -82,9 +82,10 @@ function metricNamesIn(expr: string): string[] {
 }
 
 /**
- * README's merchant examples (docs/examples, included in the README verbatim: test/docs.spec.ts) and the
- * example alert rules (docs/alerts) against a running Tollgate: the API, the worker as its own process
- * (`npm run start:worker`: settlement, webhook delivery, /metrics) and a private anvil.
+ * What the README promises, checked on a running Tollgate — the API, the worker as its own process
+ * (`npm run start:worker`: settlement, webhook delivery, /metrics) and a private anvil: the Quickstart's
+ * API start-up line, the merchant examples (docs/examples, included in the README verbatim:
+ * test/docs.spec.ts) and the example alert rules (docs/alerts).
  */
 describe('docs against a running Tollgate', () => {
   let f: SettlementFixture;
@@ -104,6 +105,27 @@ describe('docs against a running Tollgate', () => {
     await worker?.kill('SIGTERM');
     await f?.stop();
   });
+
+  it('Quickstart: `npm run start:api` says where it listens, with the OpenAPI UI and JSON', async () => {
+    const c = f.api.config;
+    const api = run('apps/api/src/main.ts', {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: c.databaseUrl,
+      REDIS_URL: c.redisUrl,
+      QUEUE_PREFIX: c.queuePrefix,
+      DEVCHAIN_FILE: f.api.chain.deploymentFile,
+      API_PORT: '0',
+      TS_NODE_TRANSPILE_ONLY: '1',
+    }, [], ['-r', 'tsconfig-paths/register']);
+    const [, url] = await api.waitFor(/Tollgate API listening on (http:\/\/127\.0\.0\.1:\d+) \(OpenAPI: \1\/docs, JSON: \1\/docs-json\)/);
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    const openapi = await fetch(`${url}/docs-json`);
+    expect(openapi.status).toBe(200);
+    expect(((await openapi.json()) as { paths: Record<string, unknown> }).paths).toHaveProperty('/verify');
+    api.child.kill('SIGTERM');
+    await api.exited;
+  }, 120_000);
 
   it('docs/examples: the client pays the resource server through Tollgate; the receiver verifies the signed webhooks', async () => {
     const deploymentFile = f.api.chain.deploymentFile;
