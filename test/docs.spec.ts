@@ -50,6 +50,27 @@ describe('README', () => {
     });
   });
 
+  /** The merchant section's programs are docs/examples/*.ts, which test/docs-examples.e2e-spec.ts runs: the README must show exactly them. */
+  describe('merchant integration', () => {
+    const section = readme.slice(readme.indexOf('## Integrating as a merchant'), readme.indexOf('## Operator console'));
+    const examplesDir = join(__dirname, '..', 'docs', 'examples');
+    const examples = readdirSync(examplesDir).filter((f) => f.endsWith('.ts')).sort();
+    const blocks = [...section.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+
+    it('includes every docs/examples file verbatim, and no other TypeScript block', () => {
+      expect(examples).toEqual(['client.ts', 'resource-server.ts', 'webhook-receiver.ts']);
+      const files = examples.map((f) => readFileSync(join(examplesDir, f), 'utf8'));
+      expect([...blocks].sort()).toEqual([...files].sort());
+    });
+
+    it('uses the official packages the issue names', () => {
+      expect(section).toContain('HTTPFacilitatorClient');
+      expect(section).toContain('createAuthHeaders');
+      expect(section).toContain('spendControls: { allowedAssets:');
+      expect(section).toContain("new Webhook(secret)");
+    });
+  });
+
   it('the folder table names every app and library', () => {
     const folders = ['apps', 'libs'].flatMap((d) => readdirSync(join(__dirname, '..', d), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => `${d}/${e.name}`));
     expect(folders.filter((f) => !readme.includes(`| \`${f}\` |`))).toEqual([]);
