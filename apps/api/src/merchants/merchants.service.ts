@@ -20,8 +20,12 @@ export interface AuthenticatedMerchant {
   confirmedThreshold: bigint | null;
   /** Ceiling (atomic units, per network and asset) on accepted-but-unsettled payments; null = none. */
   maxUnsettledExposure: bigint | null;
-  /** Lower-case payTo addresses the merchant owns. */
+  /** The merchant's unretired payTo addresses, in stored form (EVM lower-case, Solana base58). */
   payTo: Set<string>;
+  /** `/verify` + `/settle` requests per second; null = the deployment default, 0 = unlimited. */
+  rateLimitPerSecond: number | null;
+  /** The id of the API key the request authenticated with (for its last-used time). */
+  keyId: string;
 }
 
 export interface CreateMerchantInput {
@@ -92,6 +96,8 @@ export class MerchantsService {
             confirmedThreshold: r.confirmed_threshold === null ? null : BigInt(r.confirmed_threshold),
             maxUnsettledExposure: r.max_unsettled_exposure === null ? null : BigInt(r.max_unsettled_exposure),
             payTo: new Set(r.pay_to ?? []),
+            rateLimitPerSecond: r.rate_limit_per_second,
+            keyId: r.key_id,
           }
         : null;
     if (this.cache.size > 10_000) this.cache.clear();
