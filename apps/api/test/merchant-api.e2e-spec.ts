@@ -45,7 +45,7 @@ describe('merchant API and public payment status (over HTTP)', () => {
 
     it('lists payTo addresses, checksummed', async () => {
       const res = await api.get('/v1/merchant/pay-to');
-      expect(res.body.data).toEqual([{ address: f.payTo, createdAt: expect.any(String) }]);
+      expect(res.body.data).toEqual([{ address: f.payTo, status: 'active', createdAt: expect.any(String), retiredAt: null }]);
     });
 
     it('validates a policy change and names the field', async () => {
@@ -81,7 +81,8 @@ describe('merchant API and public payment status (over HTTP)', () => {
       const listed = await api.get('/v1/merchant/api-keys');
       expect(listed.body.data).toHaveLength(1);
       const original = listed.body.data[0];
-      expect(original).toEqual({ id: expect.any(String), prefix: f.apiKey.slice(0, 10), status: 'active', createdAt: expect.any(String), revokedAt: null });
+      // lastUsedAt: written within about a second of this very request, so either null or a time here.
+      expect(original).toEqual({ id: expect.any(String), prefix: f.apiKey.slice(0, 10), name: null, status: 'active', createdAt: expect.any(String), revokedAt: null, lastUsedAt: original.lastUsedAt });
       expect(JSON.stringify(listed.body)).not.toContain(f.apiKey);
 
       const created = await api.post('/v1/merchant/api-keys');

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { bool, fail, int, MAX_TX_GAS_CAP, MIN_TX_GAS_CAP, orExit } from './config-values';
 import { loadNetworks, NetworkConfig } from './network-config';
+import { merchantRateLimitEnv } from './merchant-rate-limit';
 
 /**
  * The one place that reads `process.env`. Every other module receives a typed {@link TollgateConfig}.
@@ -70,6 +71,7 @@ const envSchema = z.object({
   ADMIN_LOGIN_MAX_FAILURES_PER_USER: int(1, 1000).default(5),
   ADMIN_LOGIN_WINDOW_SECONDS: int(10, 24 * 3600).default(900),
   ADMIN_ACTION_WAIT_MS: int(0, 60000).default(5000),
+  ...merchantRateLimitEnv,
 });
 
 /** Every fixed environment variable Tollgate reads (per-network ones are suffixed by chain id). */
@@ -166,6 +168,8 @@ export interface TollgateConfig {
    * merchant, is queued on the strength of that verify (one UPDATE) instead of re-reading the chain; 0 re-verifies every settle.
    */
   settleReverifyAfterSeconds: number;
+  /** Default `/verify` + `/settle` requests per merchant per second, across API processes; 0 = unlimited (see merchant-rate-limit.ts). */
+  merchantRateLimitPerSecond: number;
   networks: NetworkConfig[];
   settlement: SettlementConfig;
   webhooks: WebhooksConfig;
@@ -210,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     exposureGuard: e.EXPOSURE_GUARD,
     verifySimulation: e.VERIFY_SIMULATION,
     settleReverifyAfterSeconds: e.SETTLE_REVERIFY_AFTER_SECONDS,
+    merchantRateLimitPerSecond: e.MERCHANT_RATE_LIMIT_PER_SECOND,
     networks,
     settlement: {
       maxBatchSize: e.BATCH_MAX_SIZE,

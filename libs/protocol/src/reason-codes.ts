@@ -59,6 +59,7 @@ export const ReasonCode = {
   TollgateRowNotExecuted: 'tollgate_row_not_executed',
   TollgateNeverSettled: 'tollgate_never_settled',
   TollgateVoided: 'tollgate_voided',
+  TollgateRateLimited: 'tollgate_rate_limited',
 } as const;
 
 /** Any reason code Tollgate knows (a string literal union of {@link ReasonCode}'s values). */
@@ -260,6 +261,10 @@ export const REASON_CODES: { readonly [C in ReasonCode]: ReasonInfo } = {
   tollgate_voided: {
     source: 'tollgate',
     description: 'An operator voided the payment before it was broadcast; the failure message carries their reason.',
+  },
+  tollgate_rate_limited: {
+    source: 'tollgate',
+    description: 'The merchant exceeded its `/verify` + `/settle` requests per second (HTTP 429; retry after `Retry-After` seconds).',
   },
 };
 

@@ -1,18 +1,24 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '@tollgate/config';
-import { createDataSource } from '@tollgate/persistence';
+import { createDataSource, MerchantRepository } from '@tollgate/persistence';
 import { MerchantsService, PayToTakenError } from '../merchants/merchants.service';
+import { canonicalPayTo, PAY_TO_FORMATS } from '../merchants/pay-to-address';
 import { runCli } from './run-cli';
 
-const USAGE = `usage: npm run merchant -- create --name <name> --pay-to <0xaddr[,0xaddr…]> [--mode deferred|confirmed] [--confirmed-threshold <atomic units>] [--json]`;
+const USAGE = `usage: npm run merchant -- create --name <name> --pay-to <0xaddr[,0xaddr…]> [--mode deferred|confirmed] [--confirmed-threshold <atomic units>] [--json]
+       npm run merchant -- pay-to add|retire --merchant <id> --address <address>
+       npm run merchant -- rate-limit --merchant <id> --per-second <n|default>   (0 = unlimited; default = MERCHANT_RATE_LIMIT_PER_SECOND)`;
 
 /**
- * `npm run merchant -- create …`: creates a merchant with its payTo addresses and prints its API key.
- * The key is shown once; only its SHA-256 is stored.
+ * `npm run merchant -- …`: `create` makes a merchant with its payTo addresses and prints its API key (shown once;
+ * only its SHA-256 is stored); `pay-to add|retire` and `rate-limit` change one merchant. Running API processes
+ * see a change within their 5 s authentication cache (the CLI holds no Redis connection to bump the epoch).
  */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'pay-to') return payToCommand(rest);
+  if (command === 'rate-limit') return rateLimit(rest);
   if (command !== 'create') {
     process.stderr.write(`${USAGE}\n`);
     return 64;
@@ -66,6 +72,67 @@ async function main(argv: string[]): Promise<number> {
       );
     }
     return 0;
+  } finally {
+    await ds.destroy();
+  }
+}
+
+/** `pay-to add|retire --merchant <id> --address <address>`: exit 0 done, 64 usage, 65 owned by another merchant, 66 not the merchant's. */
+async function payToCommand(argv: string[]): Promise<number> {
+  const [action, ...rest] = argv;
+  const { values } = parseArgs({ args: rest, options: { merchant: { type: 'string' }, address: { type: 'string' } } });
+  const address = canonicalPayTo(values.address ?? '');
+  if ((action !== 'add' && action !== 'retire') || !isUuid(values.merchant) || !values.address) {
+    process.stderr.write(`${USAGE}\n`);
+    return 64;
+  }
+  if (!address) {
+    process.stderr.write(`--address: "${values.address}" is not ${PAY_TO_FORMATS}\n`);
+    return 64;
+  }
+  return withRepository(async (repo) => {
+    if (action === 'add') {
+      const { changed } = await repo.addPayTo(values.merchant!, address);
+      process.stdout.write(`payTo ${values.address} ${changed ? 'added' : 'already active'}\n`);
+      return 0;
+    }
+    const out = await repo.retirePayTo(values.merchant!, address);
+    if (!out) {
+      process.stderr.write(`payTo ${values.address} is not an address of merchant ${values.merchant}\n`);
+      return 66;
+    }
+    process.stdout.write(`payTo ${values.address} retired\n`);
+    return 0;
+  });
+}
+
+/** `rate-limit --merchant <id> --per-second <n|default>`: exit 0 done, 64 usage, 66 unknown merchant. */
+async function rateLimit(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { merchant: { type: 'string' }, 'per-second': { type: 'string' } } });
+  const raw = values['per-second'];
+  if (!isUuid(values.merchant) || raw === undefined || (raw !== 'default' && !/^\d{1,7}$/.test(raw))) {
+    process.stderr.write(`--merchant (a merchant id) and --per-second (a whole number, or "default") are required\n${USAGE}\n`);
+    return 64;
+  }
+  return withRepository(async (repo) => {
+    if (!(await repo.setRateLimit(values.merchant!, raw === 'default' ? null : Number(raw)))) {
+      process.stderr.write(`no merchant ${values.merchant}\n`);
+      return 66;
+    }
+    process.stdout.write(`merchant ${values.merchant}: rate limit ${raw === 'default' ? 'the deployment default' : raw === '0' ? 'unlimited' : `${raw} per second`}\n`);
+    return 0;
+  });
+}
+
+function isUuid(v: string | undefined): v is string {
+  return v !== undefined && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
+}
+
+async function withRepository(run: (repo: MerchantRepository) => Promise<number>): Promise<number> {
+  const config = loadConfigOrExit();
+  const ds = await createDataSource({ databaseUrl: config.databaseUrl, poolSize: 1, applicationName: 'tollgate-cli' }).initialize();
+  try {
+    return await run(new MerchantRepository(ds));
   } finally {
     await ds.destroy();
   }

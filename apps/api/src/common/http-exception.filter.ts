@@ -53,7 +53,8 @@ function reasonFor(status: number, fallback: string): string {
   if (status === 400 || status === 413 || status === 415) return 'invalid_payload';
   if (status === 401) return 'unauthorized';
   if (status === 403) return 'forbidden';
-  if (status === 429) return 'rate_limited';
+  // Only the per-merchant limit answers 429 on /verify and /settle.
+  if (status === 429) return 'tollgate_rate_limited';
   return fallback;
 }
 

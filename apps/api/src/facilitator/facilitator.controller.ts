@@ -7,6 +7,7 @@ import { CurrentMerchant, MerchantAuthGuard } from '../merchants/merchant-auth.g
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
 import { ApiMetrics } from '../metrics/api-metrics';
 import { FacilitatorService } from './facilitator.service';
+import { MerchantRateLimitGuard } from './merchant-rate-limit.guard';
 import { SupportedService } from './supported.service';
 
 const REQUEST_SCHEMA = {
@@ -34,11 +35,11 @@ export class FacilitatorController {
 
   @Post('verify')
   @HttpCode(200)
-  @UseGuards(MerchantAuthGuard)
+  @UseGuards(MerchantAuthGuard, MerchantRateLimitGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Verify an x402 exact EVM payment and record it as verified' })
   @ApiBody({ schema: REQUEST_SCHEMA })
-  @ApiOkResponse({ description: 'VerifyResponse {isValid, invalidReason?, invalidMessage?, payer?, extensions?}; 400 for a malformed body' })
+  @ApiOkResponse({ description: 'VerifyResponse {isValid, invalidReason?, invalidMessage?, payer?, extensions?}; 400 for a malformed body; 429 + Retry-After (tollgate_rate_limited) beyond the merchant rate limit' })
   async verify(@Body() body: unknown, @CurrentMerchant() merchant: AuthenticatedMerchant, @Res({ passthrough: true }) res: Response): Promise<VerifyResponse> {
     const done = this.metrics.startVerify();
     const answer = await this.facilitator.verify(body, merchant);
@@ -50,12 +51,12 @@ export class FacilitatorController {
 
   @Post('settle')
   @HttpCode(200)
-  @UseGuards(MerchantAuthGuard)
+  @UseGuards(MerchantAuthGuard, MerchantRateLimitGuard)
   @ApiBearerAuth()
   @ApiHeader({ name: SETTLEMENT_MODE_HEADER, required: false, description: '`deferred` or `confirmed`: overrides the merchant policy for this call' })
   @ApiOperation({ summary: 'Queue a verified payment for batch settlement (deferred) or wait for inclusion (confirmed)' })
   @ApiBody({ schema: REQUEST_SCHEMA })
-  @ApiOkResponse({ description: 'SettleResponse {success, errorReason?, errorMessage?, payer?, transaction, network, extensions.tollgate}' })
+  @ApiOkResponse({ description: 'SettleResponse {success, errorReason?, errorMessage?, payer?, transaction, network, extensions.tollgate}; 429 + Retry-After (tollgate_rate_limited) beyond the merchant rate limit' })
   async settle(
     @Body() body: unknown,
     @CurrentMerchant() merchant: AuthenticatedMerchant,

@@ -10,6 +10,8 @@ const merchant = (settlementMode: 'deferred' | 'confirmed', confirmedThreshold: 
   confirmedThreshold,
   maxUnsettledExposure: null,
   payTo: new Set(),
+  rateLimitPerSecond: null,
+  keyId: '00000000-0000-0000-0000-000000000002',
 });
 
 /**

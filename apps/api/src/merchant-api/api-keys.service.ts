@@ -11,9 +11,13 @@ export interface ApiKeyView {
   id: string;
   /** First characters of the secret, for recognition (e.g. `tg_AbC123x`). */
   prefix: string;
+  /** The label given at creation (kept through rotation); null when none was given. */
+  name: string | null;
   status: 'active' | 'revoked';
   createdAt: string;
   revokedAt: string | null;
+  /** Last authenticated request, to about a minute; null = never used. */
+  lastUsedAt: string | null;
 }
 
 /** A newly made key: the only time its secret is visible. */
@@ -39,11 +43,11 @@ export class ApiKeysService {
   }
 
   /** @throws ConflictException when the merchant already holds {@link MAX_ACTIVE_API_KEYS} active keys. */
-  async create(merchantId: string): Promise<CreatedApiKey> {
+  async create(merchantId: string, name: string | null = null): Promise<CreatedApiKey> {
     return this.dataSource.transaction(async (m) => {
       const active = await this.keys.lockMerchantAndCountActive(m, merchantId);
       if (active >= MAX_ACTIVE_API_KEYS) throw new ConflictException(`at most ${MAX_ACTIVE_API_KEYS} active API keys; revoke one first`);
-      return this.insert(m, merchantId);
+      return this.insert(m, merchantId, name);
     });
   }
 
@@ -72,7 +76,7 @@ export class ApiKeysService {
       await this.keys.lockMerchantAndCountActive(m, merchantId);
       const old = await this.find(m, merchantId, keyId);
       if (old.revoked_at) throw new ConflictException('this API key is already revoked');
-      const created = await this.insert(m, merchantId);
+      const created = await this.insert(m, merchantId, old.name);
       return { ...created, replaced: view(await this.keys.revoke(m, keyId)) };
     });
     await this.merchants.invalidateMerchant(merchantId);
@@ -85,9 +89,9 @@ export class ApiKeysService {
     return row;
   }
 
-  private async insert(m: EntityManager, merchantId: string): Promise<CreatedApiKey> {
+  private async insert(m: EntityManager, merchantId: string, name: string | null): Promise<CreatedApiKey> {
     const key = generateApiKey();
-    const row = await this.keys.insert(m, merchantId, { prefix: key.prefix, hash: key.hash });
+    const row = await this.keys.insert(m, merchantId, { prefix: key.prefix, hash: key.hash, name });
     return { ...view(row), secret: key.secret };
   }
 }
@@ -96,8 +100,10 @@ function view(r: ApiKeyRow): ApiKeyView {
   return {
     id: r.id,
     prefix: r.prefix,
+    name: r.name,
     status: r.revoked_at ? 'revoked' : 'active',
     createdAt: new Date(r.created_at).toISOString(),
     revokedAt: r.revoked_at ? new Date(r.revoked_at).toISOString() : null,
+    lastUsedAt: r.last_used_at ? new Date(r.last_used_at).toISOString() : null,
   };
 }

@@ -8,6 +8,8 @@ import { MerchantsModule } from '../merchants/merchants.module';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 import { MerchantController } from './merchant.controller';
+import { MerchantPaymentExportsController } from './merchant-payment-exports.controller';
+import { MerchantPaymentExportsService } from './merchant-payment-exports.service';
 import { MerchantPaymentsController, PublicPaymentsController } from './merchant-payments.controller';
 import { MerchantPaymentsService } from './merchant-payments.service';
 import { MerchantSettingsService } from './merchant-settings.service';
@@ -20,12 +22,14 @@ import { WebhookEndpointsService } from './webhook-endpoints.service';
  */
 @Module({
   imports: [MerchantsModule],
-  controllers: [MerchantController, ApiKeysController, WebhookEndpointsController, MerchantPaymentsController, PublicPaymentsController],
+  // The exports controller comes before the payments one: `payments/daily-totals` must not be read as a reference.
+  controllers: [MerchantController, ApiKeysController, WebhookEndpointsController, MerchantPaymentExportsController, MerchantPaymentsController, PublicPaymentsController],
   providers: [
     MerchantSettingsService,
     ApiKeysService,
     WebhookEndpointsService,
     MerchantPaymentsService,
+    MerchantPaymentExportsService,
     ...[MerchantRepository, ApiKeyRepository, MerchantPaymentRepository, WebhookEndpointRepository, WebhookDeliveryRepository].map((Repo) => ({
       provide: Repo,
       inject: [DataSource],

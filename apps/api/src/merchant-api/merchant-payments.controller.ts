@@ -8,7 +8,8 @@ import { AuthenticatedMerchant } from '../merchants/merchants.service';
 import { MerchantPaymentDetail, MerchantPaymentsService, MerchantPaymentView, PublicPaymentStatus } from './merchant-payments.service';
 import { caip2Network, evmAddress, isoTime, listParam, pageLimit, parseInput, referenceParam } from './validation';
 
-const listQuery = z
+/** The filters of a payment listing (the CSV export takes the same, without limit and cursor). */
+export const listQuery = z
   .object({
     status: listParam(z.enum(PAYMENT_STATUSES, { errorMap: () => ({ message: `must be one of ${PAYMENT_STATUSES.join(', ')}` }) })),
     payer: evmAddress.optional(),

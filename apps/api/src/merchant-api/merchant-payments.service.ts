@@ -137,7 +137,8 @@ export class MerchantPaymentsService {
     return { reference, status: r.status, network: r.network, transaction: included ? r.tx_hash : null };
   }
 
-  private view(r: MerchantPaymentRow): MerchantPaymentView {
+  /** A payment row as its merchant sees it (addresses checksummed, amount also as a decimal string). */
+  view(r: MerchantPaymentRow): MerchantPaymentView {
     return {
       reference: r.reference,
       status: r.status,

@@ -1,6 +1,6 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { getAddress } from 'viem';
-import { MerchantRepository, MerchantRow, SettlementMode } from '@tollgate/persistence';
+import { MerchantRepository, MerchantRow, PayToRow, PayToTakenError, SettlementMode } from '@tollgate/persistence';
 import { MerchantsService } from '../merchants/merchants.service';
 
 /** How a merchant's payments settle. Amounts are decimal strings of atomic units. */
@@ -18,14 +18,18 @@ export interface MerchantView {
   name: string;
   status: 'active' | 'suspended';
   settlementPolicy: SettlementPolicyView;
+  /** `/verify` + `/settle` requests per second set by the operator; null = the deployment default, 0 = unlimited. */
+  rateLimitPerSecond: number | null;
   createdAt: string;
   updatedAt: string;
 }
 
 export interface PayToView {
-  /** EIP-55 checksummed. */
+  /** EVM: EIP-55 checksummed; Solana: base58 as added. */
   address: string;
+  status: 'active' | 'retired';
   createdAt: string;
+  retiredAt: string | null;
 }
 
 /** Fields of a policy change; absent = unchanged, null = cleared. */
@@ -61,10 +65,47 @@ export class MerchantSettingsService {
     return (await this.get(merchantId)).settlementPolicy;
   }
 
+  /** Every payTo address of the merchant, retired ones included, oldest first. */
   async listPayTo(merchantId: string): Promise<PayToView[]> {
-    const rows = await this.repo.listPayTo(merchantId);
-    return rows.map((r) => ({ address: getAddress(r.address), createdAt: r.created_at.toISOString() }));
+    return (await this.repo.listPayTo(merchantId)).map(payToView);
   }
+
+  /**
+   * Adds a payTo address (in the stored form of `canonicalPayTo`), or brings back a retired one; verifies to
+   * it are accepted from the merchant's next request on, in every API process.
+   * @throws ConflictException when another merchant owns the address.
+   */
+  async addPayTo(merchantId: string, address: string): Promise<PayToView & { created: boolean }> {
+    try {
+      const { row, changed } = await this.repo.addPayTo(merchantId, address);
+      if (changed) await this.merchants.invalidateMerchant(merchantId);
+      return { ...payToView(row), created: changed };
+    } catch (e) {
+      if (e instanceof PayToTakenError) throw new ConflictException('this payTo address belongs to another merchant');
+      throw e;
+    }
+  }
+
+  /**
+   * Retires a payTo address: verifies to it are refused from the merchant's next request on; payments already
+   * queued for settlement still settle; its payments stay listed. Idempotent.
+   * @throws NotFoundException when the merchant does not own the address.
+   */
+  async retirePayTo(merchantId: string, address: string): Promise<PayToView> {
+    const out = await this.repo.retirePayTo(merchantId, address);
+    if (!out) throw new NotFoundException('payTo address not found');
+    if (out.changed) await this.merchants.invalidateMerchant(merchantId);
+    return payToView(out.row);
+  }
+}
+
+function payToView(r: PayToRow): PayToView {
+  return {
+    address: r.address.startsWith('0x') ? getAddress(r.address) : r.address,
+    status: r.retired_at ? 'retired' : 'active',
+    createdAt: new Date(r.created_at).toISOString(),
+    retiredAt: r.retired_at ? new Date(r.retired_at).toISOString() : null,
+  };
 }
 
 function toView(r: MerchantRow): MerchantView {
@@ -73,6 +114,7 @@ function toView(r: MerchantRow): MerchantView {
     name: r.name,
     status: r.status,
     settlementPolicy: { defaultMode: r.settlement_mode, confirmedThreshold: r.confirmed_threshold, maxUnsettledExposure: r.max_unsettled_exposure },
+    rateLimitPerSecond: r.rate_limit_per_second,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };

@@ -1,10 +1,13 @@
-import { Body, Controller, Get, Patch, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { z } from 'zod';
 import { CurrentMerchant, MerchantAuthGuard } from '../merchants/merchant-auth.guard';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
 import { MerchantSettingsService, MerchantView, PayToView, SettlementPolicyView } from './merchant-settings.service';
-import { atomicAmount, parseInput } from './validation';
+import { atomicAmount, parseInput, payToAddress } from './validation';
+
+const payToBody = z.object({ address: payToAddress }).strict();
 
 const policyPatch = z
   .object({
@@ -54,8 +57,27 @@ export class MerchantController {
 
   @Get('pay-to')
   @ApiOperation({ summary: 'List the payTo addresses the merchant owns' })
-  @ApiOkResponse({ description: '[{address, createdAt}]' })
+  @ApiOkResponse({ description: '{data: [{address, status: active|retired, createdAt, retiredAt}]}' })
   async payTo(@CurrentMerchant() merchant: AuthenticatedMerchant): Promise<{ data: PayToView[] }> {
     return { data: await this.settings.listPayTo(merchant.id) };
+  }
+
+  @Post('pay-to')
+  @ApiOperation({ summary: 'Add a payTo address (EVM 0x…, or Solana base58), or bring back a retired one' })
+  @ApiBody({ schema: { type: 'object', required: ['address'], properties: { address: { type: 'string' } } } })
+  @ApiCreatedResponse({ description: '201 {address, status, createdAt, retiredAt} when added or brought back; 200 when already active; 400 bad address; 409 owned by another merchant' })
+  async addPayTo(@CurrentMerchant() merchant: AuthenticatedMerchant, @Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<PayToView> {
+    const { created, ...view } = await this.settings.addPayTo(merchant.id, parseInput(payToBody, body).address);
+    res.status(created ? 201 : 200);
+    return view;
+  }
+
+  @Delete('pay-to/:address')
+  @HttpCode(200)
+  @ApiParam({ name: 'address' })
+  @ApiOperation({ summary: 'Retire a payTo address: new verifies to it are refused; payments already queued still settle; history kept' })
+  @ApiOkResponse({ description: 'the retired address; 400 bad address; 404 not one of the merchant’s' })
+  retirePayTo(@CurrentMerchant() merchant: AuthenticatedMerchant, @Param('address') address: string): Promise<PayToView> {
+    return this.settings.retirePayTo(merchant.id, parseInput(payToAddress, address, 'address'));
   }
 }

@@ -1,5 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { z } from 'zod';
+import { canonicalPayTo, PAY_TO_FORMATS } from '../merchants/pay-to-address';
 
 /**
  * Parses request input with zod. On failure answers 400 with `message` `"<field>: <problem>"` and `field`
@@ -24,6 +25,12 @@ export const atomicAmount = z
   .string({ invalid_type_error: 'must be a decimal string of atomic units' })
   .regex(/^\d{1,78}$/, 'must be a decimal string of atomic units')
   .transform((v) => BigInt(v));
+/** A payTo address of any chain family Tollgate knows, transformed to its stored form (see `canonicalPayTo`). */
+export const payToAddress = z.string().transform((v, ctx) => {
+  const c = canonicalPayTo(v.trim());
+  if (c === null) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `must be ${PAY_TO_FORMATS}` });
+  return c ?? z.NEVER;
+});
 export const evmAddress = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte hex address');
 export const caip2Network = z.string().regex(/^eip155:\d{1,20}$/, 'must be a CAIP-2 EVM network id such as eip155:8453');
 /**

@@ -1,5 +1,6 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
+import { ApiKeyUsage } from './api-key-usage';
 import { AuthenticatedMerchant, MerchantsService } from './merchants.service';
 
 type MerchantRequest = Request & { merchant?: AuthenticatedMerchant };
@@ -7,7 +8,10 @@ type MerchantRequest = Request & { merchant?: AuthenticatedMerchant };
 /** Requires `Authorization: Bearer <merchant api key>`; 401 otherwise. */
 @Injectable()
 export class MerchantAuthGuard implements CanActivate {
-  constructor(private readonly merchants: MerchantsService) {}
+  constructor(
+    private readonly merchants: MerchantsService,
+    private readonly usage: ApiKeyUsage,
+  ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<MerchantRequest>();
@@ -16,6 +20,7 @@ export class MerchantAuthGuard implements CanActivate {
     if (!m) throw new UnauthorizedException('missing Authorization: Bearer <api key>');
     const merchant = await this.merchants.authenticate(m[1]);
     if (!merchant) throw new UnauthorizedException('invalid or revoked API key');
+    this.usage.note(merchant.keyId);
     req.merchant = merchant;
     return true;
   }

@@ -12,8 +12,12 @@ export const MERCHANT_AUTH_EPOCH = Symbol('MERCHANT_AUTH_EPOCH');
 
 /** What authentication resolves a merchant key to (its policy and payTo addresses); cached briefly on the hot path. */
 export interface AuthenticatedMerchant extends Omit<Merchant, 'createdAt' | 'updatedAt'> {
-  /** The merchant's payTo addresses in their mechanism's canonical form (EVM: lower case). */
+  /** The merchant's payTo addresses in their mechanism's canonical form, unretired (EVM: lower case; Solana: base58). */
   payTo: Set<string>;
+  /** `/verify` + `/settle` requests per second; null = the deployment default, 0 = unlimited. */
+  rateLimitPerSecond: number | null;
+  /** The id of the API key the request authenticated with (for its last-used time). */
+  keyId: string;
 }
 
 export interface CreateMerchantInput {
@@ -84,6 +88,8 @@ export class MerchantsService {
             confirmedThreshold: r.confirmed_threshold === null ? null : BigInt(r.confirmed_threshold),
             maxUnsettledExposure: r.max_unsettled_exposure === null ? null : BigInt(r.max_unsettled_exposure),
             payTo: new Set(r.pay_to ?? []),
+            rateLimitPerSecond: r.rate_limit_per_second,
+            keyId: r.key_id,
           }
         : null;
     if (this.cache.size > 10_000) this.cache.clear();

@@ -12,7 +12,7 @@ export class ApiKeyRepository {
 
   /** Every key of the merchant, newest first. */
   async list(merchantId: string): Promise<ApiKeyRow[]> {
-    return this.dataSource.query(`SELECT id, prefix, created_at, revoked_at FROM merchant_api_keys WHERE merchant_id = $1 ORDER BY created_at DESC, id`, [
+    return this.dataSource.query(`SELECT id, prefix, name, created_at, revoked_at, last_used_at FROM merchant_api_keys WHERE merchant_id = $1 ORDER BY created_at DESC, id`, [
       merchantId,
     ]);
   }
@@ -30,7 +30,7 @@ export class ApiKeyRepository {
 
   /** The merchant's key `keyId`, or null (another merchant's key is answered as none). */
   async find(m: StatusRunner, merchantId: string, keyId: string): Promise<ApiKeyRow | null> {
-    const [row] = await queryRows<ApiKeyRow>(m, `SELECT id, prefix, created_at, revoked_at FROM merchant_api_keys WHERE id = $1 AND merchant_id = $2`, [
+    const [row] = await queryRows<ApiKeyRow>(m, `SELECT id, prefix, name, created_at, revoked_at, last_used_at FROM merchant_api_keys WHERE id = $1 AND merchant_id = $2`, [
       keyId,
       merchantId,
     ]);
@@ -38,11 +38,11 @@ export class ApiKeyRepository {
   }
 
   /** Stores a new key by its prefix and hash. */
-  async insert(m: StatusRunner, merchantId: string, key: { prefix: string; hash: string }): Promise<ApiKeyRow> {
+  async insert(m: StatusRunner, merchantId: string, key: { prefix: string; hash: string; name?: string | null }): Promise<ApiKeyRow> {
     const [row] = await queryRows<ApiKeyRow>(
       m,
-      `INSERT INTO merchant_api_keys (merchant_id, prefix, key_hash) VALUES ($1, $2, $3) RETURNING id, prefix, created_at, revoked_at`,
-      [merchantId, key.prefix, key.hash],
+      `INSERT INTO merchant_api_keys (merchant_id, prefix, key_hash, name) VALUES ($1, $2, $3, $4) RETURNING id, prefix, name, created_at, revoked_at, last_used_at`,
+      [merchantId, key.prefix, key.hash, key.name ?? null],
     );
     return row;
   }
@@ -51,9 +51,20 @@ export class ApiKeyRepository {
   async revoke(m: StatusRunner, keyId: string): Promise<ApiKeyRow> {
     const [revoked] = await queryRows<ApiKeyRow>(
       m,
-      `WITH r AS (UPDATE merchant_api_keys SET revoked_at = now() WHERE id = $1 RETURNING id, prefix, created_at, revoked_at) SELECT * FROM r`,
+      `WITH r AS (UPDATE merchant_api_keys SET revoked_at = now() WHERE id = $1 RETURNING id, prefix, name, created_at, revoked_at, last_used_at) SELECT * FROM r`,
       [keyId],
     );
     return revoked;
+  }
+
+  /**
+   * Records that these keys (ids) authenticated a request at about `at`. One statement for a whole batch;
+   * never moves a time backwards.
+   */
+  async touchLastUsed(keyIds: string[], at: Date): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE merchant_api_keys SET last_used_at = $2 WHERE id = ANY($1::uuid[]) AND (last_used_at IS NULL OR last_used_at < $2)`,
+      [keyIds, at],
+    );
   }
 }

@@ -65,6 +65,20 @@ export interface PaymentEventRow {
   created_at: Date;
 }
 
+/** One UTC day's payments of one network and asset (amounts in atomic units, as text). */
+export interface DailyTotalRow {
+  /** `YYYY-MM-DD`, UTC, of `created_at`. */
+  day: string;
+  network: string;
+  asset: string;
+  /** Payments accepted that day and not failed or lapsed. */
+  count: number;
+  amount: string;
+  /** Of those, confirmed on-chain by now. */
+  confirmed_count: number;
+  confirmed_amount: string;
+}
+
 /** Payments as their merchant (and, minimally, the public) reads them. Every merchant query is scoped by merchant id. */
 export class MerchantPaymentRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -117,5 +131,22 @@ export class MerchantPaymentRepository {
       [reference],
     );
     return r ?? null;
+  }
+
+  /**
+   * Totals per UTC day, network and asset of the payments created in `[from, to)`, failed and lapsed ones
+   * left out; one index range scan on (merchant_id, created_at). Oldest day first.
+   */
+  async dailyTotals(merchantId: string, from: Date, to: Date): Promise<DailyTotalRow[]> {
+    return this.dataSource.query(
+      `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, network, asset,
+              count(*)::int AS count, sum(amount)::text AS amount,
+              (count(*) FILTER (WHERE status = 'confirmed'))::int AS confirmed_count,
+              coalesce(sum(amount) FILTER (WHERE status = 'confirmed'), 0)::text AS confirmed_amount
+         FROM payments
+        WHERE merchant_id = $1 AND created_at >= $2 AND created_at < $3 AND status NOT IN ('failed', 'lapsed')
+        GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
+      [merchantId, from, to],
+    );
   }
 }

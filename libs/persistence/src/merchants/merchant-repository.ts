@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { MerchantEntity } from '../entities/merchant.entity';
-import type { Merchant, MerchantPolicyRow, MerchantRow, SettlementMode } from './merchant';
+import type { Merchant, MerchantPolicyRow, MerchantRow, PayToRow, SettlementMode } from './merchant';
 import { PayToTakenError } from './merchant';
 
 /** What {@link MerchantRepository.create} writes: the merchant, its payTo addresses and a first key (hashed). */
@@ -48,11 +48,14 @@ export class MerchantRepository {
     });
   }
 
-  /** The merchant holding the unrevoked key of this SHA-256 hash (whatever its status), with its payTo addresses; null if none. */
-  async findByKeyHash(hash: string): Promise<(MerchantPolicyRow & { pay_to: string[] | null }) | null> {
-    const rows: Array<MerchantPolicyRow & { pay_to: string[] | null }> = await this.dataSource.query(
-      `SELECT m.id, m.name, m.status, m.settlement_mode, m.confirmed_threshold, m.max_unsettled_exposure,
-              array(SELECT address FROM merchant_pay_to p WHERE p.merchant_id = m.id) AS pay_to
+  /**
+   * The merchant holding the unrevoked key of this SHA-256 hash (whatever its status), with its unretired payTo
+   * addresses and the key's id; null if none.
+   */
+  async findByKeyHash(hash: string): Promise<(MerchantPolicyRow & { pay_to: string[] | null; key_id: string }) | null> {
+    const rows: Array<MerchantPolicyRow & { pay_to: string[] | null; key_id: string }> = await this.dataSource.query(
+      `SELECT m.id, m.name, m.status, m.settlement_mode, m.confirmed_threshold, m.max_unsettled_exposure, m.rate_limit_per_second, k.id AS key_id,
+              array(SELECT address FROM merchant_pay_to p WHERE p.merchant_id = m.id AND p.retired_at IS NULL) AS pay_to
          FROM merchant_api_keys k JOIN merchants m ON m.id = k.merchant_id
         WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
       [hash],
@@ -63,7 +66,7 @@ export class MerchantRepository {
   /** One merchant's profile and policy (amounts as text), or null. */
   async get(merchantId: string): Promise<MerchantRow | null> {
     const [row]: MerchantRow[] = await this.dataSource.query(
-      `SELECT id, name, status, settlement_mode, confirmed_threshold::text, max_unsettled_exposure::text, created_at, updated_at
+      `SELECT id, name, status, settlement_mode, confirmed_threshold::text, max_unsettled_exposure::text, rate_limit_per_second, created_at, updated_at
          FROM merchants WHERE id = $1`,
       [merchantId],
     );
@@ -86,8 +89,57 @@ export class MerchantRepository {
     return true;
   }
 
-  /** A merchant's payTo addresses (lower-case), oldest first. */
-  async listPayTo(merchantId: string): Promise<Array<{ address: string; created_at: Date }>> {
-    return this.dataSource.query(`SELECT address, created_at FROM merchant_pay_to WHERE merchant_id = $1 ORDER BY created_at, address`, [merchantId]);
+  /** A merchant's payTo addresses, retired ones included, oldest first. */
+  async listPayTo(merchantId: string): Promise<PayToRow[]> {
+    return this.dataSource.query(`SELECT address, created_at, retired_at FROM merchant_pay_to WHERE merchant_id = $1 ORDER BY created_at, address`, [
+      merchantId,
+    ]);
+  }
+
+  /**
+   * Adds a payTo address (in its stored form), or brings back one the merchant had retired.
+   * @returns the address row and whether anything changed (false: already active).
+   * @throws PayToTakenError when another merchant owns the address (retired or not: history stays with its owner).
+   */
+  async addPayTo(merchantId: string, address: string): Promise<{ row: PayToRow; changed: boolean }> {
+    const [row]: Array<PayToRow & { merchant_id: string; changed: boolean }> = await this.dataSource.query(
+      `WITH ins AS (
+         INSERT INTO merchant_pay_to (merchant_id, address) VALUES ($1, $2)
+         ON CONFLICT (address) DO UPDATE SET retired_at = NULL
+           WHERE merchant_pay_to.merchant_id = EXCLUDED.merchant_id AND merchant_pay_to.retired_at IS NOT NULL
+         RETURNING merchant_id, address, created_at, retired_at, true AS changed)
+       SELECT * FROM ins
+       UNION ALL
+       SELECT merchant_id, address, created_at, retired_at, false FROM merchant_pay_to WHERE address = $2 AND NOT EXISTS (SELECT 1 FROM ins)`,
+      [merchantId, address],
+    );
+    if (row.merchant_id !== merchantId) throw new PayToTakenError(address);
+    return { row: { address: row.address, created_at: row.created_at, retired_at: row.retired_at }, changed: row.changed };
+  }
+
+  /**
+   * Retires a payTo address: refused at verify from now on; payments already handed over still settle; the row stays.
+   * @returns the row (idempotent for an already retired address), or null when the merchant does not own it.
+   */
+  async retirePayTo(merchantId: string, address: string): Promise<{ row: PayToRow; changed: boolean } | null> {
+    const [row]: Array<PayToRow & { changed: boolean }> = await this.dataSource.query(
+      `WITH upd AS (
+         UPDATE merchant_pay_to SET retired_at = now() WHERE merchant_id = $1 AND address = $2 AND retired_at IS NULL
+         RETURNING address, created_at, retired_at, true AS changed)
+       SELECT * FROM upd
+       UNION ALL
+       SELECT address, created_at, retired_at, false FROM merchant_pay_to WHERE merchant_id = $1 AND address = $2 AND NOT EXISTS (SELECT 1 FROM upd)`,
+      [merchantId, address],
+    );
+    return row ? { row: { address: row.address, created_at: row.created_at, retired_at: row.retired_at }, changed: row.changed } : null;
+  }
+
+  /** Sets the merchant's `/verify` + `/settle` rate limit (per second; null = deployment default, 0 = unlimited). @returns false for an unknown merchant. */
+  async setRateLimit(merchantId: string, perSecond: number | null): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query(`WITH u AS (UPDATE merchants SET rate_limit_per_second = $2, updated_at = now() WHERE id = $1 RETURNING id) SELECT id FROM u`, [
+      merchantId,
+      perSecond,
+    ]);
+    return rows.length > 0;
   }
 }

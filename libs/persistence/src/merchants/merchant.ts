@@ -24,6 +24,8 @@ export interface MerchantPolicyRow {
   settlement_mode: SettlementMode;
   confirmed_threshold: string | null;
   max_unsettled_exposure: string | null;
+  /** `/verify` + `/settle` requests per second; null = the deployment default, 0 = unlimited. */
+  rate_limit_per_second: number | null;
 }
 
 /** A merchant row with its timestamps (the merchant API's profile). */
@@ -36,8 +38,19 @@ export interface MerchantRow extends MerchantPolicyRow {
 export interface ApiKeyRow {
   id: string;
   prefix: string;
+  /** The label given at creation, or null. */
+  name: string | null;
   created_at: Date;
   revoked_at: Date | null;
+  /** Last authenticated request, to about a minute (written off the hot path); null = never used. */
+  last_used_at: Date | null;
+}
+
+/** A payTo address the merchant owns (EVM lower-case, Solana base58 as given); retired = refused at verify, kept for history. */
+export interface PayToRow {
+  address: string;
+  created_at: Date;
+  retired_at: Date | null;
 }
 
 /** Raised when a payTo address already belongs to a merchant. */
