@@ -25,6 +25,9 @@ describe('two worker processes on one lane', () => {
     const before = await payToBalance(f);
     workers.push(spawnWorker(f, {}, ['apps/worker/test/fixtures/claim-probe.ts']), spawnWorker(f, {}, ['apps/worker/test/fixtures/claim-probe.ts']));
     // Both must be scheduling before the work arrives, or the first one up could take the backlog alone.
+    // Booting two ts-node processes at once takes over a minute on a loaded 2-core machine: wait for the
+    // boot itself with its own (long) deadline, then for the first scheduler pass.
+    await Promise.all(workers.map((w) => w.ready()));
     await eventually('both workers scheduling', async () => workers.every((w) => w.stdout().includes('TOLLGATE_TEST_READY')), 60_000, async () =>
       `(logs: ${workers.map((w) => w.logFile).join(', ')})`,
     );
