@@ -107,6 +107,7 @@ export class PaymentAcceptanceService {
    */
   async findHandedOver(p: NormalizedPayment, merchant: AuthenticatedMerchant): Promise<HandedOverPayment | undefined> {
     const a = this.mechanisms.get(p.scheme, p.network).claimOf(p);
+    if (!a) return undefined;
     const rows: HandedOverRow[] = await this.dataSource.query(
       `SELECT ${HANDED_OVER_COLUMNS} FROM payments
         WHERE network = $1 AND asset = $2 AND payer = $3 AND nonce = $4 AND signature = $5 AND merchant_id = $6
@@ -151,6 +152,7 @@ export class PaymentAcceptanceService {
     if (!lane.ok) return undefined;
     if (lane.mechanism.staticRules(p, lane.verifyLane)) return undefined;
     const c = lane.mechanism.claimOf(p);
+    if (!c) return undefined;
     return {
       authorization: { network: p.network, asset: c.asset, payer: c.payer, payTo: c.payTo, value: c.value, validAfter: c.validAfter, validBefore: c.validBefore, nonce: c.nonce, signature: c.signature },
       payerDisplay: c.payerDisplay,
