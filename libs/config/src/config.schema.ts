@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { solanaSettings } from './svm-networks';
 
 /**
  * The one place that reads `process.env`. Every other module receives a typed {@link TollgateConfig}.
@@ -380,6 +381,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     verifySimulation: e.VERIFY_SIMULATION,
     settleReverifyAfterSeconds: e.SETTLE_REVERIFY_AFTER_SECONDS,
     networks,
+    ...solanaSettings(env),
     settlement: {
       maxBatchSize: e.BATCH_MAX_SIZE,
       maxWaitMs: e.BATCH_MAX_WAIT_MS,

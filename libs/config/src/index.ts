@@ -1,3 +1,4 @@
 export * from './config.schema';
 export * from './config.module';
 export * from './log-destination';
+export * from './svm-networks';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { NetworkConfig, TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
+import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { PaymentLedger, type RecentAuthorization, type RecentQueueOptions, SettlementMode } from '@tollgate/persistence';
 import { MechanismRegistry, type NormalizedPayment, type PaymentClaim, type SchemeMechanism, type VerifyLane } from '@tollgate/protocol';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
@@ -55,7 +55,7 @@ export function newPaymentReference(): string {
 @Injectable()
 export class PaymentAcceptanceService {
   private readonly logger = new Logger(PaymentAcceptanceService.name);
-  private readonly networks: Map<string, NetworkConfig>;
+  private readonly networks: Map<string, LaneNetwork>;
 
   constructor(
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
@@ -63,7 +63,7 @@ export class PaymentAcceptanceService {
     private readonly mechanisms: MechanismRegistry,
     private readonly ledger: PaymentLedger,
   ) {
-    this.networks = new Map(config.networks.map((n) => [n.network, n]));
+    this.networks = new Map<string, LaneNetwork>([...config.networks, ...(config.solanaNetworks ?? [])].map((n) => [n.network, n]));
   }
 
   /** @throws only on infrastructure failure (RPC, database); the caller answers `unexpected_*_error`. */
@@ -286,10 +286,16 @@ const HANDED_OVER_COLUMNS = 'id, scheme, network, reference, status, payer, vali
 
 
 /** A served lane of a payment, with the mechanism of its network's family. */
+/** What a lane needs of a served network, EVM or Solana: its accepted tokens and settlement window. */
+interface LaneNetwork {
+  assets: ReadonlyArray<{ address: string }>;
+  settlementWindowSeconds: number;
+}
+
 interface ServedLane {
   ok: true;
   mechanism: SchemeMechanism;
-  net: NetworkConfig;
+  net: LaneNetwork;
   verifyLane: VerifyLane;
 }
 
