@@ -9,11 +9,12 @@ import { WebhookOutboxNotify1763810000000 } from './1763810000000-webhook-outbox
 import { AdminActions1763820500000 } from './1763820500000-admin-actions';
 import { RelayerNonceGap1763825000000 } from './1763825000000-relayer-nonce-gap';
 import { AcceptPaymentSource1763830500000 } from './1763830500000-accept-payment-source';
+import { SolanaAddresses1763840000000 } from './1763840000000-solana-addresses';
 
 /** Every migration, in order. Listed explicitly so ts-node and compiled builds load the same set. */
 export const MIGRATIONS = [
   FacilitatorCore1763740000000, BatchSettlement1763750000000, Webhooks1763760000000, AdminConsole1763770000000, AcceptPaymentFunction1763780000000,
   AcceptPaymentCustomPlans1763790000000, AcceptPaymentCachedPlans1763800000000, WebhookOutboxNotify1763810000000,
   AdminActions1763820500000,
-  RelayerNonceGap1763825000000, AcceptPaymentSource1763830500000,
+  RelayerNonceGap1763825000000, AcceptPaymentSource1763830500000, SolanaAddresses1763840000000,
 ];

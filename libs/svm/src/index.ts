@@ -7,3 +7,4 @@ export * from './exact-svm-rules';
 export * from './svm-chain-reader';
 export * from './svm-reasons';
 export * from './svm-transaction';
+export * from './testing/svm-payment-builder';

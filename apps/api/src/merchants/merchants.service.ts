@@ -17,7 +17,7 @@ export interface AuthenticatedMerchant {
   confirmedThreshold: bigint | null;
   /** Ceiling (atomic units, per network and asset) on accepted-but-unsettled payments; null = none. */
   maxUnsettledExposure: bigint | null;
-  /** Lower-case payTo addresses the merchant owns. */
+  /** payTo addresses the merchant owns, canonical (EVM: lower-case hex; Solana: base58 as is). */
   payTo: Set<string>;
 }
 
@@ -80,7 +80,8 @@ export class MerchantsService {
       for (const address of input.payTo) {
         const rows: unknown[] = await m.query(
           `INSERT INTO merchant_pay_to (merchant_id, address) VALUES ($1, $2) ON CONFLICT (address) DO NOTHING RETURNING id`,
-          [merchant.id, address.toLowerCase()],
+          // EVM addresses are stored lower-case; Solana's base58 is case-sensitive and kept as is.
+          [merchant.id, /^0x/i.test(address) ? address.toLowerCase() : address],
         );
         if (rows.length === 0) throw new PayToTakenError(address);
       }
