@@ -1,5 +1,5 @@
 import { TollgateConfig } from '@tollgate/config';
-import { NetworkDirectory } from '@tollgate/protocol';
+import { NetworkDirectory, SOLANA_NETWORKS } from '@tollgate/protocol';
 
 /**
  * The directory of served networks and tokens, from configuration alone: every configured network (the
@@ -8,5 +8,11 @@ import { NetworkDirectory } from '@tollgate/protocol';
  * @throws ProtocolError on an inconsistent network or token entry (a configuration bug).
  */
 export function networkDirectoryFor(config: TollgateConfig): NetworkDirectory {
-  return new NetworkDirectory(config.networks.map((n) => ({ network: n.network, chainId: n.chainId, assets: n.assets })));
+  const directory = new NetworkDirectory(config.networks.map((n) => ({ network: n.network, chainId: n.chainId, assets: n.assets })));
+  // Solana networks carry their v1 names (`solana-devnet`); their mints are checked by the lane, not the EVM asset registry.
+  for (const s of config.solanaNetworks ?? []) {
+    const entry = SOLANA_NETWORKS.find((n) => n.network === s.network);
+    if (entry) directory.networks.register(entry);
+  }
+  return directory;
 }

@@ -13,9 +13,12 @@ import {
   deployDevchain,
   readDeployment,
   startAnvil,
+  startSvmDevchain,
+  svmDeploymentOf,
   writeDeployment,
   type AnvilInstance,
   type DevchainDeployment,
+  type SvmDevchain,
 } from '@tollgate/devchain';
 import { loadDevchainConfig, type DevchainConfig } from './devchain.config';
 
@@ -41,6 +44,14 @@ function printSummary(d: DevchainDeployment, config: DevchainConfig, heading: st
   log(`  Relayers     ${d.relayers.map((a) => a.address).join('\n               ') || '(none)'}`);
   log(`  Payers       ${d.payers.map((a) => a.address).join('\n               ') || '(none)'}`);
   log(`  PayTo        ${d.payTo.map((a) => a.address).join('\n               ') || '(none)'}`);
+  if (d.solana) {
+    const s = d.solana;
+    log(`  Solana       ${s.rpcUrl} (in-process SVM posing as ${s.network}; real deployments use any Solana RPC)`);
+    log(`  Mint         ${s.mint.address} (${s.mint.decimals} decimals)`);
+    log(`  Fee payers   ${s.feePayers.map((a) => a.address).join('\n               ')}`);
+    log(`  SVM payers   ${s.payers.map((a) => a.address).join('\n               ')}`);
+    log(`  SVM payTo    ${s.payTo.map((a) => a.address).join('\n               ')}`);
+  }
   // Keys are deliberately not printed: terminals end up in screenshots and CI
   // logs, and people copy what they see. The file has them for tooling.
   log(`  Deployment   ${config.file} (contains the devchain private keys)`);
@@ -102,6 +113,7 @@ async function main(): Promise<void> {
   }
 
   let anvil: AnvilInstance | undefined;
+  let svm: SvmDevchain | undefined;
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals): Promise<void> => {
     if (stopping) {
@@ -110,8 +122,8 @@ async function main(): Promise<void> {
       process.exit(130);
     }
     stopping = true;
-    log(`\nReceived ${signal}, stopping anvil...`);
-    await anvil?.stop();
+    log(`\nReceived ${signal}, stopping anvil and the Solana devchain...`);
+    await Promise.all([anvil?.stop(), svm?.stop()]);
     process.exit(0);
   };
   process.on('SIGINT', (s) => void shutdown(s));
@@ -132,7 +144,9 @@ async function main(): Promise<void> {
     payerCount: config.payers,
     payerFundingAtomic: DEFAULT_PAYER_FUNDING_ATOMIC,
   });
-  const deployment = { ...deployed, rpcUrl: config.publicRpcUrl ?? localRpcUrl };
+  // The SVM chain lives in this process (litesvm), so it stops with it; it serves loopback only.
+  svm = await startSvmDevchain({ port: config.svmPort, payers: config.payers });
+  const deployment = { ...deployed, rpcUrl: config.publicRpcUrl ?? localRpcUrl, solana: svmDeploymentOf(svm) };
   await writeDeployment(config.file, deployment);
 
   const funding =

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { bool, fail, int, MAX_TX_GAS_CAP, MIN_TX_GAS_CAP, orExit } from './config-values';
 import { loadNetworks, NetworkConfig } from './network-config';
 import { merchantRateLimitEnv } from './merchant-rate-limit';
+import { solanaSettings } from './svm-networks';
 
 /**
  * The one place that reads `process.env`. Every other module receives a typed {@link TollgateConfig}.
@@ -216,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     settleReverifyAfterSeconds: e.SETTLE_REVERIFY_AFTER_SECONDS,
     merchantRateLimitPerSecond: e.MERCHANT_RATE_LIMIT_PER_SECOND,
     networks,
+    ...solanaSettings(env),
     settlement: {
       maxBatchSize: e.BATCH_MAX_SIZE,
       maxWaitMs: e.BATCH_MAX_WAIT_MS,

@@ -17,6 +17,7 @@ import {
 import { mnemonicToAccount, privateKeyToAccount, type HDAccount } from 'viem/accounts';
 import { eip3009TokenArtifact, erc1271WalletArtifact, multicall3Artifact } from './artifacts';
 import { devchainViemChain } from './chain';
+import type { SvmDeployment } from './svm';
 import {
   ANVIL_MNEMONIC,
   DEFAULT_PAYER_FUNDING_ATOMIC,
@@ -53,6 +54,8 @@ export interface DevchainDeployment {
   payTo: DevchainAccount[];
   /** ISO-8601 timestamp of the deployment. */
   deployedAt: string;
+  /** The Solana devchain started beside anvil (`npm run devchain`); absent in files of older runs. */
+  solana?: SvmDeployment;
 }
 
 /** Options for {@link deployDevchain}. */

@@ -6,6 +6,18 @@ import type { DevchainDeployment } from './deploy';
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'expected a 0x-prefixed 20-byte hex address');
 const privateKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'expected a 0x-prefixed 32-byte hex private key');
 const account = z.object({ address, privateKey });
+const base58 = z.string().regex(/^[1-9A-HJ-NP-Za-km-z]{32,88}$/, 'expected a base58 string');
+const svmAccount = z.object({ address: base58, secretKey: base58 });
+const svmTokenHolder = svmAccount.extend({ tokenAccount: base58 });
+const solanaSchema = z.object({
+  network: z.string().regex(/^solana:[1-9A-HJ-NP-Za-km-z]{32}$/, 'expected a CAIP-2 id like solana:EtWT…'),
+  v1Name: z.string().min(1),
+  rpcUrl: z.string().url(),
+  mint: z.object({ address: base58, decimals: z.number().int().min(0).max(255), tokenProgram: base58 }),
+  feePayers: z.array(svmAccount),
+  payers: z.array(svmTokenHolder),
+  payTo: z.array(svmTokenHolder),
+});
 
 const deploymentSchema = z
   .object({
@@ -25,6 +37,7 @@ const deploymentSchema = z
     payers: z.array(account),
     payTo: z.array(account),
     deployedAt: z.string().datetime(),
+    solana: solanaSchema.optional(),
   })
   .refine((d) => d.network === `eip155:${d.chainId}`, { message: 'network does not match chainId', path: ['network'] });
 

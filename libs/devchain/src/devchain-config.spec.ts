@@ -13,6 +13,7 @@ describe('parseDevchainConfig', () => {
       payers: 10,
       host: '127.0.0.1',
       publicRpcUrl: undefined,
+      svmPort: 8899,
     });
   });
 

@@ -28,6 +28,8 @@ export interface DevchainConfig {
   host: string;
   /** RPC URL written to the deployment file for other processes; default http://127.0.0.1:<port>. */
   publicRpcUrl: string | undefined;
+  /** Port of the Solana devchain's JSON-RPC server on loopback (`DEVCHAIN_SVM_PORT`, default 8899, Solana's own). */
+  svmPort: number;
 }
 
 const integer = (min: number, max: number) =>
@@ -54,6 +56,7 @@ const envSchema = z.object({
   DEVCHAIN_PAYERS: integer(0, 100).default('10'),
   // Containers bind 0.0.0.0 and advertise their service name; on a laptop both stay loopback.
   DEVCHAIN_HOST: z.string().default('127.0.0.1'),
+  DEVCHAIN_SVM_PORT: integer(1, 65535).default('8899'),
   DEVCHAIN_PUBLIC_RPC_URL: z.string().regex(/^https?:\/\/[^/\s]+/, 'must be an http(s) URL').optional(),
 });
 
@@ -97,5 +100,6 @@ export function parseDevchainConfig(env: NodeJS.ProcessEnv): DevchainConfig {
     payers: e.DEVCHAIN_PAYERS,
     host: e.DEVCHAIN_HOST,
     publicRpcUrl: e.DEVCHAIN_PUBLIC_RPC_URL,
+    svmPort: e.DEVCHAIN_SVM_PORT,
   };
 }

@@ -13,3 +13,4 @@ export * from './deploy';
 export * from './deployment-file';
 export * from './devchain';
 export * from './devchain-config';
+export * from './svm';

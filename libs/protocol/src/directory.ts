@@ -34,7 +34,7 @@ export class NetworkDirectory {
    *   `eip155:${chainId}`, malformed token address, conflicting EIP-712 domain for one token).
    */
   constructor(served: readonly ServedNetwork[]) {
-    const known = new Map<number, NetworkEntry>(DEFAULT_NETWORKS.map((n) => [n.chainId, n]));
+    const known = new Map<number | undefined, NetworkEntry>(DEFAULT_NETWORKS.map((n) => [n.chainId, n]));
     this.networks = new NetworkRegistry(
       served.map((s) => {
         const k = known.get(s.chainId);

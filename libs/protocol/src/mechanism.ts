@@ -74,8 +74,12 @@ export interface SchemeMechanism {
   /** Display form of a canonical address (EVM: EIP-55 checksummed), as answers show payers. */
   displayAddress(address: string): string;
 
-  /** The claim the payload makes, unverified (no I/O): how idempotent repeats and the settle shortcut match rows. */
-  claimOf(p: NormalizedPayment): PaymentClaim;
+  /**
+   * The claim the payload makes, unverified (no I/O): how idempotent repeats and the settle shortcut match rows.
+   * Undefined when the mechanism cannot know it without I/O (Solana: the blockhash's deadline is fixed by a
+   * verify in this process); callers then take the full verify path.
+   */
+  claimOf(p: NormalizedPayment): PaymentClaim | undefined;
 
   /**
    * The rules that need neither signatures nor the chain, in verify order.

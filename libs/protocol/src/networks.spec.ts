@@ -6,6 +6,7 @@ import {
   listNetworks,
   NetworkRegistry,
   registerNetwork,
+  SOLANA_NETWORKS,
   sameNetwork,
   toCaip2,
   v1NameOf,
@@ -28,16 +29,26 @@ describe('default network registry', () => {
     ['eip155:8453', 'eip155:8453'],
     ['eip155:1', 'eip155:1'], // well-formed but unregistered: mapped, not served
     ['eip155:9007199254740991', 'eip155:9007199254740991'],
+    // Solana ids are well-formed CAIP-2 too (mapped, served only when configured); `solana` is no v1 name here.
+    ['solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp', 'solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp'],
   ])('toCaip2(%p) = %p', (input, expected) => {
     expect(toCaip2(input)).toBe(expected);
   });
 
-  it.each(['', 'Base', 'polygon', 'eip155:', 'eip155:0', 'eip155:08453', 'EIP155:8453', 'eip155:8453 ', 'eip155:-1', 'eip155:1.5', 'eip155:99999999999999999', 'solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp', 'constructor', '__proto__'])(
+  it.each(['', 'Base', 'polygon', 'eip155:', 'eip155:0', 'eip155:08453', 'EIP155:8453', 'eip155:8453 ', 'eip155:-1', 'eip155:1.5', 'eip155:99999999999999999', 'solana', 'solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp0', 'constructor', '__proto__'])(
     'toCaip2(%p) is undefined',
     (input) => {
       expect(toCaip2(input)).toBeUndefined();
     },
   );
+
+  it('registers Solana networks without a chain id, with their v1 names', () => {
+    const r = new NetworkRegistry(SOLANA_NETWORKS);
+    expect(r.toCaip2('solana-devnet')).toBe('solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1');
+    expect(r.v1NameOf('solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp')).toBe('solana');
+    expect(() => r.register({ network: 'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1', chainId: 1, displayName: 'x' })).toThrow(/does not match/);
+    expect(() => r.register({ network: 'solana:short', displayName: 'x' })).toThrow(/does not match/);
+  });
 
   it('answers v1 names and chain ids', () => {
     expect(v1NameOf('eip155:84532')).toBe('base-sepolia');

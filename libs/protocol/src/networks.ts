@@ -1,5 +1,6 @@
 /**
- * Network registry: which EVM chains Tollgate serves and how v1 names map to CAIP-2 ids.
+ * Network registry: which chains Tollgate serves (EVM by chain id, Solana by genesis-hash id) and how v1
+ * names map to CAIP-2 ids.
  *
  * v1 identifies networks by name (`base`, `base-sepolia`; spec v1 §11.1), v2 by CAIP-2 (`eip155:8453`;
  * spec v2 §11.1). The v1 names are those of the reference SDK (`EVM_NETWORK_CHAIN_ID_MAP`); it has no
@@ -7,13 +8,14 @@
  * to serve v1 clients locally, start the chain as 84532 and let it pass for `base-sepolia`).
  */
 import { ProtocolError } from './errors';
-import type { Caip2Network } from './types';
+import type { NetworkId } from './types';
 
 /** One network Tollgate serves. */
 export interface NetworkEntry {
-  /** CAIP-2 id; must equal `eip155:${chainId}`. */
-  network: Caip2Network;
-  chainId: number;
+  /** CAIP-2 id; on EVM it must equal `eip155:${chainId}`; on Solana `solana:<genesis hash prefix>`. */
+  network: NetworkId;
+  /** EVM chain id; absent for Solana networks. */
+  chainId?: number;
   /** Name v1 clients use; `v1NameOf` returns it. */
   v1Name?: string;
   displayName: string;
@@ -25,6 +27,20 @@ export interface NetworkEntry {
 // range because chain ids are handled as JS numbers throughout viem and Tollgate.
 const EIP155_RE = /^eip155:([1-9][0-9]{0,15})$/;
 const V1_NAME_RE = /^[a-z0-9][a-z0-9-]*$/;
+// CAIP-2 `solana` references are the first 32 base58 characters of the genesis hash.
+const SOLANA_RE = /^solana:[1-9A-HJ-NP-Za-km-z]{32}$/;
+
+/** The Solana networks x402 names (v1 names as `@x402/svm` maps them); not served unless configured. */
+export const SOLANA_NETWORKS: readonly NetworkEntry[] = Object.freeze([
+  { network: 'solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp', v1Name: 'solana', displayName: 'Solana' },
+  { network: 'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1', v1Name: 'solana-devnet', displayName: 'Solana Devnet' },
+  { network: 'solana:4uhcVJyU9pJkvQyS88uRDiswHXSCkY3z', v1Name: 'solana-testnet', displayName: 'Solana Testnet' },
+]);
+
+/** Whether `value` is a well-formed Solana CAIP-2 id (registered or not). */
+export function isSolanaNetwork(value: string): boolean {
+  return SOLANA_RE.test(value);
+}
 
 /** The networks every registry starts with. */
 export const DEFAULT_NETWORKS: readonly NetworkEntry[] = Object.freeze([
@@ -49,8 +65,8 @@ export function parseEip155(value: string): number | undefined {
  * instance; tests and tools may create their own.
  */
 export class NetworkRegistry {
-  private readonly byNetwork = new Map<Caip2Network, NetworkEntry>();
-  private readonly byV1Name = new Map<string, Caip2Network>();
+  private readonly byNetwork = new Map<NetworkId, NetworkEntry>();
+  private readonly byV1Name = new Map<string, NetworkId>();
 
   constructor(entries: readonly NetworkEntry[] = DEFAULT_NETWORKS) {
     for (const e of entries) this.register(e);
@@ -61,11 +77,12 @@ export class NetworkRegistry {
    * display name and canonical v1 name) and only adds the new v1 name as an alias: the local chain
    * started as 84532 to impersonate Base Sepolia must not turn `base-sepolia` into something else.
    * @returns the entry now in effect for that network.
-   * @throws ProtocolError(`network_registry`) when `network` is not `eip155:${chainId}`, a v1 name
-   *   is malformed, or a v1 name already belongs to a different network.
+   * @throws ProtocolError(`network_registry`) when `network` is neither `eip155:${chainId}` nor a Solana id
+   *   without a chain id, a v1 name is malformed, or a v1 name already belongs to a different network.
    */
   register(entry: NetworkEntry): NetworkEntry {
-    if (parseEip155(entry.network) !== entry.chainId) {
+    const solana = SOLANA_RE.test(entry.network);
+    if (solana ? entry.chainId !== undefined : entry.chainId === undefined || parseEip155(entry.network) !== entry.chainId) {
       throw new ProtocolError(
         'network_registry',
         `network ${JSON.stringify(entry.network)} does not match chainId ${entry.chainId}`,
@@ -116,17 +133,17 @@ export class NetworkRegistry {
   }
 
   /**
-   * CAIP-2 id for a v1 name (registered names only) or for any well-formed `eip155:<chainId>`
+   * CAIP-2 id for a v1 name (registered names only) or for any well-formed `eip155:<chainId>` or Solana id
    * (registered or not: use {@link has} to know whether Tollgate serves it).
    */
-  toCaip2(networkOrV1Name: string): Caip2Network | undefined {
-    if (parseEip155(networkOrV1Name) !== undefined) return networkOrV1Name as Caip2Network;
+  toCaip2(networkOrV1Name: string): NetworkId | undefined {
+    if (parseEip155(networkOrV1Name) !== undefined || SOLANA_RE.test(networkOrV1Name)) return networkOrV1Name as NetworkId;
     return this.byV1Name.get(networkOrV1Name);
   }
 
   /** Canonical v1 name of a registered network, or `undefined` (unknown network or no v1 name). */
   v1NameOf(caip2: string): string | undefined {
-    return this.byNetwork.get(caip2 as Caip2Network)?.v1Name;
+    return this.byNetwork.get(caip2 as NetworkId)?.v1Name;
   }
 
   /** All registered networks, in registration order. */
@@ -153,7 +170,7 @@ export function registerNetwork(entry: NetworkEntry): NetworkEntry {
  * Maps a v1 name or a CAIP-2 id to CAIP-2. Any well-formed `eip155:<digits>` is returned as is even
  * when unregistered; v1 names must be registered. `undefined` for anything else.
  */
-export function toCaip2(networkOrV1Name: string): Caip2Network | undefined {
+export function toCaip2(networkOrV1Name: string): NetworkId | undefined {
   return defaultNetworkRegistry.toCaip2(networkOrV1Name);
 }
 
@@ -182,7 +199,7 @@ export function listNetworks(): NetworkEntry[] {
  * CAIP-2; v1 answers carry the v1 name (falling back to CAIP-2 when the network has none).
  */
 export function wireNetwork(
-  caip2: Caip2Network,
+  caip2: NetworkId,
   x402Version: 1 | 2,
   registry: NetworkRegistry = defaultNetworkRegistry,
 ): string {

@@ -5,7 +5,7 @@
  * a new chain family adds its parser to {@link PAYLOAD_PARSERS}.
  */
 import { AddressSchema, ExactEvmPayloadSchema } from './schemas';
-import { check, isObject, type Checked, type JsonObject } from './parse-support';
+import { check, isObject, malformed, type Checked, type JsonObject } from './parse-support';
 import { ReasonCode } from './reason-codes';
 import type { SchemePayload } from './types';
 
@@ -100,5 +100,45 @@ export const exactEvmPayloadParser: SchemePayloadParser = {
   },
 };
 
+const SOLANA_NETWORK_RE = /^solana:[1-9A-HJ-NP-Za-km-z]{32}$/;
+// A 32-byte public key in base58 is 32 to 44 characters.
+const SOLANA_ADDRESS_RE = /^[1-9A-HJ-NP-Za-km-z]{32,44}$/;
+// Solana packets carry at most 1,232 bytes, 1,644 characters of base64.
+const MAX_TRANSACTION_BASE64 = 1644;
+const BASE64_RE = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** `exact` on Solana (scheme_exact_svm.md): `{transaction: base64}`; the transaction is decoded by the mechanism. */
+export const exactSvmPayloadParser: SchemePayloadParser = {
+  namespace: 'solana',
+  isNetworkId: (network) => SOLANA_NETWORK_RE.test(network),
+  // The payer is the transfer's authority inside the transaction, which only the mechanism decodes.
+  payerOf: () => undefined,
+  parse({ asset, payTo, payload, accepted }) {
+    const fields: Array<[string, string]> = [
+      ['paymentRequirements.asset', asset],
+      ['paymentRequirements.payTo', payTo],
+      ...(accepted
+        ? ([
+            ['paymentPayload.accepted.asset', accepted.asset],
+            ['paymentPayload.accepted.payTo', accepted.payTo],
+          ] as Array<[string, string]>)
+        : []),
+    ];
+    for (const [field, value] of fields) {
+      if (!SOLANA_ADDRESS_RE.test(value)) return { ok: false, error: malformed(field, 'expected a Solana address (base58, 32 bytes)') };
+    }
+    const tx = payload.transaction;
+    if (typeof tx !== 'string' || tx.length === 0 || tx.length > MAX_TRANSACTION_BASE64 || tx.length % 4 !== 0 || !BASE64_RE.test(tx)) {
+      return {
+        ok: false,
+        error: malformed('paymentPayload.payload.transaction', `expected a base64 Solana transaction of at most ${MAX_TRANSACTION_BASE64} characters`),
+      };
+    }
+    return { ok: true, value: { asset, payTo, payload: { family: 'solana', transaction: tx } } };
+  },
+};
+
 /** Every family's payload parser, by CAIP-2 namespace. */
-export const PAYLOAD_PARSERS: ReadonlyMap<string, SchemePayloadParser> = new Map([exactEvmPayloadParser].map((p) => [p.namespace, p]));
+export const PAYLOAD_PARSERS: ReadonlyMap<string, SchemePayloadParser> = new Map(
+  [exactEvmPayloadParser, exactSvmPayloadParser].map((p) => [p.namespace, p]),
+);

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { NetworkRegistry } from './networks';
 import { ReasonCode } from './reason-codes';
 import { parseFacilitatorRequest, type ParseResult } from './request-parser';
+import type { ExactEvmSchemePayload, NormalizedPayment } from './types';
 import { buildFixture, cloneJson, randomHex, seededRng, v1Body, v2Body } from './testing/request-builders';
 
 type Json = Record<string, unknown>;
@@ -20,6 +21,12 @@ function mutate(body: unknown, path: string, value: unknown): Json {
   if (value === DELETE) delete node[last];
   else node[last] = value;
   return copy;
+}
+
+/** The EIP-3009 payload of a parsed EVM payment (the union also holds other families' payloads). */
+function evmPayload(p: NormalizedPayment): ExactEvmSchemePayload {
+  if (p.payload.family !== 'eip155') throw new Error(`expected an EVM payload, got ${p.payload.family}`);
+  return p.payload;
 }
 
 function expectOk(r: ParseResult) {
@@ -80,7 +87,7 @@ describe('parseFacilitatorRequest: valid requests', () => {
       paymentIdentifier: id,
       resource: 'https://api.example.test/premium',
     });
-    expect(p.payload.authorization.validBefore).toBe(f.validBefore);
+    expect(evmPayload(p).authorization.validBefore).toBe(f.validBefore);
     expect(typeof p.amount).toBe('bigint');
   });
 
@@ -124,7 +131,7 @@ describe('parseFacilitatorRequest: valid requests', () => {
     body = mutate(body, 'extraTopLevel', 1);
     const p = expectOk(parseFacilitatorRequest(body));
     expect(p.extra).toEqual({ name: 'USDC', version: '2', assetTransferMethod: 'eip3009' });
-    expect(p.payload.authorization).not.toHaveProperty('memo');
+    expect(evmPayload(p).authorization).not.toHaveProperty('memo');
   });
 
   it('accepts the largest uint256, leading zeros and long smart-wallet signatures', () => {
@@ -134,9 +141,9 @@ describe('parseFacilitatorRequest: valid requests', () => {
     body = mutate(body, 'paymentPayload.payload.authorization.validBefore', max);
     body = mutate(body, 'paymentRequirements.amount', `000${f.amount}`);
     const p = expectOk(parseFacilitatorRequest(body));
-    expect(p.payload.authorization.validBefore).toBe((1n << 256n) - 1n);
+    expect(evmPayload(p).authorization.validBefore).toBe((1n << 256n) - 1n);
     expect(p.amount).toBe(f.amount);
-    expect(p.payload.signature.length).toBe(2 + 800);
+    expect(evmPayload(p).signature.length).toBe(2 + 800);
   });
 
   it('keeps the payload claims raw so the verifier can detect mismatches', () => {
@@ -418,7 +425,7 @@ describe('parseFacilitatorRequest: properties', () => {
         expect(r.kind).toBe('ok');
         if (r.kind === 'ok') {
           expect(r.payment.amount).toBe(f.amount);
-          expect(r.payment.payload.authorization.nonce).toBe(f.nonce);
+          expect(evmPayload(r.payment).authorization.nonce).toBe(f.nonce);
         }
       }),
       { numRuns: 500 },

@@ -251,5 +251,15 @@ export interface ExactEvmSchemePayload {
   };
 }
 
+/**
+ * `exact` on Solana (scheme_exact_svm.md): a partially signed v0 transaction (payer signed, fee-payer slot
+ * empty), base64 of its wire bytes. Decoded and checked by the SVM mechanism, not by the parser.
+ */
+export interface ExactSvmSchemePayload {
+  family: 'solana';
+  /** Base64 wire transaction. */
+  transaction: string;
+}
+
 /** Every scheme payload Tollgate parses, told apart by `family` (the CAIP-2 namespace). */
-export type SchemePayload = ExactEvmSchemePayload;
+export type SchemePayload = ExactEvmSchemePayload | ExactSvmSchemePayload;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { NetworkConfig, TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
+import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { FacilitatorReads, PaymentLedger, type HandedOverRow, type RecentAuthorization, type RecentQueueOptions, SettlementMode } from '@tollgate/persistence';
 import { MechanismRegistry, type NormalizedPayment, type PaymentClaim, type SchemeMechanism, type VerifyLane } from '@tollgate/protocol';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
@@ -54,7 +54,7 @@ export function newPaymentReference(): string {
 @Injectable()
 export class PaymentAcceptanceService {
   private readonly logger = new Logger(PaymentAcceptanceService.name);
-  private readonly networks: Map<string, NetworkConfig>;
+  private readonly networks: Map<string, LaneNetwork>;
 
   constructor(
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
@@ -62,7 +62,7 @@ export class PaymentAcceptanceService {
     private readonly mechanisms: MechanismRegistry,
     private readonly ledger: PaymentLedger,
   ) {
-    this.networks = new Map(config.networks.map((n) => [n.network, n]));
+    this.networks = new Map<string, LaneNetwork>([...config.networks, ...(config.solanaNetworks ?? [])].map((n) => [n.network, n]));
   }
 
   /** @throws only on infrastructure failure (RPC, database); the caller answers `unexpected_*_error`. */
@@ -106,6 +106,7 @@ export class PaymentAcceptanceService {
    */
   async findHandedOver(p: NormalizedPayment, merchant: AuthenticatedMerchant): Promise<HandedOverPayment | undefined> {
     const a = this.mechanisms.get(p.scheme, p.network).claimOf(p);
+    if (!a) return undefined;
     const row = await this.reads.findHandedOver({
       network: p.network,
       asset: a.asset,
@@ -143,6 +144,7 @@ export class PaymentAcceptanceService {
     if (!lane.ok) return undefined;
     if (lane.mechanism.staticRules(p, lane.verifyLane)) return undefined;
     const c = lane.mechanism.claimOf(p);
+    if (!c) return undefined;
     return {
       authorization: { network: p.network, asset: c.asset, payer: c.payer, payTo: c.payTo, value: c.value, validAfter: c.validAfter, validBefore: c.validBefore, nonce: c.nonce, signature: c.signature },
       payerDisplay: c.payerDisplay,
@@ -262,10 +264,16 @@ export interface HandedOverPayment {
 
 
 /** A served lane of a payment, with the mechanism of its network's family. */
+/** What a lane needs of a served network, EVM or Solana: its accepted tokens and settlement window. */
+interface LaneNetwork {
+  assets: ReadonlyArray<{ address: string }>;
+  settlementWindowSeconds: number;
+}
+
 interface ServedLane {
   ok: true;
   mechanism: SchemeMechanism;
-  net: NetworkConfig;
+  net: LaneNetwork;
   verifyLane: VerifyLane;
 }
 

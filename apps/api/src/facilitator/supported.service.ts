@@ -45,6 +45,13 @@ export class SupportedService {
       const listed = signers[m.signerPattern];
       for (const a of own) if (!listed.includes(a)) listed.push(a);
     }
+    // Solana fee payers are configured addresses (the keys stay with the workers), not `relayers` rows.
+    for (const n of this.config.solanaNetworks ?? []) {
+      const m = this.mechanisms.get('exact', n.network);
+      kinds.push(...m.supportedKinds(n.network, this.directory.networks.v1NameOf(n.network), n.feePayers));
+      const listed = signers[m.signerPattern];
+      for (const a of n.feePayers) if (!listed.includes(a)) listed.push(a);
+    }
     return { kinds, extensions: ['payment-identifier'], signers };
   }
 

@@ -35,7 +35,8 @@ export class MerchantRepository {
       for (const address of input.payTo) {
         const rows: unknown[] = await m.query(
           `INSERT INTO merchant_pay_to (merchant_id, address) VALUES ($1, $2) ON CONFLICT (address) DO NOTHING RETURNING id`,
-          [merchant.id, address.toLowerCase()],
+          // EVM addresses are stored lower-case; Solana's base58 is case-sensitive and kept as is.
+          [merchant.id, /^0x/i.test(address) ? address.toLowerCase() : address],
         );
         if (rows.length === 0) throw new PayToTakenError(address);
       }

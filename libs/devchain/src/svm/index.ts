@@ -1,0 +1,3 @@
+export * from './svm-chain';
+export * from './svm-devchain';
+export * from './svm-rpc-server';

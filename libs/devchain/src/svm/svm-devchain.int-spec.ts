@@ -1,0 +1,75 @@
+/// <reference path="./x402-svm-modules.d.ts" />
+import { createSolanaRpc } from '@solana/kit';
+import { toFacilitatorSvmSigner } from '@x402/svm';
+import { ExactSvmScheme as ExactSvmClient } from '@x402/svm/exact/client';
+import { ExactSvmScheme as ExactSvmFacilitator } from '@x402/svm/exact/facilitator';
+import { startSvmDevchain, type SvmDevchain } from './svm-devchain';
+
+/** The official client and facilitator of `exact` on Solana, run against the devchain. */
+describe('SVM devchain with the official @x402/svm packages', () => {
+  let dev: SvmDevchain;
+
+  beforeAll(async () => {
+    dev = await startSvmDevchain({ payers: 2, feePayers: 1, merchants: 1 });
+  });
+  afterAll(async () => {
+    await dev?.stop();
+  });
+
+  async function tokenBalance(account: string): Promise<bigint> {
+    const rpc = createSolanaRpc(dev.url);
+    const { value } = await rpc.getTokenAccountBalance(account as never).send();
+    return BigInt(value.amount);
+  }
+
+  function requirements(amount: string) {
+    return {
+      scheme: 'exact',
+      network: dev.network,
+      asset: dev.mint,
+      amount,
+      payTo: dev.merchants[0].address,
+      maxTimeoutSeconds: 60,
+      extra: { feePayer: dev.feePayers[0].address },
+    } as const;
+  }
+
+  it('the official client pays, the official facilitator verifies and settles, the tokens move', async () => {
+    const client = new ExactSvmClient(await dev.signer(dev.payers[0]), { rpcUrl: dev.url });
+    const req = requirements('1500');
+    const partial = await client.createPaymentPayload(2, req);
+    const payload = { ...partial, accepted: req, resource: { url: 'http://localhost/r' } };
+
+    const feePayer = await dev.signer(dev.feePayers[0]);
+    const facilitator = new ExactSvmFacilitator(toFacilitatorSvmSigner(feePayer, { defaultRpcUrl: dev.url }));
+    const verdict = await facilitator.verify(payload as never, req as never);
+    expect(verdict).toEqual({ isValid: true, payer: dev.payers[0].address });
+
+    const before = await tokenBalance(dev.merchants[0].tokenAccount);
+    const settled = await facilitator.settle(payload as never, req as never);
+    expect(settled).toMatchObject({ success: true, network: dev.network, payer: dev.payers[0].address });
+    expect(typeof settled.transaction).toBe('string');
+    expect(await tokenBalance(dev.merchants[0].tokenAccount)).toBe(before + 1500n);
+    expect(await tokenBalance(dev.payers[0].tokenAccount)).toBe(1_000_000_000n - 1500n);
+  });
+
+  it('an expired blockhash fails simulation; advancing slots moves the block height', async () => {
+    const client = new ExactSvmClient(await dev.signer(dev.payers[1]), { rpcUrl: dev.url });
+    const req = requirements('10');
+    const payload = { ...(await client.createPaymentPayload(2, req)), accepted: req };
+    const rpc = createSolanaRpc(dev.url);
+    const { value: bh } = await rpc.getLatestBlockhash().send();
+    expect((await rpc.isBlockhashValid(bh.blockhash, {}).send()).value).toBe(true);
+
+    const height = await rpc.getBlockHeight().send();
+    await fetch(dev.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'devchain_advanceSlots', params: [10] }) });
+    expect(await rpc.getBlockHeight().send()).toBe(height + 10n);
+    await fetch(dev.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'devchain_expireBlockhash', params: [] }) });
+    expect((await rpc.isBlockhashValid(bh.blockhash, {}).send()).value).toBe(false);
+
+    const feePayer = await dev.signer(dev.feePayers[0]);
+    const facilitator = new ExactSvmFacilitator(toFacilitatorSvmSigner(feePayer, { defaultRpcUrl: dev.url }));
+    const verdict = await facilitator.verify(payload as never, req as never);
+    expect(verdict).toMatchObject({ isValid: false, invalidReason: 'invalid_exact_svm_transaction_simulation_failed' });
+  });
+});
