@@ -160,14 +160,17 @@ export class ConsolePaymentsRepository {
     );
   }
 
-  /** Every batch the payment was ever claimed into (retries and reorgs make more than one) and its current one, oldest first. */
+  /**
+   * Every batch the payment was ever claimed into (retries and reorgs make more than one) and its current
+   * one, oldest first: looked up by primary key (an `IN (…) OR` here walked every batch ever made).
+   */
   async batches(paymentId: string, currentBatchId: string | null): Promise<Array<Record<string, unknown> & { id: string }>> {
     return this.dataSource.query(
       `SELECT b.id, b.status, b.kind, b.relayer, b.nonce::text, b.tx_hash, b.block_number::text, b.replacements, b.payment_count,
               b.failure_reason, b.created_at, b.replace_requested_at
          FROM settlement_batches b
-        WHERE b.id IN (SELECT (detail->>'batchId')::uuid FROM payment_events WHERE payment_id = $1 AND to_status = 'batched' AND detail ? 'batchId')
-           OR b.id = $2
+        WHERE b.id = ANY(ARRAY(SELECT (detail->>'batchId')::uuid FROM payment_events WHERE payment_id = $1 AND to_status = 'batched' AND detail ? 'batchId')
+                         || $2::uuid)
         ORDER BY b.created_at`,
       [paymentId, currentBatchId],
     );

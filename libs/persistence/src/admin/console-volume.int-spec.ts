@@ -12,12 +12,12 @@ import { MetricsSnapshotRepository } from './metrics-snapshot.repository';
 type PlanNode = { 'Node Type': string; 'Relation Name'?: string; 'Index Name'?: string; 'Index Cond'?: string; Plans?: PlanNode[] };
 
 /**
- * Scans of `payments`/`payment_events` that nothing bounds: a sequential scan, or a walk of a whole
+ * Scans of `payments`, `payment_events` and `settlement_batches` (which grow with history) that nothing bounds: a sequential scan, or a walk of a whole
  * (non-partial) index with no index condition and no LIMIT above it to stop it.
  */
 function unbounded(node: PlanNode, partial: ReadonlySet<string>, indexTable: ReadonlyMap<string, string>, limited = false): string[] {
   const table = node['Relation Name'] ?? (node['Index Name'] ? indexTable.get(node['Index Name']) : undefined);
-  const watched = table === 'payments' || table === 'payment_events';
+  const watched = table === 'payments' || table === 'payment_events' || table === 'settlement_batches';
   const isIndexScan = /Index/.test(node['Node Type']);
   const own =
     watched && (node['Node Type'] === 'Seq Scan' || (isIndexScan && !node['Index Cond'] && !limited && !partial.has(node['Index Name'] ?? '')))
@@ -29,11 +29,11 @@ function unbounded(node: PlanNode, partial: ReadonlySet<string>, indexTable: Rea
 
 /**
  * The console at volume, by shape rather than timing (the 200 ms target lives in `npm run bench:console`):
- * every statement the console and admin-API repositories send reads `payments` and `payment_events`
- * through an index condition, a partial index or an ordered walk under a LIMIT, never a sequential scan
- * or a whole index (with `enable_seqscan = off`, which leaves a sequential scan only where no index
- * applies); the rollups agree with exact counts; the statement timeout cancels a
- * console read with a clear error and leaves the pool connection as it was.
+ * every statement the console and admin-API repositories send reads `payments`, `payment_events` and
+ * `settlement_batches` through an index condition, a partial index or an ordered walk under a LIMIT, never
+ * a sequential scan or a whole index (with `enable_seqscan = off`, which leaves a sequential scan only where
+ * no index applies); the rollups agree with exact counts; the statement timeout cancels a console read with
+ * a clear error and leaves the pool connection as it was.
  */
 describe('console reads at volume', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -63,7 +63,7 @@ describe('console reads at volume', () => {
     });
   }
 
-  it('plans every console statement on an index of payments and payment_events, never a full scan', async () => {
+  it('plans every console statement on an index of payments, payment_events and settlement_batches, never a full scan', async () => {
     const rec = recording();
     const overview = new ConsoleOverviewRepository(rec);
     const payments = new ConsolePaymentsRepository(rec);
@@ -109,7 +109,7 @@ describe('console reads at volume', () => {
     await Promise.all([metrics.failedByReason(), metrics.failureEvents(), metrics.relayerNonces(), metrics.pendingDeliveries()]);
 
     const indexes: Array<{ indexname: string; tablename: string; partial: boolean }> = await ds.query(
-      `SELECT indexname, tablename, indexdef LIKE '% WHERE %' AS partial FROM pg_indexes WHERE tablename IN ('payments', 'payment_events')`,
+      `SELECT indexname, tablename, indexdef LIKE '% WHERE %' AS partial FROM pg_indexes WHERE tablename IN ('payments', 'payment_events', 'settlement_batches')`,
     );
     const partial = new Set(indexes.filter((i) => i.partial).map((i) => i.indexname));
     const indexTable = new Map(indexes.map((i) => [i.indexname, i.tablename]));
