@@ -12,7 +12,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   page (payments = transitions to `verified`) and the failure counters of `/metrics`.
  * Contention: at 1,000 accepted payments/s every accept upserts the same minute row; the rows carry a
  * `shard` (the backend pid mod 8), so only backends on the same shard wait on each other's commit, and
- * readers sum the shards. Upserts are sorted by key, so two multi-row statements cannot deadlock.
+ * readers sum the shards. Upserts are sorted by key, so two multi-row statements cannot deadlock; two
+ * multi-statement worker transactions on the same shard that move payments to statuses in opposite orders
+ * still can (Postgres aborts one, and the ledger retries a failed shared statement row by row).
  *
  * Indexes on `payments` (each entry is written for every non-HOT tuple version that matches):
  * - failure reason (partial, failed/lapsed only): nothing on accept or the happy path.
