@@ -14,7 +14,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * `shard` (the backend pid mod 8), so only backends on the same shard wait on each other's commit, and
  * readers sum the shards. Upserts are sorted by key, so two multi-row statements cannot deadlock; two
  * multi-statement worker transactions on the same shard that move payments to statuses in opposite orders
- * still can (Postgres aborts one, and the ledger retries a failed shared statement row by row).
+ * still can (Postgres aborts one after deadlock_timeout; its job retries).
  *
  * Indexes on `payments` (each entry is written for every non-HOT tuple version that matches):
  * - failure reason (partial, failed/lapsed only): nothing on accept or the happy path.
