@@ -4,6 +4,7 @@ import { bool, fail, int, MAX_TX_GAS_CAP, MIN_TX_GAS_CAP, orExit } from './confi
 import { loadNetworks, NetworkConfig } from './network-config';
 import { merchantRateLimitEnv } from './merchant-rate-limit';
 import { solanaSettings } from './svm-networks';
+import { AdminStatementTimeoutConfig, adminStatementTimeoutEnv } from './admin-statement-timeout';
 
 /**
  * The one place that reads `process.env`. Every other module receives a typed {@link TollgateConfig}.
@@ -73,6 +74,7 @@ const envSchema = z.object({
   ADMIN_LOGIN_WINDOW_SECONDS: int(10, 24 * 3600).default(900),
   ADMIN_ACTION_WAIT_MS: int(0, 60000).default(5000),
   ...merchantRateLimitEnv,
+  ...adminStatementTimeoutEnv,
 });
 
 /** Every fixed environment variable Tollgate reads (per-network ones are suffixed by chain id). */
@@ -124,7 +126,7 @@ export interface WebhooksConfig {
 }
 
 /** Operator console (`/admin`): browser sessions. */
-export interface AdminConfig {
+export interface AdminConfig extends AdminStatementTimeoutConfig {
   /** A session ends this long after login, whatever its use (minutes). */
   sessionTtlMinutes: number;
   /** A session unused for this long ends (minutes). */
@@ -243,6 +245,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
       loginMaxFailuresPerUser: e.ADMIN_LOGIN_MAX_FAILURES_PER_USER,
       loginWindowSeconds: e.ADMIN_LOGIN_WINDOW_SECONDS,
       actionWaitMs: e.ADMIN_ACTION_WAIT_MS,
+      statementTimeoutMs: e.ADMIN_STATEMENT_TIMEOUT_MS,
     },
   };
 }

@@ -8,3 +8,4 @@ export * from './harness/facilitator';
 export * from './harness/merchant-api';
 export * from './harness/admin';
 export * from './harness/settlement';
+export * from './console-volume-seed';

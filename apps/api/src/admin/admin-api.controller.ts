@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { AdminActionsService, RequestedActionResult } from './admin-actions.service';
 import { AdminAuditService } from './admin-audit.service';
 import { AdminQueriesService } from './admin-queries.service';
+import { ConsoleTimeoutInterceptor } from './console-timeout.interceptor';
 import { AdminAuthGuard, AdminRequest, AdminRoleRequired, CurrentAdmin } from './auth/admin-auth.guard';
 import type { AdminIdentity } from './auth/admin-auth.service';
 import { AdminCsrf } from './auth/admin-csrf';
@@ -53,6 +54,7 @@ async function answer(res: Response, pending: Promise<RequestedActionResult>): P
 @ApiBearerAuth()
 @Controller('admin/api')
 @UseGuards(AdminAuthGuard)
+@UseInterceptors(ConsoleTimeoutInterceptor)
 export class AdminApiController {
   constructor(
     private readonly queries: AdminQueriesService,

@@ -39,7 +39,7 @@ export class AdminPageFilter implements ExceptionFilter {
       res.redirect(303, `/admin/login?next=${encodeURIComponent(req.method === 'GET' ? req.originalUrl : '/admin')}`);
       return;
     }
-    if (status >= 500) this.logger.error(`console error on ${req.method} ${req.path}: ${logSafeError(exception)}`);
+    if (status >= 500 && status !== 503) this.logger.error(`console error on ${req.method} ${req.path}: ${logSafeError(exception)}`);
     const message =
       exception instanceof HttpException
         ? (() => {
@@ -47,11 +47,14 @@ export class AdminPageFilter implements ExceptionFilter {
             return typeof r === 'string' ? r : String((r as { message?: unknown }).message ?? exception.message);
           })()
         : 'internal error';
-    const heading = ({ 400: 'Bad request', 403: 'Not allowed', 404: 'Not found', 409: 'Not possible right now' } as Record<number, string>)[status] ?? 'Error';
+    const heading = ({ 400: 'Bad request', 403: 'Not allowed', 404: 'Not found', 409: 'Not possible right now', 503: 'Temporarily unavailable' } as Record<number, string>)[status] ?? 'Error';
+    // A 503 (a console read past its statement timeout, an action the worker could not carry out) says
+    // what happened; other 5xx stay generic.
+    const shown = status >= 500 && status !== 503 ? 'Something went wrong; see the API logs.' : message;
     res
       .status(status)
       .type('html')
-      .send(this.views.render('error', { title: heading, section: '', admin: req.admin, csrf: '' }, { status, heading, message: status >= 500 ? 'Something went wrong; see the API logs.' : message }));
+      .send(this.views.render('error', { title: heading, section: '', admin: req.admin, csrf: '' }, { status, heading, message: shown }));
   }
 }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpException, Inject, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpException, Inject, Param, Post, Query, Req, Res, UseFilters, UseGuards, UseInterceptors } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
@@ -7,6 +7,7 @@ import { listReasonCodes } from '@tollgate/protocol';
 import { AdminActionsService } from './admin-actions.service';
 import { AdminAuditService } from './admin-audit.service';
 import { AdminQueriesService } from './admin-queries.service';
+import { ConsoleTimeoutInterceptor } from './console-timeout.interceptor';
 import { AdminPageFilter, AdminPageResponder, messageOf, requestId } from './admin-page-responder';
 import { AdminAuthGuard, AdminRequest, AdminRoleRequired } from './auth/admin-auth.guard';
 import { parseInput } from '../merchant-api/validation';
@@ -21,6 +22,7 @@ import { assetParam, auditQuery, batchesQuery, createMerchantBody, deliveriesQue
 @ApiExcludeController()
 @Controller('admin')
 @UseGuards(AdminAuthGuard)
+@UseInterceptors(ConsoleTimeoutInterceptor)
 @UseFilters(AdminPageFilter)
 export class AdminPagesController {
   constructor(

@@ -175,11 +175,14 @@ export class AdminQueriesService {
     };
   }
 
-  /** Filtered, newest-first payment list. */
-  async payments(f: PaymentFilter): Promise<{ rows: PaymentListRow[]; total: number; limit: number; offset: number }> {
+  /**
+   * Filtered, newest-first payment list. `total` is exact on the last page, otherwise the planner's
+   * estimate (`totalIsEstimate`): history is never counted.
+   */
+  async payments(f: PaymentFilter): Promise<{ rows: PaymentListRow[]; total: number; totalIsEstimate: boolean; limit: number; offset: number }> {
     const { limit, offset } = page(f);
-    const { rows, total } = await this.paymentRows.list(f, limit, offset);
-    return { rows, total, limit, offset };
+    const { rows, total, totalIsEstimate } = await this.paymentRows.list(f, limit, offset);
+    return { rows, total, totalIsEstimate, limit, offset };
   }
 
   /** One payment with its full history, batch, every broadcast transaction, block and confirmations. */

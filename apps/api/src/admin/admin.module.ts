@@ -26,7 +26,7 @@ import { AdminQueriesService } from './admin-queries.service';
 import { identifyAdmin } from './auth/admin-auth.guard';
 import { AdminAuthModule } from './auth/admin-auth.module';
 import { AdminAuthService } from './auth/admin-auth.service';
-import { repositoryProviders } from './repository-providers';
+import { consoleRepositoryProviders, repositoryProviders } from './repository-providers';
 import { AdminViews } from './views/admin-views';
 
 /** Where Bull Board is mounted (behind the admin identity check). */
@@ -81,9 +81,8 @@ function bullBoardGate(auth: AdminAuthService) {
   ],
   controllers: [AdminSignInController, AdminPagesController, AdminApiController],
   providers: [
-    ...repositoryProviders(
-      AdminAuditRepository,
-      AdminActionsRepository,
+    ...repositoryProviders(AdminAuditRepository, AdminActionsRepository),
+    ...consoleRepositoryProviders(
       LaneStatsRepository,
       ConsoleOverviewRepository,
       ConsolePaymentsRepository,

@@ -66,7 +66,10 @@ export class ConsoleMerchantsRepository {
     return ok;
   }
 
-  /** The 500 newest merchants with pay-to addresses, key prefixes and counts; `hasWebhooks` from {@link hasWebhookTables}. */
+  /**
+   * The 500 newest merchants with pay-to addresses, key prefixes and counts (payments from the
+   * `payment_status_totals` rollup, never counted over history); `hasWebhooks` from {@link hasWebhookTables}.
+   */
   async merchants(hasWebhooks: boolean): Promise<ConsoleMerchantRow[]> {
     return this.dataSource.query(
       `SELECT m.id, m.name, m.status, m.settlement_mode, m.confirmed_threshold::text, m.created_at,
@@ -75,7 +78,7 @@ export class ConsoleMerchantsRepository {
               array(SELECT prefix || CASE WHEN revoked_at IS NULL THEN '' ELSE ' (revoked)' END FROM merchant_api_keys k
                      WHERE k.merchant_id = m.id ORDER BY created_at) AS key_prefixes,
               ${hasWebhooks ? `(SELECT count(*)::int FROM webhook_endpoints e WHERE e.merchant_id = m.id AND e.deleted_at IS NULL)` : '0'} AS endpoints,
-              (SELECT count(*)::int FROM payments p WHERE p.merchant_id = m.id) AS payments
+              (SELECT coalesce(sum(n), 0)::int FROM payment_status_totals s WHERE s.merchant_id = m.id AND s.to_status = 'verified') AS payments
          FROM merchants m ORDER BY m.created_at DESC LIMIT 500`,
     );
   }

@@ -36,30 +36,40 @@ export interface ConsoleRelayerRow {
 export class ConsoleOverviewRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Totals over the last `interval` (a Postgres interval such as `'1 hour'`). */
+  /**
+   * Totals over the last `interval` (a Postgres interval such as `'1 hour'`), by the minute: transitions
+   * come from the `payment_activity` rollup (accepted = to `verified`, queued, included with its amount,
+   * confirmed, failed, lapsed; the minute the window starts in counts whole), batches and fees from
+   * `settlement_batches` over its created_at index.
+   */
   async totals(interval: string): Promise<ConsoleTotalsRow> {
     const [r] = await this.dataSource.query(
-      `SELECT
-         (SELECT count(*)::int FROM payments WHERE created_at > now() - $1::interval) AS accepted,
-         (SELECT count(*)::int FROM payments WHERE queued_at > now() - $1::interval) AS queued,
-         (SELECT count(*)::int FROM payments WHERE included_at > now() - $1::interval) AS included,
-         (SELECT coalesce(sum(amount), 0)::text FROM payments WHERE included_at > now() - $1::interval) AS included_amount,
-         (SELECT count(*)::int FROM payments WHERE confirmed_at > now() - $1::interval) AS confirmed,
-         (SELECT count(*)::int FROM payment_events WHERE to_status = 'failed' AND created_at > now() - $1::interval) AS failed,
-         (SELECT count(*)::int FROM payment_events WHERE to_status = 'lapsed' AND created_at > now() - $1::interval) AS lapsed,
-         (SELECT count(*)::int FROM settlement_batches WHERE created_at > now() - $1::interval) AS batches,
-         (SELECT coalesce(sum(fee_paid), 0)::text FROM settlement_batches WHERE created_at > now() - $1::interval) AS fees`,
+      `WITH a AS (
+         SELECT to_status, sum(n)::int AS n, sum(included_amount) AS amount
+           FROM payment_activity WHERE bucket >= date_trunc('minute', now() - $1::interval) GROUP BY to_status
+       ), b AS (
+         SELECT count(*)::int AS batches, coalesce(sum(fee_paid), 0)::text AS fees FROM settlement_batches WHERE created_at > now() - $1::interval
+       )
+       SELECT coalesce((SELECT n FROM a WHERE to_status = 'verified'), 0) AS accepted,
+              coalesce((SELECT n FROM a WHERE to_status = 'queued'), 0) AS queued,
+              coalesce((SELECT n FROM a WHERE to_status = 'included'), 0) AS included,
+              coalesce((SELECT amount FROM a WHERE to_status = 'included'), 0)::text AS included_amount,
+              coalesce((SELECT n FROM a WHERE to_status = 'confirmed'), 0) AS confirmed,
+              coalesce((SELECT n FROM a WHERE to_status = 'failed'), 0) AS failed,
+              coalesce((SELECT n FROM a WHERE to_status = 'lapsed'), 0) AS lapsed,
+              b.batches, b.fees
+         FROM b`,
       [interval],
     );
     return r;
   }
 
-  /** Transitions to `failed`/`lapsed` over the last 7 days, by reason (`unknown` when none) and hour. */
+  /** Transitions to `failed`/`lapsed` over the last 7 days, by reason (`unknown` when none) and hour (from the rollup). */
   async failureBuckets(): Promise<ConsoleFailureBucketRow[]> {
     return this.dataSource.query(
-      `SELECT coalesce(reason, 'unknown') AS reason, to_status, date_trunc('hour', created_at) AS bucket, count(*)::int AS n
-         FROM payment_events
-        WHERE to_status IN ('failed', 'lapsed') AND created_at > now() - interval '7 days'
+      `SELECT coalesce(nullif(reason, ''), 'unknown') AS reason, to_status, date_trunc('hour', bucket) AS bucket, sum(n)::int AS n
+         FROM payment_activity
+        WHERE to_status IN ('failed', 'lapsed') AND bucket > now() - interval '7 days'
         GROUP BY 1, 2, 3`,
     );
   }

@@ -63,18 +63,33 @@ function escapeLike(s: string): string {
 export class ConsolePaymentsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Newest-first page of payments matching `f`, and how many match in all. `limit`/`offset` are the caller's bounds. */
-  async list(f: ConsolePaymentFilter, limit: number, offset: number): Promise<{ rows: ConsolePaymentRow[]; total: number }> {
+  /**
+   * Newest-first page of payments matching `f`, and how many match. `limit`/`offset` are the caller's
+   * bounds. Never counts history: `total` is exact when the page is the last one (`totalIsEstimate`
+   * false), otherwise the planner's row estimate, at least one more than the page reaches. Every filter
+   * runs on an index (see the console-volume migration); a merchant name or payTo is first resolved in
+   * the small merchant tables so the payments scan stays on the merchant's index.
+   */
+  async list(f: ConsolePaymentFilter, limit: number, offset: number): Promise<{ rows: ConsolePaymentRow[]; total: number; totalIsEstimate: boolean }> {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = whereAdder(params, where);
     if (f.status && (PAYMENT_STATUSES as readonly string[]).includes(f.status)) add('p.status = ?', f.status);
     if (f.merchant) {
       if (UUID_TEXT.test(f.merchant)) add('p.merchant_id = ?', f.merchant);
-      else add('m.name ILIKE ?', `%${escapeLike(f.merchant)}%`);
+      else {
+        const ids = await this.merchantIdsNamed(f.merchant);
+        if (!ids.length) return { rows: [], total: 0, totalIsEstimate: false };
+        add('p.merchant_id = ANY(?::uuid[])', ids);
+      }
     }
     if (f.payer) add('p.payer = ?', f.payer.toLowerCase());
-    if (f.payTo) add('p.pay_to = ?', f.payTo.toLowerCase());
+    if (f.payTo) {
+      // Verify accepts only a payTo registered to the merchant, and addresses are retired, never deleted.
+      const owner = await this.payToOwner(f.payTo.toLowerCase());
+      if (!owner) return { rows: [], total: 0, totalIsEstimate: false };
+      add('(p.merchant_id = ? AND p.pay_to = ?)', owner, f.payTo.toLowerCase());
+    }
     if (f.network) add('p.network = ?', f.network);
     if (f.reason) add('p.failure_reason = ?', f.reason);
     if (f.from) add('p.created_at >= ?', f.from);
@@ -83,22 +98,44 @@ export class ConsolePaymentsRepository {
       const q = f.q.trim();
       if (UUID_TEXT.test(q)) add('p.id = ?', q);
       else if (/^0x[0-9a-fA-F]{64}$/.test(q)) add('(p.nonce = ? OR p.tx_hash = ?)', q.toLowerCase(), q.toLowerCase());
-      else if (HEX_ADDRESS.test(q)) add('(p.payer = ? OR p.pay_to = ?)', q.toLowerCase(), q.toLowerCase());
-      else add('p.reference = ?', q);
+      else if (HEX_ADDRESS.test(q)) {
+        // A merchant's payTo is searched as payTo (on the merchant's index), anything else as a payer.
+        const owner = await this.payToOwner(q.toLowerCase());
+        if (owner) add('(p.merchant_id = ? AND p.pay_to = ?)', owner, q.toLowerCase());
+        else add('p.payer = ?', q.toLowerCase());
+      } else add('p.reference = ?', q);
     }
     const cond = whereClause(where);
-    const [rows, [{ total }]] = await Promise.all([
-      this.dataSource.query(
-        `SELECT p.id, p.reference, p.status, p.merchant_id, m.name AS merchant_name, p.network, p.asset, p.payer, p.pay_to,
-                p.amount::text, p.failure_reason, p.failure_message, p.attempts, p.batch_id, p.tx_hash, p.settlement_mode,
-                p.expires_at, p.created_at, p.updated_at
-           FROM payments p JOIN merchants m ON m.id = p.merchant_id ${cond}
-          ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit} OFFSET ${offset}`,
-        params,
-      ),
-      this.dataSource.query(`SELECT count(*)::int AS total FROM payments p JOIN merchants m ON m.id = p.merchant_id ${cond}`, params),
-    ]);
-    return { rows, total };
+    const rows: ConsolePaymentRow[] = await this.dataSource.query(
+      `SELECT p.id, p.reference, p.status, p.merchant_id, m.name AS merchant_name, p.network, p.asset, p.payer, p.pay_to,
+              p.amount::text, p.failure_reason, p.failure_message, p.attempts, p.batch_id, p.tx_hash, p.settlement_mode,
+              p.expires_at, p.created_at, p.updated_at
+         FROM payments p JOIN merchants m ON m.id = p.merchant_id ${cond}
+        ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit + 1} OFFSET ${offset}`,
+      params,
+    );
+    if (rows.length <= limit) return { rows, total: offset + rows.length, totalIsEstimate: offset > 0 && rows.length === 0 };
+    rows.pop();
+    return { rows, total: Math.max(offset + limit + 1, await this.estimate(`SELECT 1 FROM payments p ${cond}`, params)), totalIsEstimate: true };
+  }
+
+  /** The planner's row estimate for `sql` (EXPLAIN plans, runs nothing). */
+  private async estimate(sql: string, params: unknown[]): Promise<number> {
+    const [row] = await this.dataSource.query(`EXPLAIN (FORMAT JSON) ${sql}`, params);
+    const plan = (row['QUERY PLAN'] as Array<{ Plan: { 'Plan Rows': number } }>)[0].Plan;
+    return Math.round(plan['Plan Rows']);
+  }
+
+  /** Ids of merchants whose name contains `part` (case-insensitive; merchants is small). */
+  private async merchantIdsNamed(part: string): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM merchants WHERE name ILIKE $1`, [`%${escapeLike(part)}%`]);
+    return rows.map((r) => r.id);
+  }
+
+  /** The merchant a payTo address is registered to (retired ones too), or undefined. */
+  private async payToOwner(address: string): Promise<string | undefined> {
+    const [row] = await this.dataSource.query(`SELECT merchant_id FROM merchant_pay_to WHERE address = $1`, [address]);
+    return row?.merchant_id;
   }
 
   /** One payment by id (UUID text) or reference; undefined when there is none. */
@@ -123,14 +160,17 @@ export class ConsolePaymentsRepository {
     );
   }
 
-  /** Every batch the payment was ever claimed into (retries and reorgs make more than one) and its current one, oldest first. */
+  /**
+   * Every batch the payment was ever claimed into (retries and reorgs make more than one) and its current
+   * one, oldest first: looked up by primary key (an `IN (…) OR` here walked every batch ever made).
+   */
   async batches(paymentId: string, currentBatchId: string | null): Promise<Array<Record<string, unknown> & { id: string }>> {
     return this.dataSource.query(
       `SELECT b.id, b.status, b.kind, b.relayer, b.nonce::text, b.tx_hash, b.block_number::text, b.replacements, b.payment_count,
               b.failure_reason, b.created_at, b.replace_requested_at
          FROM settlement_batches b
-        WHERE b.id IN (SELECT (detail->>'batchId')::uuid FROM payment_events WHERE payment_id = $1 AND to_status = 'batched' AND detail ? 'batchId')
-           OR b.id = $2
+        WHERE b.id = ANY(ARRAY(SELECT (detail->>'batchId')::uuid FROM payment_events WHERE payment_id = $1 AND to_status = 'batched' AND detail ? 'batchId')
+                         || $2::uuid)
         ORDER BY b.created_at`,
       [paymentId, currentBatchId],
     );

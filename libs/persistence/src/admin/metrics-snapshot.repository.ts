@@ -13,9 +13,11 @@ export class MetricsSnapshotRepository {
     return this.dataSource.query(`SELECT failure_reason AS reason, count(*)::int AS n FROM payments WHERE status = 'failed' GROUP BY 1`);
   }
 
-  /** Every transition to `failed`/`lapsed` ever recorded, by status and reason. */
+  /** Every transition to `failed`/`lapsed` ever recorded, by status and reason (from the `payment_status_totals` rollup). */
   async failureEvents(): Promise<Array<{ to_status: string; reason: string | null; n: number }>> {
-    return this.dataSource.query(`SELECT to_status, reason, count(*)::int AS n FROM payment_events WHERE to_status IN ('failed', 'lapsed') GROUP BY 1, 2`);
+    return this.dataSource.query(
+      `SELECT to_status, nullif(reason, '') AS reason, sum(n)::int AS n FROM payment_status_totals WHERE to_status IN ('failed', 'lapsed') GROUP BY 1, 2`,
+    );
   }
 
   /** Every registered relayer with the next nonce Tollgate will allocate (decimal string). */

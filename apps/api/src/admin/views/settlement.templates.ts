@@ -5,7 +5,7 @@
  */
 
 export const payments = `<% layout('@layout') %>
-<h1>Payments <small class="muted"><%= it.h.num(it.total) %> match</small></h1>
+<h1>Payments <small class="muted"><%= it.totalIsEstimate ? 'about ' : '' %><%= it.h.num(it.total) %> match</small></h1>
 <form method="get" action="/admin/payments" class="filters">
   <div class="grid-filters">
     <label>Status<select name="status"><option value="">any</option><% for (const s of it.statuses) { %><option<%= it.f.status === s ? ' selected' : '' %>><%= s %></option><% } %></select></label>
