@@ -10,6 +10,7 @@ import { AdminActions1763820500000 } from './1763820500000-admin-actions';
 import { RelayerNonceGap1763825000000 } from './1763825000000-relayer-nonce-gap';
 import { AcceptPaymentSource1763830500000 } from './1763830500000-accept-payment-source';
 import { MerchantSelfService1763840000000 } from './1763840000000-merchant-self-service';
+import { WorkerHeartbeats1763860000000 } from './1763860000000-worker-heartbeats';
 
 /** Every migration, in order. Listed explicitly so ts-node and compiled builds load the same set. */
 export const MIGRATIONS = [
@@ -18,4 +19,5 @@ export const MIGRATIONS = [
   AdminActions1763820500000,
   RelayerNonceGap1763825000000, AcceptPaymentSource1763830500000,
   MerchantSelfService1763840000000,
+  WorkerHeartbeats1763860000000,
 ];

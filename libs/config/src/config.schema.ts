@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { bool, fail, int, MAX_TX_GAS_CAP, MIN_TX_GAS_CAP, orExit } from './config-values';
 import { loadNetworks, NetworkConfig } from './network-config';
 import { merchantRateLimitEnv } from './merchant-rate-limit';
+import { operatorAlerts, OperatorAlertsConfig, operatorAlertsEnv } from './operator-alerts';
 
 /**
  * The one place that reads `process.env`. Every other module receives a typed {@link TollgateConfig}.
@@ -72,6 +73,7 @@ const envSchema = z.object({
   ADMIN_LOGIN_WINDOW_SECONDS: int(10, 24 * 3600).default(900),
   ADMIN_ACTION_WAIT_MS: int(0, 60000).default(5000),
   ...merchantRateLimitEnv,
+  ...operatorAlertsEnv,
 });
 
 /** Every fixed environment variable Tollgate reads (per-network ones are suffixed by chain id). */
@@ -174,6 +176,8 @@ export interface TollgateConfig {
   settlement: SettlementConfig;
   webhooks: WebhooksConfig;
   admin: AdminConfig;
+  /** Operator alerting thresholds (operator-alerts.ts). */
+  alerts: OperatorAlertsConfig;
 }
 
 /**
@@ -233,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
       relayerWedgedAfterMs: e.RELAYER_WEDGED_AFTER_MS,
     },
     webhooks,
+    alerts: operatorAlerts(env, e, networks),
     admin: {
       sessionTtlMinutes: e.ADMIN_SESSION_TTL_MINUTES,
       sessionIdleMinutes: e.ADMIN_SESSION_IDLE_MINUTES,

@@ -4,3 +4,4 @@ export type { AssetConfig, NetworkConfig } from './network-config';
 export * from './worker-config';
 export * from './config.module';
 export * from './log-destination';
+export type { OperatorAlertsConfig } from './operator-alerts';
