@@ -10,3 +10,4 @@ export * from './metrics-snapshot.repository';
 export * from './demo-report.repository';
 export * from './admin-audit';
 export * from './admin-actions';
+export * from './webhook-endpoint-health.repository';
