@@ -111,12 +111,13 @@ export class ApiMetrics {
     );
     new Gauge({
       name: 'tollgate_worker_last_seen_seconds',
-      help: 'Seconds since the freshest worker heartbeat in Postgres (absent when no worker ever beat)',
+      help: 'Seconds since the freshest worker heartbeat in Postgres (+Inf when no worker ever beat)',
       registers: [this.registry],
       async collect() {
         const s = await self.snapshot();
         this.reset();
-        if (s.workers?.lastSeenAgeSeconds != null) this.set(s.workers.lastSeenAgeSeconds);
+        // An unlabelled gauge always reports a value: "never" is infinitely long ago, not 0 s.
+        if (s.workers) this.set(s.workers.lastSeenAgeSeconds ?? Infinity);
       },
     });
     new Gauge({
