@@ -11,6 +11,7 @@ import { RelayerNonceGap1763825000000 } from './1763825000000-relayer-nonce-gap'
 import { AcceptPaymentSource1763830500000 } from './1763830500000-accept-payment-source';
 import { MerchantSelfService1763840000000 } from './1763840000000-merchant-self-service';
 import { SolanaAddresses1763845000000 } from './1763845000000-solana-addresses';
+import { WorkerHeartbeats1763860000000 } from './1763860000000-worker-heartbeats';
 import { ConsoleVolume1763870000000 } from './1763870000000-console-volume';
 
 /** Every migration, in order. Listed explicitly so ts-node and compiled builds load the same set. */
@@ -20,5 +21,5 @@ export const MIGRATIONS = [
   AdminActions1763820500000,
   RelayerNonceGap1763825000000, AcceptPaymentSource1763830500000,
   MerchantSelfService1763840000000, SolanaAddresses1763845000000,
-  ConsoleVolume1763870000000,
+  WorkerHeartbeats1763860000000, ConsoleVolume1763870000000,
 ];

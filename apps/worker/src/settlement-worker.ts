@@ -8,6 +8,7 @@ import { closeLockPool, createDataSource, PaymentLedger } from '@tollgate/persis
 import { assertJobHandlers, JobName, JobPayloads, JobQueues, JobsOn, QueueName, redisConnection } from '@tollgate/queue';
 import { BatchSubmitter, BatchTracker, LaneScheduler, NonceGapHealer, RpcError, SettlementContext, Sweeper } from '@tollgate/settlement';
 import { toQueueError } from './queue-boundary';
+import { WorkerHeartbeatLoop } from './worker-heartbeat';
 import type { SettlementJobObserver } from './worker-metrics';
 
 /** Scheduler passes triggered by payment-queued jobs are at least this far apart. */
@@ -29,7 +30,8 @@ type Handlers = { [N in JobsOn<QueueName.Settlement>]: (payload: JobPayloads[N])
 /**
  * The settlement worker: one BullMQ consumer of the settlement queue dispatching by job name, the lane
  * scheduler loop (reads Postgres every BATCH_TICK_MS) and the sweeper loop (SWEEP_INTERVAL_MS, which also
- * runs the relayers' nonce-gap check, {@link NonceGapHealer}). Starts no HTTP server. In the worker process
+ * runs the relayers' nonce-gap check, {@link NonceGapHealer}), and the process heartbeat in Postgres
+ * ({@link WorkerHeartbeatLoop}). Starts no HTTP server. In the worker process
  * it is a provider of `WorkerModule`: built by {@link create}, consuming from `onApplicationBootstrap`,
  * drained by `onModuleDestroy`.
  */
@@ -54,7 +56,12 @@ export class SettlementWorker implements OnApplicationBootstrap, OnModuleDestroy
     readonly tracker: BatchTracker,
     readonly sweeper: Sweeper,
     readonly healer: NonceGapHealer,
-  ) {}
+  ) {
+    this.heartbeat = new WorkerHeartbeatLoop(ctx.dataSource, ['settlement']);
+  }
+
+  /** This process's row in `worker_heartbeats` (the API's "is any worker settling?"), beating while the loops run. */
+  readonly heartbeat: WorkerHeartbeatLoop;
 
   /** Connects to Postgres, Redis and every chain, registers relayers, and starts consuming. */
   static async start(config: WorkerConfig, opts: SettlementWorkerOptions = {}): Promise<SettlementWorker> {
@@ -150,6 +157,7 @@ export class SettlementWorker implements OnApplicationBootstrap, OnModuleDestroy
     const s = this.ctx.config.settlement;
     this.timers.push(setInterval(() => void this.tick(), s.tickMs));
     this.timers.push(setInterval(() => void this.sweep(), s.sweepIntervalMs));
+    this.heartbeat.start();
     void this.sweep();
   }
 
@@ -206,6 +214,7 @@ export class SettlementWorker implements OnApplicationBootstrap, OnModuleDestroy
     this.stopping = true;
     this.timers.forEach(clearInterval);
     this.timers = [];
+    await this.heartbeat.stop();
     await this.worker?.close();
     while (this.ticking) await new Promise((r) => setTimeout(r, 20));
     await this.ctx.queues.close();

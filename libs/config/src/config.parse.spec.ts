@@ -85,3 +85,18 @@ describe('loadConfig: a bad value is refused with one line naming the variable',
     expect(errorOf({ NETWORKS: 'eip155:8453', RPC_URL_8453: 'nope' }).variable).toBe('RPC_URL_8453');
   });
 });
+
+describe('operator alert thresholds', () => {
+  const base = { NODE_ENV: 'test', DEVCHAIN_FILE: '', NETWORKS: 'eip155:84532,eip155:8453', RPC_URL_84532: 'http://127.0.0.1:1', RPC_URL_8453: 'http://127.0.0.1:2' };
+
+  it('WORKER_STALE_AFTER_SECONDS defaults to 30; RELAYER_LOW_BALANCE_WEI to 0.01 native, overridden per chain id', () => {
+    const c = loadConfig({ ...base, RELAYER_LOW_BALANCE_WEI_8453: '5000000000000000' });
+    expect(c.alerts).toEqual({ workerStaleAfterSeconds: 30, relayerLowBalanceWei: { 'eip155:84532': '10000000000000000', 'eip155:8453': '5000000000000000' } });
+    expect(loadConfig({ ...base, WORKER_STALE_AFTER_SECONDS: '90', RELAYER_LOW_BALANCE_WEI: '0' }).alerts.workerStaleAfterSeconds).toBe(90);
+  });
+
+  it('names a bad value', () => {
+    expect(() => loadConfig({ ...base, RELAYER_LOW_BALANCE_WEI_8453: '0.5' })).toThrow(/RELAYER_LOW_BALANCE_WEI_8453: expected a whole number of wei/);
+    expect(() => loadConfig({ ...base, WORKER_STALE_AFTER_SECONDS: '1' })).toThrow(/WORKER_STALE_AFTER_SECONDS/);
+  });
+});

@@ -5,6 +5,7 @@ import { loadNetworks, NetworkConfig } from './network-config';
 import { merchantRateLimitEnv } from './merchant-rate-limit';
 import { solanaSettings } from './svm-networks';
 import { AdminStatementTimeoutConfig, adminStatementTimeoutEnv } from './admin-statement-timeout';
+import { operatorAlerts, OperatorAlertsConfig, operatorAlertsEnv } from './operator-alerts';
 
 /**
  * The one place that reads `process.env`. Every other module receives a typed {@link TollgateConfig}.
@@ -75,6 +76,7 @@ const envSchema = z.object({
   ADMIN_ACTION_WAIT_MS: int(0, 60000).default(5000),
   ...merchantRateLimitEnv,
   ...adminStatementTimeoutEnv,
+  ...operatorAlertsEnv,
 });
 
 /** Every fixed environment variable Tollgate reads (per-network ones are suffixed by chain id). */
@@ -177,6 +179,8 @@ export interface TollgateConfig {
   settlement: SettlementConfig;
   webhooks: WebhooksConfig;
   admin: AdminConfig;
+  /** Operator alerting thresholds (operator-alerts.ts). */
+  alerts: OperatorAlertsConfig;
 }
 
 /**
@@ -237,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
       relayerWedgedAfterMs: e.RELAYER_WEDGED_AFTER_MS,
     },
     webhooks,
+    alerts: operatorAlerts(env, e, networks),
     admin: {
       sessionTtlMinutes: e.ADMIN_SESSION_TTL_MINUTES,
       sessionIdleMinutes: e.ADMIN_SESSION_IDLE_MINUTES,

@@ -5,3 +5,4 @@ export * from './worker-config';
 export * from './config.module';
 export * from './log-destination';
 export * from './svm-networks';
+export type { OperatorAlertsConfig } from './operator-alerts';

@@ -3,7 +3,7 @@
  * One folder per aggregate — payments (the ledger, its state machine and the accept rule), settlement
  * (batches, relayers, relayer transactions, lanes), webhooks (endpoints, deliveries, the outbox), merchants
  * (merchants, payTo addresses, API keys), admin (console reads, audit, operator actions, admin users) and
- * worker (its metrics reads) — plus the shared status writer, locks, data source and migrate CLI.
+ * worker (its metrics reads, heartbeats) — plus the shared status writer, locks, data source and migrate CLI.
  */
 export * from './entities';
 export * from './payments';

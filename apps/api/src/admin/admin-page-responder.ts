@@ -6,6 +6,7 @@ import { AdminRequest } from './auth/admin-auth.guard';
 import { AdminCsrf } from './auth/admin-csrf';
 import { AdminViews, PageContext } from './views/admin-views';
 import { TEMPLATES } from './views/templates';
+import { workerSignalOf } from './worker-banner.interceptor';
 
 /** One-shot message shown on the page after a redirect (never reflected from the URL). */
 const FLASH_COOKIE = 'tg_admin_flash';
@@ -108,7 +109,15 @@ export class AdminPageResponder {
   /** Renders `view` in the layout (never cached); `flash` wins over a stored one-shot message. */
   send(req: AdminRequest, res: Response, view: keyof typeof TEMPLATES, title: string, section: string, data: Record<string, unknown>, flash: { notice?: string; error?: string } = {}): void {
     const stored = this.takeFlash(req, res);
-    const ctx: PageContext = { title, section, admin: req.admin, csrf: this.csrf.token(req as Request, res), notice: flash.notice ?? stored.notice, error: flash.error ?? stored.error };
+    const ctx: PageContext = {
+      title,
+      section,
+      admin: req.admin,
+      csrf: this.csrf.token(req as Request, res),
+      notice: flash.notice ?? stored.notice,
+      error: flash.error ?? stored.error,
+      workers: workerSignalOf(req),
+    };
     res.set('cache-control', 'no-store').type('html').send(this.views.render(view, ctx, data));
   }
 

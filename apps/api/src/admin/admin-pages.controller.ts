@@ -10,13 +10,15 @@ import { AdminQueriesService } from './admin-queries.service';
 import { ConsoleTimeoutInterceptor } from './console-timeout.interceptor';
 import { AdminPageFilter, AdminPageResponder, messageOf, requestId } from './admin-page-responder';
 import { AdminAuthGuard, AdminRequest, AdminRoleRequired } from './auth/admin-auth.guard';
+import { WorkerBannerInterceptor } from './worker-banner.interceptor';
 import { parseInput } from '../merchant-api/validation';
 import { assetParam, auditQuery, batchesQuery, createMerchantBody, deliveriesQuery, failuresQuery, idParam, networkParam, paymentRefParam, paymentsQuery, reasonBody } from './admin-input';
 
 /**
  * The operator console: server-rendered pages under `/admin` (overview, payments, batches, failures,
  * webhooks, merchants, audit log) and their form actions. Reads need any admin; actions need the
- * operator role and the session's CSRF token ({@link AdminAuthGuard}). Sign-in and the stylesheets are
+ * operator role and the session's CSRF token ({@link AdminAuthGuard}). Every page shows a banner when no
+ * worker has been seen for WORKER_STALE_AFTER_SECONDS ({@link WorkerBannerInterceptor}). Sign-in and the stylesheets are
  * {@link AdminSignInController}.
  */
 @ApiExcludeController()
@@ -24,6 +26,7 @@ import { assetParam, auditQuery, batchesQuery, createMerchantBody, deliveriesQue
 @UseGuards(AdminAuthGuard)
 @UseInterceptors(ConsoleTimeoutInterceptor)
 @UseFilters(AdminPageFilter)
+@UseInterceptors(WorkerBannerInterceptor)
 export class AdminPagesController {
   constructor(
     @Inject(TOLLGATE_CONFIG) private readonly config: TollgateConfig,
@@ -136,7 +139,8 @@ export class AdminPagesController {
     const f = { merchant, endpoint, status };
     const rows = available ? await this.queries.webhookDeliveries({ ...f, limit: 100 }) : [];
     const merchants = await this.queries.merchants();
-    this.page.send(req, res, 'webhooks', 'Webhook deliveries', 'webhooks', { available, rows, f, merchants, canAct: this.page.canAct(req), canReplay: available });
+    const failing = await this.queries.failingEndpoints();
+    this.page.send(req, res, 'webhooks', 'Webhook deliveries', 'webhooks', { available, rows, f, merchants, failing, canAct: this.page.canAct(req), canReplay: available });
   }
 
   @Post('webhooks/deliveries/:id/replay')

@@ -19,10 +19,14 @@ import {
   ConsolePaymentFilter,
   ConsolePaymentRow,
   ConsolePaymentsRepository,
+  FailingEndpointRow,
   LaneStatsRepository,
+  WebhookEndpointHealthRepository,
 } from '@tollgate/persistence';
 import { readRelayerNonceGaps, wedgedMessage } from '@tollgate/settlement';
+import { laneHealthThresholds } from './lane-health';
 import { LaneStats, laneStats } from './lane-stats';
+import { relayerAlerts } from './relayer-alerts';
 
 /** Rows as the admin API and console have always named them (declared in libs/persistence). */
 export type PaymentListRow = ConsolePaymentRow;
@@ -57,6 +61,12 @@ export interface RelayerStats {
   /** The alarm text when wedged. */
   alarm?: string;
   error?: string;
+  /** RELAYER_LOW_BALANCE_WEI(_<chainId>) of its network (0n: none). */
+  lowBalanceWei: bigint;
+  /** Balance against that threshold: `low` (amber) below it, `critical` (red) below a quarter of it. */
+  balanceLevel: 'ok' | 'low' | 'critical' | 'unknown';
+  /** Tollgate's next nonce minus the chain's pending nonce (null when the chain did not answer); highlighted when not 0. */
+  nonceDrift: number | null;
 }
 
 /** Activity totals over a window. */
@@ -103,12 +113,19 @@ export class AdminQueriesService {
     private readonly paymentRows: ConsolePaymentsRepository,
     private readonly batchRows: ConsoleBatchesRepository,
     private readonly merchantRows: ConsoleMerchantsRepository,
+    private readonly endpointHealth: WebhookEndpointHealthRepository,
   ) {}
 
   /** Lanes, relayers and activity totals for the last hour and day. */
-  async overview(): Promise<{ lanes: LaneStats[]; relayers: RelayerStats[]; totals: WindowTotals[]; generatedAt: Date }> {
+  async overview(): Promise<{
+    lanes: LaneStats[];
+    laneThresholds: { slowAfterSeconds: number; stalledAfterSeconds: number };
+    relayers: RelayerStats[];
+    totals: WindowTotals[];
+    generatedAt: Date;
+  }> {
     const [lanes, relayers, h, d] = await Promise.all([laneStats(this.lanes, this.config), this.relayers(), this.totals('1h'), this.totals('24h')]);
-    return { lanes, relayers, totals: [h, d], generatedAt: new Date() };
+    return { lanes, laneThresholds: laneHealthThresholds(this.config.settlement.maxWaitMs), relayers, totals: [h, d], generatedAt: new Date() };
   }
 
   /**
@@ -134,6 +151,9 @@ export class AdminQueriesService {
           nonceGap: 0,
           nonceGapSince: null,
           wedged: false,
+          lowBalanceWei: BigInt(this.config.alerts.relayerLowBalanceWei[n.network] ?? '0'),
+          balanceLevel: 'unknown',
+          nonceDrift: null,
         };
         const gap = gaps.find((g) => g.network === n.network && g.address === r.id);
         if (gap) {
@@ -151,7 +171,7 @@ export class AdminQueriesService {
         } catch (e) {
           stats.error = (e as Error).message.split('\n')[0];
         }
-        out.push(stats);
+        out.push({ ...stats, ...relayerAlerts(stats) });
       }
     }
     return out;
@@ -278,6 +298,11 @@ export class AdminQueriesService {
       limit,
       offset,
     );
+  }
+
+  /** Webhook endpoints failing now or disabled, longest-failing first (at most 50). */
+  async failingEndpoints(): Promise<FailingEndpointRow[]> {
+    return (await this.hasWebhookTables()) ? this.endpointHealth.failing(50) : [];
   }
 
   /** True once the webhooks migration has run (the console works without it). */

@@ -12,6 +12,7 @@ import {
   ConsoleOverviewRepository,
   ConsolePaymentsRepository,
   LaneStatsRepository,
+  WebhookEndpointHealthRepository,
 } from '@tollgate/persistence';
 import { JobQueues, QueueName } from '@tollgate/queue';
 import { WebhookDispatcher } from '@tollgate/webhooks';
@@ -88,6 +89,7 @@ function bullBoardGate(auth: AdminAuthService) {
       ConsolePaymentsRepository,
       ConsoleBatchesRepository,
       ConsoleMerchantsRepository,
+      WebhookEndpointHealthRepository,
     ),
     AdminAuditService,
     AdminQueriesService,

@@ -1,5 +1,6 @@
 import { TollgateConfig } from '@tollgate/config';
 import { LaneStatsRepository } from '@tollgate/persistence';
+import { LaneHealth, laneHealth } from './lane-health';
 
 /** What one lane (network, asset) holds right now, from Postgres alone. */
 export interface LaneStats {
@@ -25,6 +26,8 @@ export interface LaneStats {
   openBatches: number;
   /** True when the lane's network and asset are served by this deployment. */
   configured: boolean;
+  /** Oldest queued payment against the flush deadline (BATCH_MAX_WAIT_MS): running, slow (amber), stalled (red), paused. */
+  health: LaneHealth;
 }
 
 /**
@@ -44,23 +47,27 @@ export async function laneStats(repository: LaneStatsRepository, config: Tollgat
     seen.add(key);
     const r = byKey.get(key);
     const cfgAsset = config.networks.find((n) => n.network === network)?.assets.find((a) => a.address.toLowerCase() === asset);
+    const paused = r?.paused ?? false;
+    const queued = r?.queued ?? 0;
+    const oldestQueuedAgeSeconds = Math.max(0, r?.oldest_age ?? 0);
     out.push({
       network,
       asset,
       symbol: cfgAsset?.symbol ?? null,
       decimals: cfgAsset?.decimals ?? null,
       verified: r?.verified ?? 0,
-      queued: r?.queued ?? 0,
+      queued,
       batched: r?.batched ?? 0,
       submitted: r?.submitted ?? 0,
-      oldestQueuedAgeSeconds: Math.max(0, r?.oldest_age ?? 0),
+      oldestQueuedAgeSeconds,
       earliestDeadline: r?.earliest ?? null,
       exposure: BigInt(r?.exposure ?? '0'),
-      paused: r?.paused ?? false,
+      paused,
       pausedReason: r?.paused_reason ?? null,
       flushRequestedAt: r?.flush_requested_at ?? null,
       openBatches: r?.open_batches ?? 0,
       configured: !!cfgAsset,
+      health: laneHealth({ paused, queued, oldestQueuedAgeSeconds }, config.settlement.maxWaitMs),
     });
   };
   for (const n of config.networks) for (const a of n.assets) push(n.network, a.address.toLowerCase());

@@ -2,9 +2,11 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
-import { LaneStatsRepository, MetricsSnapshotRepository } from '@tollgate/persistence';
+import { LaneStatsRepository, MetricsSnapshotRepository, WorkerLiveness } from '@tollgate/persistence';
 import { isReasonCode } from '@tollgate/protocol';
+import { laneStallLevel } from '../admin/lane-health';
 import { LaneStats, laneStats } from '../admin/lane-stats';
+import { SettlementSignals } from '../health/settlement-signals';
 
 /** Label value for a reason: a known reason code or `other`, so label cardinality stays bounded. */
 export function reasonLabel(reason: unknown): string {
@@ -20,6 +22,8 @@ interface Snapshot {
   relayers: Array<{ network: string; address: string; balance: bigint | null; nextNonce: string | null }>;
   /** Webhook deliveries still pending (from the partial index: bounded by the backlog, not by history). */
   pendingDeliveries: number | null;
+  /** Worker heartbeats (null when the read failed). */
+  workers: WorkerLiveness | null;
 }
 
 /** Gauges collected outside {@link ApiMetrics.metrics} (e.g. `registry.getMetricsAsJSON`) share a read this long. */
@@ -77,6 +81,7 @@ export class ApiMetrics {
     private readonly chains: ChainClients,
     private readonly lanes: LaneStatsRepository,
     private readonly reads: MetricsSnapshotRepository,
+    private readonly signals: SettlementSignals,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'tollgate_api_' });
     const self = this;
@@ -101,6 +106,30 @@ export class ApiMetrics {
     laneGauge('tollgate_lane_exposure_atomic', 'Unsettled accepted amount of the lane in atomic units (verified+queued+batched+submitted)', (l) => Number(l.exposure));
     laneGauge('tollgate_lane_paused', '1 when an operator paused the lane', (l) => (l.paused ? 1 : 0));
     laneGauge('tollgate_lane_open_batches', 'Batches of the lane between claim and inclusion', (l) => l.openBatches);
+    laneGauge('tollgate_lane_stall_level', 'Oldest queued payment against BATCH_MAX_WAIT_MS: 0 running or paused, 1 slow (amber on the console), 2 stalled (red)', (l) =>
+      laneStallLevel(l.health),
+    );
+    new Gauge({
+      name: 'tollgate_worker_last_seen_seconds',
+      help: 'Seconds since the freshest worker heartbeat in Postgres (+Inf when no worker ever beat)',
+      registers: [this.registry],
+      async collect() {
+        const s = await self.snapshot();
+        this.reset();
+        // An unlabelled gauge always reports a value: "never" is infinitely long ago, not 0 s.
+        if (s.workers) this.set(s.workers.lastSeenAgeSeconds ?? Infinity);
+      },
+    });
+    new Gauge({
+      name: 'tollgate_workers_live',
+      help: 'Workers whose heartbeat is at most WORKER_STALE_AFTER_SECONDS old (0: nothing is settling)',
+      registers: [this.registry],
+      async collect() {
+        const s = await self.snapshot();
+        this.reset();
+        if (s.workers) this.set(s.workers.live);
+      },
+    });
     new Gauge({
       name: 'tollgate_payments_failed',
       help: 'Payments currently in status failed, by failure reason (operator retries lower it)',
@@ -132,6 +161,16 @@ export class ApiMetrics {
         const s = await self.snapshot();
         this.reset();
         for (const r of s.relayers) if (r.balance !== null) this.set({ network: r.network, relayer: r.address }, Number(r.balance));
+      },
+    });
+    new Gauge({
+      name: 'tollgate_relayer_low_balance_threshold_wei',
+      help: 'RELAYER_LOW_BALANCE_WEI(_<chainId>) per network: a relayer below it is amber on the console (0: no threshold)',
+      labelNames: ['network'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [network, wei] of Object.entries(self.config.alerts.relayerLowBalanceWei)) this.set({ network }, Number(wei));
       },
     });
     new Gauge({
@@ -190,19 +229,20 @@ export class ApiMetrics {
       this.snapshotAt = now;
       this.snapshotPromise = this.readSnapshot().catch((e: Error) => {
         this.logger.warn(`metrics snapshot failed: ${e.message}`);
-        return { lanes: [], failed: [], failureEvents: [], relayers: [], pendingDeliveries: null };
+        return { lanes: [], failed: [], failureEvents: [], relayers: [], pendingDeliveries: null, workers: null };
       });
     }
     return this.snapshotPromise;
   }
 
   private async readSnapshot(): Promise<Snapshot> {
-    const [lanes, failed, failureEvents, nonces, pendingDeliveries] = await Promise.all([
+    const [lanes, failed, failureEvents, nonces, pendingDeliveries, workers] = await Promise.all([
       laneStats(this.lanes, this.config),
       this.reads.failedByReason(),
       this.reads.failureEvents(),
       this.reads.relayerNonces(),
       this.reads.pendingDeliveries(),
+      this.signals.workers().catch(() => null),
     ]);
     // The relayers the worker registered (the API holds no keys), on networks this process serves.
     const served = nonces.filter((r) => this.chains.has(r.network));
@@ -220,6 +260,6 @@ export class ApiMetrics {
         return { network: r.network, address: r.address, balance, nextNonce: r.next_nonce };
       }),
     );
-    return { lanes, failed, failureEvents, relayers, pendingDeliveries };
+    return { lanes, failed, failureEvents, relayers, pendingDeliveries, workers };
   }
 }

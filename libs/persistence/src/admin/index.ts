@@ -11,3 +11,4 @@ export * from './demo-report.repository';
 export * from './admin-audit';
 export * from './admin-actions';
 export * from './console-data-source';
+export * from './webhook-endpoint-health.repository';

@@ -1,1 +1,2 @@
 export * from './worker-metrics.repository';
+export * from './worker-heartbeats.repository';

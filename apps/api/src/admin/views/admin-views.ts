@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Eta } from 'eta';
 import { REASON_CODES, isReasonCode } from '@tollgate/protocol';
 import type { AdminIdentity } from '../auth/admin-auth.service';
+import type { WorkerSignal } from '../../health/settlement-signals';
 import { TEMPLATES } from './templates';
 
 /** Data every page gets besides its own. */
@@ -13,6 +14,8 @@ export interface PageContext {
   csrf: string;
   notice?: string;
   error?: string;
+  /** Worker heartbeats, for the "no worker seen" banner (absent: not read for this page). */
+  workers?: WorkerSignal;
 }
 
 /** Formatting helpers available to templates as `it.h`. */

@@ -8,12 +8,12 @@ export const overview = `<% layout('@layout') %>
 <h1>Overview <small class="muted">as of <%= it.h.time(it.generatedAt) %></small></h1>
 <section>
 <h2>Lanes</h2>
-<p class="muted">A lane is one token on one network. Queued payments wait here until the lane flushes (size, age or deadline); relayers below carry its batches.</p>
+<p class="muted">A lane is one token on one network. Queued payments wait here until the lane flushes (size, age or deadline); relayers below carry its batches. A lane turns amber (slow) when its oldest queued payment waited over <%= it.laneThresholds.slowAfterSeconds %> s and red (stalled) over <%= it.laneThresholds.stalledAfterSeconds %> s (5× and 15× <code>BATCH_MAX_WAIT_MS</code>, at least 10 s and 30 s).</p>
 <table>
 <thead><tr><th>Network</th><th>Asset</th><th class="num">Queued</th><th class="num">Batched</th><th class="num">Submitted</th><th>Oldest queued</th><th>Earliest deadline</th><th class="num">Exposure</th><th class="num">Open batches</th><th>State</th><th>Actions</th></tr></thead>
 <tbody>
 <% for (const l of it.lanes) { %>
-<tr data-lane="<%= l.network %>/<%= l.asset %>">
+<tr data-lane="<%= l.network %>/<%= l.asset %>" data-health="<%= l.health %>" class="<%= l.health === 'stalled' ? 'r-red' : l.health === 'slow' ? 'r-amber' : '' %>">
   <td><%= l.network %></td>
   <td title="<%= l.asset %>"><%= l.symbol || it.h.short(l.asset) %></td>
   <td class="num" data-metric="queued"><%= l.queued %></td>
@@ -23,7 +23,7 @@ export const overview = `<% layout('@layout') %>
   <td><%= l.earliestDeadline ? it.h.ago(l.earliestDeadline) : '—' %></td>
   <td class="num" title="unsettled: verified + queued + batched + submitted"><%= it.h.amount(l.exposure, l.decimals) %> <%= l.symbol || '' %></td>
   <td class="num"><%= l.openBatches %></td>
-  <td><% if (l.paused) { %><span class="badge s-failed" title="<%= l.pausedReason || '' %>">paused</span><% if (l.pausedReason) { %> <small><%= l.pausedReason %></small><% } %><% } else { %><span class="badge s-confirmed">running</span><% } %><% if (l.flushRequestedAt) { %> <span class="badge s-queued">flush requested</span><% } %></td>
+  <td><% if (l.paused) { %><span class="badge s-failed" title="<%= l.pausedReason || '' %>">paused</span><% if (l.pausedReason) { %> <small><%= l.pausedReason %></small><% } %><% } else if (l.health === 'stalled') { %><span class="badge s-stalled" title="oldest queued payment waited far past BATCH_MAX_WAIT_MS">stalled</span><% } else if (l.health === 'slow') { %><span class="badge s-slow" title="oldest queued payment waited well past BATCH_MAX_WAIT_MS">slow</span><% } else { %><span class="badge s-confirmed">running</span><% } %><% if (l.flushRequestedAt) { %> <span class="badge s-queued">flush requested</span><% } %></td>
   <td class="actions">
   <% if (it.canAct && l.configured) { %>
     <% const base = '/admin/lanes/' + encodeURIComponent(l.network) + '/' + l.asset; %>
@@ -46,11 +46,14 @@ export const overview = `<% layout('@layout') %>
 <% for (const r of it.relayers.filter((x) => x.wedged)) { %>
 <p class="alarm" role="alert"><strong>Wedged relayer.</strong> <%= r.alarm %>. Its payments stay <code>submitted</code> until the gap is filled; check its gas balance and <code>TX_MAX_FEE_GWEI</code> against the base fee.</p>
 <% } %>
+<% for (const r of it.relayers.filter((x) => x.balanceLevel === 'critical' || x.balanceLevel === 'low')) { %>
+<p class="alarm" role="alert"><strong>Relayer low on gas.</strong> <%= r.address %> on <%= r.network %> holds <%= it.h.eth(r.balanceWei) %>, below <%= it.h.eth(r.lowBalanceWei) %> (<code>RELAYER_LOW_BALANCE_WEI</code>)<%= r.balanceLevel === 'critical' ? ', under a quarter of it' : '' %>: top it up before its batches fail for gas.</p>
+<% } %>
 <table>
-<thead><tr><th>Network</th><th>Address</th><th class="num">Balance</th><th class="num">Next nonce (Tollgate)</th><th class="num">Pending nonce (chain)</th><th class="num">Nonce gap</th><th class="num">Open batches</th></tr></thead>
+<thead><tr><th>Network</th><th>Address</th><th class="num">Balance</th><th class="num">Low below</th><th class="num">Next nonce (Tollgate)</th><th class="num">Pending nonce (chain)</th><th class="num">Drift</th><th class="num">Nonce gap</th><th class="num">Open batches</th></tr></thead>
 <tbody>
 <% for (const r of it.relayers) { %>
-<tr class="<%= r.wedged ? 'wedged' : '' %>"><td><%= r.network %></td><td><code><%= r.address %></code></td><td class="num"><%= r.balanceWei === null ? (r.error ? 'unavailable' : '—') : it.h.eth(r.balanceWei) %></td><td class="num"><%= r.nextNonce ?? '—' %></td><td class="num"><%= r.chainNonce ?? '—' %></td><td class="num"><%= r.nonceGap ? (r.wedged ? 'WEDGED: ' : 'filling: ') + r.nonceGap : '0' %></td><td class="num"><%= r.openBatches %></td></tr>
+<tr class="<%= r.wedged ? 'wedged' : '' %>" data-relayer="<%= r.address %>" data-balance="<%= r.balanceLevel %>" data-drift="<%= r.nonceDrift ?? '' %>"><td><%= r.network %></td><td><code><%= r.address %></code></td><td class="num<%= r.balanceLevel === 'critical' ? ' r-red-cell' : r.balanceLevel === 'low' ? ' r-amber-cell' : '' %>"><%= r.balanceWei === null ? (r.error ? 'unavailable' : '—') : it.h.eth(r.balanceWei) %></td><td class="num muted"><%= r.lowBalanceWei ? it.h.eth(r.lowBalanceWei) : 'off' %></td><td class="num"><%= r.nextNonce ?? '—' %></td><td class="num"><%= r.chainNonce ?? '—' %></td><td class="num<%= r.nonceDrift ? ' r-amber-cell' : '' %>" title="Tollgate's next nonce minus the chain's pending nonce: above 0, nonces allocated but not (yet) on the chain; below 0, something else sent from this key"><%= r.nonceDrift === null ? '—' : (r.nonceDrift > 0 ? '+' : '') + r.nonceDrift %></td><td class="num"><%= r.nonceGap ? (r.wedged ? 'WEDGED: ' : 'filling: ') + r.nonceGap : '0' %></td><td class="num"><%= r.openBatches %></td></tr>
 <% } %>
 </tbody>
 </table>
@@ -70,6 +73,28 @@ export const overview = `<% layout('@layout') %>
 export const webhooks = `<% layout('@layout') %>
 <h1>Webhook deliveries</h1>
 <% if (!it.available) { %><p class="muted">Webhook tables are not present in this database yet.</p><% } else { %>
+<section id="failing-endpoints">
+<h2>Failing endpoints</h2>
+<% if (!it.failing.length) { %><p class="muted">Every endpoint's last attempt succeeded.</p><% } else { %>
+<table>
+<thead><tr><th>Merchant</th><th>Endpoint</th><th>Status</th><th class="num">Consecutive failures</th><th>Last error</th><th>Failing since</th><th>Last success</th></tr></thead>
+<tbody>
+<% for (const e of it.failing) { %>
+<tr class="<%= e.status === 'disabled' ? 'r-red' : 'r-amber' %>" data-endpoint="<%= e.id %>">
+  <td><a href="/admin/merchants/<%= e.merchant_id %>"><%= e.merchant_name %></a></td>
+  <td class="wrap"><a href="/admin/webhooks?endpoint=<%= e.id %>"><%= e.url %></a></td>
+  <td><%~ include('@status', { s: e.status }) %><% if (e.disabled_reason) { %> <small><%= e.disabled_reason %></small><% } %></td>
+  <td class="num" data-metric="consecutive-failures"><%= e.consecutive_failures %></td>
+  <td class="wrap"><small><%= e.last_error || '—' %></small></td>
+  <td title="<%= it.h.time(e.failing_since) %>"><%= it.h.ago(e.failing_since) %></td>
+  <td title="<%= it.h.time(e.last_success_at) %>"><%= e.last_success_at ? it.h.ago(e.last_success_at) : 'never' %></td>
+</tr>
+<% } %>
+</tbody>
+</table>
+<% } %>
+</section>
+<h2>Deliveries</h2>
 <form method="get" action="/admin/webhooks" class="filters inline-filters">
   <label>Merchant <select name="merchant"><option value="">any</option><% for (const m of it.merchants) { %><option value="<%= m.id %>"<%= it.f.merchant === m.id ? ' selected' : '' %>><%= m.name %></option><% } %></select></label>
   <label>Status <select name="status"><option value="">any</option><% for (const s of ['pending','succeeded','failed']) { %><option<%= it.f.status === s ? ' selected' : '' %>><%= s %></option><% } %></select></label>

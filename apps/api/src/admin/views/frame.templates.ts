@@ -33,6 +33,7 @@ export const layout = `<!doctype html>
 </nav>
 </header>
 <main>
+<% if (it.admin && it.workers && it.workers.stale) { %><p class="alarm" role="alert" id="worker-banner"><strong>No worker seen <%= it.workers.lastSeenAgeSeconds === null ? 'yet' : 'for ' + it.h.seconds(it.workers.lastSeenAgeSeconds) %>.</strong> Nothing is being settled: queued payments wait and no webhook is delivered until a worker runs (<code>npm run start:worker</code>). Shown after <%= it.workers.staleAfterSeconds %> s without a heartbeat (<code>WORKER_STALE_AFTER_SECONDS</code>).</p><% } %>
 <% if (it.notice) { %><p class="flash flash-ok" role="status"><%= it.notice %></p><% } %>
 <% if (it.error) { %><p class="flash flash-err" role="alert"><%= it.error %></p><% } %>
 <%~ it.body %>
@@ -80,7 +81,9 @@ table.kv th { width: 16rem; color: var(--pico-muted-color); font-weight: 500; }
 code { font-size: .78rem; padding: .05rem .25rem; }
 .muted { color: var(--pico-muted-color); font-size: .85rem; }
 .alarm { padding: .5rem .8rem; border-left: 4px solid #b91c1c; background: #fee2e2; color: #7f1d1d; font-size: .9rem; }
-tr.wedged td { background: #fee2e2; }
+tr.wedged td, tr.r-red td { background: #fee2e2; } tr.r-amber td { background: #fef3c7; }
+.s-slow, .r-amber-cell { background: #fef3c7; color: #92400e; } .s-stalled { background: #fee2e2; color: #991b1b; }
+td.r-amber-cell { font-weight: 600; } td.r-red-cell { background: #fee2e2; color: #991b1b; font-weight: 600; }
 .badge { display: inline-block; padding: .05rem .5rem; border-radius: 1rem; font-size: .72rem; font-weight: 600; background: #e8e8e8; color: #333; }
 .s-verified { background: #eef2ff; color: #3730a3; } .s-queued, .s-pending, .s-building { background: #e0ecff; color: #1d4ed8; }
 .s-batched, .s-submitted { background: #fef3c7; color: #92400e; } .s-included { background: #dcfce7; color: #166534; }
