@@ -10,6 +10,7 @@ import { AdminActions1763820500000 } from './1763820500000-admin-actions';
 import { RelayerNonceGap1763825000000 } from './1763825000000-relayer-nonce-gap';
 import { AcceptPaymentSource1763830500000 } from './1763830500000-accept-payment-source';
 import { SolanaAddresses1763840000000 } from './1763840000000-solana-addresses';
+import { SvmTransactions1763850000000 } from './1763850000000-svm-transactions';
 
 /** Every migration, in order. Listed explicitly so ts-node and compiled builds load the same set. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   AcceptPaymentCustomPlans1763790000000, AcceptPaymentCachedPlans1763800000000, WebhookOutboxNotify1763810000000,
   AdminActions1763820500000,
   RelayerNonceGap1763825000000, AcceptPaymentSource1763830500000, SolanaAddresses1763840000000,
+  SvmTransactions1763850000000,
 ];

@@ -4,6 +4,7 @@ import { loadWorkerConfigOrExit } from '@tollgate/config';
 import { assertEveryJobHandledOnce } from '@tollgate/queue';
 import { OperatorActionWorker } from './operator-action-worker';
 import { SettlementWorker } from './settlement-worker';
+import { SvmSettlementWorker } from './svm-settlement-worker';
 import { WebhookWorker } from './webhook-worker';
 import { useJsonLogs } from './worker-logger';
 import { startWorkerHttp, WorkerMetrics } from './worker-metrics';
@@ -20,6 +21,12 @@ async function main(): Promise<void> {
   const worker = await SettlementWorker.start(config, { observer: metrics.observer() });
   metrics.attach(worker.ctx.dataSource, worker.ctx.queues);
   logger.log(`settlement worker started for ${config.networks.map((n) => n.network).join(', ')}`);
+  // Solana settles beside EVM, only where a Solana network is configured (the EVM lanes never see `solana:` ones).
+  const svm = config.solanaNetworks ? await SvmSettlementWorker.start(config) : undefined;
+  if (svm) {
+    metrics.attachFeePayers(() => svm.balances);
+    logger.log(`Solana settlement worker started for ${config.solanaNetworks!.map((n) => n.network).join(', ')}`);
+  }
   const webhooks = await WebhookWorker.start(config, { onAttempt: (outcome) => metrics.webhookDeliveries.inc({ outcome }) });
   logger.log('webhook worker started');
   const operatorActions = await OperatorActionWorker.start(config);
@@ -33,7 +40,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal}: finishing active jobs`);
-    Promise.all([http.close(), worker.stop(), webhooks.stop(), operatorActions.stop()]).then(
+    Promise.all([http.close(), worker.stop(), svm?.stop(), webhooks.stop(), operatorActions.stop()]).then(
       () => process.exit(0),
       (e) => {
         logger.error(`shutdown failed: ${(e as Error).message}`);

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { solanaSettings } from './svm-networks';
+import { loadSolanaFeePayerKeys } from './svm-fee-payer-keys';
 
 /**
  * The one place that reads `process.env`. Every other module receives a typed {@link TollgateConfig}.
@@ -491,7 +492,8 @@ export function loadRelayerKeys(env: NodeJS.ProcessEnv, networks: readonly Netwo
 /** {@link loadConfig} plus the relayer keys ({@link loadRelayerKeys}): the worker's configuration. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const config = loadConfig(env);
-  return { ...config, relayerKeys: loadRelayerKeys(env, config.networks) };
+  const solana = config.solanaNetworks ? { solanaFeePayerKeys: loadSolanaFeePayerKeys(env, config.solanaNetworks) } : {};
+  return { ...config, relayerKeys: loadRelayerKeys(env, config.networks), ...solana };
 }
 
 /** {@link loadWorkerConfig} for the worker's entry point: exits 78 naming the variable on a bad value. */

@@ -17,3 +17,4 @@ export * from './settlement-batch-store';
 export * from './relayer-transaction-store';
 export * from './webhook-delivery-store';
 export * from './advisory-locks';
+export * from './svm-transaction-store';

@@ -59,6 +59,7 @@ export const ReasonCode = {
   TollgateRowNotExecuted: 'tollgate_row_not_executed',
   TollgateNeverSettled: 'tollgate_never_settled',
   TollgateVoided: 'tollgate_voided',
+  TollgateBlockhashExpired: 'tollgate_blockhash_expired',
 } as const;
 
 /** Any reason code Tollgate knows (a string literal union of {@link ReasonCode}'s values). */
@@ -260,6 +261,10 @@ export const REASON_CODES: { readonly [C in ReasonCode]: ReasonInfo } = {
   tollgate_voided: {
     source: 'tollgate',
     description: 'An operator voided the payment before it was broadcast; the failure message carries their reason.',
+  },
+  tollgate_blockhash_expired: {
+    source: 'tollgate',
+    description: 'Solana: the payment transaction never landed before its blockhash expired; it can never land now, and nothing moved.',
   },
 };
 
