@@ -25,6 +25,8 @@ export interface SvmSettlementFixture {
   waitFor(refs: string[], status: string, timeoutMs?: number): Promise<void>;
   /** Atomic units in a token account (read from the chain itself). */
   tokens(account: string): bigint;
+  /** Overwrites a token account's amount on the chain (a payer spending elsewhere). */
+  setTokens(account: string, amount: bigint): void;
   stop(): Promise<void>;
 }
 
@@ -89,6 +91,13 @@ export async function startSvmSettlement(payers = 4): Promise<SvmSettlementFixtu
     tokens(account) {
       const acc = svm.chain.svm.getAccount(account as never);
       return acc.exists ? Buffer.from(acc.data).readBigUInt64LE(64) : 0n;
+    },
+    setTokens(account, amount) {
+      const acc = svm.chain.svm.getAccount(account as never);
+      if (!acc.exists) throw new Error(`no account ${account}`);
+      const data = new Uint8Array(acc.data);
+      Buffer.from(data.buffer, data.byteOffset, data.length).writeBigUInt64LE(amount, 64);
+      svm.chain.svm.setAccount({ ...acc, data } as never);
     },
     async stop() {
       await Promise.all(workers.map((w) => w.stop()));

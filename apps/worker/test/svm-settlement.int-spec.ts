@@ -35,6 +35,9 @@ describe('Solana settlement', () => {
     const w = await x.startWorker();
     try {
       await x.waitFor([ref], 'confirmed');
+      // The balance gauge's source: every fee payer's SOL, read at start.
+      expect(w.balances.map((b) => b.feePayer)).toEqual(x.svm.feePayers.map((k) => k.address));
+      expect(w.balances.every((b) => b.lamports > 0n && b.network === x.svm.network)).toBe(true);
     } finally {
       await w.stop();
     }
@@ -53,6 +56,9 @@ describe('Solana settlement', () => {
     const body = await x.body({ payer: 1, amount: 1_234n });
     const before = x.tokens(merchantAta());
     const answers = await Promise.all(Array.from({ length: 50 }, () => x.settle(body)));
+    // An identical repeat of a queued settle answers success with the same reference (deferred settle is
+    // idempotent); what must be single is the payment, its queueing and its transaction.
+    expect(answers.map((a) => a.status)).toEqual(Array(50).fill(200));
     const refs = new Set(answers.filter((a) => a.body.success).map(refOf));
     expect(refs.size).toBe(1);
     const [ref] = [...refs];
@@ -65,6 +71,26 @@ describe('Solana settlement', () => {
     expect((await events(ref)).filter((s) => s === 'queued')).toHaveLength(1);
     expect(await x.f.api.db.query(`SELECT count(*)::int AS n FROM payments WHERE reference = $1`, [ref])).toEqual([{ n: 1 }]);
     expect(x.tokens(merchantAta()) - before).toBe(1_234n);
+    expect(await x.f.api.db.query(`SELECT count(*)::int AS n FROM svm_transactions s JOIN payments p ON p.id = s.payment_id WHERE p.reference = $1`, [ref])).toEqual([{ n: 1 }]);
+  });
+
+  it('a payer who spent the tokens after verify: the transaction lands with an error and the payment fails insufficient_funds', async () => {
+    const payerAta = x.svm.payers[3].tokenAccount;
+    const held = x.tokens(payerAta);
+    const ref = refOf(await x.settle(await x.body({ payer: 3, amount: 900n })));
+    x.setTokens(payerAta, 10n);
+    const w = await x.startWorker();
+    try {
+      await x.waitFor([ref], 'failed');
+    } finally {
+      await w.stop();
+      x.setTokens(payerAta, held);
+    }
+    const [p] = await x.f.api.db.query(`SELECT id, failure_reason, failure_message, tx_hash FROM payments WHERE reference = $1`, [ref]);
+    expect(p.failure_reason).toBe('insufficient_funds');
+    expect(p.failure_message).toMatch(/InstructionError/);
+    expect(x.svm.chain.status(p.tx_hash)!.err).not.toBeNull();
+    expect(await x.f.api.db.query(`SELECT event_type FROM webhook_deliveries WHERE payment_id = $1`, [p.id])).toEqual([{ event_type: 'payment.failed' }]);
   });
 
   it('a worker stopped after storing and before broadcasting loses nothing: the next one broadcasts the stored bytes, once', async () => {
