@@ -142,19 +142,21 @@ describe('Solana settlement', () => {
     expect(x.tokens(merchantAta())).toBe(before);
   });
 
-  it(`${Number(process.env.SVM_SETTLE_COUNT ?? 200)} concurrent payments through two fee payers all confirm, each once`, async () => {
+  it(`${Number(process.env.SVM_SETTLE_COUNT ?? 200)} concurrent payments through two fee payers and two workers all confirm, each once`, async () => {
     const n = Number(process.env.SVM_SETTLE_COUNT ?? 200);
     const before = x.tokens(merchantAta());
     const bodies = await mapLimit(Array.from({ length: n }, (_, i) => i), 16, (i) => x.body({ payer: i % 4, feePayer: i % 2, amount: 100n + BigInt(i) }));
     const answers = await mapLimit(bodies, 16, (b) => x.settle(b));
     expect(answers.every((a) => a.status === 200 && a.body.success)).toBe(true);
     const refs = answers.map(refOf);
-    const w = await x.startWorker();
+    // Two workers share the claims (FOR UPDATE SKIP LOCKED); neither may settle a payment the other did.
+    const workers = await Promise.all([x.startWorker(), x.startWorker()]);
     try {
       await x.waitFor(refs, 'confirmed', 120_000);
     } finally {
-      await w.stop();
+      await Promise.all(workers.map((w) => w.stop()));
     }
+    for (const ref of refs.slice(0, 20)) expect((await events(ref)).filter((s) => s === 'batched')).toHaveLength(1);
     const perFeePayer = await x.f.api.db.query(
       `SELECT s.fee_payer, count(*)::int AS n FROM svm_transactions s JOIN payments p ON p.id = s.payment_id WHERE p.reference = ANY($1) GROUP BY s.fee_payer ORDER BY s.fee_payer`,
       [refs],
