@@ -93,6 +93,30 @@ describe('Solana settlement', () => {
     expect(await x.f.api.db.query(`SELECT event_type FROM webhook_deliveries WHERE payment_id = $1`, [p.id])).toEqual([{ event_type: 'payment.failed' }]);
   });
 
+  it('a fee payer low on SOL signs nothing new (its payments wait, queued) until refilled', async () => {
+    const feePayer = x.svm.feePayers[1].address;
+    // Verify simulates with the fee payer, so the balance drops after the payment was queued.
+    const ref = refOf(await x.settle(await x.body({ payer: 0, feePayer: 1, amount: 321n })));
+    const acc = x.svm.chain.svm.getAccount(feePayer as never) as unknown as { lamports: bigint };
+    const lamports = acc.lamports;
+    x.svm.chain.svm.setAccount({ ...acc, lamports: 1_000n } as never);
+    const low = await x.startWorker();
+    try {
+      expect(low.balances.find((b) => b.feePayer === feePayer)?.lamports).toBe(1_000n);
+      await new Promise((r) => setTimeout(r, 600));
+      expect(await x.statusOf(ref)).toBe('queued');
+    } finally {
+      await low.stop();
+      x.svm.chain.svm.setAccount({ ...x.svm.chain.svm.getAccount(feePayer as never), lamports } as never);
+    }
+    const refilled = await x.startWorker();
+    try {
+      await x.waitFor([ref], 'confirmed');
+    } finally {
+      await refilled.stop();
+    }
+  });
+
   it('a worker stopped after storing and before broadcasting loses nothing: the next one broadcasts the stored bytes, once', async () => {
     const body = await x.body({ payer: 2, amount: 777n });
     const before = x.tokens(merchantAta());
