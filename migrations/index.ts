@@ -11,6 +11,7 @@ import { RelayerNonceGap1763825000000 } from './1763825000000-relayer-nonce-gap'
 import { AcceptPaymentSource1763830500000 } from './1763830500000-accept-payment-source';
 import { MerchantSelfService1763840000000 } from './1763840000000-merchant-self-service';
 import { SolanaAddresses1763845000000 } from './1763845000000-solana-addresses';
+import { SvmTransactions1763850000000 } from './1763850000000-svm-transactions';
 import { WorkerHeartbeats1763860000000 } from './1763860000000-worker-heartbeats';
 import { ConsoleVolume1763870000000 } from './1763870000000-console-volume';
 
@@ -21,5 +22,5 @@ export const MIGRATIONS = [
   AdminActions1763820500000,
   RelayerNonceGap1763825000000, AcceptPaymentSource1763830500000,
   MerchantSelfService1763840000000, SolanaAddresses1763845000000,
-  WorkerHeartbeats1763860000000, ConsoleVolume1763870000000,
+  SvmTransactions1763850000000, WorkerHeartbeats1763860000000, ConsoleVolume1763870000000,
 ];

@@ -74,15 +74,17 @@ describe('a configured Solana network', () => {
     expect(rows).toEqual([{ status: 'verified', payer: payer.address, pay_to: svm.merchants[0].address, asset: svm.mint, amount: '2500', nonce: expect.stringMatching(/^0x[0-9a-f]{64}$/) }]);
   });
 
-  it('refuses /settle (the workers cannot settle Solana yet): the verified payment is not queued', async () => {
+  it('a deferred settle after verify hands the payment to the queue (through the settle shortcut), once', async () => {
     const tx = await buildSvmPayment(spec({ amount: 700n }));
     const req = { ...requirements(), amount: '700' };
     const body = { x402Version: 2, paymentPayload: { x402Version: 2, accepted: req, payload: { transaction: tx } }, paymentRequirements: req };
     expect((await postJson(`${f.api.baseUrl}/verify`, body, auth)).body).toMatchObject({ isValid: true });
     const settled = await postJson(`${f.api.baseUrl}/settle`, body, auth);
-    expect(settled).toMatchObject({ status: 200, body: { success: false, errorReason: 'invalid_network', network: svm.network, transaction: '' } });
+    expect(settled).toMatchObject({ status: 200, body: { success: true, network: svm.network, payer: payer.address, transaction: '' } });
+    const again = await postJson(`${f.api.baseUrl}/settle`, body, auth);
+    expect(again.body).toMatchObject({ success: true, payer: payer.address });
     const rows = await f.api.db.query(`SELECT status FROM payments WHERE network = $1 AND amount = 700`, [svm.network]);
-    expect(rows).toEqual([{ status: 'verified' }]);
+    expect(rows).toEqual([{ status: 'queued' }]);
   });
 
   it('answers each broken rule with its reason code', async () => {

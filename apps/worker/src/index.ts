@@ -4,6 +4,7 @@
  * through this file (test/architecture.spec.ts); `main.ts` is the process entry point.
  */
 export { SettlementWorker } from './settlement-worker';
+export { SvmSettlementWorker } from './svm-settlement-worker';
 export { WebhookWorker } from './webhook-worker';
 export { OperatorActionWorker } from './operator-action-worker';
 export { WorkerMetrics } from './worker-metrics';

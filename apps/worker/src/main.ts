@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const app = await createWorkerApp(config);
   const http = await listenWorkerHttp(app, config);
   const logger = new Logger('worker');
-  logger.log(`settlement, webhook and operator-action workers started for ${config.networks.map((n) => n.network).join(', ')}`);
+  logger.log(`settlement, webhook and operator-action workers started for ${[...config.networks, ...(config.solanaNetworks ?? [])].map((n) => n.network).join(', ')}`);
   logger.log(`health and metrics on http://${config.worker.metricsHost}:${http.port} (/health, /health/live, /health/ready, /metrics)`);
 }
 

@@ -99,6 +99,16 @@ export class WorkerMetrics {
       },
     });
     new Gauge({
+      name: 'tollgate_fee_payer_balance_lamports',
+      help: 'SOL balance of each Solana fee payer in lamports, as the Solana settlement worker last read it (every 10 s)',
+      labelNames: ['network', 'fee_payer'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const b of self.feePayerBalances?.() ?? []) this.set({ network: b.network, fee_payer: b.feePayer }, Number(b.lamports));
+      },
+    });
+    new Gauge({
       name: 'tollgate_relayer_nonce_gap',
       help: "Nonces a relayer's chain account is behind its lowest live transaction, as the last nonce-gap pass saw it (above 0: nothing it sends can be mined until the gap is filled)",
       labelNames: ['network', 'relayer'] as const,
@@ -115,6 +125,14 @@ export class WorkerMetrics {
         }
       },
     });
+  }
+
+  /** Last fee-payer balances of the Solana settlement worker (set by {@link attachFeePayers}). */
+  private feePayerBalances?: () => ReadonlyArray<{ network: string; feePayer: string; lamports: bigint }>;
+
+  /** Gives the fee-payer balance gauge its source (the Solana settlement worker's last reads). */
+  attachFeePayers(read: () => ReadonlyArray<{ network: string; feePayer: string; lamports: bigint }>): void {
+    this.feePayerBalances = read;
   }
 
   /** Gives the metrics their Postgres and queues (once the worker that owns them has started). */

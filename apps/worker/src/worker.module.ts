@@ -9,6 +9,7 @@ import { assertEveryJobHandledOnce, JobQueues } from '@tollgate/queue';
 import { OperatorActionWorker } from './operator-action-worker';
 import { OutboxListener } from './outbox-listener';
 import { SettlementWorker } from './settlement-worker';
+import { SvmSettlementWorker } from './svm-settlement-worker';
 import { WebhookWorker } from './webhook-worker';
 import { WORKER_LOOPS, WorkerLoop } from './worker-health.controller';
 import { WorkerHttpModule } from './worker-http';
@@ -83,6 +84,17 @@ export class WorkerModule {
         },
         { provide: OutboxListener, inject: [TOLLGATE_CONFIG, WebhookWorker], useFactory: (c: WorkerConfig, w: WebhookWorker) => new OutboxListener(c.databaseUrl, () => void w.sweep()) },
         { provide: OperatorActionWorker, inject: [TOLLGATE_CONFIG], useFactory: (c: WorkerConfig) => OperatorActionWorker.create(c) },
+        {
+          // Solana settles beside EVM, only where a Solana network is configured (EVM lanes never see `solana:` ones).
+          provide: SvmSettlementWorker,
+          inject: [TOLLGATE_CONFIG, WorkerMetrics],
+          useFactory: async (c: WorkerConfig, metrics: WorkerMetrics): Promise<SvmSettlementWorker | null> => {
+            if (!c.solanaNetworks) return null;
+            const svm = await SvmSettlementWorker.start(c);
+            metrics.attachFeePayers(() => svm.balances);
+            return svm;
+          },
+        },
         {
           provide: WORKER_LOOPS,
           inject: [SettlementWorker, WebhookWorker, OperatorActionWorker],

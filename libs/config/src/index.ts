@@ -6,3 +6,4 @@ export * from './config.module';
 export * from './log-destination';
 export * from './svm-networks';
 export type { OperatorAlertsConfig } from './operator-alerts';
+export * from './svm-fee-payer-keys';

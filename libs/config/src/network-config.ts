@@ -67,12 +67,12 @@ const deploymentSchema = z.object({
 });
 
 /**
- * Reads a deployment file. `keys: false` drops every `privateKey` member while parsing (the JSON reviver
+ * Reads a deployment file. `keys: false` drops every `privateKey` (EVM) and `secretKey` (Solana) member while parsing (the JSON reviver
  * runs before any object holding one is built), so the API's configuration never sees the devchain's keys.
  */
 export function readDeploymentFile(path: string, keys: boolean): unknown {
   try {
-    return JSON.parse(readFileSync(path, 'utf8'), keys ? undefined : (k, v) => (k === 'privateKey' ? undefined : v));
+    return JSON.parse(readFileSync(path, 'utf8'), keys ? undefined : (k, v) => (k === 'privateKey' || k === 'secretKey' ? undefined : v));
   } catch (e) {
     fail('DEVCHAIN_FILE', `${path} is not valid JSON (${(e as Error).message})`);
   }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { loadConfig, TollgateConfig } from './config.schema';
 import { address, fail, hexKey, orExit } from './config-values';
 import { NetworkConfig, readDeploymentFile } from './network-config';
+import { loadSolanaFeePayerKeys, type SolanaFeePayerKeys } from './svm-fee-payer-keys';
 
 /** The devchain file's relayer keys: read by the worker only ({@link loadRelayerKeys}). */
 const deploymentKeysSchema = z.object({ relayers: z.array(z.object({ address, privateKey: hexKey })).min(1) });
@@ -13,6 +14,8 @@ export type RelayerKeys = Readonly<Record<string, readonly `0x${string}`[]>>;
 /** The worker's configuration: everything every process reads, plus the relayer keys only it may hold. */
 export interface WorkerConfig extends TollgateConfig {
   relayerKeys: RelayerKeys;
+  /** Fee-payer secret keys per Solana network; absent when no Solana network is configured. */
+  solanaFeePayerKeys?: SolanaFeePayerKeys;
 }
 
 /**
@@ -41,10 +44,11 @@ export function loadRelayerKeys(env: NodeJS.ProcessEnv, networks: readonly Netwo
   return out;
 }
 
-/** {@link loadConfig} plus the relayer keys ({@link loadRelayerKeys}): the worker's configuration. */
+/** {@link loadConfig} plus the relayer keys ({@link loadRelayerKeys}) and Solana fee-payer keys: the worker's configuration. */
 export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const config = loadConfig(env);
-  return { ...config, relayerKeys: loadRelayerKeys(env, config.networks) };
+  const solana = config.solanaNetworks ? { solanaFeePayerKeys: loadSolanaFeePayerKeys(env, config.solanaNetworks) } : {};
+  return { ...config, relayerKeys: loadRelayerKeys(env, config.networks), ...solana };
 }
 
 /** {@link loadWorkerConfig} for the worker's entry point: exits 78 naming the variable on a bad value. */

@@ -19,3 +19,4 @@ export * from './query-rows';
 export { NOW, StatusRunner } from './status-writer';
 export * from './advisory-locks';
 export * from './sql-where';
+export * from './settlement/svm-transaction-store';

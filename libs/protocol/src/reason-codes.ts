@@ -60,6 +60,7 @@ export const ReasonCode = {
   TollgateNeverSettled: 'tollgate_never_settled',
   TollgateVoided: 'tollgate_voided',
   TollgateRateLimited: 'tollgate_rate_limited',
+  TollgateBlockhashExpired: 'tollgate_blockhash_expired',
 } as const;
 
 /** Any reason code Tollgate knows (a string literal union of {@link ReasonCode}'s values). */
@@ -265,6 +266,10 @@ export const REASON_CODES: { readonly [C in ReasonCode]: ReasonInfo } = {
   tollgate_rate_limited: {
     source: 'tollgate',
     description: 'The merchant exceeded its `/verify` + `/settle` requests per second (HTTP 429; retry after `Retry-After` seconds).',
+  },
+  tollgate_blockhash_expired: {
+    source: 'tollgate',
+    description: 'Solana: the payment transaction never landed before its blockhash expired; it can never land now, and nothing moved.',
   },
 };
 

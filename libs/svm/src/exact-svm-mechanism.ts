@@ -35,8 +35,9 @@ export type ExactSvmOptions = Omit<SvmRuleLimits, 'feePayers'> & { slotMs?: numb
  * `exact` on Solana (x402 scheme_exact_svm.md) behind the scheme seam: the reference verify's rules in its
  * order with its reason codes, then Tollgate's own (the blockhash leaves the settlement window; the payer's
  * token balance for the exposure guard). A payment's claim: payer = the transfer authority, nonce = the
- * message hash (`0x` + SHA-256 hex), signature = the payer's (base58), validBefore = when the blockhash
- * expires, as the first verify in this process computed it.
+ * message hash (`0x` + SHA-256 hex), signature = the payer-signed transaction itself (base64 wire bytes:
+ * the worker co-signs and broadcasts exactly it, and the payer's signature alone could not rebuild it),
+ * validBefore = when the blockhash expires, as the first verify in this process computed it.
  */
 export class ExactSvmMechanism implements SchemeMechanism {
   readonly scheme = 'exact';
@@ -88,15 +89,14 @@ export class ExactSvmMechanism implements SchemeMechanism {
       return undefined;
     }
     const payer = parsed.accounts.authority.address;
-    const signature = signatureOf(decoded.transaction, payer);
-    if (!signature) return undefined;
+    if (!signatureOf(decoded.transaction, payer)) return undefined;
     return {
       payer,
       payerDisplay: payer,
       payTo: p.payTo,
       asset: p.asset,
       nonce: decoded.messageHash,
-      signature,
+      signature: svmPayload(p).transaction,
       value: parsed.data.amount,
       validAfter: 0n,
       validBefore: deadline,

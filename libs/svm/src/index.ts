@@ -8,3 +8,4 @@ export * from './svm-chain-reader';
 export * from './svm-reasons';
 export * from './svm-transaction';
 export * from './testing/svm-payment-builder';
+export * from './settlement';

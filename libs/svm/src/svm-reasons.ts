@@ -32,4 +32,12 @@ export const SvmReason = {
   BlockhashTooOld: 'tollgate_valid_before_within_settlement_window',
   /** Tollgate's: another pending payment already holds this transaction message. */
   TransactionAlreadyUsed: 'tollgate_svm_transaction_already_used',
+  /** Settlement: the transaction landed with an error (the reference settle's code). */
+  TransactionFailed: 'invalid_exact_svm_transaction_failed',
+  /** Settlement: the transfer failed because the payer no longer holds the amount. */
+  InsufficientFunds: 'insufficient_funds',
+  /** Settlement: the blockhash expired before the transaction landed (it never can now). */
+  BlockhashExpired: 'tollgate_blockhash_expired',
+  /** Settlement: the stored payment is not a transaction this facilitator can co-sign. */
+  NotCoSignable: 'invalid_exact_svm_fee_payer_not_managed_by_facilitator',
 } as const;

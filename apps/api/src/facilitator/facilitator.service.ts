@@ -5,7 +5,6 @@ import { DataSource } from 'typeorm';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { PaymentLedger, SettleRequests, SettlementMode } from '@tollgate/persistence';
 import {
-  namespaceOf,
   NetworkDirectory,
   parseFacilitatorRequest,
   settleFailure,
@@ -112,10 +111,6 @@ export class FacilitatorService {
     }
     if (parsed.kind === 'unsupported') return ok(settleFailure({ reason: parsed.reason, message: parsed.message, payer: parsed.payer, network: parsed.network ?? '' }));
     const p = parsed.payment;
-    // The workers cannot settle Solana yet: queueing would answer success for a payment nothing will ever send.
-    if (namespaceOf(p.network) === 'solana') {
-      return ok(settleFailure({ reason: 'invalid_network', message: `${p.network} is served for verify only; Solana settlement is not available yet`, payer: p.payer, network: wireNetworkOf(body, p) }));
-    }
     return {
       p,
       merchant,

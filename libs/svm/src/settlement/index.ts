@@ -1,0 +1,3 @@
+export * from './svm-fee-payers';
+export * from './svm-outcomes';
+export * from './svm-settler';
