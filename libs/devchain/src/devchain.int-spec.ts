@@ -1,15 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   BaseError,
   ContractFunctionRevertedError,
   createPublicClient,
   createWalletClient,
-  decodeErrorResult,
-  encodeFunctionData,
-  erc20Abi,
   hashDomain,
   http,
   parseEventLogs,
@@ -29,14 +23,12 @@ import {
   deployErc1271Wallet,
   devchainViemChain,
   eip3009TokenAbi,
-  multicall3Abi,
-  readDeployment,
-  startAnvil,
   startDevchain,
-  writeDeployment,
   type DevchainDeployment,
   type RunningDevchain,
 } from './index';
+
+// Multicall3, deployment files and side-by-side anvils are covered in devchain-infra.int-spec.ts.
 
 const authorizationFields = [
   { name: 'from', type: 'address' },
@@ -382,106 +374,5 @@ describe('@tollgate/devchain (real anvil)', () => {
 
     const forged = await authorization({ from: wallet });
     await expectRevert(simulateTransfer(forged, await sign(payer, forged)), 'FiatTokenV2: invalid signature');
-  });
-
-  it('Multicall3.aggregate3 reports a failing row without reverting when allowFailure is set', async () => {
-    const goodBalance = {
-      target: token,
-      allowFailure: true,
-      callData: encodeFunctionData({ abi: erc20Abi, functionName: 'balanceOf', args: [payer.address] }),
-    };
-    const goodName = {
-      target: token,
-      allowFailure: true,
-      callData: encodeFunctionData({ abi: erc20Abi, functionName: 'name' }),
-    };
-    // Multicall3 holds no tokens, so this transfer reverts inside the batch.
-    const bad = {
-      target: token,
-      allowFailure: true,
-      callData: encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [payer.address, 1n] }),
-    };
-
-    const { result, request } = await publicClient.simulateContract({
-      account: relayerAccount,
-      address: MULTICALL3_ADDRESS,
-      abi: multicall3Abi,
-      functionName: 'aggregate3',
-      args: [[goodBalance, bad, goodName]],
-    });
-    expect(result.map((r) => r.success)).toEqual([true, false, true]);
-    expect(decodeErrorResult({ abi: eip3009TokenAbi, data: result[1].returnData }).args).toEqual([
-      'ERC20: transfer amount exceeds balance',
-    ]);
-
-    const receipt = await publicClient.waitForTransactionReceipt({ hash: await relayer.writeContract(request) });
-    expect(receipt.status).toBe('success');
-
-    await expectRevert(
-      publicClient.simulateContract({
-        account: relayerAccount,
-        address: MULTICALL3_ADDRESS,
-        abi: multicall3Abi,
-        functionName: 'aggregate3',
-        args: [[goodBalance, { ...bad, allowFailure: false }]],
-      }),
-      'Multicall3: call failed',
-    );
-
-    // viem's own multicall (canonical ABI, address from the chain definition) works too.
-    const [name, decimals] = await publicClient.multicall({
-      contracts: [
-        { address: token, abi: erc20Abi, functionName: 'name' },
-        { address: token, abi: erc20Abi, functionName: 'decimals' },
-      ],
-      allowFailure: false,
-    });
-    expect([name, decimals]).toEqual(['USD Coin', 6]);
-    expect(
-      await publicClient.readContract({ address: MULTICALL3_ADDRESS, abi: multicall3Abi, functionName: 'getChainId' }),
-    ).toBe(BigInt(deployment.chainId));
-  });
-
-  it('writes, reads and validates deployment files', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'devchain-'));
-    try {
-      const file = join(dir, 'nested', 'deployment.json');
-      await writeDeployment(file, deployment);
-      expect(await readDeployment(file)).toEqual(deployment);
-
-      await expect(readDeployment(join(dir, 'missing.json'))).rejects.toThrow(/missing\.json does not exist/);
-
-      const broken = join(dir, 'broken.json');
-      await writeFile(broken, '{ not json');
-      await expect(readDeployment(broken)).rejects.toThrow(/broken\.json is not valid JSON/);
-
-      const wrongShape = join(dir, 'wrong.json');
-      await writeFile(wrongShape, JSON.stringify({ ...deployment, token: { ...deployment.token, address: '0x12' } }));
-      await expect(readDeployment(wrongShape)).rejects.toThrow(/wrong\.json is malformed: token\.address/);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('runs two anvil instances side by side on different free ports', async () => {
-    const second = await startAnvil({ chainId: 31338 });
-    try {
-      expect(second.port).not.toBe(devchain.anvil.port);
-      const secondClient = createPublicClient({ transport: http(second.rpcUrl) });
-      expect(await secondClient.getChainId()).toBe(31338);
-      expect(await publicClient.getChainId()).toBe(31337);
-      // Same deployer nonce sequence, so same token address, but separate state.
-      expect(await secondClient.getCode({ address: token })).toBeUndefined();
-    } finally {
-      await second.stop();
-    }
-    await expect(second.exited).resolves.toBeDefined();
-    expect(await publicClient.getChainId()).toBe(31337);
-  });
-
-  it('refuses an explicit port that is already taken', async () => {
-    await expect(startAnvil({ port: devchain.anvil.port })).rejects.toThrow(
-      `startAnvil: port ${devchain.anvil.port} on 127.0.0.1 is already in use`,
-    );
   });
 });
