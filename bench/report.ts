@@ -1,0 +1,246 @@
+/** The bench report as Markdown: machine, per-scenario tables, process usage, failures. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { type ProcessUsage } from './proc';
+import { TARGETS, type Flags } from './flags';
+import { round, cleanRun, type VerifyOutcome, type SettleOutcome, type EndToEndOutcome, type GasOutcome } from './results';
+
+interface Machine {
+  cores: number;
+  cpuModel: string;
+  memoryGiB: number;
+  node: string;
+  loadAverageStart: number[];
+  loadAverageEnd?: number[];
+}
+
+export function machine(): Machine {
+  let cores = cpus().length;
+  try {
+    cores = Number(execFileSync('nproc', { encoding: 'utf8' }).trim()) || cores;
+  } catch {
+    // os.cpus() then
+  }
+  let cpuModel = cpus()[0]?.model.trim() ?? 'unknown';
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) cpuModel = m[1].trim();
+  } catch {
+    // os.cpus() then
+  }
+  return { cores, cpuModel, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, loadAverageStart: loadavg().map((x) => round(x, 2)) };
+}
+
+const fmt = (x: number | null | undefined, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? '–' : x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+const ms = (x: number | null | undefined) => fmt(x, 1);
+
+function table(header: string[], rows: Array<Array<string | number>>, align?: string[]): string {
+  const a = align ?? header.map((_, i) => (i === 0 ? '---' : '---:'));
+  return [`| ${header.join(' | ')} |`, `|${a.join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+/** The highest throughput of any clean step, whatever its latency (context when no step meets the p99 limit). */
+export function maxRps(o: VerifyOutcome): number | null {
+  const clean = o.steps.filter(cleanRun);
+  return clean.length ? Math.max(...clean.map((x) => x.rps)) : null;
+}
+
+function verifyTable(title: string, o: VerifyOutcome, limit: number): string {
+  const rows = o.steps.map((s) => [
+    s.concurrency,
+    fmt(s.rps),
+    ms(s.p50),
+    ms(s.p95),
+    ms(s.p99),
+    s.errors,
+    s.non2xx,
+    s.rejected,
+    s === o.best ? '**best**' : s.p99 > limit ? `p99 > ${limit} ms` : cleanRun(s) ? '' : 'FAILED',
+  ]);
+  return `${title}\n\n${table(['concurrency', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'non-2xx', 'isValid=false', ''], rows)}`;
+}
+
+/**
+ * Per-process CPU and memory over a run. `units` (requests or payments served) adds CPU milliseconds per
+ * unit, which depends far less on what else the machine is doing than throughput does: on a shared box it
+ * is the number to compare between runs, and its sum over the processes bounds the throughput (cores ×
+ * 1000 / sum).
+ */
+function processTable(rows: ProcessUsage[], units?: { count: number; label: string }): string {
+  const per = (p: ProcessUsage) => (units && units.count > 0 ? fmt(p.cpuMs / units.count, 2) : '–');
+  const body = rows.map((p) => [p.name, fmt(p.cpuPercent, 1), per(p), p.peakRssMb === null ? '–' : `${fmt(p.peakRssMb, 1)}${p.peakIsLifetime ? ' (lifetime)' : ''}`]);
+  if (units && units.count > 0) {
+    const total = rows.reduce((a, p) => a + p.cpuMs, 0);
+    body.push(['**all measured**', fmt(rows.reduce((a, p) => a + p.cpuPercent, 0), 1), `**${fmt(total / units.count, 2)}**`, '']);
+  }
+  return table(['process', 'CPU % (of one core)', `CPU ms / ${units?.label ?? 'request'}`, 'peak RSS MiB'], body);
+}
+
+function failureNotes(label: string, s: { rejected: number; non2xx: number; errors: number; reasons: Record<string, number>; samples: string[] }): string[] {
+  if (!s.rejected && !s.non2xx && !s.errors) return [];
+  return [
+    `**${label} FAILED**: ${s.rejected} rejected answers, ${s.non2xx} non-2xx, ${s.errors} transport errors. Reasons: ${JSON.stringify(s.reasons)}.`,
+    ...s.samples.slice(0, 3).map((x) => `    sample: ${x}`),
+  ];
+}
+
+export interface Report {
+  flags: Flags;
+  machine: Machine;
+  command: string;
+  startedAt: Date;
+  durationS?: number;
+  settings: Record<string, string>;
+  verify?: { tollgate: VerifyOutcome; reference?: VerifyOutcome };
+  settle?: { tollgate: SettleOutcome; reference?: SettleOutcome };
+  e2e?: EndToEndOutcome;
+  gas?: GasOutcome;
+  errors: string[];
+}
+
+export function renderMarkdown(r: Report): string {
+  const out: string[] = [];
+  const m = r.machine;
+  out.push(
+    '## Throughput and latency (`npm run bench`)',
+    '',
+    `Command: \`${r.command}\` — ${r.startedAt.toISOString()}, took ${fmt(r.durationS, 0)} s.`,
+    `Machine: ${m.cores} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}. ` +
+      `Load average at start ${m.loadAverageStart.join(' / ')}, at end ${m.loadAverageEnd?.join(' / ') ?? '–'} (1/5/15 min)` +
+      (m.loadAverageStart[0] > m.cores * 0.5 ? ' — **the machine was busy with other work: treat these numbers as a lower bound**.' : '.'),
+    '',
+    'Every process is separate: anvil (automine), the API, the settlement worker, the reference facilitator and the load ' +
+      'generator (autocannon for closed-loop runs, an open-loop node:http pacer for fixed-rate runs). CPU % is one core = 100 %, ' +
+      'measured from /proc over the run; peak RSS is VmHWM reset at the start of the run. All processes share the same ' +
+      `${m.cores} cores, Postgres and Redis. Every request carries a distinct, freshly signed authorization.`,
+    '',
+  );
+  const shown = Object.entries(r.settings).filter(([k]) => !/URL|FILE|PREFIX|PORT|HOST/.test(k));
+  if (shown.length) {
+    out.push(
+      `Tollgate settings (everything else at its default): ${shown.map(([k, v]) => `\`${k}=${v}\``).join(', ')}; ` +
+        `each run signs with ${r.flags.payers} freshly funded payers, round-robin; 0.001 token per payment.`,
+      '',
+    );
+  }
+  const t = TARGETS;
+  if (r.verify) {
+    const { tollgate, reference } = r.verify;
+    out.push('### 1. `/verify` (closed loop, concurrency raised in steps of 1.5–2× until p99 > ' + r.flags.p99Limit + ' ms)', '');
+    out.push(verifyTable(`Tollgate (verify + Postgres write), ${r.flags.duration} s per step:`, tollgate, r.flags.p99Limit), '');
+    if (reference) out.push(verifyTable(`Reference (@x402/core x402Facilitator + @x402/evm ExactEvmScheme), ${r.flags.duration} s per step:`, reference, r.flags.p99Limit), '');
+    const b = tollgate.best;
+    const rb = reference?.best;
+    const ratio = b && rb ? b.rps / rb.rps : null;
+    out.push(
+      table(
+        ['', 'Tollgate', 'reference', 'Tollgate / reference', 'target'],
+        [
+          ['best req/s with p99 ≤ ' + r.flags.p99Limit + ' ms', fmt(b?.rps), fmt(rb?.rps), ratio ? `${fmt(ratio, 2)}×` : '–', `≥ ${fmt(t.verifyRps)} req/s, ≥ ${t.verifyRatio}×`],
+          ['at concurrency', b?.concurrency ?? '–', rb?.concurrency ?? '–', '', ''],
+          ['highest req/s at any step (any p99)', fmt(maxRps(tollgate)), fmt(reference ? maxRps(reference) : null), '', ''],
+          ['p50 / p95 / p99 ms', b ? `${ms(b.p50)} / ${ms(b.p95)} / ${ms(b.p99)}` : '–', rb ? `${ms(rb.p50)} / ${ms(rb.p95)} / ${ms(rb.p99)}` : '–', '', `p99 ≤ ${t.verifyP99Ms} ms`],
+        ],
+        ['---', '---:', '---:', '---:', '---'],
+      ),
+      '',
+    );
+    if (!b) out.push(`**No Tollgate step met p99 ≤ ${r.flags.p99Limit} ms** (not even concurrency ${tollgate.steps[0]?.concurrency ?? 1}).`, '');
+    if (b) out.push('Processes during Tollgate\'s best step:', '', processTable(b.processes, { count: b.responses, label: 'verify' }), '');
+    if (rb) out.push('Processes during the reference\'s best step:', '', processTable(rb.processes, { count: rb.responses, label: 'verify' }), '');
+    for (const s of [...tollgate.steps.map((x) => ['Tollgate', x] as const), ...(reference?.steps ?? []).map((x) => ['reference', x] as const)]) {
+      out.push(...failureNotes(`verify ${s[0]} c=${s[1].concurrency}`, s[1]));
+    }
+    out.push('');
+  }
+  if (r.settle) {
+    const { tollgate: s, reference: rs } = r.settle;
+    out.push(
+      `### 2. Deferred \`/settle\` at ${fmt(s.rate)} req/s (open loop, ${s.connections} connections, ${r.flags.duration} s)`,
+      '',
+      s.preVerified
+        ? 'Each payment was verified first (not measured), as a resource server does before it settles.'
+        : 'Payments were settled without a prior /verify (settle verifies and records them itself).',
+      'Latency is measured from the moment each request was due, so client-side queueing behind a slow server counts.',
+      '',
+      table(
+        ['', 'Tollgate (deferred)', 'reference (on-chain, synchronous)', 'target'],
+        [
+          ['achieved req/s', fmt(s.rps), fmt(rs?.rps), `${fmt(t.settleRate)}`],
+          ['p50 / p95 / p99 ms', `${ms(s.p50)} / ${ms(s.p95)} / ${ms(s.p99)}`, rs ? `${ms(rs.p50)} / ${ms(rs.p95)} / ${ms(rs.p99)}` : '–', `p99 ≤ ${t.settleP99Ms} ms`],
+          ['service time p50 / p99 ms (from the write)', `${ms(s.serviceP50)} / ${ms(s.serviceP99)}`, rs ? `${ms(rs.serviceP50)} / ${ms(rs.serviceP99)}` : '–', ''],
+          ['answered / scheduled', `${fmt(s.responses)} / ${fmt(s.scheduled)}`, rs ? `${fmt(rs.responses)} / ${fmt(rs.scheduled)}` : '–', ''],
+          ['not sent (generator too far behind)', fmt(s.unsent), fmt(rs?.unsent), ''],
+          ['unsuccessful / non-2xx / errors', `${s.rejected} / ${s.non2xx} / ${s.errors}`, rs ? `${rs.rejected} / ${rs.non2xx} / ${rs.errors}` : '–', ''],
+          ['Tollgate / reference (req/s)', rs && rs.rps ? `${fmt(s.rps / rs.rps, 1)}×` : '–', '', ''],
+        ],
+        ['---', '---:', '---:', '---'],
+      ),
+      '',
+      s.drainSeconds === undefined
+        ? ''
+        : s.stuck
+          ? `**After the run the worker did not settle everything**: ${Object.entries(s.stuck.stuck).map(([k, v]) => `${v} ${k}`).join(', ')}` +
+            (s.stuck.orphaned ? ` (${s.stuck.orphaned} \`included\` in a batch marked failed/cancelled: they will never confirm)` : '') + '.'
+          : `After the run the worker had every queued payment on chain and confirmed ${s.drainSeconds} s after the first /settle.`,
+      '',
+      'Processes during Tollgate\'s run:',
+      '',
+      processTable(s.processes, { count: s.responses, label: 'settle' }),
+      '',
+    );
+    if (rs) out.push('Processes during the reference\'s run:', '', processTable(rs.processes, { count: rs.responses, label: 'settle' }), '');
+    out.push(...failureNotes('settle Tollgate', s), ...(rs ? failureNotes('settle reference', rs) : []), '');
+  }
+  if (r.e2e) {
+    const e = r.e2e;
+    out.push(
+      '### 3. End to end: verify → settle → `confirmed`',
+      '',
+      `${fmt(e.payments)} payments, each verified then settled (deferred) over ${r.flags.e2eConnections} connections as fast as the API answered; ` +
+        'measured from the first request until the last payment was `confirmed` in Postgres.',
+      '',
+      table(
+        ['', 'value', 'target'],
+        [
+          ['payments per minute (verify → confirmed)', fmt(e.paymentsPerMinute), `≥ ${fmt(t.paymentsPerMinute)}`],
+          ['confirmed / failed / still pending', `${fmt(e.confirmed)} / ${fmt(e.failed)} / ${fmt(e.pending)}`, ''],
+          ['first request → last confirmed', `${fmt(e.durationMs / 1000, 1)} s`, ''],
+          ['API acceptance (verify + settle pairs/s)', fmt(e.acceptedPerSecond), ''],
+          ['settle → inclusion p50 / p95 (queued_at → included_at)', `${fmt(e.inclusionP50Ms)} / ${fmt(e.inclusionP95Ms)} ms`, ''],
+          ['settle → confirmed p95', `${fmt(e.confirmationP95Ms)} ms`, ''],
+          ['batches (rows min / mean / max)', `${e.batches} (${e.batchSizeMin} / ${fmt(e.batchSizeMean, 1)} / ${e.batchSizeMax})`, ''],
+          ['verify p50 / p99 under this load', `${ms(e.verify.p50)} / ${ms(e.verify.p99)} ms`, ''],
+          ['settle p50 / p99 under this load', `${ms(e.settle.p50)} / ${ms(e.settle.p99)} ms`, ''],
+        ],
+        ['---', '---:', '---'],
+      ),
+      '',
+      'Processes from the first request until the last confirmation:',
+      '',
+      processTable(e.processes, { count: e.confirmed, label: 'payment' }),
+      '',
+      ...(Object.keys(e.reasons).length ? [`Failures: ${JSON.stringify(e.reasons)}`, ''] : []),
+    );
+  }
+  if (r.gas) {
+    out.push(
+      '### 4. Gas per payment',
+      '',
+      table(
+        ['', ...r.gas.batches.map((b) => (b.size === 1 ? 'single tx' : `batch of ${b.size}`))],
+        [
+          ['gas / payment (payee holds the token)', ...r.gas.batches.map((b) => fmt(b.gasPerPayment))],
+          ['× single', ...r.gas.batches.map((b) => fmt(b.ratio, 3))],
+          ...(r.gas.fresh ? [['gas / payment (fresh payee)', ...r.gas.fresh.batches.map((b) => fmt(b.gasPerPayment))]] : []),
+        ],
+      ),
+      '',
+      'Measured by `bench/gas.ts` (`npm run bench:gas`); details in "Gas per payment" below.',
+      '',
+    );
+  }
+  if (r.errors.length) out.push('### Errors', '', ...r.errors.map((e) => `- ${e}`), '');
+  return out.join('\n').replace(/\n{3,}/g, '\n\n');
+}
