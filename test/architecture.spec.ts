@@ -147,6 +147,17 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
   });
 
+  /**
+   * `nest build` rewrites `@tollgate/*` paths in emitted files, and crashes ("reading 'checkJsDirective'") on a
+   * re-export of a library (`export { X } from '@tollgate/…'`) in an app. Import the name where it is used instead.
+   */
+  it('apps never re-export a library (the Nest CLI build cannot emit it)', () => {
+    const offenders = files
+      .filter((f) => f.startsWith('apps/') && !isTest(f))
+      .filter((f) => /^export\s+(\*|\{[^}]*\}|type\s*\{[^}]*\})\s+from\s+'@tollgate\//m.test(readFileSync(join(ROOT, f), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
   /** Who may read `process.env` besides libs/config, and why. */
   const ENV_READERS_ALLOWED: Array<[RegExp, string]> = [
     [/^libs\/config\//, 'the one place Tollgate reads its configuration'],

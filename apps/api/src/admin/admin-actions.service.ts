@@ -5,7 +5,8 @@ import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { AdminActionsRepository, LaneControlChange, OperatorActionRow } from '@tollgate/persistence';
 import { JobQueues, OPERATOR_ACTION_JOBS, OperatorAction } from '@tollgate/queue';
 import { WebhookDispatcher, WebhookOutbox } from '@tollgate/webhooks';
-import { MerchantsService, PayToTakenError } from '../merchants/merchants.service';
+import { PayToTakenError } from '@tollgate/persistence';
+import { MerchantsService } from '../merchants/merchants.service';
 import { AdminAuditService } from './admin-audit.service';
 import type { AdminIdentity } from './auth/admin-auth.service';
 

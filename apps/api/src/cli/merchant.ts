@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '@tollgate/config';
 import { createDataSource, MerchantRepository } from '@tollgate/persistence';
-import { MerchantsService, PayToTakenError } from '../merchants/merchants.service';
+import { PayToTakenError } from '@tollgate/persistence';
+import { MerchantsService } from '../merchants/merchants.service';
 import { canonicalPayTo, PAY_TO_FORMATS } from '../merchants/pay-to-address';
 import { runCli } from './run-cli';
 

@@ -4,8 +4,6 @@ import { Merchant, MerchantRepository, SettlementMode } from '@tollgate/persiste
 import { generateApiKey, hashApiKey } from './api-keys';
 import { MerchantAuthEpoch } from './merchant-auth-epoch';
 
-/** Raised by {@link MerchantsService.create} when a payTo address already belongs to a merchant. */
-export { PayToTakenError } from '@tollgate/persistence';
 
 /** Injection token of the {@link MerchantAuthEpoch} the API's merchants service checks its cache against. */
 export const MERCHANT_AUTH_EPOCH = Symbol('MERCHANT_AUTH_EPOCH');
