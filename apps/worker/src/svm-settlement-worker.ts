@@ -76,8 +76,15 @@ export class SvmSettlementWorker implements OnModuleDestroy {
   }
 
   /** Stops the loops, waits for the running pass (each is resumable from Postgres), closes Postgres. */
-  async stop(): Promise<void> {
-    if (this.stopping) return;
+  stop(): Promise<void> {
+    // One shutdown, however many callers (the Nest hook and an embedder): each waits for the same drain.
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private stopped?: Promise<void>;
+
+  private async shutdown(): Promise<void> {
     this.stopping = true;
     this.timers.forEach(clearInterval);
     this.timers = [];
