@@ -16,6 +16,8 @@ export interface SvmSettlementFixture {
   f: FacilitatorFixture;
   gate: RpcGate;
   payers: KeyPairSigner[];
+  /** API key of the merchant owning the devchain's payTo. */
+  apiKey: string;
   /** Builds a /settle body: payer `payer`, fee payer `feePayer` (indexes), `amount` atomic units. */
   body(o?: { payer?: number; feePayer?: number; amount?: bigint }): Promise<any>;
   /** POST /settle as the merchant; `headers` adds e.g. `x-tollgate-settlement-mode`. */
@@ -57,6 +59,7 @@ export async function startSvmSettlement(payers = 4, env: Record<string, string>
     f,
     gate,
     payers: signers,
+    apiKey,
     async body(o = {}) {
       const amount = o.amount ?? 2_500n;
       const feePayer = svm.feePayers[o.feePayer ?? 0].address;

@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { eventually, WEBHOOK_TEST_ENV } from '@tollgate/testing';
-import { RpcGate, spawnWorker, type WorkerProcess } from './settlement-support';
+import { REPO_ROOT, RpcGate, spawnWorker, type WorkerProcess } from './settlement-support';
 import { startSvmSettlement, type SvmSettlementFixture } from './svm-settlement-support';
 
 /**
@@ -28,14 +29,9 @@ describe('a Solana-only worker process, killed with SIGKILL', () => {
   const start = async (): Promise<WorkerProcess> => {
     worker = spawnWorker(x.f, {
       ...WEBHOOK_TEST_ENV,
-      DEVCHAIN_FILE: '',
-      NETWORKS: '',
+      ...solanaOnly(gate.url),
       BATCH_TICK_MS: '100',
-      SOLANA_NETWORKS: 'solana-devnet',
-      SOLANA_RPC_URL_SOLANA_DEVNET: gate.url,
-      SOLANA_FEE_PAYERS_SOLANA_DEVNET: x.svm.feePayers.map((k) => k.address).join(','),
       SOLANA_FEE_PAYER_KEYS_SOLANA_DEVNET: x.svm.feePayers.map((k) => k.secretKey).join(','),
-      SOLANA_MINTS_SOLANA_DEVNET: `${x.svm.mint}:6:USDC`,
     });
     await worker.ready();
     return worker;
@@ -48,6 +44,39 @@ describe('a Solana-only worker process, killed with SIGKILL', () => {
     (await x.f.api.db.query(`SELECT e.to_status FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE p.reference = $1 ORDER BY e.id`, [ref])).map(
       (r: { to_status: string }) => r.to_status,
     );
+
+  /** The environment of a process that serves the Solana devchain only (`rpcUrl`: where it reaches the chain). */
+  const solanaOnly = (rpcUrl: string): Record<string, string> => ({
+    DEVCHAIN_FILE: '',
+    NETWORKS: '',
+    SOLANA_NETWORKS: 'solana-devnet',
+    SOLANA_RPC_URL_SOLANA_DEVNET: rpcUrl,
+    SOLANA_FEE_PAYERS_SOLANA_DEVNET: x.svm.feePayers.map((k) => k.address).join(','),
+    SOLANA_MINTS_SOLANA_DEVNET: `${x.svm.mint}:6:USDC`,
+  });
+
+  it('the API process starts with no EVM network configured and serves Solana only', async () => {
+    const c = x.f.api.config;
+    const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'info', TS_NODE_TRANSPILE_ONLY: '1', DATABASE_URL: c.databaseUrl, REDIS_URL: c.redisUrl, QUEUE_PREFIX: c.queuePrefix, API_PORT: '0', ...solanaOnly(x.svm.url) };
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', 'apps/api/src/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    try {
+      const url = await eventually('the API listening', async () => /Tollgate API listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1] ?? (child.exitCode !== null ? 'exited' : undefined), 120_000, async () => out);
+      expect(url).not.toBe('exited');
+      const supported = (await (await fetch(`${url}/supported`)).json()) as { kinds: Array<{ network: string }> };
+      expect([...new Set(supported.kinds.map((k) => k.network))].sort()).toEqual([x.svm.network, 'solana-devnet'].sort());
+      const verified = await fetch(`${url}/verify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${x.apiKey}` },
+        body: JSON.stringify(await x.body({ payer: 0, amount: 10n })),
+      });
+      expect(await verified.json()).toMatchObject({ isValid: true, payer: x.svm.payers[0].address });
+    } finally {
+      child.kill('SIGKILL');
+    }
+  }, 180_000);
 
   it('starts with no EVM network configured and settles a Solana payment', async () => {
     const before = x.tokens(x.svm.merchants[0].tokenAccount);
