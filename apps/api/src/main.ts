@@ -6,8 +6,8 @@ import { createApiApp } from './bootstrap';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  if (config.networks.length === 0) {
-    process.stderr.write('No networks configured: run `npm run devchain` (writes DEVCHAIN_FILE) or set NETWORKS.\n');
+  if (config.networks.length === 0 && !config.solanaNetworks) {
+    process.stderr.write('No networks configured: run `npm run devchain` (writes DEVCHAIN_FILE), or set NETWORKS or SOLANA_NETWORKS.\n');
     process.exit(78);
   }
   const app = await createApiApp(config);

@@ -209,5 +209,21 @@ describe('merchant self-service', () => {
       expect(cli(['pay-to', 'add', '--merchant', f.merchantId, '--address', '0x12'])).toMatchObject({ status: 64, out: expect.stringContaining('--address') });
       // Six CLI processes, each booting ts-node: on a loaded 2-core machine that alone can take minutes.
     }, 300_000);
+
+    it('create accepts base58 Solana payTo addresses beside EVM ones, under the rules of POST /v1/merchant/pay-to', async () => {
+      const solana = '4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU';
+      const evm = getAddress(`0x${'c3'.repeat(20)}`);
+      const made = cli(['create', '--name', 'CLI Solana merchant', '--pay-to', `${solana},${evm}`, '--json']);
+      expect(made.status).toBe(0);
+      const created = JSON.parse(made.out.split('\n').find((l) => l.startsWith('{'))!);
+      expect(created.payTo).toEqual([solana, evm]);
+      // Stored as the self-service endpoint stores them: Solana exactly as given, EVM lower-case.
+      const rows = await f.api.db.query(`SELECT address FROM merchant_pay_to WHERE merchant_id = $1 ORDER BY address`, [created.merchantId]);
+      expect(rows.map((r: { address: string }) => r.address).sort()).toEqual([evm.toLowerCase(), solana].sort());
+      const own = merchantClient(f.api.baseUrl, created.apiKey);
+      expect((await own.post('/v1/merchant/pay-to', { address: solana })).status).toBe(200); // already active: the same address
+      const bad = cli(['create', '--name', 'x', '--pay-to', `${solana},${solana.slice(0, 20)}0OIl`]);
+      expect(bad).toMatchObject({ status: 64, out: expect.stringContaining('Solana address (base58 of 32 bytes)') });
+    }, 300_000);
   });
 });

@@ -6,8 +6,9 @@ import { listenWorkerHttp } from './worker-http';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfigOrExit();
-  if (config.networks.length === 0) {
-    process.stderr.write('No networks configured: run `npm run devchain` (writes DEVCHAIN_FILE) or set NETWORKS.\n');
+  // A Solana-only deployment is complete: the EVM settlement loops then simply find no lane.
+  if (config.networks.length === 0 && !config.solanaNetworks) {
+    process.stderr.write('No networks configured: run `npm run devchain` (writes DEVCHAIN_FILE), or set NETWORKS or SOLANA_NETWORKS.\n');
     process.exit(78);
   }
   const app = await createWorkerApp(config);

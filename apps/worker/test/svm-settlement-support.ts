@@ -16,9 +16,14 @@ export interface SvmSettlementFixture {
   f: FacilitatorFixture;
   gate: RpcGate;
   payers: KeyPairSigner[];
+  /** API key of the merchant owning the devchain's payTo. */
+  apiKey: string;
   /** Builds a /settle body: payer `payer`, fee payer `feePayer` (indexes), `amount` atomic units. */
   body(o?: { payer?: number; feePayer?: number; amount?: bigint }): Promise<any>;
-  settle(body: unknown): Promise<{ status: number; body: any }>;
+  /** POST /settle as the merchant; `headers` adds e.g. `x-tollgate-settlement-mode`. */
+  settle(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  /** POST /verify as the merchant. */
+  verify(body: unknown): Promise<{ status: number; body: any }>;
   /** Starts a Solana settlement worker reaching the chain through the gate. */
   startWorker(): Promise<SvmSettlementWorker>;
   statusOf(ref: string): Promise<string>;
@@ -30,8 +35,8 @@ export interface SvmSettlementFixture {
   stop(): Promise<void>;
 }
 
-/** Starts the fixture; `payers` devchain payers are funded with 1,000 tokens each. */
-export async function startSvmSettlement(payers = 4): Promise<SvmSettlementFixture> {
+/** Starts the fixture; `payers` devchain payers are funded with 1,000 tokens each; `env` overrides the API's environment. */
+export async function startSvmSettlement(payers = 4, env: Record<string, string> = {}): Promise<SvmSettlementFixture> {
   const svm = await startSvmDevchain({ payers, feePayers: 2, merchants: 1 });
   const gate = await new RpcGate(svm.url).start();
   const f = await startFacilitator({
@@ -40,6 +45,7 @@ export async function startSvmSettlement(payers = 4): Promise<SvmSettlementFixtu
     SOLANA_RPC_URL_SOLANA_DEVNET: svm.url,
     SOLANA_FEE_PAYERS_SOLANA_DEVNET: svm.feePayers.map((a) => a.address).join(','),
     SOLANA_MINTS_SOLANA_DEVNET: `${svm.mint}:6:USDC`,
+    ...env,
   });
   const { apiKey } = await testApps().createMerchant(f.api.app, { name: 'Solana merchant', payTo: [svm.merchants[0].address as never] });
   const hook = await merchantClient(f.api.baseUrl, apiKey).post('/v1/merchant/webhook-endpoints', { url: 'http://127.0.0.1:9/hook', eventTypes: ['payment.failed'] });
@@ -53,6 +59,7 @@ export async function startSvmSettlement(payers = 4): Promise<SvmSettlementFixtu
     f,
     gate,
     payers: signers,
+    apiKey,
     async body(o = {}) {
       const amount = o.amount ?? 2_500n;
       const feePayer = svm.feePayers[o.feePayer ?? 0].address;
@@ -68,7 +75,8 @@ export async function startSvmSettlement(payers = 4): Promise<SvmSettlementFixtu
       });
       return { x402Version: 2, paymentPayload: { x402Version: 2, accepted: req, payload: { transaction } }, paymentRequirements: req };
     },
-    settle: (body) => postJson(`${f.api.baseUrl}/settle`, body, auth),
+    settle: (body, headers = {}) => postJson(`${f.api.baseUrl}/settle`, body, { ...auth, ...headers }),
+    verify: (body) => postJson(`${f.api.baseUrl}/verify`, body, auth),
     async startWorker() {
       const base = workerConfigOf(f.api);
       const solanaNetworks = (base.solanaNetworks ?? []).map((n) => ({ ...n, rpcUrl: gate.url }));

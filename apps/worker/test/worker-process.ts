@@ -38,7 +38,7 @@ process.on('exit', () => children.forEach((c) => c.kill('SIGKILL')));
  * (database, Redis, queue prefix, deployment file and settlement settings), plus `env`.
  * `preload` modules (paths relative to the repository) are required before main.
  */
-export function spawnWorker(f: SettlementFixture, env: Record<string, string> = {}, preload: string[] = []): WorkerProcess {
+export function spawnWorker(f: Pick<SettlementFixture, 'api'> & { env?: Record<string, string> }, env: Record<string, string> = {}, preload: string[] = []): WorkerProcess {
   const c = f.api.config;
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-worker-'));
   const logFile = join(dir, 'worker.log');

@@ -7,7 +7,7 @@ import { MerchantsService } from '../merchants/merchants.service';
 import { canonicalPayTo, PAY_TO_FORMATS } from '../merchants/pay-to-address';
 import { runCli } from './run-cli';
 
-const USAGE = `usage: npm run merchant -- create --name <name> --pay-to <0xaddr[,0xaddr…]> [--mode deferred|confirmed] [--confirmed-threshold <atomic units>] [--json]
+const USAGE = `usage: npm run merchant -- create --name <name> --pay-to <address[,address…]> [--mode deferred|confirmed] [--confirmed-threshold <atomic units>] [--json]
        npm run merchant -- pay-to add|retire --merchant <id> --address <address>
        npm run merchant -- rate-limit --merchant <id> --per-second <n|default>   (0 = unlimited; default = MERCHANT_RATE_LIMIT_PER_SECOND)`;
 
@@ -34,16 +34,18 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
     },
   });
-  const payTo = (values['pay-to'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-  if (!values.name || payTo.length === 0) {
+  const given = (values['pay-to'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  if (!values.name || given.length === 0) {
     process.stderr.write(`--name and --pay-to are required\n${USAGE}\n`);
     return 64;
   }
-  const bad = payTo.find((a) => !/^0x[0-9a-fA-F]{40}$/.test(a));
-  if (bad) {
-    process.stderr.write(`--pay-to: "${bad}" is not a 0x-prefixed 20-byte address\n`);
+  // The rules of POST /v1/merchant/pay-to and `pay-to add`: EVM or Solana, stored in canonical form.
+  const bad = given.find((a) => canonicalPayTo(a) === null);
+  if (bad !== undefined) {
+    process.stderr.write(`--pay-to: "${bad}" is not ${PAY_TO_FORMATS}\n`);
     return 64;
   }
+  const payTo = given.map((a) => canonicalPayTo(a)!);
   if (values.mode !== 'deferred' && values.mode !== 'confirmed') {
     process.stderr.write('--mode must be deferred or confirmed\n');
     return 64;
@@ -63,11 +65,11 @@ async function main(argv: string[]): Promise<number> {
       confirmedThreshold: threshold === undefined ? null : BigInt(threshold),
     });
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ merchantId: created.merchant.id, apiKey: created.apiKey, apiKeyPrefix: created.apiKeyPrefix, payTo })}\n`);
+      process.stdout.write(`${JSON.stringify({ merchantId: created.merchant.id, apiKey: created.apiKey, apiKeyPrefix: created.apiKeyPrefix, payTo: given })}\n`);
     } else {
       process.stdout.write(
         `merchant ${created.merchant.id} (${values.name}) created\n` +
-          `payTo: ${payTo.join(', ')}\n` +
+          `payTo: ${given.join(', ')}\n` +
           `API key (shown once, store it now): ${created.apiKey}\n` +
           `for the README's curl examples: export TOLLGATE_API_KEY=${created.apiKey}\n`,
       );

@@ -5,8 +5,10 @@ import {
   getBase58Encoder,
   getCompiledTransactionMessageDecoder,
   getTransactionDecoder,
+  lamports,
   type Address,
   type Blockhash,
+  type MaybeEncodedAccount,
   type Transaction,
 } from '@solana/kit';
 import { FailedTransactionMetadata, LiteSVM } from 'litesvm';
@@ -21,6 +23,9 @@ export interface SvmSignatureStatus {
   /** Solana's JSON form of the transaction error, null when it succeeded. */
   err: unknown;
 }
+
+/** Commitment of an executed transaction: `confirmed` until {@link SvmChain.finalitySlots} slots passed, then `finalized`. */
+export type SvmCommitment = 'confirmed' | 'finalized';
 
 /** Outcome of {@link SvmChain.send}: the signature (base58) and, when it landed, its status. */
 export interface SvmSendOutcome {
@@ -38,6 +43,8 @@ export interface SvmSimulation {
   logs: string[];
   unitsConsumed: bigint;
 }
+
+const SYSTEM_PROGRAM = '11111111111111111111111111111111' as Address;
 
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
@@ -61,9 +68,17 @@ export class SvmChain {
   private height = 1n;
   private blockhashIssuedAt = 1n;
   private readonly statuses = new Map<string, SvmSignatureStatus>();
+  /** Each landed transaction's accounts as they were before it ran, for {@link dropTransaction}. */
+  private readonly before = new Map<string, MaybeEncodedAccount[]>();
+  /**
+   * Slots after which a landed transaction reports `finalized` (before: `confirmed`). 0 (default): at once.
+   * Solana finalizes after ~32 slots; tests raise it to see a payment that is confirmed but not yet final.
+   */
+  finalitySlots = 0n;
 
   constructor() {
-    this.svm = new LiteSVM().withSigverify(false);
+    // No litesvm history: this class keeps the statuses, and a transaction a fork dropped must land again.
+    this.svm = new LiteSVM().withSigverify(false).withTransactionHistory(0n);
     this.svm.warpToSlot(this.height);
   }
 
@@ -101,6 +116,28 @@ export class SvmChain {
     return this.statuses.get(signature);
   }
 
+  /** The commitment `getSignatureStatuses` reports for a landed status (see {@link finalitySlots}). */
+  commitmentOf(status: SvmSignatureStatus): SvmCommitment {
+    return this.height >= status.slot + this.finalitySlots ? 'finalized' : 'confirmed';
+  }
+
+  /**
+   * Forgets a landed transaction as a fork that never included it would: its status goes and every account
+   * it touched is put back as it was before it ran (accounts a later transaction also changed included, so
+   * drop before anything else touches them). With its blockhash still valid it can land again.
+   * @returns false when no such transaction landed.
+   */
+  dropTransaction(signature: string): boolean {
+    const before = this.before.get(signature);
+    if (!before || !this.statuses.delete(signature)) return false;
+    this.before.delete(signature);
+    for (const acc of before) {
+      if (acc.exists) this.svm.setAccount(acc);
+      else this.svm.setAccount({ address: acc.address, data: new Uint8Array(), executable: false, lamports: lamports(0n), programAddress: SYSTEM_PROGRAM, space: 0n });
+    }
+    return true;
+  }
+
   /** Decodes a wire transaction. @throws Error when the bytes are not a transaction. */
   decode(wire: Uint8Array): Transaction {
     return getTransactionDecoder().decode(wire);
@@ -132,6 +169,7 @@ export class SvmChain {
     if (this.statuses.has(signature)) return { signature, err: 'AlreadyProcessed', logs: [] };
     const blockhashErr = this.blockhashError(tx);
     if (blockhashErr) return { signature, err: blockhashErr, logs: [] };
+    const touched = getCompiledTransactionMessageDecoder().decode(tx.messageBytes).staticAccounts.map((a) => this.svm.getAccount(a));
     const r = this.svm.sendTransaction(tx);
     const failed = r instanceof FailedTransactionMetadata;
     const err = failed ? solanaTransactionError(r.err()) : null;
@@ -142,6 +180,7 @@ export class SvmChain {
     // The clock does not move per transaction: slots advance only on request, so tests decide when
     // blockhashes expire.
     this.statuses.set(signature, status);
+    this.before.set(signature, touched);
     return { signature, status, err: err ?? undefined, logs };
   }
 

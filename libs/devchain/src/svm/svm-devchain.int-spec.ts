@@ -53,6 +53,42 @@ describe('SVM devchain with the official @x402/svm packages', () => {
     expect(await tokenBalance(dev.payers[0].tokenAccount)).toBe(1_000_000_000n - 1500n);
   });
 
+  it('reports confirmed until the finality depth passes; a dropped transaction is undone and can land again, once', async () => {
+    const rpcCall = (method: string, params: unknown[]) =>
+      fetch(dev.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) }).then(async (r) => ((await r.json()) as { result: unknown }).result);
+    const rpc = createSolanaRpc(dev.url);
+    const status = async (sig: string) => (await rpc.getSignatureStatuses([sig as never]).send()).value[0];
+    await rpcCall('devchain_setFinalitySlots', [5]);
+    try {
+      const client = new ExactSvmClient(await dev.signer(dev.payers[1]), { rpcUrl: dev.url });
+      const req = requirements('700');
+      const payload = { ...(await client.createPaymentPayload(2, req)), accepted: req };
+      const settle = async () => {
+        // A fresh facilitator each time: the official one refuses a payload it settled in the last 120 s.
+        const facilitator = new ExactSvmFacilitator(toFacilitatorSvmSigner(await dev.signer(dev.feePayers[0]), { defaultRpcUrl: dev.url }));
+        return facilitator.settle(payload as never, req as never);
+      };
+      const before = await tokenBalance(dev.merchants[0].tokenAccount);
+      const first = await settle();
+      expect(first).toMatchObject({ success: true });
+      expect(await status(first.transaction)).toMatchObject({ confirmationStatus: 'confirmed', err: null });
+      expect(await tokenBalance(dev.merchants[0].tokenAccount)).toBe(before + 700n);
+
+      expect(await rpcCall('devchain_dropTransaction', [first.transaction])).toBe(true);
+      expect(await status(first.transaction)).toBeNull();
+      expect(await tokenBalance(dev.merchants[0].tokenAccount)).toBe(before);
+      expect(await rpcCall('devchain_dropTransaction', [first.transaction])).toBe(false);
+
+      const again = await settle();
+      expect(again.transaction).toBe(first.transaction);
+      expect(await tokenBalance(dev.merchants[0].tokenAccount)).toBe(before + 700n);
+      await rpcCall('devchain_advanceSlots', [5]);
+      expect(await status(first.transaction)).toMatchObject({ confirmationStatus: 'finalized', err: null });
+    } finally {
+      await rpcCall('devchain_setFinalitySlots', [0]);
+    }
+  });
+
   it('an expired blockhash fails simulation; advancing slots moves the block height', async () => {
     const client = new ExactSvmClient(await dev.signer(dev.payers[1]), { rpcUrl: dev.url });
     const req = requirements('10');

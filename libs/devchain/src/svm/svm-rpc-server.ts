@@ -96,7 +96,8 @@ const HANDLERS: Record<string, Handler> = {
         const st = typeof s === 'string' ? chain.status(s) : undefined;
         if (!st) return null;
         const status = st.err === null ? { Ok: null } : { Err: st.err };
-        return { slot: st.slot, confirmations: null, err: st.err, status, confirmationStatus: 'finalized' };
+        const commitment = chain.commitmentOf(st);
+        return { slot: st.slot, confirmations: commitment === 'finalized' ? null : Number(chain.slot - st.slot), err: st.err, status, confirmationStatus: commitment };
       }),
     );
   },
@@ -144,6 +145,13 @@ const HANDLERS: Record<string, Handler> = {
     chain.expireBlockhash();
     return chain.latestBlockhash();
   },
+  devchain_setFinalitySlots: (chain, p) => {
+    const n = Number(p[0] ?? 0);
+    if (!Number.isSafeInteger(n) || n < 0) throw new RpcError(INVALID_PARAMS, 'Invalid params: slots must be a non-negative integer');
+    chain.finalitySlots = BigInt(n);
+    return n;
+  },
+  devchain_dropTransaction: (chain, p) => chain.dropTransaction(str(p, 0, 'signature')),
 };
 
 /** JSON with bigints as bare numbers (Solana's u64 fields), which @solana/kit parses back losslessly. */
@@ -192,7 +200,9 @@ export interface SvmRpcServer {
 /**
  * Serves `chain` over Solana's HTTP JSON-RPC 2.0 on `host:port` (port 0: a free one). Methods: the reads
  * and writes @solana/kit, `@x402/svm` and Tollgate use, answered in Solana's exact shapes, plus
- * `devchain_advanceSlots([n])` and `devchain_expireBlockhash([])` for tests.
+ * `devchain_advanceSlots([n])`, `devchain_expireBlockhash([])`, `devchain_setFinalitySlots([n])` (landed
+ * transactions report `confirmed` until n slots passed) and `devchain_dropTransaction([signature])` (a fork
+ * forgets a landed transaction and undoes it) for tests.
  */
 export async function serveSvmRpc(chain: SvmChain, port = 0, host = '127.0.0.1'): Promise<SvmRpcServer> {
   const server: Server = createServer((req, res) => handle(chain, req, res));

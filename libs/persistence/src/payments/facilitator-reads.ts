@@ -44,7 +44,7 @@ export interface PaymentProgress {
   id: string;
   status: string;
   tx_hash: string | null;
-  /** Hash of the batch transaction last broadcast for a `submitted` payment (replacements change it). */
+  /** For a `submitted` payment, what is on the wire: the batch transaction last broadcast (EVM; replacements change it) or the payment's own transaction signature (Solana). */
   broadcast_tx_hash: string | null;
   failure_reason: string | null;
   failure_message: string | null;
@@ -78,11 +78,16 @@ export class FacilitatorReads {
     return rows[0];
   }
 
-  /** Progress of the payments `ids` (missing ids are absent from the answer). */
+  /**
+   * Progress of the payments `ids` (missing ids are absent from the answer). `broadcast_tx_hash` of a
+   * `submitted` payment: its batch's transaction (EVM) or its own stored transaction's signature (Solana).
+   */
   async progressOf(ids: readonly string[]): Promise<PaymentProgress[]> {
     return this.dataSource.query(
-      `SELECT p.id, p.status, p.tx_hash, p.failure_reason, p.failure_message, b.tx_hash AS broadcast_tx_hash
-         FROM payments p LEFT JOIN settlement_batches b ON b.id = p.batch_id AND p.status = 'submitted'
+      `SELECT p.id, p.status, p.tx_hash, p.failure_reason, p.failure_message, coalesce(b.tx_hash, s.signature) AS broadcast_tx_hash
+         FROM payments p
+         LEFT JOIN settlement_batches b ON b.id = p.batch_id AND p.status = 'submitted'
+         LEFT JOIN svm_transactions s ON s.payment_id = p.id AND p.status = 'submitted'
         WHERE p.id = ANY($1::uuid[])`,
       [[...new Set(ids)]],
     );

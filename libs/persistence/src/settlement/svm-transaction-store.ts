@@ -45,19 +45,26 @@ export class SvmTransactionStore {
   /**
    * Claims up to `limit` queued payments of `network`, earliest deadline first (`FOR UPDATE SKIP LOCKED`,
    * so concurrent workers never claim one twice), has `sign` co-sign each, and in the same database
-   * transaction stores the signed transaction and moves the payment `queued → batched` (or `→ failed`).
+   * transaction stores the signed transaction and moves the payment `queued → batched` (or `→ failed`). A
+   * payment that already has a stored transaction (re-queued after it vanished) moves without signing.
    * @returns the ids moved to `batched`.
    */
   async claimQueued(network: string, limit: number, sign: (p: QueuedSvmPayment) => Promise<SvmSigning>): Promise<string[]> {
     return this.dataSource.transaction(async (m) => {
-      const rows: Array<{ id: string; reference: string; network: string; signature: string }> = await m.query(
-        `SELECT id, reference, network, signature FROM payments
-          WHERE network = $1 AND status = 'queued'
-          ORDER BY expires_at, queued_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+      const rows: Array<{ id: string; reference: string; network: string; signature: string; stored_signature: string | null; stored_fee_payer: string | null }> = await m.query(
+        `SELECT p.id, p.reference, p.network, p.signature, s.signature AS stored_signature, s.fee_payer AS stored_fee_payer
+           FROM payments p LEFT JOIN svm_transactions s ON s.payment_id = p.id
+          WHERE p.network = $1 AND p.status = 'queued'
+          ORDER BY p.expires_at, p.queued_at LIMIT $2 FOR UPDATE OF p SKIP LOCKED`,
         [network, limit],
       );
       const claimed: string[] = [];
       for (const r of rows) {
+        if (r.stored_signature) {
+          // Re-queued after its transaction vanished (a fork): the stored bytes go out again, never re-signed.
+          claimed.push(...(await this.ledger.transition([r.id], 'queued', 'batched', { detail: { signature: r.stored_signature, feePayer: r.stored_fee_payer, stored: true } }, m)));
+          continue;
+        }
         const s = await sign({ id: r.id, reference: r.reference, network: r.network, payerTransaction: r.signature });
         if (s.kind === 'skip') continue;
         if (s.kind === 'failed') {

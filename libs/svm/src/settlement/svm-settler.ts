@@ -61,7 +61,8 @@ const ACTIVE: ['batched', 'submitted'] = ['batched', 'submitted'];
  * reads `getSignatureStatuses`: `confirmed` → `included` (slot as block number, signature as tx hash),
  * `finalized` → `confirmed`, a landed error → `failed` with its reason; a transaction with no status is
  * re-broadcast — the same stored bytes, never re-signed — until its blockhash expires, then `failed`
- * (`tollgate_blockhash_expired`). Every pass re-derives its work from Postgres, so a crash or lost Redis
+ * (`tollgate_blockhash_expired`); an `included` one whose status vanished (a fork) goes back to `queued`
+ * and its stored transaction is claimed and broadcast again. Every pass re-derives its work from Postgres, so a crash or lost Redis
  * keys lose nothing, and Solana drops a second landing of one signature, so nothing settles twice.
  */
 export class SvmSettler {
@@ -149,8 +150,19 @@ export class SvmSettler {
       if (row.status === 'batched') await this.ledger.transition(id, 'batched', 'submitted', { detail: { signature: row.signature } });
       return;
     }
-    // Seen confirmed before and gone now (a fork dropped it): the next passes see it again or never.
-    if (row.status === 'included') return;
+    if (row.status === 'included') {
+      // Seen confirmed, gone now: a fork dropped it (or the node lost it). Back to the queue, as an EVM reorg
+      // does: the next claim reuses the stored bytes, which land again while the blockhash lives and otherwise
+      // end `tollgate_blockhash_expired`. Should the status reappear, the same signature is simply included again.
+      this.o.logger?.warn(`payment ${row.paymentId}: confirmed transaction ${row.signature} has no status any more; re-queued`);
+      await this.ledger.transition(id, 'included', 'queued', {
+        reason: 'reorged',
+        detail: { signature: row.signature },
+        patch: { tx_hash: null, block_number: null, included_at: null },
+        incrementAttempts: true,
+      });
+      return;
+    }
     if (!(await blockhashValid(row.blockhash))) {
       // It could have landed until the blockhash expired: read its status once more now that it cannot.
       const again = (await rpc.getSignatureStatuses([row.signature as Signature], { searchTransactionHistory: true }).send()).value[0] as SignatureStatus;
