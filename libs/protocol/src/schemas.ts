@@ -47,6 +47,12 @@ export const PAYMENT_IDENTIFIER_EXTENSION = 'payment-identifier';
 // ---------------------------------------------------------------------------------------------
 
 const nonEmptyString = z.string().min(1, 'expected a non-empty string');
+// The same check, described for the OpenAPI document (`meta` does not change parsing).
+const schemeField = nonEmptyString.meta({ description: 'payment scheme; Tollgate serves `exact`' });
+const v1Network = nonEmptyString.meta({ description: 'v1 network name, e.g. base-sepolia (a CAIP-2 id is accepted too)' });
+const v2Network = nonEmptyString.meta({ description: 'CAIP-2 network id, e.g. eip155:8453 or solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp' });
+const assetField = nonEmptyString.meta({ description: 'token: an EVM contract address (0x + 40 hex) or a Solana mint (base58), per the network' });
+const payToField = nonEmptyString.meta({ description: "recipient: an EVM address or a Solana owner address, one of the merchant's payTo addresses" });
 
 // The trailing `.optional()` keeps the key optional in the output type (zod 4 types a transformed key as
 // required even when the transform may return undefined).
@@ -128,11 +134,11 @@ export const ResourceInfoSchema = z.looseObject({ url: z.string(), description: 
  * their EVM format is checked once the network is known to be EVM (see {@link parseFacilitatorRequest}).
  */
 export const PaymentRequirementsV1Schema = z.object({
-  scheme: nonEmptyString,
-  network: nonEmptyString,
+  scheme: schemeField,
+  network: v1Network,
   maxAmountRequired: atomicUnits,
-  asset: nonEmptyString,
-  payTo: nonEmptyString,
+  asset: assetField,
+  payTo: payToField,
   resource: z.string(),
   description: optionalString,
   mimeType: optionalString,
@@ -143,11 +149,11 @@ export const PaymentRequirementsV1Schema = z.object({
 
 /** v2 requirements (spec v2 §5.1.2); same EVM-format caveat as v1. */
 export const PaymentRequirementsV2Schema = z.object({
-  scheme: nonEmptyString,
-  network: nonEmptyString,
+  scheme: schemeField,
+  network: v2Network,
   amount: atomicUnits,
-  asset: nonEmptyString,
-  payTo: nonEmptyString,
+  asset: assetField,
+  payTo: payToField,
   maxTimeoutSeconds: seconds,
   extra: optionalRecord,
 });
@@ -155,8 +161,8 @@ export const PaymentRequirementsV2Schema = z.object({
 /** v1 payload (spec v1 §5.2); `payload` is scheme-specific, see {@link ExactEvmPayloadSchema}. */
 export const PaymentPayloadV1Schema = z.object({
   x402Version: z.literal(1),
-  scheme: nonEmptyString,
-  network: nonEmptyString,
+  scheme: schemeField,
+  network: v1Network,
   payload: z.record(z.string(), z.unknown()),
 });
 
