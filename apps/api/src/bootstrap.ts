@@ -2,13 +2,14 @@ import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import cookieParser from 'cookie-parser';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { TollgateConfig } from '@tollgate/config';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-exception.filter';
 import { inputGuard } from './common/input-guard';
 import { requireJsonContentType } from './common/json-content-type';
+import { buildOpenApiDocument } from './openapi/document';
 
 /**
  * Builds the API app (not listening). Used by `main.ts`, the tests and the demo.
@@ -32,15 +33,8 @@ export async function createApiApp(config: TollgateConfig, opts: { shutdownHooks
   app.disable('x-powered-by');
   // Client addresses (sign-in throttle, public rate limit) come from X-Forwarded-For only through trusted proxies.
   if (config.api.trustProxy !== null) app.set('trust proxy', config.api.trustProxy);
-  const doc = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Tollgate')
-      .setDescription('x402 payment facilitator with queued batch settlement')
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .build(),
-  );
+  // Generated from the zod schemas that validate the requests (see openapi/document.ts).
+  const { document: doc } = buildOpenApiDocument(app);
   SwaggerModule.setup('docs', app, doc);
   return app;
 }

@@ -4,7 +4,7 @@
  * The request parser (request-parser.ts) picks the parser by the CAIP-2 namespace of the served network;
  * a new chain family adds its parser to {@link PAYLOAD_PARSERS}.
  */
-import { AddressSchema, ExactEvmPayloadSchema } from './schemas';
+import { AddressSchema, ExactEvmPayloadSchema, ExactSvmPayloadSchema, MAX_SVM_TRANSACTION_BASE64, SolanaAddressSchema } from './schemas';
 import { check, isObject, malformed, type Checked, type JsonObject } from './parse-support';
 import { ReasonCode } from './reason-codes';
 import type { SchemePayload } from './types';
@@ -101,11 +101,6 @@ export const exactEvmPayloadParser: SchemePayloadParser = {
 };
 
 const SOLANA_NETWORK_RE = /^solana:[1-9A-HJ-NP-Za-km-z]{32}$/;
-// A 32-byte public key in base58 is 32 to 44 characters.
-const SOLANA_ADDRESS_RE = /^[1-9A-HJ-NP-Za-km-z]{32,44}$/;
-// Solana packets carry at most 1,232 bytes, 1,644 characters of base64.
-const MAX_TRANSACTION_BASE64 = 1644;
-const BASE64_RE = /^[A-Za-z0-9+/]+={0,2}$/;
 
 /** `exact` on Solana (scheme_exact_svm.md): `{transaction: base64}`; the transaction is decoded by the mechanism. */
 export const exactSvmPayloadParser: SchemePayloadParser = {
@@ -125,16 +120,17 @@ export const exactSvmPayloadParser: SchemePayloadParser = {
         : []),
     ];
     for (const [field, value] of fields) {
-      if (!SOLANA_ADDRESS_RE.test(value)) return { ok: false, error: malformed(field, 'expected a Solana address (base58, 32 bytes)') };
+      if (!SolanaAddressSchema.safeParse(value).success) return { ok: false, error: malformed(field, 'expected a Solana address (base58, 32 bytes)') };
     }
-    const tx = payload.transaction;
-    if (typeof tx !== 'string' || tx.length === 0 || tx.length > MAX_TRANSACTION_BASE64 || tx.length % 4 !== 0 || !BASE64_RE.test(tx)) {
+    // The schema is the one the OpenAPI document shows; the message is this parser's own.
+    const tx = ExactSvmPayloadSchema.shape.transaction.safeParse(payload.transaction);
+    if (!tx.success) {
       return {
         ok: false,
-        error: malformed('paymentPayload.payload.transaction', `expected a base64 Solana transaction of at most ${MAX_TRANSACTION_BASE64} characters`),
+        error: malformed('paymentPayload.payload.transaction', `expected a base64 Solana transaction of at most ${MAX_SVM_TRANSACTION_BASE64} characters`),
       };
     }
-    return { ok: true, value: { asset, payTo, payload: { family: 'solana', transaction: tx } } };
+    return { ok: true, value: { asset, payTo, payload: { family: 'solana', transaction: tx.data } } };
   },
 };
 

@@ -47,6 +47,12 @@ export const PAYMENT_IDENTIFIER_EXTENSION = 'payment-identifier';
 // ---------------------------------------------------------------------------------------------
 
 const nonEmptyString = z.string().min(1, 'expected a non-empty string');
+// The same check, described for the OpenAPI document (`meta` does not change parsing).
+const schemeField = nonEmptyString.meta({ description: 'payment scheme; Tollgate serves `exact`' });
+const v1Network = nonEmptyString.meta({ description: 'v1 network name, e.g. base-sepolia (a CAIP-2 id is accepted too)' });
+const v2Network = nonEmptyString.meta({ description: 'CAIP-2 network id, e.g. eip155:8453 or solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp' });
+const assetField = nonEmptyString.meta({ description: 'token: an EVM contract address (0x + 40 hex) or a Solana mint (base58), per the network' });
+const payToField = nonEmptyString.meta({ description: "recipient: an EVM address or a Solana owner address, one of the merchant's payTo addresses" });
 
 // The trailing `.optional()` keeps the key optional in the output type (zod 4 types a transformed key as
 // required even when the transform may return undefined).
@@ -65,12 +71,15 @@ const optionalRecord = z
 /** EVM address, `0x` + 40 hex digits in any case (checksum is not enforced on the wire). */
 export const AddressSchema = z
   .string()
-  .refine((s): s is HexAddress => ADDRESS_RE.test(s), 'expected an EVM address (0x + 40 hex digits)') as unknown as z.ZodType<HexAddress>;
+  .refine((s): s is HexAddress => ADDRESS_RE.test(s), 'expected an EVM address (0x + 40 hex digits)')
+  // `meta` only describes the check for the OpenAPI document (toJSONSchema); parsing is unchanged.
+  .meta({ pattern: ADDRESS_RE.source, description: 'EVM address, 0x + 40 hex digits (any case)' }) as unknown as z.ZodType<HexAddress>;
 
 /** 32-byte hex (`0x` + 64 hex digits), e.g. the EIP-3009 nonce. */
 export const Bytes32Schema = z
   .string()
-  .refine((s): s is Hex => BYTES32_RE.test(s), 'expected 32 bytes of hex (0x + 64 hex digits)') as unknown as z.ZodType<Hex>;
+  .refine((s): s is Hex => BYTES32_RE.test(s), 'expected 32 bytes of hex (0x + 64 hex digits)')
+  .meta({ pattern: BYTES32_RE.source, description: '32 bytes of hex (0x + 64 hex digits)' }) as unknown as z.ZodType<Hex>;
 
 /** EIP-712 signature: `0x` + whole bytes, at least 65 (longer ones are ERC-1271 / ERC-6492 wallets). */
 export const SignatureSchema = z.string().superRefine((s, ctx): void => {
@@ -84,20 +93,24 @@ export const SignatureSchema = z.string().superRefine((s, ctx): void => {
       message: `expected a signature of at least ${MIN_SIGNATURE_BYTES} bytes, got ${(s.length - 2) / 2}`,
     });
   }
-}) as unknown as z.ZodType<Hex>;
+})
+  .meta({ pattern: `^0x([0-9a-fA-F]{2}){${MIN_SIGNATURE_BYTES},}$`, description: 'EIP-712 signature: 0x + whole bytes, at least 65 (longer for ERC-1271 / ERC-6492 wallets)' }) as unknown as z.ZodType<Hex>;
 
 /**
  * A uint256 as a decimal string. `unit` names what it counts, for the error message
  * ("expected a decimal string of atomic units").
  */
 export function uint256String(unit: string): z.ZodType<string> {
-  return z.string().superRefine((s, ctx): void => {
-    if (!UINT_RE.test(s)) {
-      ctx.addIssue({ code: 'custom', message: `expected a decimal string of ${unit}` });
-    } else if (s.length > 78 || BigInt(s) > UINT256_MAX) {
-      ctx.addIssue({ code: 'custom', message: `${unit} exceed the uint256 maximum (2^256 - 1)` });
-    }
-  });
+  return z
+    .string()
+    .superRefine((s, ctx): void => {
+      if (!UINT_RE.test(s)) {
+        ctx.addIssue({ code: 'custom', message: `expected a decimal string of ${unit}` });
+      } else if (s.length > 78 || BigInt(s) > UINT256_MAX) {
+        ctx.addIssue({ code: 'custom', message: `${unit} exceed the uint256 maximum (2^256 - 1)` });
+      }
+    })
+    .meta({ pattern: '^[0-9]{1,78}$', description: `${unit} as a decimal string, at most 2^256 - 1` });
 }
 
 const atomicUnits = uint256String('atomic units');
@@ -121,11 +134,11 @@ export const ResourceInfoSchema = z.looseObject({ url: z.string(), description: 
  * their EVM format is checked once the network is known to be EVM (see {@link parseFacilitatorRequest}).
  */
 export const PaymentRequirementsV1Schema = z.object({
-  scheme: nonEmptyString,
-  network: nonEmptyString,
+  scheme: schemeField,
+  network: v1Network,
   maxAmountRequired: atomicUnits,
-  asset: nonEmptyString,
-  payTo: nonEmptyString,
+  asset: assetField,
+  payTo: payToField,
   resource: z.string(),
   description: optionalString,
   mimeType: optionalString,
@@ -136,11 +149,11 @@ export const PaymentRequirementsV1Schema = z.object({
 
 /** v2 requirements (spec v2 §5.1.2); same EVM-format caveat as v1. */
 export const PaymentRequirementsV2Schema = z.object({
-  scheme: nonEmptyString,
-  network: nonEmptyString,
+  scheme: schemeField,
+  network: v2Network,
   amount: atomicUnits,
-  asset: nonEmptyString,
-  payTo: nonEmptyString,
+  asset: assetField,
+  payTo: payToField,
   maxTimeoutSeconds: seconds,
   extra: optionalRecord,
 });
@@ -148,8 +161,8 @@ export const PaymentRequirementsV2Schema = z.object({
 /** v1 payload (spec v1 §5.2); `payload` is scheme-specific, see {@link ExactEvmPayloadSchema}. */
 export const PaymentPayloadV1Schema = z.object({
   x402Version: z.literal(1),
-  scheme: nonEmptyString,
-  network: nonEmptyString,
+  scheme: schemeField,
+  network: v1Network,
   payload: z.record(z.string(), z.unknown()),
 });
 
@@ -176,6 +189,26 @@ export const ExactEvmAuthorizationSchema = z.object({
 export const ExactEvmPayloadSchema = z.object({
   signature: SignatureSchema,
   authorization: ExactEvmAuthorizationSchema,
+});
+
+// A 32-byte public key in base58 is 32 to 44 characters.
+const SOLANA_ADDRESS_RE = /^[1-9A-HJ-NP-Za-km-z]{32,44}$/;
+const BASE64_RE = /^[A-Za-z0-9+/]+={0,2}$/;
+/** Solana packets carry at most 1,232 bytes, 1,644 characters of base64. */
+export const MAX_SVM_TRANSACTION_BASE64 = 1644;
+
+/** Solana address (a base58 public key); `asset` is the mint, `payTo` the owner (scheme_exact_svm.md). */
+export const SolanaAddressSchema = z.string().regex(SOLANA_ADDRESS_RE).meta({ description: 'Solana address (base58, 32 bytes)' });
+
+/** `exact` Solana payload (scheme_exact_svm.md): the partially signed transfer transaction, base64. */
+export const ExactSvmPayloadSchema = z.object({
+  transaction: z
+    .string()
+    .min(1)
+    .max(MAX_SVM_TRANSACTION_BASE64)
+    .regex(BASE64_RE)
+    .refine((s) => s.length % 4 === 0)
+    .meta({ description: `base64 serialized Solana transaction (at most ${MAX_SVM_TRANSACTION_BASE64} characters), signed by the payer; the facilitator adds the fee payer's signature` }),
 });
 
 /** `POST /verify` and `/settle` body, v1. */

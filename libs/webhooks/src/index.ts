@@ -7,3 +7,4 @@ export * from './http-sender';
 export * from './dispatcher';
 export * from './outbox';
 export * from './delivery.service';
+export * from './event-schemas';

@@ -194,6 +194,7 @@ export class AdminApiController {
   }
 
   @Get('merchants/:id')
+  @ApiOperation({ summary: 'One merchant with its webhook endpoints' })
   async merchant(@Param('id') rawId: string) {
     const id = parseInput(idParam, rawId, 'id');
     const m = await this.queries.merchant(id);
@@ -211,6 +212,7 @@ export class AdminApiController {
   @Post('merchants/:id/suspend')
   @HttpCode(200)
   @AdminRoleRequired('operator')
+  @ApiOperation({ summary: 'Suspend a merchant: its API keys stop authenticating' })
   suspend(@Req() req: AdminRequest, @Param('id') id: string) {
     return this.actions.setMerchantStatus(req.admin!, parseInput(idParam, id, 'id'), 'suspended', rid(req)).then(jsonSafe);
   }
@@ -218,6 +220,7 @@ export class AdminApiController {
   @Post('merchants/:id/activate')
   @HttpCode(200)
   @AdminRoleRequired('operator')
+  @ApiOperation({ summary: 'Re-activate a suspended merchant' })
   activate(@Req() req: AdminRequest, @Param('id') id: string) {
     return this.actions.setMerchantStatus(req.admin!, parseInput(idParam, id, 'id'), 'active', rid(req)).then(jsonSafe);
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { settleFailure, SETTLEMENT_MODE_HEADER, type SettleResponse, type SupportedResponse, type VerifyResponse } from '@tollgate/protocol';
 import type { SettlementMode } from '@tollgate/persistence';
@@ -9,16 +9,6 @@ import { ApiMetrics } from '../metrics/api-metrics';
 import { FacilitatorService } from './facilitator.service';
 import { MerchantRateLimitGuard } from './merchant-rate-limit.guard';
 import { SupportedService } from './supported.service';
-
-const REQUEST_SCHEMA = {
-  type: 'object',
-  required: ['x402Version', 'paymentPayload', 'paymentRequirements'],
-  properties: {
-    x402Version: { type: 'integer', enum: [1, 2] },
-    paymentPayload: { type: 'object', description: 'x402 PaymentPayload (v1 or v2) with an exact EVM EIP-3009 payload' },
-    paymentRequirements: { type: 'object', description: "the resource server's own PaymentRequirements" },
-  },
-};
 
 /** Header that overrides the merchant's settlement policy for one `/settle` call (defined in libs/protocol for clients). */
 export { SETTLEMENT_MODE_HEADER };
@@ -37,9 +27,7 @@ export class FacilitatorController {
   @HttpCode(200)
   @UseGuards(MerchantAuthGuard, MerchantRateLimitGuard)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Verify an x402 exact EVM payment and record it as verified' })
-  @ApiBody({ schema: REQUEST_SCHEMA })
-  @ApiOkResponse({ description: 'VerifyResponse {isValid, invalidReason?, invalidMessage?, payer?, extensions?}; 400 for a malformed body; 429 + Retry-After (tollgate_rate_limited) beyond the merchant rate limit' })
+  @ApiOperation({ summary: 'Verify an x402 exact payment (EVM EIP-3009 or Solana) and record it as verified' })
   async verify(@Body() body: unknown, @CurrentMerchant() merchant: AuthenticatedMerchant, @Res({ passthrough: true }) res: Response): Promise<VerifyResponse> {
     const done = this.metrics.startVerify();
     const answer = await this.facilitator.verify(body, merchant);
@@ -53,10 +41,7 @@ export class FacilitatorController {
   @HttpCode(200)
   @UseGuards(MerchantAuthGuard, MerchantRateLimitGuard)
   @ApiBearerAuth()
-  @ApiHeader({ name: SETTLEMENT_MODE_HEADER, required: false, description: '`deferred` or `confirmed`: overrides the merchant policy for this call' })
   @ApiOperation({ summary: 'Queue a verified payment for batch settlement (deferred) or wait for inclusion (confirmed)' })
-  @ApiBody({ schema: REQUEST_SCHEMA })
-  @ApiOkResponse({ description: 'SettleResponse {success, errorReason?, errorMessage?, payer?, transaction, network, extensions.tollgate}; 429 + Retry-After (tollgate_rate_limited) beyond the merchant rate limit' })
   async settle(
     @Body() body: unknown,
     @CurrentMerchant() merchant: AuthenticatedMerchant,

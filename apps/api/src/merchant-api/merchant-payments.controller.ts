@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { z } from 'zod';
 import { PAYMENT_STATUSES } from '@tollgate/persistence';
@@ -11,14 +11,14 @@ import { caip2Network, evmAddress, isoTime, listParam, pageLimit, parseInput, re
 /** The filters of a payment listing (the CSV export takes the same, without limit and cursor). */
 export const listQuery = z
   .object({
-    status: listParam(z.enum(PAYMENT_STATUSES, { errorMap: () => ({ message: `must be one of ${PAYMENT_STATUSES.join(', ')}` }) })),
+    status: listParam(z.enum(PAYMENT_STATUSES, { errorMap: () => ({ message: `must be one of ${PAYMENT_STATUSES.join(', ')}` }) })).describe('comma-separated or repeated'),
     payer: evmAddress.optional(),
     payTo: evmAddress.optional(),
-    network: caip2Network.optional(),
-    since: isoTime.optional(),
-    until: isoTime.optional(),
+    network: caip2Network.optional().describe('CAIP-2, e.g. eip155:8453'),
+    since: isoTime.optional().describe('created at or after'),
+    until: isoTime.optional().describe('created before'),
     limit: pageLimit,
-    cursor: z.string().max(200).optional(),
+    cursor: z.string().max(200).optional().describe('nextCursor of the previous page'),
   })
   .strict();
 
@@ -32,23 +32,12 @@ export class MerchantPaymentsController {
 
   @Get()
   @ApiOperation({ summary: 'List payments, newest first, with filters and cursor pagination' })
-  @ApiQuery({ name: 'status', required: false, description: `comma-separated or repeated: ${PAYMENT_STATUSES.join(', ')}` })
-  @ApiQuery({ name: 'payer', required: false })
-  @ApiQuery({ name: 'payTo', required: false })
-  @ApiQuery({ name: 'network', required: false, description: 'CAIP-2, e.g. eip155:8453' })
-  @ApiQuery({ name: 'since', required: false, description: 'created at or after (ISO-8601)' })
-  @ApiQuery({ name: 'until', required: false, description: 'created before (ISO-8601)' })
-  @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
-  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
-  @ApiOkResponse({ description: '{data: [payment], nextCursor}' })
   list(@CurrentMerchant() merchant: AuthenticatedMerchant, @Query() query: unknown): Promise<{ data: MerchantPaymentView[]; nextCursor: string | null }> {
     return this.payments.list(merchant.id, parseInput(listQuery, query, 'query'));
   }
 
   @Get(':reference')
-  @ApiParam({ name: 'reference', description: 'pay_… as returned by /settle' })
   @ApiOperation({ summary: 'One payment: transaction hash, log index, block, confirmations, batch and event history' })
-  @ApiOkResponse({ description: 'payment detail; 404 for an unknown reference or another merchant’s payment' })
   detail(@CurrentMerchant() merchant: AuthenticatedMerchant, @Param('reference') reference: string): Promise<MerchantPaymentDetail> {
     return this.payments.detail(merchant.id, parseInput(referenceParam, reference, 'reference'));
   }
@@ -67,9 +56,7 @@ export class PublicPaymentsController {
 
   @Get(':reference/status')
   @Header('cache-control', 'no-store')
-  @ApiParam({ name: 'reference', description: 'pay_… as returned by /settle' })
   @ApiOperation({ summary: 'Status of a payment by reference (no authentication)' })
-  @ApiOkResponse({ description: '{reference, status, network, transaction (null until included)}; 429 with Retry-After beyond PUBLIC_RATE_LIMIT_PER_MINUTE per IP' })
   status(@Param('reference') reference: string): Promise<PublicPaymentStatus> {
     return this.payments.publicStatus(parseInput(referenceParam, reference, 'reference'));
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { CurrentMerchant, MerchantAuthGuard } from '../merchants/merchant-auth.guard';
@@ -7,9 +7,11 @@ import { AuthenticatedMerchant } from '../merchants/merchants.service';
 import { MerchantSettingsService, MerchantView, PayToView, SettlementPolicyView } from './merchant-settings.service';
 import { atomicAmount, parseInput, payToAddress } from './validation';
 
-const payToBody = z.object({ address: payToAddress }).strict();
+/** Body of `POST /v1/merchant/pay-to`. */
+export const payToBody = z.object({ address: payToAddress }).strict();
 
-const policyPatch = z
+/** Body of `PATCH /v1/merchant/settlement-policy`. */
+export const policyPatch = z
   .object({
     defaultMode: z.enum(['deferred', 'confirmed']).optional(),
     confirmedThreshold: atomicAmount.nullable().optional(),
@@ -17,15 +19,6 @@ const policyPatch = z
   })
   .strict()
   .refine((p) => Object.keys(p).length > 0, { message: 'name at least one of defaultMode, confirmedThreshold, maxUnsettledExposure' });
-
-const POLICY_SCHEMA = {
-  type: 'object',
-  properties: {
-    defaultMode: { type: 'string', enum: ['deferred', 'confirmed'] },
-    confirmedThreshold: { type: 'string', nullable: true, description: 'atomic units as a decimal string; null = never confirmed by amount' },
-    maxUnsettledExposure: { type: 'string', nullable: true, description: 'atomic units per network and asset; null = no ceiling' },
-  },
-};
 
 /** The authenticated merchant's own settings: profile, settlement policy, payTo addresses. */
 @ApiTags('merchant')
@@ -37,7 +30,6 @@ export class MerchantController {
 
   @Get()
   @ApiOperation({ summary: 'Read the merchant and its settlement policy' })
-  @ApiOkResponse({ description: '{id, name, status, settlementPolicy {defaultMode, confirmedThreshold, maxUnsettledExposure}, createdAt, updatedAt}' })
   get(@CurrentMerchant() merchant: AuthenticatedMerchant): Promise<MerchantView> {
     return this.settings.get(merchant.id);
   }
@@ -49,23 +41,18 @@ export class MerchantController {
       'Default mode, amount threshold for confirmed mode, and maximum unsettled exposure (a verify that would take the ' +
       "merchant's accepted-but-unsettled total on one network and asset above it is refused with tollgate_exposure_exceeded).",
   })
-  @ApiBody({ schema: POLICY_SCHEMA })
-  @ApiOkResponse({ description: 'the policy now in force' })
   updatePolicy(@CurrentMerchant() merchant: AuthenticatedMerchant, @Body() body: unknown): Promise<SettlementPolicyView> {
     return this.settings.updatePolicy(merchant.id, parseInput(policyPatch, body));
   }
 
   @Get('pay-to')
   @ApiOperation({ summary: 'List the payTo addresses the merchant owns' })
-  @ApiOkResponse({ description: '{data: [{address, status: active|retired, createdAt, retiredAt}]}' })
   async payTo(@CurrentMerchant() merchant: AuthenticatedMerchant): Promise<{ data: PayToView[] }> {
     return { data: await this.settings.listPayTo(merchant.id) };
   }
 
   @Post('pay-to')
   @ApiOperation({ summary: 'Add a payTo address (EVM 0x…, or Solana base58), or bring back a retired one' })
-  @ApiBody({ schema: { type: 'object', required: ['address'], properties: { address: { type: 'string' } } } })
-  @ApiCreatedResponse({ description: '201 {address, status, createdAt, retiredAt} when added or brought back; 200 when already active; 400 bad address; 409 owned by another merchant' })
   async addPayTo(@CurrentMerchant() merchant: AuthenticatedMerchant, @Body() body: unknown, @Res({ passthrough: true }) res: Response): Promise<PayToView> {
     const { created, ...view } = await this.settings.addPayTo(merchant.id, parseInput(payToBody, body).address);
     res.status(created ? 201 : 200);
@@ -74,9 +61,7 @@ export class MerchantController {
 
   @Delete('pay-to/:address')
   @HttpCode(200)
-  @ApiParam({ name: 'address' })
   @ApiOperation({ summary: 'Retire a payTo address: new verifies to it are refused; payments already queued still settle; history kept' })
-  @ApiOkResponse({ description: 'the retired address; 400 bad address; 404 not one of the merchant’s' })
   retirePayTo(@CurrentMerchant() merchant: AuthenticatedMerchant, @Param('address') address: string): Promise<PayToView> {
     return this.settings.retirePayTo(merchant.id, parseInput(payToAddress, address, 'address'));
   }

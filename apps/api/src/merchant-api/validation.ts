@@ -58,7 +58,7 @@ export function isRealInstant(v: string): boolean {
 }
 
 /** Page size: 1-200, default 50. */
-export const pageLimit = z.coerce.number({ invalid_type_error: 'must be a whole number' }).int('must be a whole number').min(1).max(200).default(50);
+export const pageLimit = z.coerce.number({ invalid_type_error: 'must be a whole number' }).int('must be a whole number').min(1).max(200).default(50).describe('page size');
 
 /** A query value given once (`?a=x,y`) or repeated (`?a=x&a=y`), as a list. */
 export function listParam<T extends z.ZodTypeAny>(item: T) {

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { SUBSCRIBABLE_WEBHOOK_EVENT_TYPES } from '@tollgate/persistence';
 import { CurrentMerchant, MerchantAuthGuard } from '../merchants/merchant-auth.guard';
@@ -18,46 +18,40 @@ const eventTypes = z
   .array(z.enum(SUBSCRIBABLE_WEBHOOK_EVENT_TYPES, { errorMap: () => ({ message: `must be one of ${SUBSCRIBABLE_WEBHOOK_EVENT_TYPES.join(', ')}` }) }))
   .min(1, 'subscribe to at least one event type')
   .transform((xs) => [...new Set(xs)]);
-const url = z.string({ required_error: 'is required' }).min(1, 'is required');
+const url = z
+  .string({ required_error: 'is required' })
+  .min(1, 'is required')
+  .describe('https URL (plain http only for allowlisted development hosts); must resolve to a public address');
 const description = z.string().max(500, 'must be at most 500 characters').nullable();
 
-const createBody = z.object({ url, eventTypes, description: description.optional() }).strict();
-const updateBody = z
+export const createBody = z.object({ url, eventTypes, description: description.optional() }).strict();
+export const updateBody = z
   .object({ url: url.optional(), eventTypes: eventTypes.optional(), description: description.optional(), enabled: z.boolean().optional() })
   .strict()
   .refine((p) => Object.keys(p).length > 0, { message: 'name at least one of url, eventTypes, description, enabled' });
-const rotateBody = z
+export const rotateBody = z
   .object({
     overlapSeconds: z
       .number({ invalid_type_error: 'must be a whole number of seconds' })
       .int('must be a whole number of seconds')
       .min(0)
       .max(MAX_SECRET_OVERLAP_SECONDS)
-      .default(86400),
+      .default(86400)
+      .describe('seconds the previous secret keeps signing beside the new one (0 = stop at once)'),
   })
   .strict();
-const replayBody = z
+export const replayBody = z
   .object({ since: isoTime, until: isoTime.optional(), includeSucceeded: z.boolean().default(false) })
   .strict()
   .refine((r) => !r.until || r.until > r.since, { message: 'must be after since', path: ['until'] });
-const deliveriesQuery = z
+export const deliveriesQuery = z
   .object({
     status: z.enum(['pending', 'succeeded', 'failed']).optional(),
     eventType: z.string().max(100).optional(),
     limit: pageLimit,
-    cursor: z.string().max(200).optional(),
+    cursor: z.string().max(200).optional().describe('nextCursor of the previous page'),
   })
   .strict();
-
-const ENDPOINT_SCHEMA = {
-  type: 'object',
-  required: ['url', 'eventTypes'],
-  properties: {
-    url: { type: 'string', description: 'https URL (plain http only for allowlisted development hosts); must resolve to a public address' },
-    eventTypes: { type: 'array', items: { type: 'string', enum: [...SUBSCRIBABLE_WEBHOOK_EVENT_TYPES] } },
-    description: { type: 'string', maxLength: 500 },
-  },
-};
 
 /**
  * Webhook endpoints of the authenticated merchant, their signing secrets (Standard Webhooks `whsec_…`,
@@ -72,30 +66,24 @@ export class WebhookEndpointsController {
 
   @Post()
   @ApiOperation({ summary: 'Register an endpoint; the answer carries its signing secret, shown this once' })
-  @ApiBody({ schema: ENDPOINT_SCHEMA })
-  @ApiCreatedResponse({ description: 'the endpoint with `secret` (whsec_…); 400 naming the field; 409 at 20 endpoints' })
   create(@CurrentMerchant() merchant: AuthenticatedMerchant, @Body() body: unknown): Promise<WebhookEndpointWithSecret> {
     return this.endpoints.create(merchant.id, parseInput(createBody, body));
   }
 
   @Get()
   @ApiOperation({ summary: 'List endpoints with their status (a disabled one says why)' })
-  @ApiOkResponse({ description: '{data: [endpoint]}' })
   async list(@CurrentMerchant() merchant: AuthenticatedMerchant): Promise<{ data: WebhookEndpointView[] }> {
     return { data: await this.endpoints.list(merchant.id) };
   }
 
   @Get(':id')
-  @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOperation({ summary: 'Read one endpoint' })
   get(@CurrentMerchant() merchant: AuthenticatedMerchant, @Param('id') id: string): Promise<WebhookEndpointView> {
     return this.endpoints.get(merchant.id, parseInput(uuidParam, id, 'id'));
   }
 
   @Patch(':id')
-  @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOperation({ summary: 'Change URL, event types or description; `enabled: true` re-enables a disabled endpoint' })
-  @ApiBody({ schema: { ...ENDPOINT_SCHEMA, required: [], properties: { ...ENDPOINT_SCHEMA.properties, enabled: { type: 'boolean' } } } })
   update(@CurrentMerchant() merchant: AuthenticatedMerchant, @Param('id') id: string, @Body() body: unknown): Promise<WebhookEndpointView> {
     const endpointId = parseInput(uuidParam, id, 'id');
     return this.endpoints.update(merchant.id, endpointId, parseInput(updateBody, body));
@@ -103,21 +91,16 @@ export class WebhookEndpointsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOperation({ summary: 'Delete an endpoint (its pending deliveries fail; the delivery log stays)' })
-  @ApiNoContentResponse()
   async remove(@CurrentMerchant() merchant: AuthenticatedMerchant, @Param('id') id: string): Promise<void> {
     await this.endpoints.remove(merchant.id, parseInput(uuidParam, id, 'id'));
   }
 
   @Post(':id/rotate-secret')
-  @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOperation({
     summary: 'Make a new signing secret',
     description: 'The old secret keeps signing alongside the new one for overlapSeconds (default 86400; 0 = stop at once), so receivers can switch without missing a webhook.',
   })
-  @ApiBody({ schema: { type: 'object', properties: { overlapSeconds: { type: 'integer', minimum: 0, maximum: MAX_SECRET_OVERLAP_SECONDS, default: 86400 } } } })
-  @ApiCreatedResponse({ description: 'the endpoint with the new `secret` (shown once) and previousSecretExpiresAt' })
   rotateSecret(@CurrentMerchant() merchant: AuthenticatedMerchant, @Param('id') id: string, @Body() body: unknown): Promise<WebhookEndpointWithSecret> {
     const endpointId = parseInput(uuidParam, id, 'id');
     return this.endpoints.rotateSecret(merchant.id, endpointId, parseInput(rotateBody, body).overlapSeconds);
@@ -125,21 +108,13 @@ export class WebhookEndpointsController {
 
   @Post(':id/test')
   @HttpCode(202)
-  @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOperation({ summary: 'Send a `webhook.test` event (also to a disabled endpoint, to check a fix)' })
-  @ApiAcceptedResponse({ description: '{deliveryId}; follow it under /deliveries/{deliveryId}' })
   testSend(@CurrentMerchant() merchant: AuthenticatedMerchant, @Param('id') id: string): Promise<{ deliveryId: string }> {
     return this.endpoints.testSend(merchant.id, parseInput(uuidParam, id, 'id'));
   }
 
   @Get(':id/deliveries')
-  @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiQuery({ name: 'status', required: false, enum: ['pending', 'succeeded', 'failed'] })
-  @ApiQuery({ name: 'eventType', required: false })
-  @ApiQuery({ name: 'limit', required: false, description: '1-200, default 50' })
-  @ApiQuery({ name: 'cursor', required: false, description: 'nextCursor of the previous page' })
   @ApiOperation({ summary: 'List deliveries, newest event first' })
-  @ApiOkResponse({ description: '{data: [delivery], nextCursor}' })
   listDeliveries(
     @CurrentMerchant() merchant: AuthenticatedMerchant,
     @Param('id') id: string,
@@ -150,8 +125,6 @@ export class WebhookEndpointsController {
   }
 
   @Get(':id/deliveries/:deliveryId')
-  @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiParam({ name: 'deliveryId', format: 'uuid' })
   @ApiOperation({ summary: 'One delivery: its body and every attempt (status, latency, truncated response, error)' })
   getDelivery(
     @CurrentMerchant() merchant: AuthenticatedMerchant,
@@ -163,30 +136,14 @@ export class WebhookEndpointsController {
 
   @Post(':id/deliveries/:deliveryId/replay')
   @HttpCode(202)
-  @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiParam({ name: 'deliveryId', format: 'uuid' })
   @ApiOperation({ summary: 'Send one delivery again (same webhook-id and body, fresh schedule)' })
-  @ApiAcceptedResponse({ description: '{deliveryId} of the new delivery; 409 when the endpoint is disabled' })
   replayOne(@CurrentMerchant() merchant: AuthenticatedMerchant, @Param('id') id: string, @Param('deliveryId') deliveryId: string): Promise<{ deliveryId: string }> {
     return this.endpoints.replayDelivery(merchant.id, parseInput(uuidParam, id, 'id'), parseInput(uuidParam, deliveryId, 'deliveryId'));
   }
 
   @Post(':id/replay')
   @HttpCode(202)
-  @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOperation({ summary: 'Send again every delivery whose event happened in [since, until) and failed (or also succeeded)' })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      required: ['since'],
-      properties: {
-        since: { type: 'string', format: 'date-time' },
-        until: { type: 'string', format: 'date-time', description: 'default: now' },
-        includeSucceeded: { type: 'boolean', default: false },
-      },
-    },
-  })
-  @ApiAcceptedResponse({ description: '{replayed, deliveryIds}; at most 1000 per call' })
   replayRange(
     @CurrentMerchant() merchant: AuthenticatedMerchant,
     @Param('id') id: string,
