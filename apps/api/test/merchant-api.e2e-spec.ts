@@ -133,6 +133,20 @@ describe('merchant API and public payment status (over HTTP)', () => {
       }
     });
 
+    it('subscribes to every event with "*" or no list, to settlement.* per batch, and names a bad event type', async () => {
+      const all = await api.post('/v1/merchant/webhook-endpoints', { url: 'http://127.0.0.1:9/all' });
+      expect(all.body.eventTypes).toEqual(['*']);
+      expect((await api.get(`/v1/merchant/webhook-endpoints/${all.body.id}`)).body.eventTypes).toEqual(['*']);
+      const bad = await api.patch(`/v1/merchant/webhook-endpoints/${all.body.id}`, { eventTypes: ['settlement.included', 'settlement.settled'] });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({ field: 'eventTypes.1', message: expect.stringContaining('"settlement.settled" is not a webhook event type') });
+      const batched = await api.patch(`/v1/merchant/webhook-endpoints/${all.body.id}`, { eventTypes: ['settlement.included', 'settlement.confirmed'] });
+      expect(batched.body.eventTypes).toEqual(['settlement.included', 'settlement.confirmed']);
+      const star = await api.patch(`/v1/merchant/webhook-endpoints/${all.body.id}`, { eventTypes: ['payment.queued', '*'] });
+      expect(star.body.eventTypes).toEqual(['*']);
+      expect((await api.del(`/v1/merchant/webhook-endpoints/${all.body.id}`)).status).toBe(204);
+    });
+
     it('creates (secret shown once), reads, updates, rotates, test-sends and deletes; another merchant sees none of it', async () => {
       const created = await api.post('/v1/merchant/webhook-endpoints', { url: 'http://127.0.0.1:9/hook', eventTypes: ['payment.queued', 'payment.queued'], description: 'orders' });
       expect(created.status).toBe(201);

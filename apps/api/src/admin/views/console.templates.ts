@@ -177,7 +177,7 @@ export const merchant = `<% layout('@layout') %>
 <thead><tr><th>URL</th><th>Events</th><th>Status</th><th>Last success</th><th>Failing since</th><th></th></tr></thead>
 <tbody>
 <% for (const e of it.m.endpoints) { %>
-<tr><td class="wrap"><%= e.url %></td><td><small><%= (e.event_types || []).join(', ') %></small></td><td><%~ include('@status', { s: e.status }) %><% if (e.disabled_reason) { %> <small><%= e.disabled_reason %></small><% } %></td><td><%= it.h.time(e.last_success_at) %></td><td><%= it.h.time(e.failing_since) %></td><td><a href="/admin/webhooks?endpoint=<%= e.id %>">deliveries</a></td></tr>
+<tr><td class="wrap"><%= e.url %></td><td><small><%= (e.event_types || []).includes('*') ? 'every event (*)' : (e.event_types || []).join(', ') %></small></td><td><%~ include('@status', { s: e.status }) %><% if (e.disabled_reason) { %> <small><%= e.disabled_reason %></small><% } %></td><td><%= it.h.time(e.last_success_at) %></td><td><%= it.h.time(e.failing_since) %></td><td><a href="/admin/webhooks?endpoint=<%= e.id %>">deliveries</a></td></tr>
 <% } %>
 <% if (!it.m.endpoints.length) { %><tr><td colspan="6" class="muted">No endpoints.</td></tr><% } %>
 </tbody>
