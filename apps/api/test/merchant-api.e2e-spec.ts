@@ -1,5 +1,5 @@
 import { Address } from 'viem';
-import { bodyV2, eventually, postJson, randomNonce, signAuthorization, workerConfigOf } from '@tollgate/testing';
+import { bodyV1, bodyV2, eventually, postJson, randomNonce, signAuthorization, workerConfigOf } from '@tollgate/testing';
 import { SettlementWorker } from '../../worker/src';
 import { MerchantsService } from '../src/merchants/merchants.service';
 import { FacilitatorFixture, startFacilitator } from '@tollgate/testing';
@@ -278,6 +278,26 @@ describe('merchant API and public payment status (over HTTP)', () => {
       const bad = await fetch(`${f.api.baseUrl}/v1/payments/nope/status`);
       expect(bad.status).toBe(400);
       expect(await bad.json()).toMatchObject({ field: 'reference' });
+    });
+
+    it('keeps the paid resource URL (v1 requirements.resource, v2 resource.url) and shows it; an identical settle repeat still matches', async () => {
+      const d = f.api.chain.deployment;
+      const sign = async (amount: bigint) => signAuthorization(d, { payerKey: d.payers[1].privateKey, to: f.payTo, value: amount, nonce: randomNonce(f.rand) });
+      const v2 = bodyV2(d, await sign(2_002n), { payTo: f.payTo, amount: 2_002n });
+      v2.paymentPayload.resource.url = 'https://shop.example/v2/report?id=7';
+      const v1 = bodyV1(d, await sign(1_001n), { payTo: f.payTo, amount: 1_001n, network: 'anvil' });
+      v1.paymentRequirements.resource = 'https://shop.example/v1/article';
+      const auth = { authorization: `Bearer ${f.apiKey}` };
+      for (const [body, url] of [[v2, 'https://shop.example/v2/report?id=7'], [v1, 'https://shop.example/v1/article']] as const) {
+        const res = await postJson(`${f.api.baseUrl}/settle`, body, auth);
+        expect(res.body.success).toBe(true);
+        const ref: string = res.body.extensions.tollgate.reference;
+        refs.push(ref);
+        expect((await api.get(`/v1/merchant/payments/${ref}`)).body).toMatchObject({ reference: ref, resource: url });
+        expect((await api.get(`/v1/merchant/payments?since=${encodeURIComponent(startedAt)}`)).body.data.find((p: { reference: string }) => p.reference === ref)).toMatchObject({ resource: url });
+        const repeat = await postJson(`${f.api.baseUrl}/settle`, body, auth);
+        expect(repeat.body).toMatchObject({ success: true, extensions: { tollgate: { reference: ref } } });
+      }
     });
 
     it('once settled: transaction hash, log index, block, confirmations from the chain head, batch and full history', async () => {

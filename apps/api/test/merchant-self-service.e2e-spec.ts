@@ -141,11 +141,12 @@ describe('merchant self-service', () => {
       expect(csv.status).toBe(200);
       expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
       const lines = (csv.body as string).split('\r\n');
-      expect(lines[0]).toBe('reference,status,settlementMode,network,asset,payer,payTo,amount,amountDecimal,transaction,failureReason,createdAt,updatedAt');
+      expect(lines[0]).toBe('reference,status,settlementMode,network,asset,payer,payTo,amount,amountDecimal,transaction,failureReason,createdAt,updatedAt,resource');
       expect(lines.at(-1)).toBe('');
       const rows = lines.slice(1, -1).map((l) => l.split(','));
       expect(rows.map((r) => r[7])).toEqual(['30000', '20000', '12345']); // newest first, atomic units
       expect(rows.every((r) => r[1] === 'queued' && r[6] === EXPORTER_PAY_TO)).toBe(true);
+      expect(rows.map((r) => r[13])).toEqual(Array(3).fill('http://127.0.0.1/paid')); // the paid resource (v2 resource.url)
       const filtered = await other.api.get(`/v1/merchant/payments.csv?payer=${f.api.chain.deployment.payers[3].address}`);
       expect((filtered.body as string).split('\r\n').slice(1, -1)).toHaveLength(1);
       expect(((await other.api.get('/v1/merchant/payments.csv?status=failed')).body as string).split('\r\n')).toHaveLength(2);
