@@ -171,7 +171,15 @@ export const merchant = `<% layout('@layout') %>
 <tr><th>Policy</th><td>default mode <strong><%= m.settlement_mode %></strong>; confirmed at or above <strong><%= m.confirmed_threshold ?? 'never' %></strong>; max unsettled exposure <strong><%= m.max_unsettled_exposure ?? 'unlimited' %></strong></td></tr>
 <tr><th>Created</th><td><%= it.h.time(m.created_at) %></td></tr>
 </table>
-<% if (it.canAct) { %><form method="post" action="/admin/merchants/<%= m.id %>/<%= m.status === 'active' ? 'suspend' : 'activate' %>" class="inline"><%~ it.csrfField %><button type="submit" class="secondary"><%= m.status === 'active' ? 'Suspend merchant' : 'Activate merchant' %></button></form><% } %>
+<% if (it.canAct) { %><form method="post" action="/admin/merchants/<%= m.id %>/<%= m.status === 'active' ? 'suspend' : 'activate' %>" class="inline"><%~ it.csrfField %><button type="submit" class="secondary"><%= m.status === 'active' ? 'Suspend merchant' : 'Activate merchant' %></button></form>
+<details>
+<summary role="button" class="secondary">Issue a new API key</summary>
+<form method="post" action="/admin/merchants/<%= m.id %>/api-keys"><%~ it.csrfField %>
+  <label>Label <input name="name" maxlength="100" placeholder="issued by an operator"></label>
+  <label><input type="checkbox" name="revokeExisting"> Revoke the merchant's other keys (when they may be in someone else's hands)</label>
+  <button type="submit">Issue API key</button>
+</form>
+</details><% } %>
 <h2>Webhook endpoints</h2>
 <table>
 <thead><tr><th>URL</th><th>Events</th><th>Status</th><th>Last success</th><th>Failing since</th><th></th></tr></thead>
