@@ -69,7 +69,11 @@ describe('admin API', () => {
 
   it('a viewer reads everything and can act on nothing (403)', async () => {
     const { ref } = await failedButRecoverablePayment(f);
-    expect((await call(`/admin/api/payments/${ref}`, { session: viewer })).status).toBe(200);
+    const detail = await call(`/admin/api/payments/${ref}`, { session: viewer });
+    expect(detail.status).toBe(200);
+    // The paid resource URL the settle named (the test body's v2 resource.url), in the API and on the page.
+    expect(detail.body.payment.resource).toBe('http://127.0.0.1/paid');
+    expect((await call(`/admin/payments/${ref}`, { session: viewer })).body).toContain('<code>http://127.0.0.1/paid</code>');
     expect((await call(`/admin/api/payments/${ref}/retry`, { method: 'POST', session: viewer })).status).toBe(403);
     expect((await call(`/admin/api/payments/${ref}/retry`, { method: 'POST', bearer: viewerToken })).status).toBe(403);
     expect((await call(`/admin/api/lanes/${network}/${asset}/pause`, { method: 'POST', session: viewer, body: { reason: 'x' } })).status).toBe(403);

@@ -1,5 +1,5 @@
 import { Address } from 'viem';
-import { bodyV2, eventually, postJson, randomNonce, signAuthorization, workerConfigOf } from '@tollgate/testing';
+import { bodyV1, bodyV2, eventually, postJson, randomNonce, signAuthorization, workerConfigOf } from '@tollgate/testing';
 import { SettlementWorker } from '../../worker/src';
 import { MerchantsService } from '../src/merchants/merchants.service';
 import { FacilitatorFixture, startFacilitator } from '@tollgate/testing';
@@ -133,6 +133,20 @@ describe('merchant API and public payment status (over HTTP)', () => {
       }
     });
 
+    it('subscribes to every event with "*" or no list, to settlement.* per batch, and names a bad event type', async () => {
+      const all = await api.post('/v1/merchant/webhook-endpoints', { url: 'http://127.0.0.1:9/all' });
+      expect(all.body.eventTypes).toEqual(['*']);
+      expect((await api.get(`/v1/merchant/webhook-endpoints/${all.body.id}`)).body.eventTypes).toEqual(['*']);
+      const bad = await api.patch(`/v1/merchant/webhook-endpoints/${all.body.id}`, { eventTypes: ['settlement.included', 'settlement.settled'] });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({ field: 'eventTypes.1', message: expect.stringContaining('"settlement.settled" is not a webhook event type') });
+      const batched = await api.patch(`/v1/merchant/webhook-endpoints/${all.body.id}`, { eventTypes: ['settlement.included', 'settlement.confirmed'] });
+      expect(batched.body.eventTypes).toEqual(['settlement.included', 'settlement.confirmed']);
+      const star = await api.patch(`/v1/merchant/webhook-endpoints/${all.body.id}`, { eventTypes: ['payment.queued', '*'] });
+      expect(star.body.eventTypes).toEqual(['*']);
+      expect((await api.del(`/v1/merchant/webhook-endpoints/${all.body.id}`)).status).toBe(204);
+    });
+
     it('creates (secret shown once), reads, updates, rotates, test-sends and deletes; another merchant sees none of it', async () => {
       const created = await api.post('/v1/merchant/webhook-endpoints', { url: 'http://127.0.0.1:9/hook', eventTypes: ['payment.queued', 'payment.queued'], description: 'orders' });
       expect(created.status).toBe(201);
@@ -264,6 +278,26 @@ describe('merchant API and public payment status (over HTTP)', () => {
       const bad = await fetch(`${f.api.baseUrl}/v1/payments/nope/status`);
       expect(bad.status).toBe(400);
       expect(await bad.json()).toMatchObject({ field: 'reference' });
+    });
+
+    it('keeps the paid resource URL (v1 requirements.resource, v2 resource.url) and shows it; an identical settle repeat still matches', async () => {
+      const d = f.api.chain.deployment;
+      const sign = async (amount: bigint) => signAuthorization(d, { payerKey: d.payers[1].privateKey, to: f.payTo, value: amount, nonce: randomNonce(f.rand) });
+      const v2 = bodyV2(d, await sign(2_002n), { payTo: f.payTo, amount: 2_002n });
+      v2.paymentPayload.resource.url = 'https://shop.example/v2/report?id=7';
+      const v1 = bodyV1(d, await sign(1_001n), { payTo: f.payTo, amount: 1_001n, network: 'anvil' });
+      v1.paymentRequirements.resource = 'https://shop.example/v1/article';
+      const auth = { authorization: `Bearer ${f.apiKey}` };
+      for (const [body, url] of [[v2, 'https://shop.example/v2/report?id=7'], [v1, 'https://shop.example/v1/article']] as const) {
+        const res = await postJson(`${f.api.baseUrl}/settle`, body, auth);
+        expect(res.body.success).toBe(true);
+        const ref: string = res.body.extensions.tollgate.reference;
+        refs.push(ref);
+        expect((await api.get(`/v1/merchant/payments/${ref}`)).body).toMatchObject({ reference: ref, resource: url });
+        expect((await api.get(`/v1/merchant/payments?since=${encodeURIComponent(startedAt)}`)).body.data.find((p: { reference: string }) => p.reference === ref)).toMatchObject({ resource: url });
+        const repeat = await postJson(`${f.api.baseUrl}/settle`, body, auth);
+        expect(repeat.body).toMatchObject({ success: true, extensions: { tollgate: { reference: ref } } });
+      }
     });
 
     it('once settled: transaction hash, log index, block, confirmations from the chain head, batch and full history', async () => {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Address, getAddress } from 'viem';
 import { bodyV2, eventually, postJson, randomNonce, signAuthorization, workerConfigOf } from '@tollgate/testing';
-import { FacilitatorFixture, MerchantClient, merchantClient, startFacilitator } from '@tollgate/testing';
+import { FacilitatorFixture, MerchantClient, merchantClient, startFacilitator, WEBHOOK_TEST_ENV } from '@tollgate/testing';
 import { SettlementWorker } from '../../worker/src';
 import { MerchantsService } from '../src/merchants/merchants.service';
 
@@ -18,7 +18,7 @@ describe('merchant self-service', () => {
   let api: MerchantClient;
 
   beforeAll(async () => {
-    f = await startFacilitator({ BATCH_MAX_WAIT_MS: '200', BATCH_TICK_MS: '50', TX_POLL_MS: '100' }, 17);
+    f = await startFacilitator({ ...WEBHOOK_TEST_ENV, BATCH_MAX_WAIT_MS: '200', BATCH_TICK_MS: '50', TX_POLL_MS: '100' }, 17);
     api = merchantClient(f.api.baseUrl, f.apiKey);
   });
   afterAll(() => f.stop());
@@ -141,11 +141,12 @@ describe('merchant self-service', () => {
       expect(csv.status).toBe(200);
       expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
       const lines = (csv.body as string).split('\r\n');
-      expect(lines[0]).toBe('reference,status,settlementMode,network,asset,payer,payTo,amount,amountDecimal,transaction,failureReason,createdAt,updatedAt');
+      expect(lines[0]).toBe('reference,status,settlementMode,network,asset,payer,payTo,amount,amountDecimal,transaction,failureReason,createdAt,updatedAt,resource');
       expect(lines.at(-1)).toBe('');
       const rows = lines.slice(1, -1).map((l) => l.split(','));
       expect(rows.map((r) => r[7])).toEqual(['30000', '20000', '12345']); // newest first, atomic units
       expect(rows.every((r) => r[1] === 'queued' && r[6] === EXPORTER_PAY_TO)).toBe(true);
+      expect(rows.map((r) => r[13])).toEqual(Array(3).fill('http://127.0.0.1/paid')); // the paid resource (v2 resource.url)
       const filtered = await other.api.get(`/v1/merchant/payments.csv?payer=${f.api.chain.deployment.payers[3].address}`);
       expect((filtered.body as string).split('\r\n').slice(1, -1)).toHaveLength(1);
       expect(((await other.api.get('/v1/merchant/payments.csv?status=failed')).body as string).split('\r\n')).toHaveLength(2);
@@ -197,7 +198,7 @@ describe('merchant self-service', () => {
       return { status: r.status, out: r.stdout + r.stderr };
     };
 
-    it('pay-to add / retire and rate-limit change the merchant; bad input is a usage error', async () => {
+    it('pay-to add / retire and rate-limit change the merchant; webhooks lists endpoints with their subscriptions; bad input is a usage error', async () => {
       const address = CLI_PAY_TO;
       expect(cli(['pay-to', 'add', '--merchant', f.merchantId, '--address', address])).toMatchObject({ status: 0, out: expect.stringContaining('added') });
       expect(cli(['pay-to', 'retire', '--merchant', f.merchantId, '--address', address])).toMatchObject({ status: 0, out: expect.stringContaining('retired') });
@@ -207,7 +208,12 @@ describe('merchant self-service', () => {
       expect((await api.get('/v1/merchant')).body.rateLimitPerSecond).toBe(25);
       expect(cli(['rate-limit', '--merchant', f.merchantId, '--per-second', 'default']).status).toBe(0);
       expect(cli(['pay-to', 'add', '--merchant', f.merchantId, '--address', '0x12'])).toMatchObject({ status: 64, out: expect.stringContaining('--address') });
-      // Six CLI processes, each booting ts-node: on a loaded 2-core machine that alone can take minutes.
+      const all = await api.post('/v1/merchant/webhook-endpoints', { url: 'http://127.0.0.1:9/all' });
+      const batched = await api.post('/v1/merchant/webhook-endpoints', { url: 'http://127.0.0.1:9/batches', eventTypes: ['settlement.included', 'settlement.confirmed'] });
+      const listed = cli(['webhooks', '--merchant', f.merchantId]);
+      expect(listed).toMatchObject({ status: 0, out: expect.stringContaining(`${all.body.id}\tactive\thttp://127.0.0.1:9/all\tevery event (*)`) });
+      expect(listed.out).toContain(`${batched.body.id}\tactive\thttp://127.0.0.1:9/batches\tsettlement.included,settlement.confirmed`);
+      // Seven CLI processes, each booting ts-node: on a loaded 2-core machine that alone can take minutes.
     }, 300_000);
 
     it('create accepts base58 Solana payTo addresses beside EVM ones, under the rules of POST /v1/merchant/pay-to', async () => {

@@ -156,6 +156,7 @@ export class BatchTracker {
             included_at: new Date(),
           },
           logIndexes: new Map(landed.map((r) => [r.paymentId, used.get(authorizationKey(r.from, r.nonce))!])),
+          settlementBatch: batch.id,
         }, m);
       }
       // The mined version is included, every other version of the batch replaced, whatever they were.
@@ -206,7 +207,7 @@ export class BatchTracker {
         await this.ctx.repos.batchPayments.includedIds(m, batch.id),
         'included',
         'confirmed',
-        { detail: { confirmations: confirmations.toString() }, patch: { confirmed_at: new Date() } },
+        { detail: { confirmations: confirmations.toString() }, patch: { confirmed_at: new Date() }, settlementBatch: batch.id },
         m,
       );
       await batchStatus.transition(m, batch.id, 'included', 'confirmed', { confirmed_at: NOW });

@@ -184,6 +184,8 @@ export async function applyVerdicts(
           reason: 'settled_by_earlier_transaction',
           detail: { txHash: v.txHash, ...(ownerBatch ? { batchId: ownerBatch } : {}) },
           patch: { ...(ownerBatch ? { batch_id: ownerBatch } : {}), tx_hash: txHash, log_index: v.logIndex, ...block, included_at: new Date() },
+          // Its batch's `settlement.included` went out without it: a late one lists it alone.
+          ...(ownerBatch ? { settlementBatch: ownerBatch } : {}),
         }, m);
         if (moved.length && ownerBatch) {
           await batchStatus.transition(m, ownerBatch, FINAL_BATCH_STATUSES, 'included', { tx_hash: txHash, ...block, failure_reason: null });

@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { getAddress } from 'viem';
 import { loadConfig } from '@tollgate/config';
-import { paymentEventTypeFor, PaymentSnapshot } from '@tollgate/persistence';
+import { paymentEventTypeFor, PaymentSnapshot, settlementEventTypeFor } from '@tollgate/persistence';
 import { AssetDirectory, buildPayload, buildPaymentPayload } from './event-payload';
 import { generateWebhookSecret, signWebhook } from './signer';
 
@@ -79,6 +79,33 @@ describe('webhook payloads', () => {
     expect(p.data).toMatchObject({ transaction: null, reorgedTransaction: '0xdead', reorgedBlockNumber: '99', reason: 'reorged' });
     const unknown = buildPaymentPayload('payment.queued', new Date(), snapshot({ asset: '0x' + '99'.repeat(20) }), assets);
     expect(unknown.data).toMatchObject({ amount: '1234567', amountDecimal: null, decimals: null, symbol: null });
+  });
+
+  it('settlement.* events list one merchant’s payments of a batch, checksummed, with the batch totals; only EVM batch statuses map to them', () => {
+    expect(settlementEventTypeFor('included')).toBe('settlement.included');
+    expect(settlementEventTypeFor('confirmed')).toBe('settlement.confirmed');
+    for (const other of ['queued', 'failed', 'submitted'] as const) expect(settlementEventTypeFor(other)).toBeNull();
+    const tx = '0x' + 'ab'.repeat(32);
+    const one = { payer: '0x' + '1a'.repeat(20), payTo: '0x' + '2b'.repeat(20), asset: USDC, network: 'eip155:8453', txHash: tx, blockNumber: '100' };
+    const p = buildPayload('settlement.included', new Date('2025-02-03T04:05:06Z'), {
+      batchId: 'b1', status: 'included', network: 'eip155:8453', asset: USDC, txHash: tx, blockNumber: '100', blockHash: '0x' + 'cd'.repeat(32), count: 2, amount: '3000000',
+      payments: [
+        { ...one, reference: 'pay_a', amount: '1000000', nonce: '0x' + '01'.repeat(32), logIndex: 1 },
+        { ...one, reference: 'pay_b', amount: '2000000', nonce: '0x' + '02'.repeat(32), logIndex: 4 },
+      ],
+    }, assets);
+    expect(p).toEqual({
+      type: 'settlement.included',
+      timestamp: '2025-02-03T04:05:06.000Z',
+      data: {
+        batchId: 'b1', status: 'included', network: 'eip155:8453', asset: getAddress(USDC), symbol: 'USDC', decimals: 6, transaction: tx, blockNumber: '100',
+        count: 2, amount: '3000000', amountDecimal: '3',
+        payments: [
+          { reference: 'pay_a', payer: getAddress(one.payer), payTo: getAddress(one.payTo), asset: getAddress(USDC), amount: '1000000', nonce: '0x' + '01'.repeat(32), network: 'eip155:8453', transaction: tx, logIndex: 1, blockNumber: '100' },
+          { reference: 'pay_b', payer: getAddress(one.payer), payTo: getAddress(one.payTo), asset: getAddress(USDC), amount: '2000000', nonce: '0x' + '02'.repeat(32), network: 'eip155:8453', transaction: tx, logIndex: 4, blockNumber: '100' },
+        ],
+      },
+    });
   });
 
   it('is deterministic for a stored snapshot (every attempt and replay sends the same body)', () => {

@@ -1,6 +1,6 @@
 import { formatUnits, getAddress } from 'viem';
 import type { TollgateConfig } from '@tollgate/config';
-import { ENDPOINT_DISABLED_EVENT, PaymentSnapshot, TEST_EVENT } from '@tollgate/persistence';
+import { ENDPOINT_DISABLED_EVENT, PaymentSnapshot, SETTLEMENT_WEBHOOK_EVENT_TYPES, SettlementSnapshot, TEST_EVENT } from '@tollgate/persistence';
 
 /** Decimals and symbol of the assets Tollgate serves, from configuration. */
 export class AssetDirectory {
@@ -96,6 +96,71 @@ export function buildPaymentPayload(type: string, occurredAt: Date, s: PaymentSn
   return { type, timestamp: occurredAt.toISOString(), data };
 }
 
+/** One payment in a `settlement.*` event. Addresses EIP-55 checksummed; big integers as decimal strings. */
+export interface SettlementPaymentData {
+  reference: string;
+  payer: string;
+  payTo: string;
+  asset: string;
+  /** Atomic units. */
+  amount: string;
+  nonce: string;
+  /** CAIP-2. */
+  network: string;
+  transaction: string | null;
+  /** Index of the payment's `AuthorizationUsed` log in `transaction`. */
+  logIndex: number | null;
+  blockNumber: string | null;
+}
+
+/** `data` of a `settlement.included` / `settlement.confirmed` event: one merchant's payments in one batch. */
+export interface SettlementEventData {
+  batchId: string;
+  status: 'included' | 'confirmed';
+  network: string;
+  asset: string;
+  symbol: string | null;
+  decimals: number | null;
+  transaction: string | null;
+  blockNumber: string | null;
+  /** Payments listed and their sum (atomic units; `amountDecimal` in whole tokens when the asset is known). */
+  count: number;
+  amount: string;
+  amountDecimal: string | null;
+  payments: SettlementPaymentData[];
+}
+
+/** Builds a `settlement.*` payload from the snapshot taken in the batch transition's statement. */
+export function buildSettlementPayload(type: string, occurredAt: Date, s: SettlementSnapshot, assets: AssetDirectory): WebhookPayload<SettlementEventData> {
+  const asset = assets.get(s.network, s.asset);
+  const data: SettlementEventData = {
+    batchId: s.batchId,
+    status: s.status,
+    network: s.network,
+    asset: checksum(s.asset),
+    symbol: asset?.symbol ?? null,
+    decimals: asset?.decimals ?? null,
+    transaction: s.txHash,
+    blockNumber: s.blockNumber,
+    count: s.count,
+    amount: s.amount,
+    amountDecimal: asset ? formatUnits(BigInt(s.amount), asset.decimals) : null,
+    payments: s.payments.map((p) => ({
+      reference: p.reference,
+      payer: checksum(p.payer),
+      payTo: checksum(p.payTo),
+      asset: checksum(p.asset),
+      amount: p.amount,
+      nonce: p.nonce,
+      network: p.network,
+      transaction: p.txHash,
+      logIndex: p.logIndex,
+      blockNumber: p.blockNumber,
+    })),
+  };
+  return { type, timestamp: occurredAt.toISOString(), data };
+}
+
 /** Snapshot of a `webhook_endpoint.disabled` event. */
 export interface EndpointDisabledSnapshot {
   endpointId: string;
@@ -117,6 +182,9 @@ export interface TestEventSnapshot {
  */
 export function buildPayload(type: string, occurredAt: Date, snapshot: Record<string, unknown>, assets: AssetDirectory): WebhookPayload {
   if (type.startsWith('payment.')) return buildPaymentPayload(type, occurredAt, snapshot as unknown as PaymentSnapshot, assets) as unknown as WebhookPayload;
+  if ((SETTLEMENT_WEBHOOK_EVENT_TYPES as readonly string[]).includes(type)) {
+    return buildSettlementPayload(type, occurredAt, snapshot as unknown as SettlementSnapshot, assets) as unknown as WebhookPayload;
+  }
   if (type === ENDPOINT_DISABLED_EVENT || type === TEST_EVENT) return { type, timestamp: occurredAt.toISOString(), data: { ...snapshot } };
   throw new Error(`unknown webhook event type ${type}`);
 }

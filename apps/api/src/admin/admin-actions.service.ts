@@ -9,6 +9,7 @@ import { PayToTakenError } from '@tollgate/persistence';
 import { MerchantsService } from '../merchants/merchants.service';
 import { AdminAuditService } from './admin-audit.service';
 import type { AdminIdentity } from './auth/admin-auth.service';
+import { IssuedMerchantKey, IssueMerchantKeyInput, MerchantKeyIssuer } from './merchant-key-issuer';
 
 /** How often a request waiting for the worker's outcome looks at its row. */
 const ACTION_POLL_MS = 100;
@@ -54,6 +55,7 @@ export class AdminActionsService {
     private readonly audit: AdminAuditService,
     private readonly merchants: MerchantsService,
     private readonly webhooks: WebhookDispatcher,
+    private readonly keyIssuer: MerchantKeyIssuer,
   ) {}
 
   /**
@@ -226,6 +228,16 @@ export class AdminActionsService {
     // After the commit, before answering: the next request on any API process reads the new status.
     await this.merchants.invalidateMerchant(id);
     return result;
+  }
+
+  /**
+   * Issues a new API key to a merchant that lost theirs (see {@link MerchantKeyIssuer}); keys revoked with
+   * it are refused from the next request on, on every API process. The secret is in this answer only.
+   */
+  async issueMerchantKey(who: AdminIdentity, id: string, input: IssueMerchantKeyInput, requestId?: string): Promise<IssuedMerchantKey> {
+    const issued = await this.keyIssuer.issue(who, id, input, requestId);
+    if (issued.after.revoked.length) await this.merchants.invalidateMerchant(id);
+    return issued;
   }
 
   private async loadPayment(refOrId: string): Promise<{ id: string; reference: string }> {

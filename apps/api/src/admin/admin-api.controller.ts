@@ -17,6 +17,7 @@ import {
   deliveriesQuery,
   failuresQuery,
   idParam,
+  issueMerchantKeyBody,
   networkParam,
   paymentRefParam,
   paymentsQuery,
@@ -223,6 +224,13 @@ export class AdminApiController {
   @ApiOperation({ summary: 'Re-activate a suspended merchant' })
   activate(@Req() req: AdminRequest, @Param('id') id: string) {
     return this.actions.setMerchantStatus(req.admin!, parseInput(idParam, id, 'id'), 'active', rid(req)).then(jsonSafe);
+  }
+
+  @Post('merchants/:id/api-keys')
+  @AdminRoleRequired('operator')
+  @ApiOperation({ summary: 'Issue a new API key to a merchant that lost theirs; body {name?, revokeExisting?}; the key is in this answer only (audited)' })
+  issueMerchantKey(@Req() req: AdminRequest, @Param('id') id: string, @Body() body: unknown) {
+    return this.actions.issueMerchantKey(req.admin!, parseInput(idParam, id, 'id'), parseInput(issueMerchantKeyBody, body), rid(req)).then(jsonSafe);
   }
 
   @Get('audit')

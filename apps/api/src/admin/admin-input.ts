@@ -108,6 +108,16 @@ export const createMerchantBody = z.object({
   ),
 });
 
+/**
+ * Body of "issue a merchant API key" (admin API JSON, console form, CLI flags): an optional label and
+ * whether to revoke every key the merchant still has (use it when the lost keys may be in someone else's
+ * hands). The console's checkbox sends `"on"`; an empty name means none.
+ */
+export const issueMerchantKeyBody = z.object({
+  name: z.preprocess((v) => (v === '' ? undefined : v), z.string({ invalid_type_error: 'must be text' }).trim().min(1).max(100, 'must be at most 100 characters').optional()),
+  revokeExisting: z.preprocess((v) => (v === 'on' || v === 'true' ? true : v === 'false' || v === '' ? false : v), z.boolean({ invalid_type_error: 'must be true or false' }).default(false)),
+});
+
 /** `:ref` of a payment: its reference (`pay_…`) or id. */
 export const paymentRefParam = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'must be a payment reference (pay_…) or id');
 /** `:network` of a lane (CAIP-2). */

@@ -12,7 +12,7 @@ import { AdminPageFilter, AdminPageResponder, messageOf, requestId } from './adm
 import { AdminAuthGuard, AdminRequest, AdminRoleRequired } from './auth/admin-auth.guard';
 import { WorkerBannerInterceptor } from './worker-banner.interceptor';
 import { parseInput } from '../merchant-api/validation';
-import { assetParam, auditQuery, batchesQuery, createMerchantBody, deliveriesQuery, failuresQuery, idParam, networkParam, paymentRefParam, paymentsQuery, reasonBody } from './admin-input';
+import { assetParam, auditQuery, batchesQuery, createMerchantBody, deliveriesQuery, failuresQuery, idParam, issueMerchantKeyBody, networkParam, paymentRefParam, paymentsQuery, reasonBody } from './admin-input';
 
 /**
  * The operator console: server-rendered pages under `/admin` (overview, payments, batches, failures,
@@ -190,6 +190,22 @@ export class AdminPagesController {
   async activate(@Req() req: AdminRequest, @Res() res: Response, @Param('id') rawId: string): Promise<void> {
     const id = parseInput(idParam, rawId, 'id');
     return this.page.act(res, `/admin/merchants/${encodeURIComponent(id)}`, () => this.actions.setMerchantStatus(req.admin!, id, 'active', requestId(req)));
+  }
+
+  @Post('merchants/:id/api-keys')
+  @AdminRoleRequired('operator')
+  async issueMerchantKey(@Req() req: AdminRequest, @Res() res: Response, @Param('id') rawId: string, @Body() body: unknown): Promise<void> {
+    const id = parseInput(idParam, rawId, 'id');
+    try {
+      const issued = await this.actions.issueMerchantKey(req.admin!, id, parseInput(issueMerchantKeyBody, body), requestId(req));
+      const m = await this.queries.merchant(id);
+      // As at creation: the key is rendered into this one response, never stored in clear, redirected or flashed.
+      res.set('cache-control', 'no-store');
+      this.page.send(req, res, 'merchant', m!.merchant.name, 'merchants', { m, apiKey: issued.apiKey, canAct: this.page.canAct(req) }, { notice: issued.message });
+    } catch (e) {
+      if (e instanceof HttpException && e.getStatus() < 500) return this.page.flashRedirect(res, `/admin/merchants/${encodeURIComponent(id)}`, { error: messageOf(e) });
+      throw e;
+    }
   }
 
   @Get('audit')

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import {
   AdminActionsRepository,
   AdminAuditRepository,
+  ApiKeyRepository,
   ConsoleBatchesRepository,
   ConsoleMerchantsRepository,
   ConsoleOverviewRepository,
@@ -28,6 +29,7 @@ import { identifyAdmin } from './auth/admin-auth.guard';
 import { AdminAuthModule } from './auth/admin-auth.module';
 import { AdminAuthService } from './auth/admin-auth.service';
 import { consoleRepositoryProviders, repositoryProviders } from './repository-providers';
+import { MerchantKeyIssuer } from './merchant-key-issuer';
 import { AdminViews } from './views/admin-views';
 
 /** Where Bull Board is mounted (behind the admin identity check). */
@@ -82,7 +84,12 @@ function bullBoardGate(auth: AdminAuthService) {
   ],
   controllers: [AdminSignInController, AdminPagesController, AdminApiController],
   providers: [
-    ...repositoryProviders(AdminAuditRepository, AdminActionsRepository),
+    ...repositoryProviders(AdminAuditRepository, AdminActionsRepository, ApiKeyRepository),
+    {
+      provide: MerchantKeyIssuer,
+      inject: [DataSource, AdminActionsRepository, ApiKeyRepository, AdminAuditService],
+      useFactory: (ds: DataSource, merchants: AdminActionsRepository, keys: ApiKeyRepository, audit: AdminAuditService) => new MerchantKeyIssuer(ds, merchants, keys, audit),
+    },
     ...consoleRepositoryProviders(
       LaneStatsRepository,
       ConsoleOverviewRepository,

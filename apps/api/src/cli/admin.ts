@@ -1,10 +1,14 @@
 import 'reflect-metadata';
+import { HttpException } from '@nestjs/common';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '@tollgate/config';
-import { AdminAuditRepository, AdminUsersRepository, createDataSource } from '@tollgate/persistence';
+import { AdminActionsRepository, AdminAuditRepository, AdminUsersRepository, ApiKeyRepository, createDataSource } from '@tollgate/persistence';
 import { AdminAuditService } from '../admin/admin-audit.service';
 import { ADMIN_ROLES, AdminAuthService, AdminRole, AdminUserError } from '../admin/auth/admin-auth.service';
+import { idParam, issueMerchantKeyBody } from '../admin/admin-input';
+import { MerchantKeyIssuer } from '../admin/merchant-key-issuer';
+import { parseInput } from '../merchant-api/validation';
 import { runCli } from './run-cli';
 
 const USAGE = `usage: npm run admin -- <command> [options]
@@ -13,7 +17,9 @@ const USAGE = `usage: npm run admin -- <command> [options]
   disable-user --username <name>
   list-users
   create-token --name <name> --role viewer|operator        prints an admin API token (tga_…) once
-  revoke-token --token <prefix or id>`;
+  revoke-token --token <prefix or id>
+  issue-merchant-key --merchant <id> [--name <label>] [--revoke-existing]
+                                                           prints a new merchant API key (tg_…) once`;
 
 /** Reads a password without echo from a TTY, or the first line of piped stdin. Never from argv (shell history). */
 async function readPassword(prompt: string): Promise<string> {
@@ -67,7 +73,14 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
-    options: { username: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, token: { type: 'string' } },
+    options: {
+      username: { type: 'string' },
+      role: { type: 'string' },
+      name: { type: 'string' },
+      token: { type: 'string' },
+      merchant: { type: 'string' },
+      'revoke-existing': { type: 'boolean', default: false },
+    },
     allowPositionals: false,
   });
   const role = values.role as AdminRole | undefined;
@@ -79,7 +92,7 @@ async function main(argv: string[]): Promise<number> {
     if (!values.username) throw new AdminUserError('--username is required');
     return values.username;
   };
-  if (!['create-user', 'set-password', 'disable-user', 'list-users', 'create-token', 'revoke-token'].includes(command ?? '')) {
+  if (!['create-user', 'set-password', 'disable-user', 'list-users', 'create-token', 'revoke-token', 'issue-merchant-key'].includes(command ?? '')) {
     process.stderr.write(`${USAGE}\n`);
     return 64;
   }
@@ -132,6 +145,15 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(`admin token ${values.token} revoked\n`);
         return 0;
       }
+      case 'issue-merchant-key': {
+        const merchant = parseInput(idParam, values.merchant ?? '', 'merchant');
+        const input = parseInput(issueMerchantKeyBody, { name: values.name, revokeExisting: values['revoke-existing'] });
+        const issued = await new MerchantKeyIssuer(ds, new AdminActionsRepository(ds), new ApiKeyRepository(ds), audit).issue(actor, merchant, input);
+        process.stderr.write(`${issued.message}\n`);
+        if (issued.after.revoked.length) process.stderr.write('running API processes refuse the revoked keys within their 5 s authentication cache\n');
+        process.stdout.write(`${issued.apiKey}\n`);
+        return 0;
+      }
     }
     return 64;
   } finally {
@@ -139,4 +161,5 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-runCli('admin', () => main(process.argv.slice(2)), [AdminUserError]);
+// An HttpException is a refusal of the shared action code (bad id, unknown merchant, key limit): print its sentence.
+runCli('admin', () => main(process.argv.slice(2)), [AdminUserError, HttpException]);

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '@tollgate/config';
-import { createDataSource, MerchantRepository } from '@tollgate/persistence';
+import { ALL_WEBHOOK_EVENTS, createDataSource, MerchantRepository, WebhookEndpointRepository } from '@tollgate/persistence';
 import { PayToTakenError } from '@tollgate/persistence';
 import { MerchantsService } from '../merchants/merchants.service';
 import { canonicalPayTo, PAY_TO_FORMATS } from '../merchants/pay-to-address';
@@ -9,7 +9,8 @@ import { runCli } from './run-cli';
 
 const USAGE = `usage: npm run merchant -- create --name <name> --pay-to <address[,address…]> [--mode deferred|confirmed] [--confirmed-threshold <atomic units>] [--json]
        npm run merchant -- pay-to add|retire --merchant <id> --address <address>
-       npm run merchant -- rate-limit --merchant <id> --per-second <n|default>   (0 = unlimited; default = MERCHANT_RATE_LIMIT_PER_SECOND)`;
+       npm run merchant -- rate-limit --merchant <id> --per-second <n|default>   (0 = unlimited; default = MERCHANT_RATE_LIMIT_PER_SECOND)
+       npm run merchant -- webhooks --merchant <id>   (its webhook endpoints and what each is subscribed to)`;
 
 /**
  * `npm run merchant -- …`: `create` makes a merchant with its payTo addresses and prints its API key (shown once;
@@ -20,6 +21,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'pay-to') return payToCommand(rest);
   if (command === 'rate-limit') return rateLimit(rest);
+  if (command === 'webhooks') return webhooks(rest);
   if (command !== 'create') {
     process.stderr.write(`${USAGE}\n`);
     return 64;
@@ -125,6 +127,28 @@ async function rateLimit(argv: string[]): Promise<number> {
     process.stdout.write(`merchant ${values.merchant}: rate limit ${raw === 'default' ? 'the deployment default' : raw === '0' ? 'unlimited' : `${raw} per second`}\n`);
     return 0;
   });
+}
+
+/** `webhooks --merchant <id>`: one line per live endpoint (id, status, URL, subscription); exit 0, or 64 usage. */
+async function webhooks(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { merchant: { type: 'string' } } });
+  if (!isUuid(values.merchant)) {
+    process.stderr.write(`--merchant (a merchant id) is required\n${USAGE}\n`);
+    return 64;
+  }
+  const config = loadConfigOrExit();
+  const ds = await createDataSource({ databaseUrl: config.databaseUrl, poolSize: 1, applicationName: 'tollgate-cli' }).initialize();
+  try {
+    const endpoints = await new WebhookEndpointRepository(ds).list(values.merchant);
+    for (const e of endpoints) {
+      const events = e.event_types.includes(ALL_WEBHOOK_EVENTS) ? 'every event (*)' : e.event_types.join(',');
+      process.stdout.write(`${e.id}\t${e.status}\t${e.url}\t${events}\n`);
+    }
+    if (endpoints.length === 0) process.stderr.write(`merchant ${values.merchant} has no webhook endpoints\n`);
+    return 0;
+  } finally {
+    await ds.destroy();
+  }
 }
 
 function isUuid(v: string | undefined): v is string {

@@ -198,7 +198,7 @@ export class PaymentAcceptanceService {
       validBefore: a.validBefore.toString(),
       expiresAt,
       paymentIdentifier: p.paymentIdentifier ?? null,
-      requirements: requirementsJson(p),
+      requirements: storedRequirementsJson(p),
     });
     switch (r.outcome) {
       case 'created':
@@ -239,9 +239,27 @@ export class PaymentAcceptanceService {
   }
 }
 
-/** The requirements a payment row keeps (`payments.requirements`), compared as jsonb by {@link PaymentAcceptanceService.findHandedOver}. */
+/**
+ * The requirements a settle repeat must match ({@link PaymentAcceptanceService.findHandedOver}, compared as
+ * jsonb with the stored requirements minus `resource`).
+ */
 function requirementsJson(p: NormalizedPayment): string {
-  return JSON.stringify({ payTo: p.payTo, amount: p.amount.toString(), asset: p.asset, maxTimeoutSeconds: p.maxTimeoutSeconds, extra: p.extra });
+  return JSON.stringify(matchedRequirements(p));
+}
+
+function matchedRequirements(p: NormalizedPayment): Record<string, unknown> {
+  return { payTo: p.payTo, amount: p.amount.toString(), asset: p.asset, maxTimeoutSeconds: p.maxTimeoutSeconds, extra: p.extra };
+}
+
+/**
+ * The requirements a payment row keeps (`payments.requirements`): those a repeat must match plus, when the
+ * request named it, the paid resource's URL under `resource` (v1 `paymentRequirements.resource`, v2
+ * `paymentPayload.resource.url`), shown to the merchant with the payment. Not compared: a row stored before
+ * the URL was kept has none, and its repeats must still be recognised.
+ */
+function storedRequirementsJson(p: NormalizedPayment): string {
+  const kept = matchedRequirements(p);
+  return JSON.stringify(p.resource === undefined ? kept : { ...kept, resource: p.resource });
 }
 
 /** A payment already handed over for settlement, as it stands now. */

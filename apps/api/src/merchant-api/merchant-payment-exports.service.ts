@@ -8,9 +8,10 @@ const EXPORT_PAGE = 1000;
 /** Longest daily-totals range: a year and a day, so a calendar year always fits. */
 const MAX_TOTALS_DAYS = 366;
 
-/** The columns of the CSV export, in order (the fields of a listed payment). */
+/** The columns of the CSV export, in order (the fields of a listed payment; `resource` last, added later). */
 export const CSV_COLUMNS: ReadonlyArray<keyof MerchantPaymentView> = [
   'reference', 'status', 'settlementMode', 'network', 'asset', 'payer', 'payTo', 'amount', 'amountDecimal', 'transaction', 'failureReason', 'createdAt', 'updatedAt',
+  'resource',
 ];
 
 /** One day's totals of one network and asset; amounts in atomic units as decimal strings. */

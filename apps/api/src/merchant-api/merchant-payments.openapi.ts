@@ -28,6 +28,7 @@ export const MerchantPaymentSchema = z
     amountDecimal: z.string().nullable().describe('amount in whole tokens; null when the asset is not configured'),
     transaction: z.string().nullable().describe('settlement transaction hash once included'),
     failureReason: z.string().nullable(),
+    resource: z.string().nullable().describe('URL of the paid resource (v1 paymentRequirements.resource, v2 paymentPayload.resource.url); null when the request named none'),
     createdAt: isoString,
     updatedAt: isoString,
   })

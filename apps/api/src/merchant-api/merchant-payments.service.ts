@@ -21,6 +21,8 @@ export interface MerchantPaymentView {
   amountDecimal: string | null;
   transaction: string | null;
   failureReason: string | null;
+  /** URL of the paid resource (v1 `paymentRequirements.resource`, v2 `paymentPayload.resource.url`); null when the request named none. */
+  resource: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -151,6 +153,7 @@ export class MerchantPaymentsService {
       amountDecimal: this.assets.decimal(r.network, r.asset, r.amount),
       transaction: r.tx_hash,
       failureReason: r.failure_reason,
+      resource: r.resource,
       createdAt: new Date(r.created_at).toISOString(),
       updatedAt: new Date(r.updated_at).toISOString(),
     };

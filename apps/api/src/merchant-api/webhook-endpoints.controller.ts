@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { SUBSCRIBABLE_WEBHOOK_EVENT_TYPES } from '@tollgate/persistence';
+import { ALL_WEBHOOK_EVENTS, SUBSCRIBABLE_WEBHOOK_EVENT_TYPES } from '@tollgate/persistence';
 import { CurrentMerchant, MerchantAuthGuard } from '../merchants/merchant-auth.guard';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
 import {
@@ -14,17 +14,28 @@ import {
 } from './webhook-endpoints.service';
 import { isoTime, pageLimit, parseInput, uuidParam } from './validation';
 
+const EVENT_CHOICES = [ALL_WEBHOOK_EVENTS, ...SUBSCRIBABLE_WEBHOOK_EVENT_TYPES] as const;
+/**
+ * An endpoint's subscription: event types by name, or `["*"]` for every event type (including ones added
+ * later). A list naming `*` is stored as `["*"]`; duplicates are dropped. A bad entry answers 400 naming it.
+ */
 const eventTypes = z
-  .array(z.enum(SUBSCRIBABLE_WEBHOOK_EVENT_TYPES, { errorMap: () => ({ message: `must be one of ${SUBSCRIBABLE_WEBHOOK_EVENT_TYPES.join(', ')}` }) }))
-  .min(1, 'subscribe to at least one event type')
-  .transform((xs) => [...new Set(xs)]);
+  .array(
+    z.enum(EVENT_CHOICES, {
+      errorMap: (_issue, ctx) => ({ message: `${JSON.stringify(ctx.data)} is not a webhook event type; use "*" (every event) or any of ${SUBSCRIBABLE_WEBHOOK_EVENT_TYPES.join(', ')}` }),
+    }),
+    { invalid_type_error: 'must be a list of event types' },
+  )
+  .min(1, 'subscribe to at least one event type (or "*" for every event)')
+  .transform((xs) => (xs.includes(ALL_WEBHOOK_EVENTS) ? [ALL_WEBHOOK_EVENTS] : [...new Set(xs)]));
 const url = z
   .string({ required_error: 'is required' })
   .min(1, 'is required')
   .describe('https URL (plain http only for allowlisted development hosts); must resolve to a public address');
 const description = z.string().max(500, 'must be at most 500 characters').nullable();
 
-export const createBody = z.object({ url, eventTypes, description: description.optional() }).strict();
+/** POST body: omitting `eventTypes` subscribes to every event (`["*"]`). */
+export const createBody = z.object({ url, eventTypes: eventTypes.default([ALL_WEBHOOK_EVENTS]), description: description.optional() }).strict();
 export const updateBody = z
   .object({ url: url.optional(), eventTypes: eventTypes.optional(), description: description.optional(), enabled: z.boolean().optional() })
   .strict()

@@ -143,7 +143,7 @@ export class ConsolePaymentsRepository {
     const [p] = await this.dataSource.query(
       `SELECT p.id, p.reference, p.status, p.merchant_id, m.name AS merchant_name, p.x402_version, p.network, p.asset, p.payer, p.pay_to,
               p.amount::text, p.valid_after::text, p.valid_before::text, p.expires_at, p.nonce, p.settlement_mode, p.failure_reason,
-              p.failure_message, p.payment_identifier, p.batch_id, p.tx_hash, p.log_index, p.block_number::text, p.block_hash,
+              p.failure_message, p.payment_identifier, p.requirements->>'resource' AS resource, p.batch_id, p.tx_hash, p.log_index, p.block_number::text, p.block_hash,
               p.attempts, p.queued_at, p.included_at, p.confirmed_at, p.created_at, p.updated_at
          FROM payments p JOIN merchants m ON m.id = p.merchant_id
         WHERE ${UUID_TEXT.test(refOrId) ? 'p.id = $1' : 'p.reference = $1'}`,

@@ -57,6 +57,22 @@ export class ApiKeyRepository {
     return revoked;
   }
 
+  /** Revokes every active key of the merchant now. @returns the prefixes of the keys revoked. */
+  async revokeAllActive(m: StatusRunner, merchantId: string): Promise<string[]> {
+    const rows = await queryRows<{ prefix: string }>(
+      m,
+      `WITH r AS (UPDATE merchant_api_keys SET revoked_at = now() WHERE merchant_id = $1 AND revoked_at IS NULL RETURNING prefix, created_at) SELECT prefix FROM r ORDER BY created_at`,
+      [merchantId],
+    );
+    return rows.map((r) => r.prefix);
+  }
+
+  /** Prefixes of the merchant's active keys, oldest first. */
+  async activePrefixes(m: StatusRunner, merchantId: string): Promise<string[]> {
+    const rows = await queryRows<{ prefix: string }>(m, `SELECT prefix FROM merchant_api_keys WHERE merchant_id = $1 AND revoked_at IS NULL ORDER BY created_at`, [merchantId]);
+    return rows.map((r) => r.prefix);
+  }
+
   /**
    * Records that these keys (ids) authenticated a request at about `at`. One statement for a whole batch;
    * never moves a time backwards.

@@ -31,6 +31,8 @@ export interface MerchantPaymentRow {
   amount: string;
   tx_hash: string | null;
   failure_reason: string | null;
+  /** URL of the paid resource as the request named it (`requirements.resource`); null when it named none. */
+  resource: string | null;
   created_at: Date;
   updated_at: Date;
   /** The keyset position of the row (see {@link cursorTimestampSql}). */
@@ -98,7 +100,7 @@ export class MerchantPaymentRepository {
     params.push(f.limit);
     return this.dataSource.query(
       `SELECT id, reference, status, settlement_mode, network, asset, payer, pay_to, amount::text, tx_hash, failure_reason,
-              created_at, updated_at, ${cursorTimestampSql('created_at')} AS cursor_ts
+              requirements->>'resource' AS resource, created_at, updated_at, ${cursorTimestampSql('created_at')} AS cursor_ts
          FROM payments WHERE ${where.join(' AND ')}
         ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
       params,
@@ -110,7 +112,7 @@ export class MerchantPaymentRepository {
     const [r]: MerchantPaymentDetailRow[] = await this.dataSource.query(
       `SELECT p.id, p.reference, p.status, p.settlement_mode, p.network, p.asset, p.payer, p.pay_to, p.amount::text, p.tx_hash,
               p.failure_reason, p.failure_message, p.valid_after::text, p.valid_before::text, p.attempts, p.log_index,
-              p.block_number::text, p.block_hash, p.batch_id, p.queued_at, p.included_at, p.confirmed_at, p.created_at, p.updated_at,
+              p.block_number::text, p.block_hash, p.batch_id, p.requirements->>'resource' AS resource, p.queued_at, p.included_at, p.confirmed_at, p.created_at, p.updated_at,
               b.status AS batch_status, b.submitted_at AS batch_submitted_at, b.included_at AS batch_included_at, b.confirmed_at AS batch_confirmed_at
          FROM payments p LEFT JOIN settlement_batches b ON b.id = p.batch_id
         WHERE p.reference = $1 AND p.merchant_id = $2`,

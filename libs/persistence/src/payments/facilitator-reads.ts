@@ -35,7 +35,7 @@ export interface HandedOverMatch {
   validBefore: string;
   x402Version: number;
   scheme: string;
-  /** JSON text, compared as jsonb. */
+  /** JSON text, compared as jsonb with the stored requirements minus `resource` (the paid URL, kept for display). */
   requirements: string;
 }
 
@@ -65,7 +65,7 @@ export class FacilitatorReads {
       `SELECT ${HANDED_OVER_COLUMNS} FROM payments
         WHERE network = $1 AND asset = $2 AND payer = $3 AND nonce = $4 AND signature = $5 AND merchant_id = $6
           AND pay_to = $7 AND amount = $8 AND valid_after = $9 AND valid_before = $10 AND x402_version = $11 AND scheme = $12
-          AND requirements = $13::jsonb
+          AND requirements - 'resource' = $13::jsonb
           AND status IN ('queued', 'batched', 'submitted', 'included', 'confirmed', 'failed')`,
       [m.network, m.asset, m.payer, m.nonce, m.signature, m.merchantId, m.payTo, m.value, m.validAfter, m.validBefore, m.x402Version, m.scheme, m.requirements],
     );

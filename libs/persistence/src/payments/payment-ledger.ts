@@ -6,7 +6,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { SettlementMode } from '../entities/merchant.entity';
 import { canTransition, PaymentStatus } from './payment-status';
 import { AcceptBatcher, type AcceptArgs, type AcceptRow } from './payment-accept';
-import { NEW_MESSAGE_ID_SQL, paymentSnapshotSql, paymentEventTypeFor } from '../webhooks/webhook-outbox';
+import { NEW_MESSAGE_ID_SQL, paymentSnapshotSql, paymentEventTypeFor, settlementDeliveriesSql, settlementEventTypeFor, subscribedSql } from '../webhooks/webhook-outbox';
 
 /** Columns a transition may set besides `status`. Values are bound parameters, never interpolated. */
 export interface TransitionPatch {
@@ -123,6 +123,12 @@ export interface TransitionOptions {
    * webhook snapshot written with the transition already carries it.
    */
   logIndexes?: Map<string, number>;
+  /**
+   * The EVM batch whose inclusion or confirmation this transition records: the statement also writes the
+   * per-batch `settlement.included` / `settlement.confirmed` deliveries (one per merchant endpoint
+   * subscribed, listing that merchant's moved payments). Not set for Solana, whose payments settle alone.
+   */
+  settlementBatch?: string;
 }
 
 /**
@@ -324,9 +330,11 @@ export class PaymentLedger {
           FROM moved mv
           JOIN events ev ON ev.payment_id = mv.id
           JOIN webhook_endpoints e ON e.merchant_id = mv.merchant_id AND e.status = 'active' AND e.deleted_at IS NULL
-                                  AND ${typeParam} = ANY(e.event_types)
+                                  AND ${subscribedSql(typeParam)}
       )`;
     }
+    const batchEvent = opts.settlementBatch ? settlementEventTypeFor(to) : null;
+    if (batchEvent) outbox += `, ${settlementDeliveriesSql(bind(batchEvent), bind(opts.settlementBatch), toParam)}`;
     const picked = select(bind);
     const source: RowSource = typeof picked === 'string' ? { from: 'payments p', where: picked } : picked;
     const carried = (source.carry ?? []).map((c) => `, ${c}`).join('');

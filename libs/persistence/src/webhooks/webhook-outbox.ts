@@ -13,10 +13,24 @@ export const ENDPOINT_DISABLED_EVENT = 'webhook_endpoint.disabled' as const;
 /** Sent on demand by the test-send endpoint; every endpoint receives it whatever it subscribed to. */
 export const TEST_EVENT = 'webhook.test' as const;
 
+/**
+ * Per-batch events (EVM): one delivery per (batch statement × subscribed endpoint of a merchant with payments
+ * in it) listing that merchant's payments, so a merchant at volume gets one request per batch instead of one
+ * per payment. Written by {@link PaymentLedger.transition} with `settlementBatch` (see {@link settlementDeliveriesSql}).
+ */
+export const SETTLEMENT_WEBHOOK_EVENT_TYPES = ['settlement.included', 'settlement.confirmed'] as const;
+export type SettlementWebhookEventType = (typeof SETTLEMENT_WEBHOOK_EVENT_TYPES)[number];
+
 /** Event types an endpoint may subscribe to. */
-export const SUBSCRIBABLE_WEBHOOK_EVENT_TYPES = [...PAYMENT_WEBHOOK_EVENT_TYPES, ENDPOINT_DISABLED_EVENT] as const;
+export const SUBSCRIBABLE_WEBHOOK_EVENT_TYPES = [...PAYMENT_WEBHOOK_EVENT_TYPES, ...SETTLEMENT_WEBHOOK_EVENT_TYPES, ENDPOINT_DISABLED_EVENT] as const;
 export type SubscribableWebhookEventType = (typeof SUBSCRIBABLE_WEBHOOK_EVENT_TYPES)[number];
 export type WebhookEventType = SubscribableWebhookEventType | typeof TEST_EVENT;
+
+/** The subscription to every event type, present and future (`event_types = {'*'}`). */
+export const ALL_WEBHOOK_EVENTS = '*' as const;
+
+/** SQL: endpoint `e` is subscribed to the event type bound at `typeParam` (by name or by `*`). */
+export const subscribedSql = (typeParam: string): string => `(${typeParam} = ANY(e.event_types) OR '${ALL_WEBHOOK_EVENTS}' = ANY(e.event_types))`;
 
 /** Transition reason the batch tracker records when an inclusion block was reorganised away. */
 export const REORGED_REASON = 'reorged';
@@ -40,6 +54,63 @@ export function paymentEventTypeFor(to: PaymentStatus, reason: string | null | u
       return null;
   }
 }
+
+/** The per-batch event a transition of a batch's payments to `to` emits, or null. */
+export function settlementEventTypeFor(to: PaymentStatus): SettlementWebhookEventType | null {
+  return to === 'included' ? 'settlement.included' : to === 'confirmed' ? 'settlement.confirmed' : null;
+}
+
+/** One payment of a {@link SettlementSnapshot}. Addresses lower-case; big integers as decimal strings. */
+export interface SettlementPaymentSnapshot {
+  reference: string;
+  payer: string;
+  payTo: string;
+  asset: string;
+  /** Atomic units. */
+  amount: string;
+  nonce: string;
+  network: string;
+  txHash: string | null;
+  logIndex: number | null;
+  blockNumber: string | null;
+}
+
+/** A `settlement.*` delivery's snapshot: one merchant's payments moved by one batch statement. */
+export interface SettlementSnapshot {
+  batchId: string;
+  status: 'included' | 'confirmed';
+  network: string;
+  asset: string;
+  txHash: string | null;
+  blockNumber: string | null;
+  blockHash: string | null;
+  /** Number of payments listed, and their sum in atomic units. */
+  count: number;
+  amount: string;
+  /** In log order (the order the transaction settled them). */
+  payments: SettlementPaymentSnapshot[];
+}
+
+/**
+ * SQL of the CTE writing `settlement.*` deliveries for the `moved` rows of one batch transition: the rows
+ * are grouped by merchant, one delivery per group × live endpoint subscribed to the type. Runs once per
+ * statement (not per payment), in the statement of the transition, so a replayed job emits nothing.
+ * Arguments are the placeholders of the event type, the batch id and the target status.
+ */
+export const settlementDeliveriesSql = (typeParam: string, batchParam: string, status: string): string => `batch_deliveries AS (
+  INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, occurred_at, snapshot)
+  SELECT e.id, g.merchant_id, ${typeParam}::text, ${NEW_MESSAGE_ID_SQL}, now(), g.snapshot
+    FROM (SELECT mv.merchant_id, jsonb_build_object(
+            'batchId', ${batchParam}::text, 'status', ${status}::text, 'network', min(mv.network), 'asset', min(mv.asset),
+            'txHash', min(mv.tx_hash), 'blockNumber', min(mv.block_number)::text, 'blockHash', min(mv.block_hash),
+            'count', count(*), 'amount', sum(mv.amount)::text,
+            'payments', jsonb_agg(jsonb_build_object(
+              'reference', mv.reference, 'payer', mv.payer, 'payTo', mv.pay_to, 'asset', mv.asset, 'amount', mv.amount::text,
+              'nonce', mv.nonce, 'network', mv.network, 'txHash', mv.tx_hash, 'logIndex', mv.log_index, 'blockNumber', mv.block_number::text
+            ) ORDER BY mv.log_index NULLS LAST, mv.reference)) AS snapshot
+            FROM moved mv GROUP BY mv.merchant_id) g
+    JOIN webhook_endpoints e ON e.merchant_id = g.merchant_id AND e.status = 'active' AND e.deleted_at IS NULL AND ${subscribedSql(`${typeParam}::text`)}
+)`;
 
 /**
  * The payment as it was right after the transition, stored with each delivery (`webhook_deliveries.snapshot`)

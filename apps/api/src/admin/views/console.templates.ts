@@ -171,13 +171,21 @@ export const merchant = `<% layout('@layout') %>
 <tr><th>Policy</th><td>default mode <strong><%= m.settlement_mode %></strong>; confirmed at or above <strong><%= m.confirmed_threshold ?? 'never' %></strong>; max unsettled exposure <strong><%= m.max_unsettled_exposure ?? 'unlimited' %></strong></td></tr>
 <tr><th>Created</th><td><%= it.h.time(m.created_at) %></td></tr>
 </table>
-<% if (it.canAct) { %><form method="post" action="/admin/merchants/<%= m.id %>/<%= m.status === 'active' ? 'suspend' : 'activate' %>" class="inline"><%~ it.csrfField %><button type="submit" class="secondary"><%= m.status === 'active' ? 'Suspend merchant' : 'Activate merchant' %></button></form><% } %>
+<% if (it.canAct) { %><form method="post" action="/admin/merchants/<%= m.id %>/<%= m.status === 'active' ? 'suspend' : 'activate' %>" class="inline"><%~ it.csrfField %><button type="submit" class="secondary"><%= m.status === 'active' ? 'Suspend merchant' : 'Activate merchant' %></button></form>
+<details>
+<summary role="button" class="secondary">Issue a new API key</summary>
+<form method="post" action="/admin/merchants/<%= m.id %>/api-keys"><%~ it.csrfField %>
+  <label>Label <input name="name" maxlength="100" placeholder="issued by an operator"></label>
+  <label><input type="checkbox" name="revokeExisting"> Revoke the merchant's other keys (when they may be in someone else's hands)</label>
+  <button type="submit">Issue API key</button>
+</form>
+</details><% } %>
 <h2>Webhook endpoints</h2>
 <table>
 <thead><tr><th>URL</th><th>Events</th><th>Status</th><th>Last success</th><th>Failing since</th><th></th></tr></thead>
 <tbody>
 <% for (const e of it.m.endpoints) { %>
-<tr><td class="wrap"><%= e.url %></td><td><small><%= (e.event_types || []).join(', ') %></small></td><td><%~ include('@status', { s: e.status }) %><% if (e.disabled_reason) { %> <small><%= e.disabled_reason %></small><% } %></td><td><%= it.h.time(e.last_success_at) %></td><td><%= it.h.time(e.failing_since) %></td><td><a href="/admin/webhooks?endpoint=<%= e.id %>">deliveries</a></td></tr>
+<tr><td class="wrap"><%= e.url %></td><td><small><%= (e.event_types || []).includes('*') ? 'every event (*)' : (e.event_types || []).join(', ') %></small></td><td><%~ include('@status', { s: e.status }) %><% if (e.disabled_reason) { %> <small><%= e.disabled_reason %></small><% } %></td><td><%= it.h.time(e.last_success_at) %></td><td><%= it.h.time(e.failing_since) %></td><td><a href="/admin/webhooks?endpoint=<%= e.id %>">deliveries</a></td></tr>
 <% } %>
 <% if (!it.m.endpoints.length) { %><tr><td colspan="6" class="muted">No endpoints.</td></tr><% } %>
 </tbody>

@@ -80,6 +80,7 @@ export const payment = `<% layout('@layout') %>
 <tr><th>Valid before</th><td><%= it.h.time(p.expires_at) %> (<%= it.h.ago(p.expires_at) %>)</td></tr>
 <tr><th>Mode</th><td><%= p.settlement_mode || '—' %></td></tr>
 <tr><th>Attempts</th><td><%= p.attempts %></td></tr>
+<tr><th>Resource</th><td class="wrap"><% if (p.resource) { %><code><%= p.resource %></code><% } else { %>—<% } %></td></tr>
 <% if (p.payment_identifier) { %><tr><th>payment-identifier</th><td><code><%= p.payment_identifier %></code></td></tr><% } %>
 </table>
 </section>
