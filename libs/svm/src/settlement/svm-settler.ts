@@ -19,6 +19,8 @@ export interface SvmSettlementNetwork {
   network: string;
   rpcUrl: string;
   signers: ReadonlyMap<string, KeyPairSigner>;
+  /** `SOLANA_FEE_PAYER_MIN_LAMPORTS_<K>` of the network; unset: {@link SvmSettlerOptions.minFeePayerLamports}. */
+  minFeePayerLamports?: bigint;
 }
 
 /** A fee payer's SOL balance as last read. */
@@ -167,7 +169,8 @@ export class SvmSettler {
   }
 
   /**
-   * Reads every fee payer's SOL balance; one below `minFeePayerLamports` signs nothing new until refilled
+   * Reads every fee payer's SOL balance; one below its network's `minFeePayerLamports` (else the option's)
+   * signs nothing new until refilled
    * (its transactions could not pay their fee) and is logged as a warning.
    */
   async feePayerBalances(): Promise<FeePayerBalance[]> {
@@ -176,8 +179,9 @@ export class SvmSettler {
       for (const feePayer of net.signers.keys()) {
         const { value } = await this.rpcOf(net).getBalance(feePayer as Address, { commitment: 'confirmed' }).send();
         const key = `${net.network}|${feePayer}`;
-        if (value < this.o.minFeePayerLamports) {
-          if (!this.lowBalance.has(key)) this.o.logger?.warn(`fee payer ${feePayer} on ${net.network} is low on SOL: ${value} lamports (minimum ${this.o.minFeePayerLamports}); it signs nothing new until refilled`);
+        const min = net.minFeePayerLamports ?? this.o.minFeePayerLamports;
+        if (value < min) {
+          if (!this.lowBalance.has(key)) this.o.logger?.warn(`fee payer ${feePayer} on ${net.network} is low on SOL: ${value} lamports (minimum ${min}); it signs nothing new until refilled`);
           this.lowBalance.add(key);
         } else {
           this.lowBalance.delete(key);
