@@ -47,6 +47,11 @@ export interface SvmSettlerOptions {
   /** RPC calls in flight per pass (default 16). */
   concurrency?: number;
   logger?: SvmSettlerLogger;
+  /**
+   * Called once per payment this settler moved to `included` or `confirmed`, with the seconds since it was
+   * queued (the worker's `tollgate_payment_queued_to_*_seconds{network}`); null when unknown.
+   */
+  onLanded?: (e: { network: string; phase: 'included' | 'confirmed'; queuedSeconds: number | null }) => void;
 }
 
 type Rpc = ReturnType<typeof createSolanaRpc>;
@@ -69,7 +74,7 @@ const ACTIVE: ['batched', 'submitted'] = ['batched', 'submitted'];
 export class SvmSettler {
   private readonly rpcs = new Map<string, Rpc>();
   private readonly lowBalance = new Set<string>();
-  private readonly o: Required<Omit<SvmSettlerOptions, 'logger'>> & { logger?: SvmSettlerLogger };
+  private readonly o: Required<Omit<SvmSettlerOptions, 'logger' | 'onLanded'>> & Pick<SvmSettlerOptions, 'logger' | 'onLanded'>;
 
   constructor(
     private readonly store: SvmTransactionStore,
@@ -140,12 +145,16 @@ export class SvmSettler {
       }
       if (st.confirmationStatus === 'confirmed' || st.confirmationStatus === 'finalized') {
         if (row.status !== 'included') {
-          await this.ledger.transition(id, ACTIVE, 'included', {
+          const moved = await this.ledger.transition(id, ACTIVE, 'included', {
             detail: { signature: row.signature, slot: String(st.slot) },
             patch: { tx_hash: row.signature, block_number: String(st.slot), included_at: new Date() },
           });
+          if (moved.length) this.landed(row, 'included');
         }
-        if (st.confirmationStatus === 'finalized') await this.ledger.transition(id, 'included', 'confirmed', { patch: { confirmed_at: new Date() } });
+        if (st.confirmationStatus === 'finalized') {
+          const moved = await this.ledger.transition(id, 'included', 'confirmed', { patch: { confirmed_at: new Date() } });
+          if (moved.length) this.landed(row, 'confirmed');
+        }
         return;
       }
       if (row.status === 'batched') await this.ledger.transition(id, 'batched', 'submitted', { detail: { signature: row.signature } });
@@ -190,6 +199,11 @@ export class SvmSettler {
       }
     }
     return out;
+  }
+
+  private landed(row: PendingSvmTransaction, phase: 'included' | 'confirmed'): void {
+    const queuedSeconds = row.queuedAt ? Math.max(0, (Date.now() - row.queuedAt.getTime()) / 1000) : null;
+    this.o.onLanded?.({ network: row.network, phase, queuedSeconds });
   }
 
   private rpcOf(net: SvmSettlementNetwork): Rpc {
