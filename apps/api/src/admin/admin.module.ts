@@ -11,6 +11,7 @@ import {
   ConsoleMerchantsRepository,
   ConsoleOverviewRepository,
   ConsolePaymentsRepository,
+  ConsoleSvmRepository,
   LaneStatsRepository,
   WebhookEndpointHealthRepository,
 } from '@tollgate/persistence';
@@ -28,6 +29,7 @@ import { identifyAdmin } from './auth/admin-auth.guard';
 import { AdminAuthModule } from './auth/admin-auth.module';
 import { AdminAuthService } from './auth/admin-auth.service';
 import { consoleRepositoryProviders, repositoryProviders } from './repository-providers';
+import { SvmConsoleService } from './svm-console.service';
 import { AdminViews } from './views/admin-views';
 
 /** Where Bull Board is mounted (behind the admin identity check). */
@@ -90,8 +92,10 @@ function bullBoardGate(auth: AdminAuthService) {
       ConsoleBatchesRepository,
       ConsoleMerchantsRepository,
       WebhookEndpointHealthRepository,
+      ConsoleSvmRepository,
     ),
     AdminAuditService,
+    SvmConsoleService,
     AdminQueriesService,
     AdminActionsService,
     AdminViews,
