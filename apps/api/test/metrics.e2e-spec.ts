@@ -25,8 +25,9 @@ function value(fams: Families, name: string, labels: Record<string, string> = {}
   return s?.value === undefined ? undefined : Number(s.value);
 }
 
+/** Observations of a histogram; a labelled one (the parser keeps only its buckets) counts its `+Inf` bucket. */
 function histogramCount(fams: Families, name: string): number {
-  return family(fams, name).metrics.reduce((n, m) => n + Number(m.count ?? 0), 0);
+  return family(fams, name).metrics.reduce((n, m) => n + Number(m.count ?? (m as { buckets?: Record<string, string> }).buckets?.['+Inf'] ?? 0), 0);
 }
 
 /** `/metrics` of the API and of the worker, read the way Prometheus would. */

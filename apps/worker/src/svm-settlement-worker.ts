@@ -37,7 +37,8 @@ export class SvmSettlementWorker implements OnModuleDestroy {
       const signers = await feePayerSigners(config.solanaFeePayerKeys?.[n.network] ?? []);
       const missing = n.feePayers.filter((a) => !signers.has(a));
       if (missing.length) throw new Error(`${n.network}: no key for fee payer(s) ${missing.join(', ')} (SOLANA_FEE_PAYER_KEYS_*)`);
-      networks.push({ network: n.network, rpcUrl: n.rpcUrl, signers });
+      // The same threshold the console flags a fee payer low at (SOLANA_FEE_PAYER_MIN_LAMPORTS_<K>).
+      networks.push({ network: n.network, rpcUrl: n.rpcUrl, signers, minFeePayerLamports: n.feePayerMinLamports ? BigInt(n.feePayerMinLamports) : undefined });
     }
     const dataSource = await createDataSource({ databaseUrl: config.databaseUrl, poolSize: 4, applicationName: 'tollgate-worker-svm' }).initialize();
     const ledger = new PaymentLedger(dataSource);

@@ -57,13 +57,15 @@ export class WorkerMetrics {
   });
   readonly queuedToIncluded = new Histogram({
     name: 'tollgate_payment_queued_to_included_seconds',
-    help: 'Time from a payment entering the queue to its inclusion on chain',
+    help: 'Time from a payment entering the queue to its inclusion on chain (Solana: the confirmed commitment), per network',
+    labelNames: ['network'] as const,
     buckets: [0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300, 900],
     registers: [this.registry],
   });
   readonly queuedToConfirmed = new Histogram({
     name: 'tollgate_payment_queued_to_confirmed_seconds',
-    help: 'Time from a payment entering the queue to its confirmation at the network depth',
+    help: 'Time from a payment entering the queue to its confirmation at the network depth (Solana: finalized), per network',
+    labelNames: ['network'] as const,
     buckets: [0.5, 1, 2, 3, 5, 10, 20, 30, 60, 120, 300, 900, 1800],
     registers: [this.registry],
   });
@@ -135,6 +137,12 @@ export class WorkerMetrics {
     this.feePayerBalances = read;
   }
 
+  /** Observes a Solana payment the Solana settlement worker moved to included or confirmed (see `SvmSettlerOptions.onLanded`). */
+  observeSvmLanded(e: { network: string; phase: 'included' | 'confirmed'; queuedSeconds: number | null }): void {
+    if (e.queuedSeconds === null) return;
+    (e.phase === 'included' ? this.queuedToIncluded : this.queuedToConfirmed).observe({ network: e.network }, e.queuedSeconds);
+  }
+
   /** Gives the metrics their Postgres and queues (once the worker that owns them has started). */
   attach(dataSource: DataSource, queues: JobQueues): void {
     this.repository = new WorkerMetricsRepository(dataSource);
@@ -171,11 +179,11 @@ export class WorkerMetrics {
     const nowIncluded = before === 'submitted' && ['included', 'confirmed', 'failed', 'cancelled'].includes(batch.status);
     if (nowIncluded) {
       const secs = await repository.queuedToIncludedSeconds(batchId);
-      for (const s of secs) if (s !== null) this.queuedToIncluded.observe(Math.max(0, s));
+      for (const s of secs) if (s !== null) this.queuedToIncluded.observe({ network: batch.network }, Math.max(0, s));
       if (batch.gas_used && secs.length) this.gasPerPayment.observe(Number(batch.gas_used) / secs.length);
     }
     if (batch.status === 'confirmed' && (before === 'included' || before === 'submitted')) {
-      for (const s of await repository.queuedToConfirmedSeconds(batchId)) if (s !== null) this.queuedToConfirmed.observe(Math.max(0, s));
+      for (const s of await repository.queuedToConfirmedSeconds(batchId)) if (s !== null) this.queuedToConfirmed.observe({ network: batch.network }, Math.max(0, s));
     }
   }
 }

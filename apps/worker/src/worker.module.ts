@@ -90,7 +90,7 @@ export class WorkerModule {
           inject: [TOLLGATE_CONFIG, WorkerMetrics],
           useFactory: async (c: WorkerConfig, metrics: WorkerMetrics): Promise<SvmSettlementWorker | null> => {
             if (!c.solanaNetworks) return null;
-            const svm = await SvmSettlementWorker.start(c);
+            const svm = await SvmSettlementWorker.start(c, { onLanded: (e) => metrics.observeSvmLanded(e) });
             metrics.attachFeePayers(() => svm.balances);
             return svm;
           },

@@ -4,6 +4,7 @@ import { bool, fail, int, MAX_TX_GAS_CAP, MIN_TX_GAS_CAP, orExit } from './confi
 import { loadNetworks, NetworkConfig } from './network-config';
 import { merchantRateLimitEnv } from './merchant-rate-limit';
 import { solanaSettings } from './svm-networks';
+import { explorerSettings } from './explorer-links';
 import { AdminStatementTimeoutConfig, adminStatementTimeoutEnv } from './admin-statement-timeout';
 import { operatorAlerts, OperatorAlertsConfig, operatorAlertsEnv } from './operator-alerts';
 
@@ -224,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     merchantRateLimitPerSecond: e.MERCHANT_RATE_LIMIT_PER_SECOND,
     networks,
     ...solanaSettings(env),
+    ...explorerSettings(env, networks),
     settlement: {
       maxBatchSize: e.BATCH_MAX_SIZE,
       maxWaitMs: e.BATCH_MAX_WAIT_MS,

@@ -7,3 +7,4 @@ export * from './log-destination';
 export * from './svm-networks';
 export type { OperatorAlertsConfig } from './operator-alerts';
 export * from './svm-fee-payer-keys';
+export * from './explorer-links';

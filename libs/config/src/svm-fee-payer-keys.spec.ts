@@ -12,6 +12,7 @@ const net: SolanaNetworkConfig = {
   assets: [],
   feePayers: ['3Ne1TTbqqM4UZUSGh9WvYjWRMZPfpAeAhDNCC8ghxkzf'],
   settlementWindowSeconds: 20,
+  feePayerMinLamports: '10000000',
 };
 
 describe('loadSolanaFeePayerKeys (worker only)', () => {

@@ -25,6 +25,7 @@ describe('Solana networks configuration', () => {
         assets: [{ address: MINT, decimals: 6, symbol: 'USDC' }],
         feePayers: [FEE_PAYER],
         settlementWindowSeconds: 15,
+        feePayerMinLamports: '10000000',
       },
     ]);
   });
@@ -35,7 +36,7 @@ describe('Solana networks configuration', () => {
       SOLANA_RPC_URL_SOLANA: 'https://rpc.example.test',
       SOLANA_FEE_PAYERS_SOLANA: FEE_PAYER,
     });
-    expect(n).toMatchObject({ v1Name: 'solana', settlementWindowSeconds: 20, assets: [{ address: 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v', decimals: 6 }] });
+    expect(n).toMatchObject({ v1Name: 'solana', settlementWindowSeconds: 20, feePayerMinLamports: '10000000', assets: [{ address: 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v', decimals: 6 }] });
   });
 
   it.each([
@@ -51,6 +52,10 @@ describe('Solana networks configuration', () => {
     [
       { SOLANA_NETWORKS: 'solana-devnet', SOLANA_RPC_URL_SOLANA_DEVNET: 'http://x.test', SOLANA_FEE_PAYERS_SOLANA_DEVNET: FEE_PAYER, SOLANA_SETTLEMENT_WINDOW_SECONDS_SOLANA_DEVNET: '90' },
       'SOLANA_SETTLEMENT_WINDOW_SECONDS_SOLANA_DEVNET',
+    ],
+    [
+      { SOLANA_NETWORKS: 'solana-devnet', SOLANA_RPC_URL_SOLANA_DEVNET: 'http://x.test', SOLANA_FEE_PAYERS_SOLANA_DEVNET: FEE_PAYER, SOLANA_FEE_PAYER_MIN_LAMPORTS_SOLANA_DEVNET: '0.5' },
+      'SOLANA_FEE_PAYER_MIN_LAMPORTS_SOLANA_DEVNET',
     ],
     [{ SOLANA_NETWORKS: 'solana-devnet,solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1', SOLANA_RPC_URL_SOLANA_DEVNET: 'http://x.test', SOLANA_FEE_PAYERS_SOLANA_DEVNET: FEE_PAYER }, 'SOLANA_NETWORKS'],
   ])('refuses %p naming %s', (env, variable) => {

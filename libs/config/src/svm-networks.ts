@@ -10,6 +10,9 @@
  * - `SOLANA_MINTS_<K>`: comma-separated `mint:decimals:symbol`; default the network's USDC.
  * - `SOLANA_SETTLEMENT_WINDOW_SECONDS_<K>`: seconds the blockhash must still live at verify (default 20;
  *   below 60, since a blockhash lives 60–90 s).
+ * - `SOLANA_FEE_PAYER_MIN_LAMPORTS_<K>`: below this SOL balance a fee payer signs nothing new (the worker)
+ *   and is flagged low on the console (the API); default 10,000,000 lamports (0.01 SOL). One setting for
+ *   both, so the console warns exactly when the worker stops signing.
  */
 import { z } from 'zod';
 import { ConfigError } from './config-values';
@@ -34,7 +37,12 @@ export interface SolanaNetworkConfig {
   feePayers: string[];
   /** Seconds the payment's blockhash must outlive the verify. */
   settlementWindowSeconds: number;
+  /** Lamports (decimal string, JSON-safe) below which a fee payer signs nothing new and the console warns. */
+  feePayerMinLamports: string;
 }
+
+/** Default of `SOLANA_FEE_PAYER_MIN_LAMPORTS_<K>`: 0.01 SOL, a few thousand transaction fees. */
+export const DEFAULT_FEE_PAYER_MIN_LAMPORTS = '10000000';
 
 declare module './config.schema' {
   interface TollgateConfig {
@@ -100,7 +108,19 @@ export function loadSolanaNetworks(env: NodeJS.ProcessEnv): SolanaNetworkConfig[
     const raw = env[windowVar] ?? String(DEFAULT_WINDOW_SECONDS);
     if (!/^\d+$/.test(raw) || Number(raw) >= 60) throw new ConfigError(windowVar, 'expected whole seconds below 60 (a blockhash lives 60-90 s)');
 
-    out.push({ network: known.network, v1Name: known.v1Name, rpcUrl: rpcUrl.data, assets, feePayers, settlementWindowSeconds: Number(raw) });
+    const minVar = `SOLANA_FEE_PAYER_MIN_LAMPORTS_${key}`;
+    const min = env[minVar] || DEFAULT_FEE_PAYER_MIN_LAMPORTS;
+    if (!/^\d{1,20}$/.test(min)) throw new ConfigError(minVar, 'expected a whole number of lamports');
+
+    out.push({
+      network: known.network,
+      v1Name: known.v1Name,
+      rpcUrl: rpcUrl.data,
+      assets,
+      feePayers,
+      settlementWindowSeconds: Number(raw),
+      feePayerMinLamports: BigInt(min).toString(),
+    });
   }
   return out;
 }

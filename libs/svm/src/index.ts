@@ -5,6 +5,7 @@
 export * from './exact-svm-mechanism';
 export * from './exact-svm-rules';
 export * from './svm-chain-reader';
+export * from './svm-console-reads';
 export * from './svm-reasons';
 export * from './svm-transaction';
 export * from './testing/svm-payment-builder';

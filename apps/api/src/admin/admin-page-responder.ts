@@ -73,7 +73,10 @@ export class AdminPageResponder {
 
   /** Decimals of a configured asset (null when the lane is not served), for amounts in templates. */
   readonly decimals = (network: string, asset: string): number | null =>
-    this.config.networks.find((n) => n.network === network)?.assets.find((a) => a.address.toLowerCase() === asset)?.decimals ?? null;
+    this.config.networks.find((n) => n.network === network)?.assets.find((a) => a.address.toLowerCase() === asset)?.decimals ??
+    // Solana mints are base58: matched as stored.
+    this.config.solanaNetworks?.find((n) => n.network === network)?.assets.find((a) => a.address === asset)?.decimals ??
+    null;
 
   /** True when the caller may act (operator role). */
   canAct(req: AdminRequest): boolean {

@@ -53,7 +53,7 @@ export class AdminPagesController {
       f: { ...filter, raw, fromInput: q.from ?? '', toInput: q.to ?? '' },
       statuses: PAYMENT_STATUSES,
       reasons: listReasonCodes().filter((r) => r.source !== 'spec').map((r) => r.code),
-      networks: this.config.networks.map((n) => n.network),
+      networks: [...this.config.networks, ...(this.config.solanaNetworks ?? [])].map((n) => n.network),
       decimals: this.page.decimals,
     });
   }

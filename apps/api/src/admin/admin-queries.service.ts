@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { getAddress } from 'viem';
-import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
+import { explorerTxUrl, TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
 import {
   ConsoleBatchDetailRow,
@@ -27,6 +27,7 @@ import { readRelayerNonceGaps, wedgedMessage } from '@tollgate/settlement';
 import { laneHealthThresholds } from './lane-health';
 import { LaneStats, laneStats } from './lane-stats';
 import { relayerAlerts } from './relayer-alerts';
+import { SvmConsoleService, SvmOverview, SvmPaymentDetail } from './svm-console.service';
 
 /** Rows as the admin API and console have always named them (declared in libs/persistence). */
 export type PaymentListRow = ConsolePaymentRow;
@@ -114,18 +115,23 @@ export class AdminQueriesService {
     private readonly batchRows: ConsoleBatchesRepository,
     private readonly merchantRows: ConsoleMerchantsRepository,
     private readonly endpointHealth: WebhookEndpointHealthRepository,
+    private readonly svm: SvmConsoleService,
   ) {}
 
-  /** Lanes, relayers and activity totals for the last hour and day. */
+  /** Lanes, relayers and activity totals for the last hour and day; Solana lanes and fee payers under `solana` (when served). */
   async overview(): Promise<{
     lanes: LaneStats[];
     laneThresholds: { slowAfterSeconds: number; stalledAfterSeconds: number };
     relayers: RelayerStats[];
     totals: WindowTotals[];
+    solana?: SvmOverview;
     generatedAt: Date;
   }> {
-    const [lanes, relayers, h, d] = await Promise.all([laneStats(this.lanes, this.config), this.relayers(), this.totals('1h'), this.totals('24h')]);
-    return { lanes, laneThresholds: laneHealthThresholds(this.config.settlement.maxWaitMs), relayers, totals: [h, d], generatedAt: new Date() };
+    const [all, relayers, h, d] = await Promise.all([laneStats(this.lanes, this.config), this.relayers(), this.totals('1h'), this.totals('24h')]);
+    // EVM lanes keep their table (batches, pause/flush); Solana lanes have their own section.
+    const lanes = all.filter((l) => l.family === 'evm');
+    const solana = this.svm.enabled || all.length !== lanes.length ? await this.svm.overview(all) : undefined;
+    return { lanes, laneThresholds: laneHealthThresholds(this.config.settlement.maxWaitMs), relayers, totals: [h, d], solana, generatedAt: new Date() };
   }
 
   /**
@@ -223,7 +229,10 @@ export class AdminQueriesService {
       }
     }
     const deliveries = (await this.hasWebhookTables()) ? await this.paymentRows.deliveries(p.id) : [];
-    return { payment: p, events, batches, transactions, confirmations, headError, deliveries };
+    const solana = (await this.svm.payment(p)) ?? undefined;
+    if (solana) confirmations = solana.confirmations;
+    const explorerUrl = solana ? solana.explorerUrl : explorerTxUrl(this.config.explorers, p.network, p.tx_hash);
+    return { payment: p, events, batches, transactions, confirmations, headError, deliveries, solana, explorerUrl };
   }
 
   /** Newest-first batches, optionally by status. */
@@ -320,6 +329,10 @@ export interface PaymentDetail {
   confirmations: number | null;
   headError?: string;
   deliveries: Array<Record<string, unknown>>;
+  /** A Solana payment's transaction: signature, slot, commitment, fee payer (absent on EVM or before signing). */
+  solana?: SvmPaymentDetail;
+  /** Explorer link of the payment's transaction (EXPLORER_TX_URL_<K>), or null. */
+  explorerUrl: string | null;
 }
 
 /** Batch detail page/API. */

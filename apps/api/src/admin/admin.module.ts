@@ -12,6 +12,7 @@ import {
   ConsoleMerchantsRepository,
   ConsoleOverviewRepository,
   ConsolePaymentsRepository,
+  ConsoleSvmRepository,
   LaneStatsRepository,
   WebhookEndpointHealthRepository,
 } from '@tollgate/persistence';
@@ -30,6 +31,7 @@ import { AdminAuthModule } from './auth/admin-auth.module';
 import { AdminAuthService } from './auth/admin-auth.service';
 import { consoleRepositoryProviders, repositoryProviders } from './repository-providers';
 import { MerchantKeyIssuer } from './merchant-key-issuer';
+import { SvmConsoleService } from './svm-console.service';
 import { AdminViews } from './views/admin-views';
 
 /** Where Bull Board is mounted (behind the admin identity check). */
@@ -97,8 +99,10 @@ function bullBoardGate(auth: AdminAuthService) {
       ConsoleBatchesRepository,
       ConsoleMerchantsRepository,
       WebhookEndpointHealthRepository,
+      ConsoleSvmRepository,
     ),
     AdminAuditService,
+    SvmConsoleService,
     AdminQueriesService,
     AdminActionsService,
     AdminViews,

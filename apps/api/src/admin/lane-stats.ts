@@ -1,6 +1,7 @@
 import { TollgateConfig } from '@tollgate/config';
 import { LaneStatsRepository } from '@tollgate/persistence';
 import { LaneHealth, laneHealth } from './lane-health';
+import { svmLaneHealth } from './svm-lane-health';
 
 /** What one lane (network, asset) holds right now, from Postgres alone. */
 export interface LaneStats {
@@ -28,6 +29,8 @@ export interface LaneStats {
   configured: boolean;
   /** Oldest queued payment against the flush deadline (BATCH_MAX_WAIT_MS): running, slow (amber), stalled (red), paused. */
   health: LaneHealth;
+  /** `svm` for a Solana lane (network, mint): one transaction per payment, health by blockhash deadline (svm-lane-health.ts). */
+  family: 'evm' | 'svm';
 }
 
 /**
@@ -46,7 +49,10 @@ export async function laneStats(repository: LaneStatsRepository, config: Tollgat
     if (seen.has(key)) return;
     seen.add(key);
     const r = byKey.get(key);
-    const cfgAsset = config.networks.find((n) => n.network === network)?.assets.find((a) => a.address.toLowerCase() === asset);
+    const svm = network.startsWith('solana:');
+    // Solana mints are base58: case matters, so they are matched as stored.
+    const svmNet = svm ? config.solanaNetworks?.find((n) => n.network === network) : undefined;
+    const cfgAsset = svm ? svmNet?.assets.find((a) => a.address === asset) : config.networks.find((n) => n.network === network)?.assets.find((a) => a.address.toLowerCase() === asset);
     const paused = r?.paused ?? false;
     const queued = r?.queued ?? 0;
     const oldestQueuedAgeSeconds = Math.max(0, r?.oldest_age ?? 0);
@@ -67,10 +73,14 @@ export async function laneStats(repository: LaneStatsRepository, config: Tollgat
       flushRequestedAt: r?.flush_requested_at ?? null,
       openBatches: r?.open_batches ?? 0,
       configured: !!cfgAsset,
-      health: laneHealth({ paused, queued, oldestQueuedAgeSeconds }, config.settlement.maxWaitMs),
+      health: svm
+        ? svmLaneHealth({ queued, oldestQueuedAgeSeconds, earliestDeadline: r?.earliest ?? null }, config.settlement.maxWaitMs, svmNet?.settlementWindowSeconds ?? 0)
+        : laneHealth({ paused, queued, oldestQueuedAgeSeconds }, config.settlement.maxWaitMs),
+      family: svm ? 'svm' : 'evm',
     });
   };
   for (const n of config.networks) for (const a of n.assets) push(n.network, a.address.toLowerCase());
+  for (const n of config.solanaNetworks ?? []) for (const a of n.assets) push(n.network, a.address);
   for (const r of rows) push(r.network, r.asset);
   return out;
 }

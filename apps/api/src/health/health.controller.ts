@@ -84,7 +84,7 @@ export class HealthController {
           const stalled = lanes.filter((l) => l.health === 'stalled');
           const { stalledAfterSeconds } = laneHealthThresholds(this.config.settlement.maxWaitMs);
           if (stalled.length) {
-            throw new Error(stalled.map((l) => `lane ${l.network} ${l.symbol ?? l.asset}: oldest queued payment waited ${Math.round(l.oldestQueuedAgeSeconds)} s (stalled after ${stalledAfterSeconds} s)`).join('; '));
+            throw new Error(stalled.map((l) => `lane ${l.network} ${l.symbol ?? l.asset}: oldest queued payment waited ${Math.round(l.oldestQueuedAgeSeconds)} s (stalled after ${stalledAfterSeconds} s)${svmDeadlineNote(l)}`).join('; '));
           }
           return { slow: lanes.filter((l) => l.health === 'slow').map((l) => ({ network: l.network, asset: l.asset, oldestQueuedSeconds: Math.round(l.oldestQueuedAgeSeconds) })) };
         }),
@@ -100,4 +100,10 @@ export class HealthController {
       return i.down({ message: (e as Error).message });
     }
   }
+}
+
+/** A Solana lane also turns red near its earliest blockhash deadline (svm-lane-health.ts): say how near. */
+function svmDeadlineNote(l: { family: string; earliestDeadline: Date | null }): string {
+  if (l.family !== 'svm' || !l.earliestDeadline) return '';
+  return `, earliest blockhash deadline in ${Math.round((l.earliestDeadline.getTime() - Date.now()) / 1000)} s`;
 }

@@ -174,6 +174,16 @@ export class ApiMetrics {
       },
     });
     new Gauge({
+      name: 'tollgate_fee_payer_min_lamports',
+      help: 'SOLANA_FEE_PAYER_MIN_LAMPORTS_<K> per Solana network: below it the worker signs nothing new with a fee payer (compare the worker\'s tollgate_fee_payer_balance_lamports)',
+      labelNames: ['network'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const n of self.config.solanaNetworks ?? []) this.set({ network: n.network }, Number(n.feePayerMinLamports));
+      },
+    });
+    new Gauge({
       name: 'tollgate_relayer_next_nonce',
       help: 'Next nonce Tollgate will allocate for each relayer',
       labelNames: ['network', 'relayer'] as const,

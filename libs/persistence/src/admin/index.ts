@@ -12,3 +12,4 @@ export * from './admin-audit';
 export * from './admin-actions';
 export * from './console-data-source';
 export * from './webhook-endpoint-health.repository';
+export * from './console-svm.repository';

@@ -29,6 +29,8 @@ export interface PendingSvmTransaction {
   broadcasts: number;
   lastBroadcastAt: Date | null;
   status: 'batched' | 'submitted' | 'included';
+  /** When the payment entered the queue (for the worker's queued→included/confirmed histograms). */
+  queuedAt: Date | null;
 }
 
 /**
@@ -85,7 +87,7 @@ export class SvmTransactionStore {
   /** Stored transactions of `network` whose payment is batched, submitted or included, earliest deadline first. */
   async pending(network: string, limit: number, manager?: EntityManager): Promise<PendingSvmTransaction[]> {
     const rows: Array<Record<string, unknown>> = await (manager ?? this.dataSource).query(
-      `SELECT s.payment_id, s.network, s.fee_payer, s.signature, s.blockhash, s.wire_transaction, s.broadcasts, s.last_broadcast_at, p.status
+      `SELECT s.payment_id, s.network, s.fee_payer, s.signature, s.blockhash, s.wire_transaction, s.broadcasts, s.last_broadcast_at, p.status, p.queued_at
          FROM svm_transactions s JOIN payments p ON p.id = s.payment_id
         WHERE s.network = $1 AND p.status IN ('batched', 'submitted', 'included')
         ORDER BY p.expires_at LIMIT $2`,
@@ -101,6 +103,7 @@ export class SvmTransactionStore {
       broadcasts: Number(r.broadcasts),
       lastBroadcastAt: (r.last_broadcast_at as Date | null) ?? null,
       status: r.status as PendingSvmTransaction['status'],
+      queuedAt: (r.queued_at as Date | null) ?? null,
     }));
   }
 

@@ -10,6 +10,8 @@ export interface RelayerNonceGapRow {
 
 /** The columns of a settlement batch the worker's metrics observe around a job. */
 export interface BatchMetricsRow {
+  /** CAIP-2 network of the batch (the histograms' `network` label). */
+  network: string;
   status: string;
   payment_count: number;
   /** Gas used by the included transaction (decimal string), null until included. */
@@ -41,7 +43,7 @@ export class WorkerMetricsRepository {
 
   /** A batch's status, size and gas used, undefined when it does not exist. */
   async batch(batchId: string): Promise<BatchMetricsRow | undefined> {
-    const [row] = await this.dataSource.query(`SELECT status, payment_count, gas_used::text FROM settlement_batches WHERE id = $1`, [batchId]);
+    const [row] = await this.dataSource.query(`SELECT network, status, payment_count, gas_used::text FROM settlement_batches WHERE id = $1`, [batchId]);
     return row as BatchMetricsRow | undefined;
   }
 

@@ -19,6 +19,8 @@ export interface SvmSettlementNetwork {
   network: string;
   rpcUrl: string;
   signers: ReadonlyMap<string, KeyPairSigner>;
+  /** `SOLANA_FEE_PAYER_MIN_LAMPORTS_<K>` of the network; unset: {@link SvmSettlerOptions.minFeePayerLamports}. */
+  minFeePayerLamports?: bigint;
 }
 
 /** A fee payer's SOL balance as last read. */
@@ -45,6 +47,11 @@ export interface SvmSettlerOptions {
   /** RPC calls in flight per pass (default 16). */
   concurrency?: number;
   logger?: SvmSettlerLogger;
+  /**
+   * Called once per payment this settler moved to `included` or `confirmed`, with the seconds since it was
+   * queued (the worker's `tollgate_payment_queued_to_*_seconds{network}`); null when unknown.
+   */
+  onLanded?: (e: { network: string; phase: 'included' | 'confirmed'; queuedSeconds: number | null }) => void;
 }
 
 type Rpc = ReturnType<typeof createSolanaRpc>;
@@ -68,7 +75,7 @@ const ACTIVE: ['batched', 'submitted'] = ['batched', 'submitted'];
 export class SvmSettler {
   private readonly rpcs = new Map<string, Rpc>();
   private readonly lowBalance = new Set<string>();
-  private readonly o: Required<Omit<SvmSettlerOptions, 'logger'>> & { logger?: SvmSettlerLogger };
+  private readonly o: Required<Omit<SvmSettlerOptions, 'logger' | 'onLanded'>> & Pick<SvmSettlerOptions, 'logger' | 'onLanded'>;
 
   constructor(
     private readonly store: SvmTransactionStore,
@@ -139,12 +146,16 @@ export class SvmSettler {
       }
       if (st.confirmationStatus === 'confirmed' || st.confirmationStatus === 'finalized') {
         if (row.status !== 'included') {
-          await this.ledger.transition(id, ACTIVE, 'included', {
+          const moved = await this.ledger.transition(id, ACTIVE, 'included', {
             detail: { signature: row.signature, slot: String(st.slot) },
             patch: { tx_hash: row.signature, block_number: String(st.slot), included_at: new Date() },
           });
+          if (moved.length) this.landed(row, 'included');
         }
-        if (st.confirmationStatus === 'finalized') await this.ledger.transition(id, 'included', 'confirmed', { patch: { confirmed_at: new Date() } });
+        if (st.confirmationStatus === 'finalized') {
+          const moved = await this.ledger.transition(id, 'included', 'confirmed', { patch: { confirmed_at: new Date() } });
+          if (moved.length) this.landed(row, 'confirmed');
+        }
         return;
       }
       if (row.status === 'batched') await this.ledger.transition(id, 'batched', 'submitted', { detail: { signature: row.signature } });
@@ -179,7 +190,8 @@ export class SvmSettler {
   }
 
   /**
-   * Reads every fee payer's SOL balance; one below `minFeePayerLamports` signs nothing new until refilled
+   * Reads every fee payer's SOL balance; one below its network's `minFeePayerLamports` (else the option's)
+   * signs nothing new until refilled
    * (its transactions could not pay their fee) and is logged as a warning.
    */
   async feePayerBalances(): Promise<FeePayerBalance[]> {
@@ -188,8 +200,9 @@ export class SvmSettler {
       for (const feePayer of net.signers.keys()) {
         const { value } = await this.rpcOf(net).getBalance(feePayer as Address, { commitment: 'confirmed' }).send();
         const key = `${net.network}|${feePayer}`;
-        if (value < this.o.minFeePayerLamports) {
-          if (!this.lowBalance.has(key)) this.o.logger?.warn(`fee payer ${feePayer} on ${net.network} is low on SOL: ${value} lamports (minimum ${this.o.minFeePayerLamports}); it signs nothing new until refilled`);
+        const min = net.minFeePayerLamports ?? this.o.minFeePayerLamports;
+        if (value < min) {
+          if (!this.lowBalance.has(key)) this.o.logger?.warn(`fee payer ${feePayer} on ${net.network} is low on SOL: ${value} lamports (minimum ${min}); it signs nothing new until refilled`);
           this.lowBalance.add(key);
         } else {
           this.lowBalance.delete(key);
@@ -198,6 +211,11 @@ export class SvmSettler {
       }
     }
     return out;
+  }
+
+  private landed(row: PendingSvmTransaction, phase: 'included' | 'confirmed'): void {
+    const queuedSeconds = row.queuedAt ? Math.max(0, (Date.now() - row.queuedAt.getTime()) / 1000) : null;
+    this.o.onLanded?.({ network: row.network, phase, queuedSeconds });
   }
 
   private rpcOf(net: SvmSettlementNetwork): Rpc {

@@ -58,6 +58,7 @@ export const overview = `<% layout('@layout') %>
 </tbody>
 </table>
 </section>
+<%~ include('@svmOverview', it) %>
 <section>
 <h2>Activity</h2>
 <table class="totals">

@@ -89,6 +89,7 @@ export const payment = `<% layout('@layout') %>
 <table class="kv">
 <tr><th>Batch</th><td><% if (p.batch_id) { %><a href="/admin/batches/<%= p.batch_id %>"><code><%= it.h.short(p.batch_id, 8) %></code></a><% } else { %>—<% } %></td></tr>
 <tr><th>Transaction</th><td><% if (p.tx_hash) { %><code><%= p.tx_hash %></code><% } else { %>—<% } %><% if (p.log_index !== null && p.log_index !== undefined) { %> log #<%= p.log_index %><% } %></td></tr>
+<%~ include('@paymentChain', it) %>
 <tr><th>Block</th><td><%= p.block_number || '—' %><% if (p.block_hash) { %> <code title="<%= p.block_hash %>"><%= it.h.short(p.block_hash) %></code><% } %></td></tr>
 <tr><th>Confirmations</th><td><%= it.d.confirmations ?? (it.d.headError ? 'unavailable' : '—') %></td></tr>
 <tr><th>Queued</th><td><%= it.h.time(p.queued_at) %></td></tr>
@@ -116,7 +117,7 @@ export const payment = `<% layout('@layout') %>
 <% for (const t of it.d.transactions) { %>
 <tr><td><a href="/admin/batches/<%= t.batch_id %>"><code><%= it.h.short(t.batch_id, 4) %></code></a></td><td><code><%= t.tx_hash %></code></td><td><%= t.nonce %></td><td><%= t.purpose %></td><td><%~ include('@status', { s: t.status }) %></td><td><%= it.h.gwei(t.max_fee_per_gas) %></td><td><%= it.h.time(t.created_at) %></td><td><%= it.h.time(t.broadcast_at) %></td></tr>
 <% } %>
-<% if (!it.d.transactions.length) { %><tr><td colspan="8" class="muted">Not broadcast yet.</td></tr><% } %>
+<% if (!it.d.transactions.length) { %><tr><td colspan="8" class="muted"><%= it.d.solana ? 'One Solana transaction: see Settlement above.' : 'Not broadcast yet.' %></td></tr><% } %>
 </tbody>
 </table>
 </section>

@@ -6,6 +6,7 @@
 import { CONSOLE_CSS, error, layout, login, status } from './frame.templates';
 import { audit, auditTable, merchant, merchants, overview, webhooks } from './console.templates';
 import { batch, batches, failures, payment, payments } from './settlement.templates';
+import { paymentChain, svmOverview } from './svm.templates';
 
 export { CONSOLE_CSS };
 
@@ -26,4 +27,6 @@ export const TEMPLATES = {
   auditTable,
   audit,
   error,
+  svmOverview,
+  paymentChain,
 } as const;
