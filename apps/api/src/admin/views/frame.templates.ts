@@ -116,7 +116,7 @@ button.small, .actions button { padding: .2rem .6rem; font-size: .78rem; margin:
 .flash { padding: .5rem .8rem; border-radius: .4rem; margin: .6rem 0; } .flash-ok { background: #dcfce7; color: #14532d; } .flash-err { background: #fee2e2; color: #7f1d1d; }
 .reason { padding: .5rem .8rem; background: #fff7ed; border-left: 4px solid #ea580c; }
 .cols { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1.5rem; }
-@media (max-width: 1180px) { .cols { grid-template-columns: minmax(0, 1fr); gap: 0; } }
+@media (max-width: 1180px) { .cols { grid-template-columns: minmax(0, 1fr); gap: 0; } thead th { white-space: normal; } }
 .pager { display: flex; gap: 1rem; }
 article.login { max-width: 26rem; margin: 3rem auto; }
 article.secret { background: #fffbeb; border: 1px solid #f59e0b; }
