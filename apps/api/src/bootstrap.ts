@@ -10,6 +10,7 @@ import { HttpErrorFilter } from './common/http-exception.filter';
 import { inputGuard } from './common/input-guard';
 import { requireJsonContentType } from './common/json-content-type';
 import { buildOpenApiDocument } from './openapi/document';
+import { securityHeaders } from './common/security-headers';
 
 /**
  * Builds the API app (not listening). Used by `main.ts`, the tests and the demo.
@@ -19,6 +20,8 @@ import { buildOpenApiDocument } from './openapi/document';
 export async function createApiApp(config: TollgateConfig, opts: { shutdownHooks?: boolean } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
+  // First, so every answer carries them — refusals and errors included.
+  app.use(securityHeaders());
   // Before the parsers: a JSON body sent as a form (curl -d without a content-type) is named as such (415).
   app.use(requireJsonContentType);
   // x402 bodies are small; anything large is abuse.

@@ -5,11 +5,12 @@ import { BrowserContext, chromium, Page } from 'playwright-core';
 import { startSettlement, SettlementFixture } from '@tollgate/testing';
 import { eventually } from '@tollgate/testing';
 import { createAdminUser, failedButRecoverablePayment } from '@tollgate/testing';
+import { SCREENSHOT_DIR as CONSOLE_SCREENSHOTS } from './console-browser';
 
 /** Debian's chromium, installed by .ci/run; never a downloaded browser. */
 const CHROMIUM = '/usr/bin/chromium';
-/** Set UPDATE_SCREENSHOTS=1 to refresh the README's screenshot (docs/operator-console.png). */
-const SCREENSHOT_DIR = process.env.UPDATE_SCREENSHOTS === '1' ? resolve(__dirname, '../../../docs') : mkdtempSync(join(tmpdir(), 'tollgate-shots-'));
+/** Set UPDATE_SCREENSHOTS=1 to refresh the README's screenshot (docs/operator-console.png); else artifacts/screenshots/ (git-ignored). */
+const SCREENSHOT_DIR = process.env.UPDATE_SCREENSHOTS === '1' ? resolve(__dirname, '../../../docs') : CONSOLE_SCREENSHOTS;
 
 /**
  * The operator console in a real browser: an operator signs in, finds a failed payment that can still

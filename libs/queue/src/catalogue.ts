@@ -47,7 +47,8 @@ export interface Traced {
 
 /** Payload type of every job, keyed by job name. */
 export interface JobPayloads {
-  [JobName.PaymentQueued]: { network: string; asset: string; paymentIds: string[] } & Traced;
+  // `references` (pay_…, same order as the ids) are for people reading the queue view; workers use the ids.
+  [JobName.PaymentQueued]: { network: string; asset: string; paymentIds: string[]; references?: string[] } & Traced;
   [JobName.LaneFlush]: { network: string; asset: string } & Traced;
   [JobName.BatchSubmit]: { batchId: string } & Traced;
   [JobName.BatchTrack]: { batchId: string } & Traced;

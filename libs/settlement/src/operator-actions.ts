@@ -187,7 +187,7 @@ export class OperatorActions {
     if (!done) return;
     // After commit, like /settle: the job is a nudge; the lane scheduler reads Postgres anyway.
     await this.queues
-      .add(JobName.PaymentQueued, { paymentIds: [p.id], network: p.network, asset: p.asset, requestId: a.request_id ?? undefined })
+      .add(JobName.PaymentQueued, { paymentIds: [p.id], references: [p.reference], network: p.network, asset: p.asset, requestId: a.request_id ?? undefined })
       .catch((e: Error) => this.logger.warn(`enqueue after retry of ${p.reference} failed, the scheduler will find it: ${e.message}`));
   }
 

@@ -72,10 +72,25 @@ export const batchesQuery = z.object({
 
 export const failuresQuery = z.object({ hours: wholeNumber(1, 24 * 7, 24) });
 
+/**
+ * A keyset cursor of the deliveries list, `<created_at>_<id>` as the page's last row gave it
+ * (`2026-01-02T03:04:05.123456Z_<uuid>`); parsed to `{ createdAt, id }`.
+ */
+export const deliveriesCursor = z.preprocess(
+  blank,
+  z
+    .string({ invalid_type_error: ONCE })
+    .regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be the cursor of an "older" link (<created_at>_<id>)')
+    .refine((v) => isRealInstant(v.slice(0, v.indexOf('_'))), 'must be the cursor of an "older" link (<created_at>_<id>)')
+    .transform((v) => ({ createdAt: v.slice(0, v.indexOf('_')), id: v.slice(v.indexOf('_') + 1).toLowerCase() }))
+    .optional(),
+);
+
 export const deliveriesQuery = z.object({
   merchant: text(100),
   endpoint: text(100),
   status: text(40),
+  before: deliveriesCursor,
   limit: wholeNumber(1, 200, 50),
   offset: wholeNumber(0, MAX_OFFSET, 0),
 });

@@ -4,7 +4,7 @@ import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { logSafeError } from '@tollgate/evm';
 import { AdminRequest } from './auth/admin-auth.guard';
 import { AdminCsrf } from './auth/admin-csrf';
-import { AdminViews, PageContext } from './views/admin-views';
+import { AdminViews, PageContext, TokenInfo } from './views/admin-views';
 import { TEMPLATES } from './views/templates';
 import { workerSignalOf } from './worker-banner.interceptor';
 
@@ -77,6 +77,12 @@ export class AdminPageResponder {
     // Solana mints are base58: matched as stored.
     this.config.solanaNetworks?.find((n) => n.network === network)?.assets.find((a) => a.address === asset)?.decimals ??
     null;
+
+  /** Symbol and decimals of a configured asset (null when the lane is not served), for `it.h.money` in templates. */
+  readonly token = (network: string, asset: string): TokenInfo | null => {
+    const a = this.config.networks.find((n) => n.network === network)?.assets.find((x) => x.address.toLowerCase() === asset.toLowerCase());
+    return a ? { symbol: a.symbol, decimals: a.decimals } : null;
+  };
 
   /** True when the caller may act (operator role). */
   canAct(req: AdminRequest): boolean {

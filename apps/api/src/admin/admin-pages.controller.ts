@@ -11,8 +11,15 @@ import { ConsoleTimeoutInterceptor } from './console-timeout.interceptor';
 import { AdminPageFilter, AdminPageResponder, messageOf, requestId } from './admin-page-responder';
 import { AdminAuthGuard, AdminRequest, AdminRoleRequired } from './auth/admin-auth.guard';
 import { WorkerBannerInterceptor } from './worker-banner.interceptor';
+import { ActionablePayment, offeredActions } from './payment-actions';
 import { parseInput } from '../merchant-api/validation';
 import { assetParam, auditQuery, batchesQuery, createMerchantBody, deliveriesQuery, failuresQuery, idParam, issueMerchantKeyBody, networkParam, paymentRefParam, paymentsQuery, reasonBody } from './admin-input';
+
+/** The overview reloads itself this often (meta refresh), so a wall screen follows the lanes. */
+export const OVERVIEW_REFRESH_SECONDS = 30;
+
+/** Deliveries per page of the console's webhooks list. */
+export const WEBHOOK_PAGE_SIZE = 100;
 
 /**
  * The operator console: server-rendered pages under `/admin` (overview, payments, batches, failures,
@@ -38,7 +45,7 @@ export class AdminPagesController {
 
   @Get()
   async overview(@Req() req: AdminRequest, @Res() res: Response): Promise<void> {
-    this.page.send(req, res, 'overview', 'Overview', 'overview', { ...(await this.queries.overview()), canAct: this.page.canAct(req) });
+    this.page.send(req, res, 'overview', 'Overview', 'overview', { ...(await this.queries.overview()), canAct: this.page.canAct(req), refreshSeconds: OVERVIEW_REFRESH_SECONDS });
   }
 
   @Get('payments')
@@ -55,6 +62,7 @@ export class AdminPagesController {
       reasons: listReasonCodes().filter((r) => r.source !== 'spec').map((r) => r.code),
       networks: [...this.config.networks, ...(this.config.solanaNetworks ?? [])].map((n) => n.network),
       decimals: this.page.decimals,
+      token: this.page.token,
     });
   }
 
@@ -64,7 +72,9 @@ export class AdminPagesController {
     const d = await this.queries.payment(ref);
     if (!d) return this.page.notFound(req, res, `No payment ${ref}.`);
     const audit = await this.audit.list({ targetType: 'payment', targetId: d.payment.reference, limit: 50 });
-    this.page.send(req, res, 'payment', `Payment ${d.payment.reference}`, 'payments', { d, audit, canAct: this.page.canAct(req), decimals: this.page.decimals });
+    const window = this.config.networks.find((n) => n.network === d.payment.network)?.settlementWindowSeconds ?? null;
+    const offered = offeredActions(d.payment as unknown as ActionablePayment, window);
+    this.page.send(req, res, 'payment', `Payment ${d.payment.reference}`, 'payments', { d, audit, canAct: this.page.canAct(req), offered, decimals: this.page.decimals, token: this.page.token });
   }
 
   @Post('payments/:ref/retry')
@@ -117,7 +127,7 @@ export class AdminPagesController {
     const d = await this.queries.batch(id);
     if (!d) return this.page.notFound(req, res, `No batch ${id}.`);
     const audit = await this.audit.list({ targetType: 'batch', targetId: id, limit: 50 });
-    this.page.send(req, res, 'batch', 'Batch', 'batches', { d, audit, canAct: this.page.canAct(req), decimals: this.page.decimals });
+    this.page.send(req, res, 'batch', 'Batch', 'batches', { d, audit, canAct: this.page.canAct(req), decimals: this.page.decimals, token: this.page.token });
   }
 
   @Post('batches/:id/replace')
@@ -135,12 +145,26 @@ export class AdminPagesController {
   @Get('webhooks')
   async webhooks(@Req() req: AdminRequest, @Res() res: Response, @Query() query: unknown): Promise<void> {
     const available = await this.queries.hasWebhookTables();
-    const { merchant, endpoint, status } = parseInput(deliveriesQuery, query, 'query');
+    const { merchant, endpoint, status, before } = parseInput(deliveriesQuery, query, 'query');
     const f = { merchant, endpoint, status };
-    const rows = available ? await this.queries.webhookDeliveries({ ...f, limit: 100 }) : [];
+    // Keyset pages of WEBHOOK_PAGE_SIZE: one row more tells whether an older page exists.
+    const fetched = available ? await this.queries.webhookDeliveries({ ...f, before, limit: WEBHOOK_PAGE_SIZE + 1 }) : [];
+    const rows = fetched.slice(0, WEBHOOK_PAGE_SIZE);
+    const last = rows[rows.length - 1];
+    const older = fetched.length > WEBHOOK_PAGE_SIZE && last ? `${last.page_key_at}_${last.id}` : null;
     const merchants = await this.queries.merchants();
     const failing = await this.queries.failingEndpoints();
-    this.page.send(req, res, 'webhooks', 'Webhook deliveries', 'webhooks', { available, rows, f, merchants, failing, canAct: this.page.canAct(req), canReplay: available });
+    this.page.send(req, res, 'webhooks', 'Webhook deliveries', 'webhooks', {
+      available,
+      rows,
+      f,
+      paged: before !== undefined,
+      older,
+      merchants,
+      failing,
+      canAct: this.page.canAct(req),
+      canReplay: available,
+    });
   }
 
   @Post('webhooks/deliveries/:id/replay')

@@ -24,6 +24,7 @@ import {
   WebhookEndpointHealthRepository,
 } from '@tollgate/persistence';
 import { readRelayerNonceGaps, wedgedMessage } from '@tollgate/settlement';
+import { BatchRowCounts, BatchRowOutcome, batchRowOutcome, countBatchRows } from './batch-outcomes';
 import { laneHealthThresholds } from './lane-health';
 import { LaneStats, laneStats } from './lane-stats';
 import { relayerAlerts } from './relayer-alerts';
@@ -248,9 +249,10 @@ export class AdminQueriesService {
     if (!batch) return null;
     const rows = await this.batchRows.payments(id);
     const transactions = await this.batchRows.transactions(id);
-    const landed = rows.filter((r) => r.still_in_batch && ['included', 'confirmed'].includes(r.status)).length;
+    const counts = countBatchRows(rows);
+    const landed = counts.landed;
     const gasPerPayment = batch.gas_used && landed ? (BigInt(batch.gas_used) / BigInt(landed)).toString() : null;
-    return { batch, rows, transactions, landed, gasPerPayment };
+    return { batch, rows: rows.map((r) => ({ ...r, outcome: batchRowOutcome(r) })), transactions, landed, counts, gasPerPayment };
   }
 
   /**
@@ -299,11 +301,16 @@ export class AdminQueriesService {
   }
 
   /** Webhook deliveries, newest first, per merchant and/or endpoint, with their attempts. */
-  async webhookDeliveries(f: { merchant?: string; endpoint?: string; status?: string; limit?: number; offset?: number }): Promise<DeliveryRow[]> {
+  async webhookDeliveries(f: { merchant?: string; endpoint?: string; status?: string; before?: { createdAt: string; id: string }; limit?: number; offset?: number }): Promise<DeliveryRow[]> {
     if (!(await this.hasWebhookTables())) return [];
     const { limit, offset } = page(f);
     return this.merchantRows.deliveries(
-      { merchant: f.merchant && UUID.test(f.merchant) ? f.merchant : undefined, endpoint: f.endpoint && UUID.test(f.endpoint) ? f.endpoint : undefined, status: f.status },
+      {
+        merchant: f.merchant && UUID.test(f.merchant) ? f.merchant : undefined,
+        endpoint: f.endpoint && UUID.test(f.endpoint) ? f.endpoint : undefined,
+        status: f.status,
+        before: f.before,
+      },
       limit,
       offset,
     );
@@ -338,9 +345,12 @@ export interface PaymentDetail {
 /** Batch detail page/API. */
 export interface BatchDetail {
   batch: ConsoleBatchDetailRow;
-  rows: ConsoleBatchPaymentRow[];
+  /** Every row ever claimed into the batch, with what became of it here. */
+  rows: Array<ConsoleBatchPaymentRow & { outcome: BatchRowOutcome }>;
   transactions: ConsoleBatchTransactionRow[];
   landed: number;
+  /** The listed rows by outcome (they add up to `claimed`). */
+  counts: BatchRowCounts;
   gasPerPayment: string | null;
 }
 

@@ -10,7 +10,7 @@ import { AdminAuthGuard, AdminPublic, AdminRequest, ADMIN_SESSION_COOKIE } from 
 import { AdminAuthService } from './auth/admin-auth.service';
 import { AdminLoginThrottle } from './auth/admin-login-throttle';
 import { ADMIN_CSRF_COOKIE } from './auth/admin-csrf';
-import { CONSOLE_CSS } from './views/templates';
+import { CONSOLE_CSS, FAVICON_SVG } from './views/templates';
 
 /** Pico CSS read once from the package (served locally: the console works offline). */
 let picoCss: string | undefined;
@@ -63,6 +63,12 @@ export class AdminSignInController {
   @AdminPublic()
   consoleCss(@Res() res: Response): void {
     res.type('text/css').set('cache-control', 'public, max-age=300').send(CONSOLE_CSS);
+  }
+
+  @Get('assets/favicon.svg')
+  @AdminPublic()
+  favicon(@Res() res: Response): void {
+    res.type('image/svg+xml').set('cache-control', 'public, max-age=86400').send(FAVICON_SVG);
   }
 
   @Get('login')

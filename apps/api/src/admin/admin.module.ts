@@ -21,6 +21,7 @@ import { WebhookDispatcher } from '@tollgate/webhooks';
 import { MerchantsModule } from '../merchants/merchants.module';
 import { AdminActionsService } from './admin-actions.service';
 import { AdminApiController } from './admin-api.controller';
+import { AdminNotFoundController } from './admin-not-found.controller';
 import { AdminAuditService } from './admin-audit.service';
 import { AdminPageFilter, AdminPageResponder } from './admin-page-responder';
 import { AdminPagesController } from './admin-pages.controller';
@@ -80,11 +81,24 @@ function bullBoardGate(auth: AdminAuthService) {
         route: BULL_BOARD_ROUTE,
         adapter: ExpressAdapter,
         middleware: bullBoardGate(auth),
-        boardOptions: { uiConfig: { boardTitle: 'Tollgate queues' } },
+        boardOptions: {
+          uiConfig: {
+            boardTitle: 'Tollgate queues',
+            // Back to the console, where every action is taken (this view is read-only).
+            miscLinks: [{ text: 'Operator console', url: '/admin' }],
+            // UTC, as the console and the logs show times (not the browser's zone), with the zone named.
+            dateFormats: {
+              short: { timeZone: 'UTC', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' },
+              common: { timeZone: 'UTC', month: 'short', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' },
+              full: { timeZone: 'UTC', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZoneName: 'short' },
+            },
+          },
+        },
       }),
     }),
   ],
-  controllers: [AdminSignInController, AdminPagesController, AdminApiController],
+  // AdminNotFoundController last: it answers every /admin path the others do not.
+  controllers: [AdminSignInController, AdminPagesController, AdminApiController, AdminNotFoundController],
   providers: [
     ...repositoryProviders(AdminAuditRepository, AdminActionsRepository, ApiKeyRepository),
     {

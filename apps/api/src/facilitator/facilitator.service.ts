@@ -205,7 +205,7 @@ export class FacilitatorService {
 
   /** Step 5, after the `queued` transition committed: nudge the lane, then answer (confirmed mode waits for inclusion). */
   private async answerQueued(call: SettleCall, payment: AcceptedPayment): Promise<FacilitatorAnswer<SettleResponse>> {
-    this.nudger.queued(payment.paymentId, call.p.network, call.p.asset, call.requestId);
+    this.nudger.queued(payment.paymentId, call.p.network, call.p.asset, call.requestId, payment.reference);
     const response = queuedResponse(payment, call);
     if (call.mode === 'confirmed') return ok(await this.waiter.waitForInclusion(payment.paymentId, response));
     return ok(response);

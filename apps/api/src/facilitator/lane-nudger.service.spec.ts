@@ -32,6 +32,14 @@ describe('LaneNudger', () => {
     expect(added.map((j) => j.data.paymentIds)).toEqual([['p1'], ['p2']]);
   });
 
+  it('lists the payment references beside the ids (what Bull Board shows an operator)', async () => {
+    const nudger = new LaneNudger(queues);
+    nudger.queued('p1', 'eip155:31337', '0xA', undefined, 'pay_one');
+    nudger.queued('p2', 'eip155:31337', '0xA', undefined, 'pay_two');
+    await jest.advanceTimersByTimeAsync(NUDGE_GATHER_MS);
+    expect(added.map((j) => j.data)).toEqual([{ network: 'eip155:31337', asset: '0xa', paymentIds: ['p1', 'p2'], references: ['pay_one', 'pay_two'] }]);
+  });
+
   it('sends what it gathered when the API shuts down', async () => {
     const nudger = new LaneNudger(queues);
     nudger.queued('p1', 'eip155:31337', '0xA');

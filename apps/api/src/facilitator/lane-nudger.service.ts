@@ -11,6 +11,8 @@ interface LaneBurst {
   network: string;
   asset: string;
   paymentIds: string[];
+  /** Payment references (`pay_…`) beside the ids, so Bull Board shows what an operator searches for. */
+  references: string[];
   requestId?: string;
 }
 
@@ -30,15 +32,18 @@ export class LaneNudger implements OnApplicationShutdown {
 
   constructor(private readonly queues: JobQueues) {}
 
-  /** Records that `paymentId` (committed as `queued`) waits on lane `network`/`asset`; never throws. */
-  queued(paymentId: string, network: string, asset: string, requestId?: string): void {
+  /** Records that `paymentId` (reference `reference`, committed as `queued`) waits on lane `network`/`asset`; never throws. */
+  queued(paymentId: string, network: string, asset: string, requestId?: string, reference?: string): void {
     const key = `${network}|${asset.toLowerCase()}`;
     let burst = this.bursts.get(key);
     if (!burst) {
-      burst = { network, asset: asset.toLowerCase(), paymentIds: [], requestId };
+      burst = { network, asset: asset.toLowerCase(), paymentIds: [], references: [], requestId };
       this.bursts.set(key, burst);
     }
-    if (burst.paymentIds.length < MAX_IDS_PER_NUDGE) burst.paymentIds.push(paymentId);
+    if (burst.paymentIds.length < MAX_IDS_PER_NUDGE) {
+      burst.paymentIds.push(paymentId);
+      if (reference) burst.references.push(reference);
+    }
     this.timer ??= setTimeout(() => void this.flush(), NUDGE_GATHER_MS);
   }
 

@@ -46,6 +46,8 @@ export interface ConsoleDeliveryRow {
   replay_of: string | null;
   payment_reference: string | null;
   created_at: Date;
+  /** `created_at` as ISO 8601 UTC with microseconds: the keyset of the next page ({@link ConsoleDeliveryFilter.before}). */
+  page_key_at: string;
   attempts: Array<{ attempt: number; started_at: string; status_code: number | null; latency_ms: number; error: string | null }>;
 }
 
@@ -54,6 +56,12 @@ export interface ConsoleDeliveryFilter {
   merchant?: string;
   endpoint?: string;
   status?: string;
+  /**
+   * Keyset page: only deliveries older than this one in the list's order (`created_at` then `id`,
+   * descending). `createdAt` is the row's `page_key_at` (ISO 8601 UTC with microseconds, so no two rows of
+   * one millisecond are skipped or repeated); `id` its UUID.
+   */
+  before?: { createdAt: string; id: string };
 }
 
 /** Read models of the console's merchants and webhooks pages. Nothing here writes. */
@@ -92,7 +100,10 @@ export class ConsoleMerchantsRepository {
     );
   }
 
-  /** Newest-first deliveries with their attempts (needs the webhook tables). `limit`/`offset` are the caller's bounds. */
+  /**
+   * Newest-first deliveries with their attempts (needs the webhook tables). `limit`/`offset` are the caller's
+   * bounds; the console pages with `f.before` instead (offset 0), which stays cheap however deep it goes.
+   */
   async deliveries(f: ConsoleDeliveryFilter, limit: number, offset: number): Promise<ConsoleDeliveryRow[]> {
     const params: unknown[] = [];
     const where: string[] = [];
@@ -108,8 +119,13 @@ export class ConsoleMerchantsRepository {
       params.push(f.status);
       where.push(`d.status = $${params.length}`);
     }
+    if (f.before) {
+      params.push(f.before.createdAt, f.before.id);
+      where.push(`(d.created_at, d.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
     return this.dataSource.query(
       `SELECT d.id, d.merchant_id, m.name AS merchant_name, d.endpoint_id, e.url, d.event_type, d.message_id, d.status, d.attempt_count,
+              to_char(d.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS page_key_at,
               d.next_attempt_at, d.last_status_code, d.last_error, d.replay_of, d.created_at, d.completed_at, p.reference AS payment_reference,
               coalesce((SELECT json_agg(json_build_object('attempt', a.attempt, 'started_at', a.started_at, 'status_code', a.status_code,
                                                           'latency_ms', a.latency_ms, 'error', a.error) ORDER BY a.attempt)

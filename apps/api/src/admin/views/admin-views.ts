@@ -14,8 +14,16 @@ export interface PageContext {
   csrf: string;
   notice?: string;
   error?: string;
+  /** Reload the page every this many seconds (a meta refresh: no script); absent: never. */
+  refreshSeconds?: number;
   /** Worker heartbeats, for the "no worker seen" banner (absent: not read for this page). */
   workers?: WorkerSignal;
+}
+
+/** What the console knows of a configured asset, for amounts: its symbol and decimals. */
+export interface TokenInfo {
+  symbol: string;
+  decimals: number;
 }
 
 /** Formatting helpers available to templates as `it.h`. */
@@ -46,6 +54,15 @@ export const viewHelpers = {
     const base = 10n ** BigInt(decimals);
     const frac = (v % base).toString().padStart(decimals, '0').replace(/0+$/, '');
     return `${(v / base).toLocaleString('en-US')}${frac ? `.${frac}` : ''}`;
+  },
+  /**
+   * An amount in the asset's own unit with its symbol ("1.25 USDC"), from atomic units and the configured
+   * token; an asset this deployment does not serve shows its atomic units, named as such.
+   */
+  money(atomic: string | bigint | null | undefined, token: TokenInfo | null | undefined): string {
+    if (atomic === null || atomic === undefined) return '—';
+    if (!token) return `${BigInt(atomic).toString()} atomic units`;
+    return `${viewHelpers.amount(atomic, token.decimals)} ${token.symbol}`;
   },
   /** Wei → ETH with 6 decimals. */
   eth(wei: string | bigint | null | undefined): string {
@@ -110,8 +127,17 @@ export class AdminViews {
   /** Renders page `name` inside the layout. */
   render(name: keyof typeof TEMPLATES, ctx: PageContext, data: Record<string, unknown> = {}): string {
     const csrfField = ctx.csrf ? `<input type="hidden" name="_csrf" value="${escapeHtml(ctx.csrf)}">` : '';
-    return this.eta.render(`@${name}`, { ...data, ...ctx, csrfField, h: viewHelpers });
+    return wrapTables(this.eta.render(`@${name}`, { ...data, ...ctx, csrfField, h: viewHelpers }));
   }
+}
+
+/**
+ * Puts every table in a box that scrolls sideways on its own, so a wide table never makes the whole page
+ * scroll at 1024 px. Done on the rendered page so each template (and new ones) need not remember it;
+ * escaped data cannot contain `<table`, so only the templates' own tables match.
+ */
+function wrapTables(html: string): string {
+  return html.replace(/<table\b/g, '<div class="table-scroll"><table').replace(/<\/table>/g, '</table></div>');
 }
 
 function escapeHtml(s: string): string {

@@ -122,6 +122,10 @@ export const webhooks = `<% layout('@layout') %>
 <% if (!it.rows.length) { %><tr><td colspan="8" class="muted">No deliveries.</td></tr><% } %>
 </tbody>
 </table>
+<nav class="pager" aria-label="Deliveries pages">
+<% if (it.paged) { %><a href="/admin/webhooks<%= it.h.qs(it.f) %>">← newest</a><% } %>
+<% if (it.older) { %><a href="/admin/webhooks<%= it.h.qs({ ...it.f, before: it.older }) %>" rel="next">older →</a><% } %>
+</nav>
 <% } %>`;
 
 export const merchants = `<% layout('@layout') %>

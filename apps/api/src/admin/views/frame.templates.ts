@@ -10,11 +10,15 @@ export const layout = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="csrf-token" content="<%= it.csrf %>">
+<% if (it.refreshSeconds) { %><meta http-equiv="refresh" content="<%= it.refreshSeconds %>">
+<% } %>
 <title><%= it.title %> · Tollgate operator console</title>
+<link rel="icon" href="/admin/assets/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/admin/assets/pico.min.css">
 <link rel="stylesheet" href="/admin/assets/console.css">
 </head>
 <body>
+<a href="#main" class="skip-link">Skip to content</a>
 <header>
 <nav>
   <ul><li><a href="/admin" class="brand"><strong>Tollgate</strong> operator console</a></li></ul>
@@ -32,7 +36,7 @@ export const layout = `<!doctype html>
   <% } %>
 </nav>
 </header>
-<main>
+<main id="main" tabindex="-1">
 <% if (it.admin && it.workers && it.workers.stale) { %><p class="alarm" role="alert" id="worker-banner"><strong>No worker seen <%= it.workers.lastSeenAgeSeconds === null ? 'yet' : 'for ' + it.h.seconds(it.workers.lastSeenAgeSeconds) %>.</strong> Nothing is being settled: queued payments wait and no webhook is delivered until a worker runs (<code>npm run start:worker</code>). Shown after <%= it.workers.staleAfterSeconds %> s without a heartbeat (<code>WORKER_STALE_AFTER_SECONDS</code>).</p><% } %>
 <% if (it.notice) { %><p class="flash flash-ok" role="status"><%= it.notice %></p><% } %>
 <% if (it.error) { %><p class="flash flash-err" role="alert"><%= it.error %></p><% } %>
@@ -62,11 +66,15 @@ export const error = `<% layout('@layout') %>
 <p><a href="/admin">Back to the overview</a></p>
 </article>`;
 
+/** The console's icon: a gate in the brand colour, as SVG (served at /admin/assets/favicon.svg). */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1d4ed8"/><path d="M7 25V9h3v16zm15 0V9h3v16zM10 12h12v3H10zm0 6h12v3H10z" fill="#fff"/></svg>`;
+
 /** Console-specific styles on top of Pico (compact tables fit 1280×800). */
 export const CONSOLE_CSS = `
 :root { --pico-font-size: 15px; --pico-spacing: .75rem; }
 body > header, body > main { max-width: 1500px; margin: 0 auto; padding-left: 1.25rem; padding-right: 1.25rem; }
 body > header { padding-top: .25rem; padding-bottom: 0; border-bottom: 1px solid var(--pico-muted-border-color); }
+body > header nav, body > header nav ul { flex-wrap: wrap; }
 nav ul li { padding-top: .35rem; padding-bottom: .35rem; }
 nav a[aria-current=page] { font-weight: 700; text-decoration: underline; text-underline-offset: .35em; }
 a.brand { color: var(--pico-color); }
@@ -76,6 +84,12 @@ section { margin-bottom: .75rem; }
 table { font-size: .82rem; margin-bottom: .75rem; }
 th, td { padding: .3rem .45rem; white-space: nowrap; vertical-align: top; }
 td.wrap, th.wrap { white-space: normal; max-width: 28rem; overflow-wrap: anywhere; }
+td.detail { white-space: normal; min-width: 16rem; max-width: 36rem; }
+pre.json { margin: 0; padding: .3rem .45rem; max-height: 12rem; overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere; font-size: .74rem; }
+.table-scroll { max-width: 100%; overflow-x: auto; margin-bottom: .75rem; } .table-scroll > table { margin-bottom: 0; }
+.skip-link { position: absolute; left: .5rem; top: -3rem; z-index: 10; padding: .4rem .8rem; background: var(--pico-primary-background); color: var(--pico-primary-inverse); border-radius: .3rem; }
+.skip-link:focus { top: .5rem; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 table.kv th { width: 16rem; color: var(--pico-muted-color); font-weight: 500; }
 code { font-size: .78rem; padding: .05rem .25rem; }
@@ -101,7 +115,8 @@ button.small, .actions button { padding: .2rem .6rem; font-size: .78rem; margin:
 .filters button { width: auto; }
 .flash { padding: .5rem .8rem; border-radius: .4rem; margin: .6rem 0; } .flash-ok { background: #dcfce7; color: #14532d; } .flash-err { background: #fee2e2; color: #7f1d1d; }
 .reason { padding: .5rem .8rem; background: #fff7ed; border-left: 4px solid #ea580c; }
-.cols { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5rem; }
+.cols { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1.5rem; }
+@media (max-width: 1180px) { .cols { grid-template-columns: minmax(0, 1fr); gap: 0; } thead th { white-space: normal; } }
 .pager { display: flex; gap: 1rem; }
 article.login { max-width: 26rem; margin: 3rem auto; }
 article.secret { background: #fffbeb; border: 1px solid #f59e0b; }

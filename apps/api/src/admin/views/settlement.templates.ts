@@ -30,7 +30,7 @@ export const payments = `<% layout('@layout') %>
   <td><% if (p.failure_reason) { %><code title="<%= it.h.reason(p.failure_reason) %>"><%= p.failure_reason %></code><% } %></td>
   <td><%= p.merchant_name %></td>
   <td><code title="<%= p.payer %>"><%= it.h.short(p.payer, 4) %></code></td>
-  <td class="num"><%= it.h.amount(p.amount, it.decimals(p.network, p.asset)) %></td>
+  <td class="num" title="<%= p.amount %> atomic units"><%= it.h.money(p.amount, it.token(p.network, p.asset)) %></td>
   <td class="num"><%= p.attempts %></td>
   <td><%= p.network %></td>
   <td title="<%= it.h.time(p.created_at) %>"><%= it.h.ago(p.created_at) %></td>
@@ -51,20 +51,21 @@ export const payment = `<% layout('@layout') %>
 <p class="reason"><strong><code><%= p.failure_reason %></code></strong> — <%= it.h.reason(p.failure_reason) %><% if (p.failure_message) { %><br><small><%= p.failure_message %></small><% } %></p>
 <% } %>
 <% if (it.canAct) { %>
-<section class="actions-panel">
-  <% if (p.status === 'failed') { %>
+<section class="actions-panel" aria-label="Actions">
+  <% if (it.offered.retry) { %>
   <form method="post" action="/admin/payments/<%= p.reference %>/retry" class="inline"><%~ it.csrfField %>
     <button type="submit" id="retry">Retry settlement</button>
     <small class="muted">Queues it again if the authorization can still succeed (not expired, nonce unused, balance sufficient).</small>
   </form>
   <% } %>
-  <% if (['verified', 'queued', 'batched'].includes(p.status)) { %>
+  <% if (it.offered.void) { %>
   <form method="post" action="/admin/payments/<%= p.reference %>/void" class="inline void-form"><%~ it.csrfField %>
-    <input name="reason" placeholder="why void it? (required)" required minlength="3" maxlength="500">
+    <label for="void-reason" class="visually-hidden">Reason for voiding</label>
+    <input id="void-reason" name="reason" placeholder="why void it? (required)" required minlength="3" maxlength="500">
     <button type="submit" class="secondary">Void payment</button>
   </form>
   <% } %>
-  <% if (['submitted', 'included'].includes(p.status)) { %><p class="muted">Already broadcast: it can no longer be voided. Replace the batch transaction if it is stuck.</p><% } %>
+  <% if (it.offered.none) { %><p class="muted" id="no-actions">No actions. <%= it.offered.none %></p><% } %>
 </section>
 <% } %>
 <div class="cols">
@@ -72,7 +73,7 @@ export const payment = `<% layout('@layout') %>
 <h2>Authorization</h2>
 <table class="kv">
 <tr><th>Merchant</th><td><a href="/admin/merchants/<%= p.merchant_id %>"><%= p.merchant_name %></a></td></tr>
-<tr><th>Amount</th><td><%= it.h.amount(p.amount, it.decimals(p.network, p.asset)) %> <small class="muted">(<%= p.amount %> atomic)</small></td></tr>
+<tr><th>Amount</th><td><%= it.h.money(p.amount, it.token(p.network, p.asset)) %> <small class="muted">(<%= p.amount %> atomic units)</small></td></tr>
 <tr><th>Network / asset</th><td><%= p.network %> · <code><%= p.asset %></code></td></tr>
 <tr><th>Payer</th><td><a href="/admin/payments?payer=<%= p.payer %>"><code><%= p.payer %></code></a></td></tr>
 <tr><th>payTo</th><td><code><%= p.pay_to %></code></td></tr>
@@ -104,7 +105,7 @@ export const payment = `<% layout('@layout') %>
 <thead><tr><th>#</th><th>At</th><th>From</th><th>To</th><th>Reason</th><th>Detail</th></tr></thead>
 <tbody>
 <% for (const e of it.d.events) { %>
-<tr><td><%= e.id %></td><td><%= it.h.time(e.created_at) %></td><td><%= e.from_status || '—' %></td><td><%~ include('@status', { s: e.to_status }) %></td><td><% if (e.reason) { %><code title="<%= it.h.reason(e.reason) %>"><%= e.reason %></code><% } %></td><td><% if (e.detail) { %><small><code><%= it.h.json(e.detail) %></code></small><% } %></td></tr>
+<tr><td><%= e.id %></td><td><%= it.h.time(e.created_at) %></td><td><%= e.from_status || '—' %></td><td><%~ include('@status', { s: e.to_status }) %></td><td><% if (e.reason) { %><code title="<%= it.h.reason(e.reason) %>"><%= e.reason %></code><% } %></td><td class="detail"><% if (e.detail) { %><pre class="json"><%= it.h.json(e.detail) %></pre><% } %></td></tr>
 <% } %>
 </tbody>
 </table>
@@ -139,8 +140,8 @@ export const payment = `<% layout('@layout') %>
 export const batches = `<% layout('@layout') %>
 <h1>Batches</h1>
 <form method="get" action="/admin/batches" class="filters inline-filters">
-  <label>Status <select name="status" onchange="this.form.submit()"><option value="">any</option><% for (const s of ['building','submitted','included','confirmed','failed','cancelled']) { %><option<%= it.status === s ? ' selected' : '' %>><%= s %></option><% } %></select></label>
-  <noscript><button type="submit" class="small">Filter</button></noscript>
+  <label>Status <select name="status"><option value="">any</option><% for (const s of ['building','submitted','included','confirmed','failed','cancelled']) { %><option<%= it.status === s ? ' selected' : '' %>><%= s %></option><% } %></select></label>
+  <button type="submit" class="small">Filter</button>
 </form>
 <table>
 <thead><tr><th>Batch</th><th>Status</th><th>Kind</th><th class="num">Rows</th><th class="num">Landed</th><th class="num">Gas used</th><th class="num">Gas / payment</th><th class="num">Fee paid</th><th class="num">Replacements</th><th>Relayer</th><th>Created</th></tr></thead>
@@ -185,7 +186,7 @@ export const batch = `<% layout('@layout') %>
 <tr><th>Kind</th><td><%= b.kind || '—' %></td></tr>
 <tr><th>Transaction</th><td><code><%= b.tx_hash || '—' %></code></td></tr>
 <tr><th>Block</th><td><%= b.block_number || '—' %></td></tr>
-<tr><th>Rows / landed</th><td><%= b.payment_count %> / <%= it.d.landed %></td></tr>
+<tr><th>Rows</th><td id="batch-counts"><%= it.d.counts.claimed %> claimed: <%= it.d.counts.landed %> landed · <%= it.d.counts.pending %> pending · <%= it.d.counts.left %> left the batch <small class="muted">(<%= b.payment_count %> in its transaction)</small></td></tr>
 <tr><th>Gas limit / used</th><td><%= it.h.num(b.gas_limit) %> / <%= it.h.num(b.gas_used) %><% if (it.d.gasPerPayment) { %> · <strong><%= it.h.num(it.d.gasPerPayment) %></strong> gas per payment<% } %></td></tr>
 <tr><th>Fee paid</th><td><%= it.h.eth(b.fee_paid) %> at <%= it.h.gwei(b.effective_gas_price) %></td></tr>
 <tr><th>Replacements</th><td><%= b.replacements %></td></tr>
@@ -200,8 +201,8 @@ export const batch = `<% layout('@layout') %>
 <tr>
   <td><a href="/admin/payments/<%= r.reference %>"><code><%= r.reference %></code></a></td>
   <td><code><%= it.h.short(r.payer, 4) %></code></td>
-  <td class="num"><%= it.h.amount(r.amount, it.decimals(b.network, b.asset)) %></td>
-  <td><% if (r.still_in_batch) { %><%= ['included','confirmed'].includes(r.status) ? 'landed' : 'pending' %><% } else if (r.left_with) { %>left → <%= r.left_with.to_status %> <code title="<%= it.h.reason(r.left_with.reason) %>"><%= r.left_with.reason || '' %></code><% } else { %>—<% } %></td>
+  <td class="num" title="<%= r.amount %> atomic units"><%= it.h.money(r.amount, it.token(b.network, b.asset)) %></td>
+  <td data-outcome="<%= r.outcome %>"><% if (r.outcome !== 'left') { %><%= r.outcome %><% } else if (r.left_with) { %>left → <%= r.left_with.to_status %> <code title="<%= it.h.reason(r.left_with.reason) %>"><%= r.left_with.reason || '' %></code><% } else { %>left → <%= r.status %><% } %></td>
   <td><%~ include('@status', { s: r.status }) %><% if (r.failure_reason) { %> <code><%= r.failure_reason %></code><% } %></td>
   <td><%= r.still_in_batch && r.log_index !== null ? '#' + r.log_index : '' %></td>
 </tr>

@@ -3,12 +3,12 @@
  * asset-copy step. `<%= %>` escapes HTML; `<%~ %>` is used only for the layout body, the CSRF field and
  * helper output built from numbers.
  */
-import { CONSOLE_CSS, error, layout, login, status } from './frame.templates';
+import { CONSOLE_CSS, FAVICON_SVG, error, layout, login, status } from './frame.templates';
 import { audit, auditTable, merchant, merchants, overview, webhooks } from './console.templates';
 import { batch, batches, failures, payment, payments } from './settlement.templates';
 import { paymentChain, svmOverview } from './svm.templates';
 
-export { CONSOLE_CSS };
+export { CONSOLE_CSS, FAVICON_SVG };
 
 /** Every template by name (loaded as `@name`). */
 export const TEMPLATES = {
