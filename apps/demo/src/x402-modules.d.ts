@@ -83,3 +83,12 @@ declare module 'x402-fetch' {
   ): (input: RequestInfo, init?: RequestInit) => Promise<Response>;
   export function decodeXPaymentResponse(header: string): { success: boolean; transaction: string; network: string; payer: string; [key: string]: unknown };
 }
+
+// `@x402/svm`'s client and server sides (the demo's resource server and buyer on Solana). The facilitator
+// side and a second copy of the client are declared in libs/devchain/src/svm/x402-svm-modules.d.ts.
+declare module '@x402/svm/exact/server' {
+  export * from '@x402/svm/dist/cjs/exact/server/index';
+}
+declare module '@x402/svm/exact/client' {
+  export * from '@x402/svm/dist/cjs/exact/client/index';
+}
