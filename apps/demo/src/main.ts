@@ -150,7 +150,8 @@ async function main(argv: string[]): Promise<number> {
   let webhooks: DemoWebhookReceiver | undefined;
   const progress = new ProgressLine(process.stderr, () => {
     const statuses = STATUS_ORDER.filter((s) => snapshot.statuses[s]).map((s) => `${s} ${snapshot.statuses[s]}`).join(' · ') || 'no payments yet';
-    const batches = `${snapshot.batches} batch${snapshot.batches === 1 ? '' : 'es'}`;
+    // Distinct settling transactions: EVM batches and Solana payments' own transactions.
+    const batches = `${snapshot.batches} transaction${snapshot.batches === 1 ? '' : 's'}`;
     const hooks = webhooks?.report();
     const hooksText = hooks ? ` | webhooks ${hooks.verified}/${hooks.received} verified` : '';
     return `[demo] ${phase} | paid ${paid}/${o.count} (${paidOk} served, ${paid - paidOk} failed) | ${statuses} | ${batches} on chain${hooksText} | ${((Date.now() - t0) / 1000).toFixed(1)} s`;

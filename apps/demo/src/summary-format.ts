@@ -2,8 +2,8 @@ import type { DemoNetworkSummary, DemoSummary } from './summary';
 
 const n = (x: number): string => x.toLocaleString('en-US');
 const ms = (x: number | null): string => (x === null ? 'n/a' : `${n(x)} ms`);
-/** Transaction ids listed per network before "… and N more". */
-const SHOWN = 10;
+/** Transaction ids listed per network before "… and N more": EVM batches, Solana (one per payment). */
+const SHOWN = { evm: 10, svm: 3 };
 
 /** The lines of one network: counts, its settling transactions, and (EVM) gas per payment. */
 function networkLines(e: DemoNetworkSummary): string[] {
@@ -17,8 +17,9 @@ function networkLines(e: DemoNetworkSummary): string[] {
     ? `batch transaction${e.batches.length === 1 ? '' : 's'} carried them (payments per batch: ${e.batchSizes.slice(0, 50).join(', ') || '-'}${e.batchSizes.length > 50 ? ', …' : ''})`
     : `transaction${e.batches.length === 1 ? '' : 's'}, one per payment (the payer signs the whole transaction: nothing to batch)`;
   lines.push(`    settled by  ${n(e.batches.length)} ${what}`);
-  for (const tx of e.batches.slice(0, SHOWN)) lines.push(`                ${tx}`);
-  if (e.batches.length > SHOWN) lines.push(`                … and ${n(e.batches.length - SHOWN)} more (--json lists them all)`);
+  const shown = evm ? SHOWN.evm : SHOWN.svm;
+  for (const tx of e.batches.slice(0, shown)) lines.push(`                ${tx}`);
+  if (e.batches.length > shown) lines.push(`                … and ${n(e.batches.length - shown)} more (--json lists them all)`);
   if (evm) lines.push(`    gas/payment ${n(e.gasPerPayment)} batched vs ${n(e.singleTxGas)} for one transferWithAuthorization transaction (${e.gasSavedPercent} % saved)`);
   lines.push(`    inclusion   p50 ${ms(e.inclusionP50Ms)}, p95 ${ms(e.inclusionP95Ms)} (paid request sent → transaction included)`);
   return lines;

@@ -97,7 +97,7 @@ export interface DemoSummary {
   durationMs: number;
 }
 
-/** What the progress line shows of Tollgate's side: the merchant's payments by status, and batches on chain. */
+/** What the progress line shows of Tollgate's side: the merchant's payments by status, and the distinct transactions that settled them (EVM batches, Solana transactions). */
 export interface SettlementSnapshot {
   statuses: Record<string, number>;
   batches: number;

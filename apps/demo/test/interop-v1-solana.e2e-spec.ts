@@ -93,4 +93,19 @@ describe('x402 v1 packages (x402-express, x402-fetch 1.x) on solana-devnet again
     expect(row.tx_hash).toBe(receipt.transaction);
     expect(await s.signatureStatus(receipt.transaction)).toMatchObject({ err: null });
   });
+
+  it('the 1.x client builds no memo: the same purchase again on the same blockhash is the same transaction, refused as a replay', async () => {
+    const before = await s.tokens(s.payTo.tokenAccount);
+    const first = await payerFetch(2)(`${baseUrl}/deferred`);
+    expect(first.status).toBe(200);
+    const second = await payerFetch(2)(`${baseUrl}/deferred`);
+    const [a, b] = requests.filter((r) => r.payment).slice(-2);
+    expect(b.payment).toBe(a.payment); // byte for byte: Ed25519 signatures are deterministic
+    // The middleware verifies first; Tollgate knows the transaction, so the content is not served twice.
+    expect(second.status).toBe(402);
+    expect(await second.json()).toMatchObject({ x402Version: 1, error: 'tollgate_authorization_already_settled' });
+    const reference = (decodeXPaymentResponse(first.headers.get('X-PAYMENT-RESPONSE') as string).extensions as { tollgate: { reference: string } }).tollgate.reference;
+    await s.waitForStatus(reference, 'confirmed');
+    expect(await s.tokens(s.payTo.tokenAccount)).toBe(before + 2_500n);
+  });
 });
