@@ -1,27 +1,31 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
+import { createKeyPairSignerFromPrivateKeyBytes, getBase58Encoder, type Address } from '@solana/kit';
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts';
 import { ConfigError } from '@tollgate/config';
 import { DevchainConfigError } from '@tollgate/devchain';
 import { MerchantsService } from '../../api/src';
 import { ServiceUnavailableError } from './local-services';
-import { runPayingClient, type PaidRequestResult } from './paying-client';
+import { runPayingClient, type AllowedAsset, type BuyerWallets, type PaidRequestResult } from './paying-client';
 import { startResourceServer, type RunningResourceServer } from './resource-server';
 import { startStack, type DemoStack } from './stack';
 import {
   collectSummary,
   confirmedReferences,
-  formatSummary,
   settlementSnapshot,
   waitForFinalStatuses,
   waitForFirstWebhookAttempts,
   type SettlementSnapshot,
 } from './summary';
+import { formatSummary } from './summary-format';
+import { createSvmPayTo } from './svm-pay-to';
 import { startWebhookReceiver, type DemoWebhookReceiver } from './webhook-receiver';
 
-const USAGE = `usage: npm run demo -- [--count N] [--concurrency N] [--mode deferred|confirmed] [--settle-timeout SECONDS] [--json]
+const USAGE = `usage: npm run demo -- [--network evm|solana|all] [--count N] [--concurrency N] [--mode deferred|confirmed] [--settle-timeout SECONDS] [--json]
 
-  --count           paid requests to make (default 300)
+  --network         where to pay: evm (the anvil devchain), solana (the Solana devchain, posing as devnet)
+                    or all: both, requests alternating between them (default all)
+  --count           paid requests to make, over all networks (default 300)
   --concurrency     requests in flight at once (default 20)
   --mode            deferred: content at once, settled in batches (default)
                     confirmed: each /settle waits for its batch; receipts carry the transaction hash
@@ -31,11 +35,12 @@ const USAGE = `usage: npm run demo -- [--count N] [--concurrency N] [--mode defe
 
 Environment: DATABASE_URL, REDIS_URL, DEVCHAIN_FILE, DEVCHAIN_PORT, API_PORT, BATCH_* … (see README).
 Exit status: 0 all paid requests served, all payments confirmed, every webhook verified and every
-payment.confirmed webhook received; 1 otherwise; 64 bad usage;
+payment.confirmed webhook received, on every network; 1 otherwise; 64 bad usage;
 69 Postgres or Redis unavailable; 78 invalid configuration; 130 interrupted.`;
 
 /** Parsed command line of the demo. */
 export interface DemoOptions {
+  network: 'evm' | 'solana' | 'all';
   count: number;
   concurrency: number;
   mode: 'deferred' | 'confirmed';
@@ -51,6 +56,7 @@ export function parseDemoArgs(argv: string[]): DemoOptions | 'help' {
   const { values } = parseArgs({
     args: argv,
     options: {
+      network: { type: 'string', default: 'all' },
       count: { type: 'string', default: '300' },
       concurrency: { type: 'string', default: '20' },
       mode: { type: 'string', default: 'deferred' },
@@ -65,7 +71,9 @@ export function parseDemoArgs(argv: string[]): DemoOptions | 'help' {
     return Number(v);
   };
   if (values.mode !== 'deferred' && values.mode !== 'confirmed') throw new Error(`--mode must be deferred or confirmed, got "${values.mode}"`);
+  if (values.network !== 'evm' && values.network !== 'solana' && values.network !== 'all') throw new Error(`--network must be evm, solana or all, got "${values.network}"`);
   return {
+    network: values.network,
     count: int('count', values.count, 1, 100_000),
     concurrency: int('concurrency', values.concurrency, 1, 1_000),
     mode: values.mode,
@@ -142,7 +150,8 @@ async function main(argv: string[]): Promise<number> {
   let webhooks: DemoWebhookReceiver | undefined;
   const progress = new ProgressLine(process.stderr, () => {
     const statuses = STATUS_ORDER.filter((s) => snapshot.statuses[s]).map((s) => `${s} ${snapshot.statuses[s]}`).join(' · ') || 'no payments yet';
-    const batches = `${snapshot.batches} batch${snapshot.batches === 1 ? '' : 'es'}`;
+    // Distinct settling transactions: EVM batches and Solana payments' own transactions.
+    const batches = `${snapshot.batches} transaction${snapshot.batches === 1 ? '' : 's'}`;
     const hooks = webhooks?.report();
     const hooksText = hooks ? ` | webhooks ${hooks.verified}/${hooks.received} verified` : '';
     return `[demo] ${phase} | paid ${paid}/${o.count} (${paidOk} served, ${paid - paidOk} failed) | ${statuses} | ${batches} on chain${hooksText} | ${((Date.now() - t0) / 1000).toFixed(1)} s`;
@@ -175,28 +184,49 @@ async function main(argv: string[]): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   try {
-    stack = await startStack(process.env, log);
+    const useEvm = o.network !== 'solana';
+    stack = await startStack(process.env, log, { solana: o.network !== 'evm' });
     const s = stack;
     const d = s.deployment;
-    // A fresh payTo per run: payTo addresses belong to one merchant forever, and a new merchant per run
-    // keeps this run's payments apart from earlier ones in the summary.
+    const sol = s.solana;
+    // A fresh payTo per run and network: payTo addresses belong to one merchant forever, and a new merchant
+    // per run keeps this run's payments apart from earlier ones in the summary. On Solana its token account
+    // is created first (x402 clients never create the payee's).
     const payTo = privateKeyToAddress(generatePrivateKey());
-    const { merchant, apiKey } = await new MerchantsService(s.db).create({ name: `Demo merchant ${new Date().toISOString()}`, payTo: [payTo] });
+    const svmSigners = sol ? await Promise.all(sol.payers.map((p) => createKeyPairSignerFromPrivateKeyBytes(getBase58Encoder().encode(p.secretKey).slice(0, 32)))) : [];
+    const svmPayTo = sol ? await createSvmPayTo(sol.rpcUrl, svmSigners[0], sol.mint.address as Address, sol.mint.tokenProgram as Address) : undefined;
+    const { merchant, apiKey } = await new MerchantsService(s.db).create({
+      name: `Demo merchant ${new Date().toISOString()}`,
+      payTo: [...(useEvm ? [payTo] : []), ...(svmPayTo ? [svmPayTo.address] : [])] as never,
+    });
     // Registered over HTTP with the merchant's key, as a merchant would: the answer carries the secret once.
     webhooks = await startWebhookReceiver({ apiUrl: s.apiUrl, apiKey });
     const hooks = webhooks;
     resourceServer = await startResourceServer({
       facilitatorUrl: s.apiUrl,
       apiKey,
-      network: d.network,
-      token: d.token,
-      payTo,
+      evm: useEvm ? { network: d.network, token: d.token, payTo } : undefined,
+      solana: sol && svmPayTo ? { network: sol.network, mint: sol.mint.address, decimals: sol.mint.decimals, payTo: svmPayTo.address } : undefined,
       settlementMode: o.mode === 'confirmed' ? 'confirmed' : undefined,
     });
+    const networks = [...(useEvm ? [d.network] : []), ...(sol ? [sol.network] : [])];
+    // Each buyer holds a wallet on every network paid on; requests alternate networks.
+    const buyerCount = Math.min(...[useEvm ? d.payers.length : Infinity, sol ? sol.payers.length : Infinity]);
+    const buyers: BuyerWallets[] = Array.from({ length: buyerCount }, (_, i) => ({
+      evm: useEvm ? { network: d.network, privateKey: d.payers[i].privateKey } : undefined,
+      svm: sol ? { network: sol.network, signer: svmSigners[i], rpcUrl: sol.rpcUrl } : undefined,
+    }));
+    // Cap each payment at one whole token: far above the demo's prices, far below a payer's balance.
+    const allowedAssets: AllowedAsset[] = [
+      ...(useEvm ? [{ network: d.network, asset: d.token.address, maxAmountPerPayment: (10n ** BigInt(d.token.decimals)).toString() }] : []),
+      ...(sol ? [{ network: sol.network, asset: sol.mint.address, maxAmountPerPayment: (10n ** BigInt(sol.mint.decimals)).toString() }] : []),
+    ];
     log(`Tollgate API ${s.apiUrl} (${s.started.length ? `started: ${s.started.join(', ')}` : 'everything reused'})`);
     log(`webhook endpoint ${hooks.endpointUrl} (${hooks.endpointId}) for every payment.* event, verified with standardwebhooks`);
     log(`resource server ${resourceServer.url} (@x402/express): ${resourceServer.routes.map((r) => `GET ${r.path} ${r.price}`).join(', ')}`);
-    log(`paying ${o.count} times with @x402/fetch from ${d.payers.length} payers, ${o.concurrency} at a time, ${o.mode} settlement, ${d.token.symbol} ${d.token.address} on ${d.network}`);
+    if (useEvm) log(`on ${d.network}: ${d.token.symbol} ${d.token.address}, payTo ${payTo}`);
+    if (sol && svmPayTo) log(`on ${sol.network} (Solana devchain ${sol.rpcUrl}): mint ${sol.mint.address}, payTo ${svmPayTo.address} (token account ${svmPayTo.tokenAccount}), fee payers ${sol.feePayers.map((f) => f.address).join(', ')}`);
+    log(`paying ${o.count} times with @x402/fetch from ${buyers.length} buyers on ${networks.join(' and ')}, ${o.concurrency} at a time, ${o.mode} settlement`);
 
     const refresh = () =>
       void settlementSnapshot(s.db, merchant.id).then(
@@ -209,9 +239,9 @@ async function main(argv: string[]): Promise<number> {
     const results: PaidRequestResult[] = await runPayingClient({
       baseUrl: resourceServer.url,
       paths: resourceServer.routes.map((r) => r.path),
-      payerKeys: d.payers.map((p) => p.privateKey),
-      // Cap each payment at one whole token: far above the demo's prices, far below a payer's balance.
-      allowedAsset: { network: d.network, asset: d.token.address, maxAmountPerPayment: (10n ** BigInt(d.token.decimals)).toString() },
+      networks,
+      buyers,
+      allowedAssets,
       count: o.count,
       concurrency: o.concurrency,
       signal: abort.signal,
@@ -248,6 +278,7 @@ async function main(argv: string[]): Promise<number> {
       merchantId: merchant.id,
       payTo,
       mode: o.mode,
+      networks,
       results,
       webhooks: hooks.report(),
       durationMs: Date.now() - t0,

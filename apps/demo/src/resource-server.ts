@@ -7,6 +7,7 @@ import type { RoutesConfig } from '@x402/core/server';
 import { convertToTokenAmount } from '@x402/core/utils';
 import { ExactEvmScheme } from '@x402/evm/exact/server';
 import { paymentMiddleware, x402ResourceServer } from '@x402/express';
+import { ExactSvmScheme } from '@x402/svm/exact/server';
 import { SETTLEMENT_MODE_HEADER } from '@tollgate/protocol';
 
 export { SETTLEMENT_MODE_HEADER };
@@ -27,20 +28,37 @@ export const DEMO_ROUTES: readonly DemoRoute[] = Object.freeze([
 ]);
 
 
-/** Options of {@link startResourceServer}. */
+/** Where and in what an EVM route is paid: the devchain token, with its EIP-712 domain (clients sign over it). */
+export interface EvmPricing {
+  /** CAIP-2 network of the devchain, e.g. `eip155:31337`. */
+  network: `eip155:${number}`;
+  token: { address: `0x${string}`; name: string; version: string; decimals: number };
+  payTo: `0x${string}`;
+}
+
+/** Where and in what a Solana route is paid: an SPL mint (base58) and the payee's owner address. */
+export interface SvmPricing {
+  /** CAIP-2, e.g. `solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1` (the devchain poses as devnet). */
+  network: string;
+  mint: string;
+  decimals: number;
+  /** The payee's owner address; its associated token account of the mint must exist. */
+  payTo: string;
+}
+
+/** Options of {@link startResourceServer}. At least one of `evm` and `solana`. */
 export interface ResourceServerOptions {
   /** Tollgate's base URL. */
   facilitatorUrl: string;
   /** The merchant's Tollgate API key (`tg_…`). */
   apiKey: string;
-  /** CAIP-2 network of the devchain, e.g. `eip155:31337`. */
-  network: `eip155:${number}`;
-  /** The token to price in, with its EIP-712 domain (clients sign over it). */
-  token: { address: `0x${string}`; name: string; version: string; decimals: number };
-  payTo: `0x${string}`;
+  /** Accept payment on an EVM network (one `accepts` entry per route). */
+  evm?: EvmPricing;
+  /** Accept payment on a Solana network (one `accepts` entry per route, after the EVM one). */
+  solana?: SvmPricing;
   /** `confirmed` sends `x-tollgate-settlement-mode: confirmed` on every `/settle`; default: merchant policy. */
   settlementMode?: 'deferred' | 'confirmed';
-  /** Seconds an authorization stays valid; well above Tollgate's settlement window (30 s by default). */
+  /** Seconds an EVM authorization stays valid; well above Tollgate's settlement window (30 s by default). */
   maxTimeoutSeconds?: number;
   routes?: readonly DemoRoute[];
   /** Default 0: a free port. */
@@ -73,8 +91,11 @@ export function tollgateAuthHeaders(apiKey: string, settlementMode?: 'deferred' 
 /**
  * A merchant's paid API built the way the x402 docs show: express + `paymentMiddleware` from
  * `@x402/express`, an `x402ResourceServer` whose facilitator is Tollgate (`HTTPFacilitatorClient` with the
- * merchant key), and the stock `ExactEvmScheme` server with a money parser that prices dollars in the
- * devchain token (the SDK has no default asset for local chains).
+ * merchant key), and the stock server schemes — `ExactEvmScheme` from `@x402/evm`, `ExactSvmScheme` from
+ * `@x402/svm` — each with a money parser that prices dollars in the devchain's token (the SDKs have no
+ * default asset for a local chain, and the Solana devchain's mint is not devnet USDC). Every route accepts
+ * each configured network; the buyer picks one. The SVM scheme copies Tollgate's fee payer
+ * (`/supported` → `extra.feePayer`) into its requirements.
  *
  * Resolves once the middleware has loaded Tollgate's `/supported` and answers an unpaid request with 402,
  * so a misconfiguration fails here rather than on the first paid call.
@@ -83,23 +104,38 @@ export function tollgateAuthHeaders(apiKey: string, settlementMode?: 'deferred' 
  */
 export async function startResourceServer(opts: ResourceServerOptions): Promise<RunningResourceServer> {
   const routes = opts.routes ?? DEMO_ROUTES;
-  const { token, network } = opts;
+  const { evm, solana } = opts;
+  if (!evm && !solana) throw new Error('startResourceServer: no network to accept payment on (evm, solana)');
   const facilitator = new HTTPFacilitatorClient({
     url: opts.facilitatorUrl,
     createAuthHeaders: tollgateAuthHeaders(opts.apiKey, opts.settlementMode),
   });
-  const evm = new ExactEvmScheme().registerMoneyParser(async (amount, forNetwork) =>
-    forNetwork === network
-      ? { amount: convertToTokenAmount(String(amount), token.decimals), asset: token.address, extra: { name: token.name, version: token.version } }
-      : null,
-  );
-  const resourceServer = new x402ResourceServer(facilitator).register(network, evm);
+  const resourceServer = new x402ResourceServer(facilitator);
+  if (evm) {
+    const { token } = evm;
+    const scheme = new ExactEvmScheme().registerMoneyParser(async (amount, forNetwork) =>
+      forNetwork === evm.network
+        ? { amount: convertToTokenAmount(String(amount), token.decimals), asset: token.address, extra: { name: token.name, version: token.version } }
+        : null,
+    );
+    resourceServer.register(evm.network, scheme);
+  }
+  if (solana) {
+    const scheme = new ExactSvmScheme().registerMoneyParser(async (amount, forNetwork) =>
+      forNetwork === solana.network ? { amount: convertToTokenAmount(String(amount), solana.decimals), asset: solana.mint } : null,
+    );
+    resourceServer.register(solana.network as `solana:${string}`, scheme);
+  }
 
   const routesConfig: RoutesConfig = Object.fromEntries(
     routes.map((r) => [
       `GET ${r.path}`,
       {
-        accepts: { scheme: 'exact', network, payTo: opts.payTo, price: r.price, maxTimeoutSeconds: opts.maxTimeoutSeconds ?? 300 },
+        accepts: [
+          ...(evm ? [{ scheme: 'exact', network: evm.network, payTo: evm.payTo, price: r.price, maxTimeoutSeconds: opts.maxTimeoutSeconds ?? 300 }] : []),
+          // A Solana payment lives as long as its blockhash (60-90 s), whatever maxTimeoutSeconds says; 60 says so.
+          ...(solana ? [{ scheme: 'exact', network: solana.network as `solana:${string}`, payTo: solana.payTo, price: r.price, maxTimeoutSeconds: 60 }] : []),
+        ],
         description: r.description,
         mimeType: 'application/json',
       },

@@ -4,12 +4,13 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { createPublicClient, http } from 'viem';
 import { DataSource } from 'typeorm';
-import { loadConfig, loadRelayerKeys, TollgateConfig } from '@tollgate/config';
-import { parseDevchainConfig, readDeployment, startDevchain, writeDeployment, type DevchainConfig, type DevchainDeployment } from '@tollgate/devchain';
+import { loadConfig, loadRelayerKeys, loadSolanaFeePayerKeys, TollgateConfig } from '@tollgate/config';
+import { parseDevchainConfig, readDeployment, startDevchain, writeDeployment, type DevchainConfig, type DevchainDeployment, type SvmDeployment } from '@tollgate/devchain';
 import { createDataSource, ensureDatabase, runMigrations } from '@tollgate/persistence';
 import { createApiApp } from '../../api/src';
-import { OperatorActionWorker, SettlementWorker, WebhookWorker } from '../../worker/src';
+import { OperatorActionWorker, SettlementWorker, SvmSettlementWorker, WebhookWorker } from '../../worker/src';
 import { ensureLocalServices } from './local-services';
+import { reuseOrStartSvmDevchain, solanaEnv, solanaFeePayerKeysEnv } from './svm-stack';
 
 /**
  * Settings the demo applies unless the environment says otherwise. The in-process API and worker log
@@ -39,6 +40,8 @@ export function demoEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 export interface DemoStack {
   config: TollgateConfig;
   deployment: DevchainDeployment;
+  /** The Solana devchain Tollgate serves (as devnet), when the stack was started with `solana: true`. */
+  solana?: SvmDeployment;
   /** Base URL of the API as clients reach it. */
   apiUrl: string;
   /** A connection of the demo's own, for its summary queries. */
@@ -62,9 +65,11 @@ type Stopper = { name: string; stop: () => Promise<unknown> };
  *
  * @param env the environment to configure from (entry points pass `process.env`), as shaped by {@link demoEnv}.
  * @param log one human line per step, for stderr.
+ * @param opts.solana also serve Solana: the Solana devchain of the deployment file when it answers, else one
+ *   started in this process (litesvm); the API and the Solana settlement worker are configured for it.
  * @throws ServiceUnavailableError when Postgres or Redis is down and cannot be started (the message says how).
  */
-export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<DemoStack> {
+export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => void, opts: { solana?: boolean } = {}): Promise<DemoStack> {
   const effectiveEnv = demoEnv(env);
   const stoppers: Stopper[] = [];
   const started: string[] = [];
@@ -87,7 +92,17 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
       started.push(`devchain (anvil) at ${chain.deployment.rpcUrl}`);
     }
 
-    const config = loadConfig({ ...effectiveEnv, DEVCHAIN_FILE: chain.file });
+    let solana: SvmDeployment | undefined;
+    if (opts.solana) {
+      const svm = await reuseOrStartSvmDevchain(chain.deployment, parseDevchainConfig(effectiveEnv), log);
+      solana = svm.deployment;
+      if (svm.stop) {
+        stoppers.push({ name: 'Solana devchain', stop: svm.stop });
+        started.push(`Solana devchain (litesvm, in this process) at ${solana.rpcUrl}`);
+      }
+    }
+    const appEnv = { ...effectiveEnv, DEVCHAIN_FILE: chain.file, ...(solana ? solanaEnv(solana) : {}) };
+    const config = loadConfig(appEnv);
     if (!config.networks.some((n) => n.network === chain.deployment.network)) {
       throw new Error(`configuration does not serve the devchain network ${chain.deployment.network}`);
     }
@@ -109,9 +124,17 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
     started.push(`API at ${apiUrl}`);
 
     // The relayer keys go to the settlement worker only; the API was given none.
-    const worker = await SettlementWorker.start({ ...config, relayerKeys: loadRelayerKeys({ ...effectiveEnv, DEVCHAIN_FILE: chain.file }, config.networks) });
+    const worker = await SettlementWorker.start({ ...config, relayerKeys: loadRelayerKeys(appEnv, config.networks) });
     stoppers.push({ name: 'settlement worker', stop: () => worker.stop() });
     started.push('settlement worker');
+
+    if (solana && config.solanaNetworks) {
+      // The fee-payer keys go to the Solana settlement worker only (the devchain's public test keys).
+      const solanaFeePayerKeys = loadSolanaFeePayerKeys(solanaFeePayerKeysEnv(solana), config.solanaNetworks);
+      const svmWorker = await SvmSettlementWorker.start({ ...config, relayerKeys: {}, solanaFeePayerKeys });
+      stoppers.push({ name: 'Solana settlement worker', stop: () => svmWorker.stop() });
+      started.push('Solana settlement worker');
+    }
 
     // As in `npm run start:worker`: the webhook worker beside the settlement worker.
     const webhookWorker = await WebhookWorker.start(config);
@@ -121,7 +144,7 @@ export async function startStack(env: NodeJS.ProcessEnv, log: (line: string) => 
     const operatorActions = await OperatorActionWorker.start(config);
     stoppers.push({ name: 'operator-action worker', stop: () => operatorActions.stop() });
 
-    return { config, deployment: chain.deployment, apiUrl, db, started, stop: stopAll };
+    return { config, deployment: chain.deployment, solana, apiUrl, db, started, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

@@ -4,31 +4,26 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { devchainViemChain, type DevchainDeployment } from '@tollgate/devchain';
 import { TRANSFER_WITH_AUTHORIZATION_TYPES, transferCalldata } from '@tollgate/evm';
-import { DemoReportRepository } from '@tollgate/persistence';
+import { DemoReportRepository, type DemoPaymentRow } from '@tollgate/persistence';
 import type { PaidRequestResult } from './paying-client';
 import type { DemoWebhookReport } from './webhook-receiver';
 
 /** Statuses after which a payment never changes again. */
 export const FINAL_STATUSES: readonly string[] = ['confirmed', 'failed', 'lapsed'];
 
-/** The demo's result. Field names are the `--json` contract (the e2e test and scripts read them). */
-export interface DemoSummary {
-  /**
-   * True when every paid request got its content, every payment reached `confirmed`, every webhook
-   * delivery passed signature verification and every confirmed payment's `payment.confirmed` webhook arrived.
-   */
-  ok: boolean;
-  mode: 'deferred' | 'confirmed';
+/** Counts and settlement figures of one network's payments (the `byNetwork` entries of the summary). */
+export interface DemoNetworkSummary {
+  /** CAIP-2. */
   network: string;
-  /** Paid requests made. */
+  /** Paid requests made on this network. */
   payments: number;
-  /** Paid requests that received their content. */
+  /** Of those, requests that received their content. */
   contentServed: number;
   /** Payments Tollgate verified and recorded. */
   verified: number;
-  /** Payments `/settle` accepted (queued for a batch). */
+  /** Payments `/settle` accepted (queued). */
   settled: number;
-  /** Payments whose batch was included on chain. */
+  /** Payments whose transaction was included on chain. */
   included: number;
   /** Paid requests whose payment reached `confirmed`. */
   confirmed: number;
@@ -36,17 +31,58 @@ export interface DemoSummary {
   failed: number;
   /** Failure reason → count. */
   failures: Record<string, number>;
-  /** Transaction hashes of the batches that carried this run's payments, in inclusion order. */
+  /**
+   * The transactions that settled this run's payments, in inclusion order: EVM batch hashes (many payments
+   * each), Solana transaction signatures (one payment each: the payer signed the whole transaction).
+   */
   batches: string[];
-  /** Payments per batch, same order as `batches`. */
+  /** Payments per transaction, same order as `batches`. */
   batchSizes: number[];
-  /** Gas used by those batches divided by the payments they settled. */
+  /** EVM: gas used by the batches divided by the payments they settled; 0 on Solana (fees are per transaction). */
   gasPerPayment: number;
-  /** Gas of one stand-alone `transferWithAuthorization` transaction for the same token and payee. */
+  /** EVM: gas of one stand-alone `transferWithAuthorization` transaction for the same token and payee; 0 on Solana. */
   singleTxGas: number;
-  /** 1 − gasPerPayment / singleTxGas, in percent. */
+  /** EVM: 1 − gasPerPayment / singleTxGas, in percent; 0 on Solana. */
   gasSavedPercent: number;
-  /** From sending the paid request to the inclusion of its payment's batch (milliseconds). */
+  /** From sending the paid request to the inclusion of its payment's transaction (milliseconds). */
+  inclusionP50Ms: number | null;
+  inclusionP95Ms: number | null;
+  /** Confirmed payments whose `payment.confirmed` webhook had not arrived (verified) by the end of --settle-timeout. */
+  confirmedWithoutWebhook: number;
+}
+
+/**
+ * The demo's result. Field names are the `--json` contract (the e2e test and scripts read them). The
+ * top-level counts are totals over every network paid on; `byNetwork` breaks them down.
+ */
+export interface DemoSummary {
+  /**
+   * True when every paid request got its content, every payment reached `confirmed`, every webhook
+   * delivery passed signature verification and every confirmed payment's `payment.confirmed` webhook
+   * arrived — on every network.
+   */
+  ok: boolean;
+  mode: 'deferred' | 'confirmed';
+  /** The networks paid on (CAIP-2), joined with ", " (one network: just its id). */
+  network: string;
+  /** The networks paid on (CAIP-2), in the order requests cycled through them. */
+  networks: string[];
+  payments: number;
+  contentServed: number;
+  verified: number;
+  settled: number;
+  included: number;
+  confirmed: number;
+  failed: number;
+  failures: Record<string, number>;
+  /** Every settling transaction of every network (see {@link DemoNetworkSummary.batches}). */
+  batches: string[];
+  batchSizes: number[];
+  /** The EVM network's figures (batching applies to EVM only); 0 when no EVM network was paid on. */
+  gasPerPayment: number;
+  singleTxGas: number;
+  gasSavedPercent: number;
+  /** Over every network's payments. */
   inclusionP50Ms: number | null;
   inclusionP95Ms: number | null;
   /** Deliveries that reached the demo merchant's webhook endpoint (every attempt counts). */
@@ -55,12 +91,13 @@ export interface DemoSummary {
   webhooksVerified: number;
   /** Verified deliveries by event type; every subscribed `payment.*` type is present (0 when none arrived). */
   webhooksByType: Record<string, number>;
-  /** Confirmed payments whose `payment.confirmed` webhook had not arrived (verified) by the end of --settle-timeout. */
   confirmedWithoutWebhook: number;
+  /** CAIP-2 → that network's counts and settlement figures. */
+  byNetwork: Record<string, DemoNetworkSummary>;
   durationMs: number;
 }
 
-/** What the progress line shows of Tollgate's side: the merchant's payments by status, and batches on chain. */
+/** What the progress line shows of Tollgate's side: the merchant's payments by status, and the distinct transactions that settled them (EVM batches, Solana transactions). */
 export interface SettlementSnapshot {
   statuses: Record<string, number>;
   batches: number;
@@ -142,26 +179,97 @@ export function percentile(values: readonly number[], p: number): number | null 
 }
 
 /**
- * Builds the summary from the client's results, Postgres (payments and batches are the truth) and one gas
- * estimate against the chain.
+ * Builds the summary from the client's results, Postgres (payments and batches are the truth) and, when
+ * an EVM network was paid on, one gas estimate against the chain.
  */
 export async function collectSummary(args: {
   db: DataSource;
+  /** The EVM devchain (for the single-transfer gas baseline). */
   deployment: DevchainDeployment;
   merchantId: string;
+  /** The merchant's EVM payTo (the baseline's payee). */
   payTo: `0x${string}`;
   mode: 'deferred' | 'confirmed';
+  /** The networks paid on (CAIP-2). */
+  networks: readonly string[];
   results: readonly PaidRequestResult[];
   webhooks: DemoWebhookReport;
   durationMs: number;
 }): Promise<DemoSummary> {
-  const { db, results } = args;
-  const report = new DemoReportRepository(db);
+  const report = new DemoReportRepository(args.db);
   const rows = await report.payments(args.merchantId);
-  const byReference = new Map(rows.map((r) => [r.reference, r]));
   // Each batch counts every payment it settled (a shared lane may carry other merchants' payments too).
-  const batches = await report.batches(args.merchantId);
+  const evmBatches = await report.batches(args.merchantId);
+  const byNetwork: Record<string, DemoNetworkSummary> = {};
+  const inclusion: number[] = [];
+  for (const network of args.networks) {
+    const results = args.results.filter((r) => r.network === network);
+    const networkRows = rows.filter((r) => r.network === network);
+    const entry = summarizeNetwork(network, results, networkRows, args.webhooks, inclusion);
+    if (network.startsWith('eip155:')) {
+      const gasUsed = evmBatches.reduce((s, b) => s + BigInt(b.gas_used), 0n);
+      const landed = evmBatches.reduce((s, b) => s + Number(b.landed), 0);
+      entry.batches = evmBatches.map((b) => b.tx_hash);
+      entry.batchSizes = evmBatches.map((b) => Number(b.landed));
+      entry.gasPerPayment = landed ? Number(gasUsed / BigInt(landed)) : 0;
+      entry.singleTxGas = Number(await measureSingleTransferGas(args.deployment, args.payTo));
+      entry.gasSavedPercent = entry.singleTxGas && entry.gasPerPayment ? Math.round((1 - entry.gasPerPayment / entry.singleTxGas) * 1000) / 10 : 0;
+    }
+    byNetwork[network] = entry;
+  }
 
+  const entries = Object.values(byNetwork);
+  const sum = (pick: (e: DemoNetworkSummary) => number) => entries.reduce((s, e) => s + pick(e), 0);
+  const failures: Record<string, number> = {};
+  for (const e of entries) for (const [reason, count] of Object.entries(e.failures)) failures[reason] = (failures[reason] ?? 0) + count;
+  const evm = entries.find((e) => e.network.startsWith('eip155:'));
+  const { received, verified } = args.webhooks;
+  const totals = {
+    payments: sum((e) => e.payments),
+    contentServed: sum((e) => e.contentServed),
+    verified: sum((e) => e.verified),
+    settled: sum((e) => e.settled),
+    included: sum((e) => e.included),
+    confirmed: sum((e) => e.confirmed),
+    failed: sum((e) => e.failed),
+    confirmedWithoutWebhook: sum((e) => e.confirmedWithoutWebhook),
+  };
+  return {
+    ok: totals.failed === 0 && totals.confirmed === args.results.length && verified === received && totals.confirmedWithoutWebhook === 0,
+    mode: args.mode,
+    network: args.networks.join(', '),
+    networks: [...args.networks],
+    ...totals,
+    failures,
+    batches: entries.flatMap((e) => e.batches),
+    batchSizes: entries.flatMap((e) => e.batchSizes),
+    gasPerPayment: evm?.gasPerPayment ?? 0,
+    singleTxGas: evm?.singleTxGas ?? 0,
+    gasSavedPercent: evm?.gasSavedPercent ?? 0,
+    inclusionP50Ms: percentile(inclusion, 50),
+    inclusionP95Ms: percentile(inclusion, 95),
+    webhooksReceived: received,
+    webhooksVerified: verified,
+    webhooksByType: { ...args.webhooks.byType },
+    confirmedWithoutWebhook: totals.confirmedWithoutWebhook,
+    byNetwork,
+    durationMs: args.durationMs,
+  };
+}
+
+/**
+ * One network's entry: outcome of each paid request, read against Tollgate's row of its payment. Solana
+ * payments settle one transaction each, so their transactions are the distinct `tx_hash`es; EVM batches are
+ * filled in by the caller. Pushes each payment's inclusion latency onto `inclusionAll` (for the totals).
+ */
+function summarizeNetwork(
+  network: string,
+  results: readonly PaidRequestResult[],
+  rows: readonly DemoPaymentRow[],
+  webhooks: DemoWebhookReport,
+  inclusionAll: number[],
+): DemoNetworkSummary {
+  const byReference = new Map(rows.map((r) => [r.reference, r]));
   const failures: Record<string, number> = {};
   const fail = (reason: string) => (failures[reason] = (failures[reason] ?? 0) + 1);
   const inclusion: number[] = [];
@@ -175,84 +283,33 @@ export async function collectSummary(args: {
     else if (!row) fail('payment not found in Tollgate');
     else if (row.status === 'confirmed') {
       confirmed++;
-      if (!args.webhooks.eventsByReference.get(row.reference)?.has('payment.confirmed')) confirmedWithoutWebhook++;
-    }
-    else if (row.status === 'failed' || row.status === 'lapsed') fail(row.failure_reason ?? row.status);
+      if (!webhooks.eventsByReference.get(row.reference)?.has('payment.confirmed')) confirmedWithoutWebhook++;
+    } else if (row.status === 'failed' || row.status === 'lapsed') fail(row.failure_reason ?? row.status);
     else fail(`not confirmed in time (still ${row.status})`);
   }
-
-  const gasUsed = batches.reduce((s, b) => s + BigInt(b.gas_used), 0n);
-  const landed = batches.reduce((s, b) => s + Number(b.landed), 0);
-  const gasPerPayment = landed ? Number(gasUsed / BigInt(landed)) : 0;
-  const singleTxGas = Number(await measureSingleTransferGas(args.deployment, args.payTo));
-  const failed = Object.values(failures).reduce((s, n) => s + n, 0);
-  const { received, verified } = args.webhooks;
+  inclusionAll.push(...inclusion);
+  const transactions = rows
+    .filter((r) => r.tx_hash !== null && r.included_at !== null)
+    .sort((x, y) => new Date(x.included_at as Date).getTime() - new Date(y.included_at as Date).getTime());
+  const sizes = new Map<string, number>();
+  for (const t of transactions) sizes.set(t.tx_hash as string, (sizes.get(t.tx_hash as string) ?? 0) + 1);
   return {
-    ok: failed === 0 && confirmed === results.length && verified === received && confirmedWithoutWebhook === 0,
-    mode: args.mode,
-    network: args.deployment.network,
+    network,
     payments: results.length,
     contentServed: results.filter((r) => r.contentOk).length,
     verified: rows.length,
     settled: rows.filter((r) => r.queued_at !== null).length,
     included: rows.filter((r) => r.included_at !== null).length,
     confirmed,
-    failed,
+    failed: Object.values(failures).reduce((s, c) => s + c, 0),
     failures,
-    batches: batches.map((b) => b.tx_hash),
-    batchSizes: batches.map((b) => Number(b.landed)),
-    gasPerPayment,
-    singleTxGas,
-    gasSavedPercent: singleTxGas && gasPerPayment ? Math.round((1 - gasPerPayment / singleTxGas) * 1000) / 10 : 0,
+    batches: [...sizes.keys()],
+    batchSizes: [...sizes.values()],
+    gasPerPayment: 0,
+    singleTxGas: 0,
+    gasSavedPercent: 0,
     inclusionP50Ms: percentile(inclusion, 50),
     inclusionP95Ms: percentile(inclusion, 95),
-    webhooksReceived: received,
-    webhooksVerified: verified,
-    webhooksByType: { ...args.webhooks.byType },
     confirmedWithoutWebhook,
-    durationMs: args.durationMs,
   };
-}
-
-const n = (x: number): string => x.toLocaleString('en-US');
-const ms = (x: number | null): string => (x === null ? 'n/a' : `${n(x)} ms`);
-
-/** The human summary (stdout without `--json`). */
-export function formatSummary(s: DemoSummary, context: { concurrency: number }): string {
-  const lines = [
-    '',
-    `Tollgate demo: ${n(s.payments)} paid requests, concurrency ${context.concurrency}, ${s.mode} settlement on ${s.network}`,
-    `  payments      ${n(s.payments)} made, ${n(s.contentServed)} served content, ${n(s.verified)} verified, ${n(s.settled)} settled, ${n(s.included)} included, ${n(s.confirmed)} confirmed, ${n(s.failed)} failed`,
-  ];
-  for (const [reason, count] of Object.entries(s.failures)) lines.push(`  failed        ${n(count)} × ${reason}`);
-  const shown = 10;
-  lines.push(`  batches       ${n(s.batches.length)} transaction${s.batches.length === 1 ? '' : 's'} carried them (payments per batch: ${s.batchSizes.slice(0, 50).join(', ') || '-'}${s.batchSizes.length > 50 ? ', …' : ''})`);
-  for (const tx of s.batches.slice(0, shown)) lines.push(`                ${tx}`);
-  if (s.batches.length > shown) lines.push(`                … and ${n(s.batches.length - shown)} more (--json lists them all)`);
-  lines.push(
-    `  gas/payment   ${n(s.gasPerPayment)} batched vs ${n(s.singleTxGas)} for one transferWithAuthorization transaction (${s.gasSavedPercent} % saved)`,
-    `  inclusion     p50 ${ms(s.inclusionP50Ms)}, p95 ${ms(s.inclusionP95Ms)} (paid request sent → batch included)`,
-    `  webhooks      ${n(s.webhooksReceived)} received, ${n(s.webhooksVerified)} verified with standardwebhooks (${
-      Object.entries(s.webhooksByType)
-        .filter(([, count]) => count > 0)
-        .map(([type, count]) => `${type} ${n(count)}`)
-        .join(', ') || 'none verified'
-    })`,
-  );
-  const unverified = s.webhooksReceived - s.webhooksVerified;
-  if (unverified > 0) lines.push(`  failed        ${n(unverified)} × webhook delivery failed signature verification`);
-  if (s.confirmedWithoutWebhook > 0) lines.push(`  failed        ${n(s.confirmedWithoutWebhook)} × confirmed payment whose payment.confirmed webhook never arrived`);
-  lines.push(`  took          ${(s.durationMs / 1000).toFixed(1)} s`);
-  if (s.ok) {
-    lines.push('  result        OK: every paid request got its content, every payment is confirmed and announced by a verified payment.confirmed webhook');
-  } else {
-    const why: string[] = [];
-    if (s.failed > 0 || s.confirmed < s.payments) why.push(`${n(s.failed)} paid request${s.failed === 1 ? '' : 's'} failed`);
-    if (unverified > 0) why.push(`${n(unverified)} webhook deliver${unverified === 1 ? 'y' : 'ies'} failed verification`);
-    if (s.confirmedWithoutWebhook > 0) {
-      why.push(`${n(s.confirmedWithoutWebhook)} confirmed payment${s.confirmedWithoutWebhook === 1 ? '' : 's'} got no payment.confirmed webhook`);
-    }
-    lines.push(`  result        FAILED: ${why.join('; ')} (LOG_LEVEL=info npm run demo shows the API and worker logs)`);
-  }
-  return lines.join('\n');
 }

@@ -56,8 +56,13 @@ declare module 'x402-express' {
     amount: string;
     asset: { address: `0x${string}`; decimals: number; eip712: { name: string; version: string } };
   }
+  /** v1 price on Solana: an explicit SPL token amount (the mint and its decimals). */
+  export interface SPLTokenAmount {
+    amount: string;
+    asset: { address: string; decimals: number };
+  }
   export interface RouteConfig {
-    price: Money | ERC20TokenAmount;
+    price: Money | ERC20TokenAmount | SPLTokenAmount;
     network: string;
     config?: { description?: string; mimeType?: string; maxTimeoutSeconds?: number; resource?: string; discoverable?: boolean };
   }
@@ -66,8 +71,9 @@ declare module 'x402-express' {
     url: `${string}://${string}`;
     createAuthHeaders?: () => Promise<{ verify: Record<string, string>; settle: Record<string, string>; supported: Record<string, string> }>;
   }
+  /** `payTo`: a 0x address on EVM networks, a base58 owner address on `solana` / `solana-devnet`. */
   export function paymentMiddleware(
-    payTo: `0x${string}`,
+    payTo: string,
     routes: RoutesConfig,
     facilitator?: FacilitatorConfig,
   ): (req: Request, res: Response, next: NextFunction) => Promise<void>;
@@ -76,10 +82,26 @@ declare module 'x402-express' {
 declare module 'x402-fetch' {
   /** A viem wallet client (with `chain` and an account) or a local account. */
   export type Signer = object;
+  /** `svmConfig.rpcUrl`: the Solana RPC the client reads the mint and a blockhash from (default: the public devnet/mainnet RPC). */
+  export interface X402Config {
+    svmConfig?: { rpcUrl: string };
+  }
+  /** `walletClient`: a viem wallet client or local account (EVM), or a `@solana/kit` KeyPairSigner (Solana). */
   export function wrapFetchWithPayment(
     fetch: typeof globalThis.fetch,
     walletClient: Signer,
     maxValue?: bigint,
+    paymentRequirementsSelector?: (...args: never[]) => unknown,
+    config?: X402Config,
   ): (input: RequestInfo, init?: RequestInit) => Promise<Response>;
   export function decodeXPaymentResponse(header: string): { success: boolean; transaction: string; network: string; payer: string; [key: string]: unknown };
+}
+
+// `@x402/svm`'s client and server sides (the demo's resource server and buyer on Solana). The facilitator
+// side and a second copy of the client are declared in libs/devchain/src/svm/x402-svm-modules.d.ts.
+declare module '@x402/svm/exact/server' {
+  export * from '@x402/svm/dist/cjs/exact/server/index';
+}
+declare module '@x402/svm/exact/client' {
+  export * from '@x402/svm/dist/cjs/exact/client/index';
 }

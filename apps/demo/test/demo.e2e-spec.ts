@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { createTestDatabase } from '@tollgate/testing';
 
 const ROOT = join(__dirname, '..', '..', '..');
+const EVM = 'eip155:31337';
+/** The Solana devchain poses as devnet (`@x402/svm` knows only the fixed network ids). */
+const SOLANA = 'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -48,15 +51,17 @@ const DEMO_BUDGET_MS = 240_000;
 
 /** `npm run demo` end to end, as a user runs it, on a private database, chain port and queue prefix. */
 describe('npm run demo', () => {
-  it('pays 20 times through the official packages, batches, confirms everything, receives verified webhooks and reports it as JSON', async () => {
+  it('pays 20 times on both chains through the official packages, confirms everything, receives verified webhooks and reports it as JSON by network', async () => {
     const database = await createTestDatabase();
     const devchainPort = await freePort();
+    const svmPort = await freePort();
     const deploymentFile = join(mkdtempSync(join(tmpdir(), 'tollgate-demo-')), 'deployment.json');
     try {
       const run = await runDemo(['--count', '20', '--concurrency', '10', '--json'], {
         DATABASE_URL: database.url,
         DEVCHAIN_FILE: deploymentFile,
         DEVCHAIN_PORT: String(devchainPort),
+        DEVCHAIN_SVM_PORT: String(svmPort),
         API_PORT: '0',
         QUEUE_PREFIX: `tollgate-demo-test-${randomBytes(4).toString('hex')}`,
         BATCH_MAX_WAIT_MS: '500',
@@ -68,14 +73,31 @@ describe('npm run demo', () => {
       if (run.code !== 0) throw new Error(`demo exited ${run.code}\nstdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
       const summary = JSON.parse(lines[lines.length - 1]);
 
+      // Totals at the top level, as before: every payment on every network.
       expect(summary).toMatchObject({ ok: true, payments: 20, contentServed: 20, verified: 20, confirmed: 20, failed: 0, confirmedWithoutWebhook: 0 });
-      expect(summary.batches.length).toBeGreaterThan(0);
-      for (const tx of summary.batches) expect(tx).toMatch(/^0x[0-9a-f]{64}$/);
+      expect(summary.networks).toEqual([EVM, SOLANA]);
       expect(summary.batchSizes.reduce((a: number, b: number) => a + b, 0)).toBe(20);
       expect(summary.gasPerPayment).toBeGreaterThan(0);
       expect(summary.gasPerPayment).toBeLessThan(summary.singleTxGas);
       expect(summary.inclusionP50Ms).toBeGreaterThan(0);
       expect(summary.inclusionP95Ms).toBeGreaterThanOrEqual(summary.inclusionP50Ms);
+
+      // byNetwork: requests alternate, so each chain took 10, all confirmed.
+      expect(Object.keys(summary.byNetwork).sort()).toEqual([EVM, SOLANA].sort());
+      const counts = { payments: 10, contentServed: 10, verified: 10, settled: 10, included: 10, confirmed: 10, failed: 0, failures: {}, confirmedWithoutWebhook: 0 };
+      const evm = summary.byNetwork[EVM];
+      expect(evm).toMatchObject({ network: EVM, ...counts });
+      for (const tx of evm.batches) expect(tx).toMatch(/^0x[0-9a-f]{64}$/);
+      expect(evm.batchSizes.reduce((a: number, b: number) => a + b, 0)).toBe(10);
+      expect(evm.gasPerPayment).toBe(summary.gasPerPayment);
+      // Solana: one transaction per payment (its signature, base58), no gas figures.
+      const sol = summary.byNetwork[SOLANA];
+      expect(sol).toMatchObject({ network: SOLANA, ...counts, gasPerPayment: 0, singleTxGas: 0 });
+      expect(sol.batches).toHaveLength(10);
+      for (const sig of sol.batches) expect(sig).toMatch(/^[1-9A-HJ-NP-Za-km-z]{64,88}$/);
+      expect(sol.batchSizes).toEqual(Array(10).fill(1));
+      expect(summary.batches).toEqual([...evm.batches, ...sol.batches]);
+      for (const e of [evm, sol]) expect(e.inclusionP95Ms).toBeGreaterThanOrEqual(e.inclusionP50Ms);
 
       // Merchant webhooks: every delivery verified with standardwebhooks, and each payment announced as
       // queued, included and confirmed (so at least 3 per payment).
@@ -86,6 +108,7 @@ describe('npm run demo', () => {
 
       // It stopped what it started: the chain is gone, and so is the deployment file describing it.
       expect(await portAnswers(devchainPort)).toBe(false);
+      expect(await portAnswers(svmPort)).toBe(false);
       expect(existsSync(deploymentFile)).toBe(false);
     } finally {
       await database.drop();

@@ -42,7 +42,7 @@ describe('x402 v2 packages (@x402/core, @x402/evm, @x402/fetch, @x402/express) a
 
   const resourceServer = async (settlementMode?: 'confirmed') => {
     const d = f.api.chain.deployment;
-    const s = await startResourceServer({ facilitatorUrl: f.api.baseUrl, apiKey: f.apiKey, network: d.network, token: d.token, payTo: f.payTo, settlementMode });
+    const s = await startResourceServer({ facilitatorUrl: f.api.baseUrl, apiKey: f.apiKey, evm: { network: d.network, token: d.token, payTo: f.payTo }, settlementMode });
     servers.push(s);
     return s;
   };
@@ -83,7 +83,7 @@ describe('x402 v2 packages (@x402/core, @x402/evm, @x402/fetch, @x402/express) a
     const payer = d.payers[0];
     const before = await tokenBalance(f, f.payTo);
 
-    const res = await payingFetch(payer.privateKey, allowed)(`${rs.url}/weather`);
+    const res = await payingFetch({ evm: { network: d.network, privateKey: payer.privateKey } }, [allowed])(`${rs.url}/weather`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ route: '/weather', paid: true });
     const header = res.headers.get('PAYMENT-RESPONSE');
@@ -101,7 +101,7 @@ describe('x402 v2 packages (@x402/core, @x402/evm, @x402/fetch, @x402/express) a
     const d = f.api.chain.deployment;
     const rs = await resourceServer('confirmed');
     const payers = d.payers.slice(1, 4);
-    const responses = await Promise.all(payers.map((p) => payingFetch(p.privateKey, allowed)(`${rs.url}/quote`)));
+    const responses = await Promise.all(payers.map((p) => payingFetch({ evm: { network: d.network, privateKey: p.privateKey } }, [allowed])(`${rs.url}/quote`)));
 
     for (const [i, res] of responses.entries()) {
       expect(res.status).toBe(200);

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateWebhookSecret, signWebhook } from '@tollgate/webhooks';
-import { formatSummary, type DemoSummary } from '../src/summary';
+import type { DemoSummary } from '../src/summary';
+import { formatSummary } from '../src/summary-format';
 import { DEMO_WEBHOOK_EVENT_TYPES, startWebhookReceiver, type DemoWebhookReceiver } from '../src/webhook-receiver';
 
 /** Stands in for the merchant API's webhook-endpoint routes. */
@@ -94,6 +95,7 @@ describe('demo summary webhooks', () => {
     ok: true,
     mode: 'deferred',
     network: 'eip155:31337',
+    networks: ['eip155:31337'],
     payments: 2,
     contentServed: 2,
     verified: 2,
@@ -113,6 +115,27 @@ describe('demo summary webhooks', () => {
     webhooksVerified: 6,
     webhooksByType: { 'payment.queued': 2, 'payment.included': 2, 'payment.confirmed': 2, 'payment.failed': 0, 'payment.reorged': 0 },
     confirmedWithoutWebhook: 0,
+    byNetwork: {
+      'eip155:31337': {
+        network: 'eip155:31337',
+        payments: 2,
+        contentServed: 2,
+        verified: 2,
+        settled: 2,
+        included: 2,
+        confirmed: 2,
+        failed: 0,
+        failures: {},
+        batches: [],
+        batchSizes: [],
+        gasPerPayment: 1,
+        singleTxGas: 2,
+        gasSavedPercent: 50,
+        inclusionP50Ms: 1,
+        inclusionP95Ms: 1,
+        confirmedWithoutWebhook: 0,
+      },
+    },
     durationMs: 1000,
   };
 

@@ -4,6 +4,7 @@ import {
   getBase58Decoder,
   getBase58Encoder,
   getCompiledTransactionMessageDecoder,
+  getCompiledTransactionMessageEncoder,
   getTransactionDecoder,
   lamports,
   type Address,
@@ -141,6 +142,17 @@ export class SvmChain {
   /** Decodes a wire transaction. @throws Error when the bytes are not a transaction. */
   decode(wire: Uint8Array): Transaction {
     return getTransactionDecoder().decode(wire);
+  }
+
+  /**
+   * `tx` with its message's blockhash replaced by the latest one (`simulateTransaction`'s
+   * `replaceRecentBlockhash`): the message bytes change, so its signatures no longer hold — which a
+   * simulation does not check. Clients estimating compute units simulate before they pick a blockhash.
+   */
+  withLatestBlockhash(tx: Transaction): Transaction {
+    const message = getCompiledTransactionMessageDecoder().decode(tx.messageBytes);
+    const messageBytes = getCompiledTransactionMessageEncoder().encode({ ...message, lifetimeToken: this.latestBlockhash().blockhash });
+    return { ...tx, messageBytes: messageBytes as Transaction['messageBytes'] };
   }
 
   /** Runs a transaction without committing it (signatures not checked). */

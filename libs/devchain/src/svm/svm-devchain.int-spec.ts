@@ -1,5 +1,17 @@
 /// <reference path="./x402-svm-modules.d.ts" />
-import { createSolanaRpc } from '@solana/kit';
+import {
+  appendTransactionMessageInstructions,
+  compileTransaction,
+  createSolanaRpc,
+  createTransactionMessage,
+  getBase64EncodedWireTransaction,
+  pipe,
+  setTransactionMessageFeePayer,
+  setTransactionMessageLifetimeUsingBlockhash,
+  type Blockhash,
+} from '@solana/kit';
+import { estimateComputeUnitLimitFactory } from '@solana-program/compute-budget';
+import { getTransferCheckedInstruction } from '@solana-program/token';
 import { toFacilitatorSvmSigner } from '@x402/svm';
 import { ExactSvmScheme as ExactSvmClient } from '@x402/svm/exact/client';
 import { ExactSvmScheme as ExactSvmFacilitator } from '@x402/svm/exact/facilitator';
@@ -107,5 +119,30 @@ describe('SVM devchain with the official @x402/svm packages', () => {
     const facilitator = new ExactSvmFacilitator(toFacilitatorSvmSigner(feePayer, { defaultRpcUrl: dev.url }));
     const verdict = await facilitator.verify(payload as never, req as never);
     expect(verdict).toMatchObject({ isValid: false, invalidReason: 'invalid_exact_svm_transaction_simulation_failed' });
+  });
+
+  it('simulateTransaction honours replaceRecentBlockhash, so compute-unit estimators (x402 1.x clients) work', async () => {
+    const rpc = createSolanaRpc(dev.url);
+    const payer = await dev.signer(dev.payers[0]);
+    const transfer = getTransferCheckedInstruction({ source: dev.payers[0].tokenAccount, mint: dev.mint, destination: dev.merchants[0].tokenAccount, authority: payer, amount: 1n, decimals: 6 });
+    const message = pipe(
+      createTransactionMessage({ version: 0 }),
+      (m) => setTransactionMessageFeePayer(dev.feePayers[0].address, m),
+      (m) => appendTransactionMessageInstructions([transfer], m),
+    );
+    // What @solana-program/compute-budget does: simulate on a placeholder blockhash, asking for a replacement.
+    expect(await estimateComputeUnitLimitFactory({ rpc })(message)).toBeGreaterThan(0);
+
+    const stale = compileTransaction(setTransactionMessageLifetimeUsingBlockhash({ blockhash: dev.payers[1].address as string as Blockhash, lastValidBlockHeight: 10n }, message));
+    const wire = getBase64EncodedWireTransaction(stale);
+    const call = async (config: Record<string, unknown>) =>
+      (await (await fetch(dev.url, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'simulateTransaction', params: [wire, { encoding: 'base64', ...config }] }) })).json()) as any;
+    expect((await call({})).result.value).toMatchObject({ err: 'BlockhashNotFound', replacementBlockhash: null });
+    const { value: latest } = await rpc.getLatestBlockhash().send();
+    expect((await call({ replaceRecentBlockhash: true })).result.value).toMatchObject({
+      err: null,
+      replacementBlockhash: { blockhash: latest.blockhash, lastValidBlockHeight: Number(latest.lastValidBlockHeight) },
+    });
+    expect((await call({ replaceRecentBlockhash: true, sigVerify: true })).error).toMatchObject({ code: -32602 });
   });
 });

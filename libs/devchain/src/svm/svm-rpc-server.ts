@@ -103,7 +103,13 @@ const HANDLERS: Record<string, Handler> = {
   },
   getTransaction: () => null,
   simulateTransaction: (chain, p) => {
-    const sim = chain.simulate(wireTransaction(chain, p));
+    // As on a Solana node: `replaceRecentBlockhash` runs the transaction on the latest blockhash and reports
+    // it (compute-unit estimators simulate before they fetch one), and excludes `sigVerify`.
+    const config = (p[1] ?? {}) as { replaceRecentBlockhash?: boolean; sigVerify?: boolean };
+    if (config.replaceRecentBlockhash && config.sigVerify) throw new RpcError(INVALID_PARAMS, 'sigVerify may not be used with replaceRecentBlockhash');
+    const tx = wireTransaction(chain, p);
+    const replacement = config.replaceRecentBlockhash ? chain.latestBlockhash() : null;
+    const sim = chain.simulate(replacement ? chain.withLatestBlockhash(tx) : tx);
     return withContext(chain, {
       err: sim.err,
       logs: sim.logs,
@@ -111,7 +117,7 @@ const HANDLERS: Record<string, Handler> = {
       unitsConsumed: sim.unitsConsumed,
       returnData: null,
       innerInstructions: null,
-      replacementBlockhash: null,
+      replacementBlockhash: replacement,
     });
   },
   sendTransaction: (chain, p) => {

@@ -3,7 +3,11 @@ import type { DataSource } from 'typeorm';
 /** A demo merchant's payment as the demo summary reads it. */
 export interface DemoPaymentRow {
   reference: string;
+  /** CAIP-2. */
+  network: string;
   status: string;
+  /** The settling transaction once included: an EVM batch's hash, or a Solana payment's own signature. */
+  tx_hash: string | null;
   failure_reason: string | null;
   queued_at: Date | null;
   included_at: Date | null;
@@ -60,12 +64,12 @@ export class DemoReportRepository {
   /** Every payment of the merchant. */
   async payments(merchantId: string): Promise<DemoPaymentRow[]> {
     return this.dataSource.query(
-      `SELECT reference, status, failure_reason, queued_at, included_at FROM payments WHERE merchant_id = $1`,
+      `SELECT reference, network, status, tx_hash, failure_reason, queued_at, included_at FROM payments WHERE merchant_id = $1`,
       [merchantId],
     );
   }
 
-  /** The included batches that carried the merchant's payments, in inclusion order. */
+  /** The included EVM batches that carried the merchant's payments, in inclusion order (Solana payments have none). */
   async batches(merchantId: string): Promise<DemoBatchRow[]> {
     return this.dataSource.query(
       `SELECT b.tx_hash, b.gas_used::text AS gas_used,
