@@ -4,8 +4,8 @@
  * between the two a compile error. Nothing parses with them: Tollgate only writes these bodies.
  */
 import { z } from 'zod';
-import { ENDPOINT_DISABLED_EVENT, PAYMENT_STATUSES, PAYMENT_WEBHOOK_EVENT_TYPES, TEST_EVENT } from '@tollgate/persistence';
-import type { EndpointDisabledSnapshot, PaymentEventData, TestEventSnapshot, WebhookPayload } from './event-payload';
+import { ENDPOINT_DISABLED_EVENT, PAYMENT_STATUSES, PAYMENT_WEBHOOK_EVENT_TYPES, SETTLEMENT_WEBHOOK_EVENT_TYPES, TEST_EVENT } from '@tollgate/persistence';
+import type { EndpointDisabledSnapshot, PaymentEventData, SettlementEventData, TestEventSnapshot, WebhookPayload } from './event-payload';
 
 const nullableString = z.string().nullable();
 
@@ -33,6 +33,36 @@ export const PaymentEventDataSchema = z.object({
   reorgedBlockNumber: nullableString.optional().describe('payment.reorged only'),
 });
 
+/** One payment listed in a `settlement.*` event. */
+const SettlementPaymentDataSchema = z.object({
+  reference: z.string(),
+  payer: z.string(),
+  payTo: z.string(),
+  asset: z.string(),
+  amount: z.string().describe('atomic units, decimal string'),
+  nonce: z.string(),
+  network: z.string().describe('CAIP-2'),
+  transaction: nullableString,
+  logIndex: z.number().int().nullable().describe("index of the payment's AuthorizationUsed log in the transaction"),
+  blockNumber: nullableString,
+});
+
+/** `data` of `settlement.included` / `settlement.confirmed`: one merchant's payments in one EVM batch. */
+export const SettlementEventDataSchema = z.object({
+  batchId: z.string().uuid(),
+  status: z.enum(['included', 'confirmed']),
+  network: z.string().describe('CAIP-2'),
+  asset: z.string(),
+  symbol: nullableString,
+  decimals: z.number().int().nullable(),
+  transaction: nullableString,
+  blockNumber: nullableString,
+  count: z.number().int().describe('payments listed'),
+  amount: z.string().describe('their sum, atomic units'),
+  amountDecimal: nullableString.describe('their sum in whole tokens; null when the asset is not configured'),
+  payments: z.array(SettlementPaymentDataSchema),
+});
+
 /** `data` of `webhook_endpoint.disabled`, sent to the merchant's other endpoints. */
 export const EndpointDisabledDataSchema = z.object({
   endpointId: z.string().uuid(),
@@ -57,6 +87,7 @@ function webhookBody<D extends z.ZodTypeAny>(types: readonly [string, ...string[
 /** Every webhook body, by event type. */
 export const WEBHOOK_BODY_SCHEMAS = {
   payment: webhookBody(PAYMENT_WEBHOOK_EVENT_TYPES, PaymentEventDataSchema),
+  settlement: webhookBody(SETTLEMENT_WEBHOOK_EVENT_TYPES, SettlementEventDataSchema),
   endpointDisabled: webhookBody([ENDPOINT_DISABLED_EVENT], EndpointDisabledDataSchema),
   test: webhookBody([TEST_EVENT], TestEventDataSchema),
 } as const;
@@ -65,6 +96,7 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Check<T extends true> = T;
 type _SchemaTypeChecks = [
   Check<Same<z.output<typeof PaymentEventDataSchema>, PaymentEventData>>,
+  Check<Same<z.output<typeof SettlementEventDataSchema>, SettlementEventData>>,
   Check<Same<z.output<typeof EndpointDisabledDataSchema>, EndpointDisabledSnapshot>>,
   Check<Same<z.output<typeof TestEventDataSchema>, TestEventSnapshot>>,
   Check<Same<Omit<z.output<(typeof WEBHOOK_BODY_SCHEMAS)['payment']>, 'type'>, Omit<WebhookPayload<PaymentEventData>, 'type'>>>,

@@ -5,7 +5,20 @@
 import type { OpenAPIRegistry, ResponseConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { errors, json, jsonBody, type RouteDocs } from '../openapi/openapi-kit';
-import { assetParam, auditQuery, batchesQuery, createMerchantBody, deliveriesQuery, failuresQuery, idParam, networkParam, paymentRefParam, paymentsQuery, reasonBody } from './admin-input';
+import {
+  assetParam,
+  auditQuery,
+  batchesQuery,
+  createMerchantBody,
+  deliveriesQuery,
+  failuresQuery,
+  idParam,
+  issueMerchantKeyBody,
+  networkParam,
+  paymentRefParam,
+  paymentsQuery,
+  reasonBody,
+} from './admin-input';
 import {
   AdminActionResultSchema,
   AdminAuditRowSchema,
@@ -90,6 +103,23 @@ export const adminApiDocs: RouteDocs = (r: OpenAPIRegistry) => {
     path: `${BASE}/merchants`,
     request: { body: jsonBody(createMerchantBody) },
     responses: { 201: json('The merchant; its API key is in this answer only', AdminCreatedMerchantSchema), ...act([400, 409]) },
+  });
+  r.registerPath({
+    method: 'post',
+    path: `${BASE}/merchants/{id}/api-keys`,
+    request: { params: idPath, body: jsonBody(issueMerchantKeyBody, false) },
+    responses: {
+      201: json(
+        'The new key; its secret is in this answer only (stored as SHA-256); audited as merchant.api_key.issue',
+        AdminActionResultSchema.extend({
+          merchantId: z.string().uuid(),
+          keyId: z.string().uuid(),
+          apiKey: z.string().describe('the secret, shown once'),
+          apiKeyPrefix: z.string(),
+        }),
+      ),
+      ...act([400, 404, 409]),
+    },
   });
   for (const [verb, description] of [
     ['suspend', 'Suspended: its API keys stop authenticating'],

@@ -15,13 +15,15 @@ const headers = z.object({
 
 const receiverAnswer = { 200: { description: 'Any 2xx acknowledges; anything else (or no answer in time) is retried with backoff' } };
 
-/** Documents the `payment.*`, `webhook_endpoint.disabled` and `webhook.test` webhooks. */
+/** Documents the `payment.*`, `settlement.*`, `webhook_endpoint.disabled` and `webhook.test` webhooks. */
 export const webhookEventsDocs: RouteDocs = (r: OpenAPIRegistry) => {
   const payment = r.register('PaymentWebhook', WEBHOOK_BODY_SCHEMAS.payment);
+  const settlement = r.register('SettlementWebhook', WEBHOOK_BODY_SCHEMAS.settlement);
   const disabled = r.register('EndpointDisabledWebhook', WEBHOOK_BODY_SCHEMAS.endpointDisabled);
   const test = r.register('TestWebhook', WEBHOOK_BODY_SCHEMAS.test);
   const events: Array<[string, string, z.ZodTypeAny]> = [
     ['payment', 'A payment changed status: payment.queued, payment.included, payment.confirmed, payment.failed or payment.reorged', payment],
+    ['settlement', 'An EVM batch carrying the merchant’s payments was included (settlement.included) or reached the confirmation depth (settlement.confirmed): one delivery listing that merchant’s payments in the batch (subscribe instead of per-payment events at volume)', settlement],
     ['webhook_endpoint.disabled', 'One of the merchant’s endpoints was disabled after sustained failure (sent to its other endpoints)', disabled],
     ['webhook.test', 'Sent by POST /v1/merchant/webhook-endpoints/{id}/test, whatever the endpoint subscribed to', test],
   ];
