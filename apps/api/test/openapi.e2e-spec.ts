@@ -159,7 +159,7 @@ describe('OpenAPI document (/docs-json)', () => {
   });
 
   it('documents the webhook payloads (OpenAPI 3.1 webhooks)', () => {
-    expect(Object.keys(doc.webhooks ?? {})).toEqual(expect.arrayContaining(['payment', 'webhook_endpoint.disabled', 'webhook.test']));
+    expect(Object.keys(doc.webhooks ?? {})).toEqual(expect.arrayContaining(['payment', 'settlement', 'webhook_endpoint.disabled', 'webhook.test']));
     const body = deref(doc, doc.webhooks!.payment.post.requestBody.content['application/json'].schema);
     expect(body.properties.type.enum).toEqual(expect.arrayContaining(['payment.queued', 'payment.confirmed', 'payment.reorged']));
     expect(Object.keys(deref(doc, body.properties.data).properties)).toEqual(expect.arrayContaining(['reference', 'amount', 'transaction', 'logIndex']));
