@@ -87,6 +87,23 @@ describe('a configured Solana network', () => {
     expect(rows).toEqual([{ status: 'queued' }]);
   });
 
+  it("the merchant's payment listing, detail and CSV show a Solana payment with its base58 addresses as signed", async () => {
+    const tx = await buildSvmPayment(spec({ amount: 701n }));
+    const req = { ...requirements(), amount: '701' };
+    const body = { x402Version: 2, paymentPayload: { x402Version: 2, accepted: req, payload: { transaction: tx } }, paymentRequirements: req };
+    const settled = await postJson(`${f.api.baseUrl}/settle`, body, auth);
+    expect(settled.body).toMatchObject({ success: true });
+    const list = await fetch(`${f.api.baseUrl}/v1/merchant/payments?limit=100`, { headers: auth });
+    expect(list.status).toBe(200);
+    const row = ((await list.json()) as { data: Array<Record<string, string>> }).data.find((p) => p.amount === '701');
+    expect(row).toMatchObject({ network: svm.network, payer: payer.address, payTo: svm.merchants[0].address, asset: svm.mint });
+    const detail = await fetch(`${f.api.baseUrl}/v1/merchant/payments/${row!.reference}`, { headers: auth });
+    expect(detail.status).toBe(200);
+    const csv = await fetch(`${f.api.baseUrl}/v1/merchant/payments.csv`, { headers: auth });
+    expect(csv.status).toBe(200);
+    expect(await csv.text()).toContain(payer.address);
+  });
+
   it('answers each broken rule with its reason code', async () => {
     const stranger = (await generateKeyPairSigner()).address;
     const flipped = new Uint8Array(getBase64Encoder().encode(await buildSvmPayment(spec())));

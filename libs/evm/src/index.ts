@@ -12,3 +12,4 @@ export * from './aggregate3-codec';
 export * from './authorization-events';
 export * from './log-safe-error';
 export * from './exact-evm-mechanism';
+export * from './display-address';

@@ -1,7 +1,7 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
-import { getAddress } from 'viem';
 import { MerchantPaymentRepository } from '@tollgate/persistence';
 import { MerchantPaymentsService, MerchantPaymentView, PaymentFilters } from './merchant-payments.service';
+import { displayAddress } from '@tollgate/evm';
 
 /** Rows read per page while exporting: each page is one keyset query, written out before the next is read. */
 const EXPORT_PAGE = 1000;
@@ -62,7 +62,7 @@ export class MerchantPaymentExportsService {
     return rows.map((r) => ({
       day: r.day,
       network: r.network,
-      asset: getAddress(r.asset),
+      asset: displayAddress(r.asset),
       count: r.count,
       amount: r.amount,
       confirmedCount: r.confirmed_count,

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { getAddress } from 'viem';
 import { TOLLGATE_CONFIG, TollgateConfig } from '@tollgate/config';
 import { ChainClients } from '@tollgate/evm';
 import { MerchantPaymentRepository, type MerchantPaymentRow, type PaymentStatus } from '@tollgate/persistence';
@@ -7,6 +6,7 @@ import { AssetDirectory } from '@tollgate/webhooks';
 import { Cursor } from './validation';
 import { isoOrNull } from '../common/iso-time';
 import { logSafeError } from '@tollgate/evm';
+import { displayAddress } from '@tollgate/evm';
 
 /** A payment as listed to its merchant. Addresses checksummed; amounts atomic units + decimal string. */
 export interface MerchantPaymentView {
@@ -146,9 +146,9 @@ export class MerchantPaymentsService {
       status: r.status,
       settlementMode: r.settlement_mode,
       network: r.network,
-      asset: getAddress(r.asset),
-      payer: getAddress(r.payer),
-      payTo: getAddress(r.pay_to),
+      asset: displayAddress(r.asset),
+      payer: displayAddress(r.payer),
+      payTo: displayAddress(r.pay_to),
       amount: r.amount,
       amountDecimal: this.assets.decimal(r.network, r.asset, r.amount),
       transaction: r.tx_hash,

@@ -1,7 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
-import { getAddress } from 'viem';
 import { MerchantRepository, MerchantRow, PayToRow, PayToTakenError, SettlementMode } from '@tollgate/persistence';
 import { MerchantsService } from '../merchants/merchants.service';
+import { displayAddress } from '@tollgate/evm';
 
 /** How a merchant's payments settle. Amounts are decimal strings of atomic units. */
 export interface SettlementPolicyView {
@@ -101,7 +101,7 @@ export class MerchantSettingsService {
 
 function payToView(r: PayToRow): PayToView {
   return {
-    address: r.address.startsWith('0x') ? getAddress(r.address) : r.address,
+    address: displayAddress(r.address),
     status: r.retired_at ? 'retired' : 'active',
     createdAt: new Date(r.created_at).toISOString(),
     retiredAt: r.retired_at ? new Date(r.retired_at).toISOString() : null,
