@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { archiveEventPartitions, countGzipLines, PaymentEventPartitions } from '@tollgate/persistence';
-import { startSettlement, SettlementFixture } from '@tollgate/testing';
+import { archiveEventPartitions, countGzipLines, PaymentEventPartitions, utcDay } from '@tollgate/persistence';
+import { eventually, startSettlement, SettlementFixture } from '@tollgate/testing';
 import { insertQueuedPayment, settleMany, waitAll } from './settlement-support';
 
 /**
@@ -15,7 +15,8 @@ describe('payment history archive', () => {
   let f: SettlementFixture;
 
   beforeAll(async () => {
-    f = await startSettlement({ BATCH_MAX_WAIT_MS: '100' }, 53);
+    // More days ahead than the migration created: the worker's maintenance loop must add them at start.
+    f = await startSettlement({ BATCH_MAX_WAIT_MS: '100', HISTORY_PARTITIONS_AHEAD_DAYS: '12' }, 53);
     await f.startWorker();
   });
   afterAll(async () => {
@@ -26,6 +27,13 @@ describe('payment history archive', () => {
     const res = await fetch(`${f.api.baseUrl}${path}`, { headers: { authorization: `Bearer ${f.apiKey}` } });
     return { status: res.status, body: (await res.json()) as any };
   };
+
+  it('the worker keeps HISTORY_PARTITIONS_AHEAD_DAYS whole days of partitions created ahead', async () => {
+    const partitions = new PaymentEventPartitions(f.api.db);
+    const horizon = new Date(utcDay(new Date()).getTime() + 13 * 86_400_000);
+    await eventually('partitions 12 days ahead', async () => (await partitions.list()).some((p) => p.to?.getTime() === horizon.getTime()), 60_000);
+    expect((await partitions.list()).filter((p) => !p.isDefault).pop()!.to).toEqual(horizon);
+  });
 
   it('exports closed partitions row for row, drops them, and leaves the hot path working', async () => {
     // Today's history: payments settled through the API and worker.
