@@ -80,4 +80,28 @@ describe('PaymentEventPartitions', () => {
     const after = Number((await ds.query(`SELECT coalesce(sum(n), 0) AS n FROM payment_activity WHERE to_status = 'queued'`))[0].n);
     expect(after - before).toBe(20);
   });
+
+  it('a DETACH that cannot get its lock gives up quickly and tries again until the reader is gone', async () => {
+    // A day far ahead, detached while a long reader holds the parent: each try waits 200 ms at most, so the
+    // writers queued behind it are released in between; it succeeds once the reader commits.
+    const name = (await partitions.list()).filter((p) => !p.isDefault).pop()!.name;
+    const pool = (ds.driver as any).master;
+    const reader = await pool.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query('SELECT count(*) FROM payment_events');
+      // Enough attempts that no machine is too slow for the writes below to happen while it retries.
+      const detached = partitions.detach(name, 1_000);
+      // Writers keep going while the DETACH retries (were they queued behind it for good, this would hang:
+      // the reader commits only after them).
+      for (let i = 0; i < 5; i++) await ds.query(`INSERT INTO payment_events (payment_id, from_status, to_status) VALUES ($1, 'queued', 'batched')`, [paymentId]);
+      await reader.query('COMMIT');
+      await detached;
+    } finally {
+      reader.release();
+    }
+    expect((await partitions.list()).map((p) => p.name)).not.toContain(name);
+    await partitions.drop(name);
+  });
 });
+

@@ -26,9 +26,12 @@ const DAY_MS = 86_400_000;
 const MAINTENANCE_LOCK = `hashtextextended('tollgate:payment-events-partitions', 0)`;
 /**
  * DDL on the history waits at most this long for a lock, then gives up (the caller retries later): a DDL
- * statement queued behind a long transaction would otherwise hold up every insert that queues behind it.
+ * statement waiting behind a long transaction holds up every statement that queues behind it meanwhile, so
+ * the wait is kept short.
  */
-const DDL_LOCK_TIMEOUT = '2s';
+const DDL_LOCK_TIMEOUT = '200ms';
+/** Pause between two attempts of a DETACH that timed out on its lock. */
+const DETACH_RETRY_PAUSE_MS = 500;
 
 /** `payment_events_pYYYYMMDD` of the UTC day starting at `day`. */
 export const eventPartitionName = (day: Date): string => `${PARENT}_p${day.toISOString().slice(0, 10).replace(/-/g, '')}`;
@@ -150,9 +153,9 @@ export class PaymentEventPartitions {
    * Detaches a partition. `DETACH PARTITION … CONCURRENTLY` is not allowed while the table has a default
    * partition, so this is the plain form: it needs ACCESS EXCLUSIVE on the parent for a moment, waits at most
    * {@link DDL_LOCK_TIMEOUT} for it (inserts queue behind a waiting DETACH, so it must not wait long) and is
-   * retried `attempts` times.
+   * tried up to `attempts` times, {@link DETACH_RETRY_PAUSE_MS} apart.
    */
-  async detach(name: string, attempts = 5): Promise<void> {
+  async detach(name: string, attempts = 25): Promise<void> {
     for (let i = 1; ; i++) {
       const client = await this.pool().connect();
       try {
@@ -167,6 +170,7 @@ export class PaymentEventPartitions {
       } finally {
         client.release();
       }
+      await new Promise((r) => setTimeout(r, DETACH_RETRY_PAUSE_MS));
     }
   }
 
