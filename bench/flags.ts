@@ -30,6 +30,8 @@ export interface Flags {
   env: Record<string, string>;
   write: boolean;
   keepDb: boolean;
+  /** Payments of history to seed for scenario 5 (0: no history run). */
+  history: number;
 }
 
 class UsageError extends Error {}
@@ -58,6 +60,7 @@ export function parseFlags(argv: string[]): Flags {
       write: { type: 'boolean' },
       'no-write': { type: 'boolean', default: false },
       'keep-db': { type: 'boolean', default: false },
+      history: { type: 'string' },
     },
     strict: true,
   });
@@ -102,5 +105,6 @@ export function parseFlags(argv: string[]): Flags {
     // reference, extra Tollgate settings) write it only when asked with --write.
     write: values['no-write'] ? false : values.write ?? (!quick && scenarios.size === SCENARIOS.length && !values['no-reference'] && Object.keys(env).length === 0),
     keepDb: values['keep-db'] ?? false,
+    history: num('history', values.history, 0, 0, 50_000_000),
   };
 }

@@ -129,6 +129,22 @@ export function jsonResult(r: Report, ok: boolean): Record<string, unknown> {
         }
       : {}),
     ...(r.gas ? { gas: r.gas } : {}),
+    ...(r.history
+      ? {
+          history: {
+            payments: r.history.payments,
+            paymentRows: r.history.paymentRows,
+            eventRows: r.history.eventRows,
+            seedSeconds: r.history.seedSeconds,
+            verifyRps: r.history.verify?.best?.rps ?? null,
+            verifyP99: r.history.verify?.best?.p99 ?? null,
+            settleRps: r.history.settle?.rps ?? null,
+            settleP99: r.history.settle?.p99 ?? null,
+            paymentsPerMinute: r.history.e2e?.paymentsPerMinute ?? null,
+            valid: r.history.valid,
+          },
+        }
+      : {}),
     targets,
     machine: r.machine,
     settings: Object.fromEntries(Object.entries(r.settings).filter(([k]) => !/URL|FILE|PREFIX|PORT|HOST/.test(k))),

@@ -14,6 +14,8 @@
  * --warmup <s> (unmeasured load before each facilitator's first run of an endpoint; default 3, quick 1),
  * --env KEY=VALUE (repeatable; Tollgate settings), --write / --no-write (BENCHMARKS.md), --keep-db,
  * --no-analyze (skip the ANALYZE of the bench database before each measured run),
+ * --history <payments> (scenario 5: seed that many payments of history, ≈ 5.6 event rows each, and repeat
+ * the chosen Tollgate runs beside the empty ones; default 0 = off),
  * --profile (API and worker under `node --cpu-prof`; the .cpuprofile paths are printed at the end; profiling
  * slows them, so numbers from such a run are not comparable).
  *
@@ -27,6 +29,8 @@
  * 3. e2e: verify + settle of --e2e-payments payments as fast as the API takes them, then until every one is
  *    `confirmed` in Postgres: payments per minute, and inclusion latency (queued_at → included_at).
  * 4. gas: `bench/gas.ts --json` (npm run bench:gas) in a child process.
+ * 5. history (`--history N`): after 1–3 on the empty database, seeds N payments of history and runs the
+ *    chosen ones of 1–3 again against Tollgate (see scenario-history.ts).
  *
  * Before every measured run the bench database is ANALYZEd (see runLoad) and every run signs with payers
  * funded for it alone (see BenchStack.fundPayers).
@@ -46,6 +50,7 @@ import { verifyScenario } from './scenario-verify';
 import { settleScenario } from './scenario-settle';
 import { endToEndScenario } from './scenario-e2e';
 import { gasScenario } from './scenario-gas';
+import { historyScenario } from './scenario-history';
 import { machine, renderMarkdown, type Report } from './report';
 import { writeBenchmarksMd, jsonResult } from './report-output';
 
@@ -139,6 +144,7 @@ async function main(argv: string[]): Promise<number> {
         if (tollgate) report.settle = { tollgate, reference };
       }
       if (flags.scenarios.has('e2e')) report.e2e = await attempt('e2e', () => endToEndScenario(h));
+      if (flags.history > 0) report.history = await attempt('history', () => historyScenario(h, flags.history, flags.scenarios));
     }
     if (flags.scenarios.has('gas')) {
       try {
@@ -170,7 +176,8 @@ async function main(argv: string[]): Promise<number> {
     report.errors.length === 0 &&
     (!report.verify || (report.verify.tollgate.valid && (report.verify.reference?.valid ?? true))) &&
     (!report.settle || report.settle.tollgate.valid) &&
-    (!report.e2e || report.e2e.valid);
+    (!report.e2e || report.e2e.valid) &&
+    (!report.history || report.history.valid);
   const markdown = renderMarkdown(report);
   process.stdout.write(`\n${markdown}\n`);
   if (!valid) process.stdout.write('\nRESULT: FAILED RUN — some answers were invalid or a scenario did not complete (see above).\n');

@@ -15,6 +15,7 @@ import { SvmTransactions1763850000000 } from './1763850000000-svm-transactions';
 import { WorkerHeartbeats1763860000000 } from './1763860000000-worker-heartbeats';
 import { ConsoleVolume1763870000000 } from './1763870000000-console-volume';
 import { WebhookDeliveriesKeyset1763900000000 } from './1763900000000-webhook-deliveries-keyset';
+import { HistoryPartitions1763930000000 } from './1763930000000-history-partitions';
 
 /** Every migration, in order. Listed explicitly so ts-node and compiled builds load the same set. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   MerchantSelfService1763840000000, SolanaAddresses1763845000000,
   SvmTransactions1763850000000, WorkerHeartbeats1763860000000, ConsoleVolume1763870000000,
   WebhookDeliveriesKeyset1763900000000,
+  HistoryPartitions1763930000000,
 ];

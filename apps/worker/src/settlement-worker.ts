@@ -8,6 +8,7 @@ import { closeLockPool, createDataSource, PaymentLedger } from '@tollgate/persis
 import { assertJobHandlers, JobName, JobPayloads, JobQueues, JobsOn, QueueName, redisConnection } from '@tollgate/queue';
 import { BatchSubmitter, BatchTracker, LaneScheduler, NonceGapHealer, RpcError, SettlementContext, Sweeper } from '@tollgate/settlement';
 import { toQueueError } from './queue-boundary';
+import { HistoryMaintenanceLoop } from './history-maintenance';
 import { WorkerHeartbeatLoop } from './worker-heartbeat';
 import type { SettlementJobObserver } from './worker-metrics';
 
@@ -31,7 +32,7 @@ type Handlers = { [N in JobsOn<QueueName.Settlement>]: (payload: JobPayloads[N])
  * The settlement worker: one BullMQ consumer of the settlement queue dispatching by job name, the lane
  * scheduler loop (reads Postgres every BATCH_TICK_MS) and the sweeper loop (SWEEP_INTERVAL_MS, which also
  * runs the relayers' nonce-gap check, {@link NonceGapHealer}), and the process heartbeat in Postgres
- * ({@link WorkerHeartbeatLoop}). Starts no HTTP server. In the worker process
+ * ({@link WorkerHeartbeatLoop}) and history partition upkeep ({@link HistoryMaintenanceLoop}). Starts no HTTP server. In the worker process
  * it is a provider of `WorkerModule`: built by {@link create}, consuming from `onApplicationBootstrap`,
  * drained by `onModuleDestroy`.
  */
@@ -58,7 +59,11 @@ export class SettlementWorker implements OnApplicationBootstrap, OnModuleDestroy
     readonly healer: NonceGapHealer,
   ) {
     this.heartbeat = new WorkerHeartbeatLoop(ctx.dataSource, ['settlement']);
+    this.history = new HistoryMaintenanceLoop(ctx.dataSource, ctx.config.history.partitionsAheadDays);
   }
+
+  /** Keeps `payment_events` partitions created ahead of today. */
+  readonly history: HistoryMaintenanceLoop;
 
   /** This process's row in `worker_heartbeats` (the API's "is any worker settling?"), beating while the loops run. */
   readonly heartbeat: WorkerHeartbeatLoop;
@@ -158,6 +163,7 @@ export class SettlementWorker implements OnApplicationBootstrap, OnModuleDestroy
     this.timers.push(setInterval(() => void this.tick(), s.tickMs));
     this.timers.push(setInterval(() => void this.sweep(), s.sweepIntervalMs));
     this.heartbeat.start();
+    this.history.start();
     void this.sweep();
   }
 
@@ -215,6 +221,7 @@ export class SettlementWorker implements OnApplicationBootstrap, OnModuleDestroy
     this.timers.forEach(clearInterval);
     this.timers = [];
     await this.heartbeat.stop();
+    await this.history.stop();
     await this.worker?.close();
     while (this.ticking) await new Promise((r) => setTimeout(r, 20));
     await this.ctx.queues.close();

@@ -51,6 +51,8 @@ const envSchema = z.object({
   TX_MAX_FEE_GWEI: z.coerce.number().positive().default(200),
   TX_MAX_REPLACEMENTS: int(0, 50).default(8),
   SWEEP_INTERVAL_MS: int(100, 3600000).default(5000),
+  HISTORY_RETENTION_DAYS: int(1, 36500).default(90),
+  HISTORY_PARTITIONS_AHEAD_DAYS: int(1, 90).default(7),
   PUBLIC_RATE_LIMIT_PER_MINUTE: int(1, 1000000).default(120),
   BATCH_TICK_MS: int(10, 60000).default(200),
   RELAYER_MAX_IN_FLIGHT: int(1, 64).default(4),
@@ -182,6 +184,12 @@ export interface TollgateConfig {
   admin: AdminConfig;
   /** Operator alerting thresholds (operator-alerts.ts). */
   alerts: OperatorAlertsConfig;
+  /**
+   * Payment history (`payment_events`, partitioned by UTC day): `retentionDays` — days of history kept in
+   * Postgres; `npm run archive` without `--before` exports and drops the partitions that ended earlier.
+   * `partitionsAheadDays` — whole days of partitions the worker keeps created ahead of today.
+   */
+  history: { retentionDays: number; partitionsAheadDays: number };
 }
 
 /**
@@ -222,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     exposureGuard: e.EXPOSURE_GUARD,
     verifySimulation: e.VERIFY_SIMULATION,
     settleReverifyAfterSeconds: e.SETTLE_REVERIFY_AFTER_SECONDS,
+    history: { retentionDays: e.HISTORY_RETENTION_DAYS, partitionsAheadDays: e.HISTORY_PARTITIONS_AHEAD_DAYS },
     merchantRateLimitPerSecond: e.MERCHANT_RATE_LIMIT_PER_SECOND,
     networks,
     ...solanaSettings(env),

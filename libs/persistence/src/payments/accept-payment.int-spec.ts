@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { createTestDatabase } from '@tollgate/testing';
+import { createTestDatabase, eventually } from '@tollgate/testing';
 import { ACCEPT_PAYMENT_BODY, ACCEPT_PAYMENT_SIGNATURE } from './accept-payment.sql';
 import { createDataSource } from '../data-source';
 import type { AcceptArgs } from './payment-accept';
@@ -92,4 +92,35 @@ describe('PaymentLedger.accept', () => {
     const { rows } = await pool.query(`SELECT reference FROM payments WHERE reference = ANY($1)`, [good.map((a) => a.reference)]);
     expect(rows).toHaveLength(5);
   });
+
+  it('an accept chosen as a deadlock victim runs again and is recorded (two API processes accepting at once)', async () => {
+    // Another backend holds what a concurrent accept statement would: the rollup rows this accept's event
+    // upserts (every shard, this minute and the next), and then asks for this accept's payer lock, which the
+    // accept took first. The accept's session detects the deadlock first (the other one waits 30 s before
+    // checking), so the accept is the victim.
+    const a = args();
+    const other = await pool.connect();
+    try {
+      await other.query(`SET deadlock_timeout = '30s'`);
+      await other.query('BEGIN');
+      await other.query(
+        `INSERT INTO payment_activity AS x (bucket, to_status, reason, shard, n)
+         SELECT date_trunc('minute', now()) + m * interval '1 minute', 'verified', '', s, 0 FROM generate_series(0, 1) m, generate_series(0, 7) s
+         ON CONFLICT (bucket, to_status, reason, shard) DO UPDATE SET n = x.n`,
+      );
+      const accepted = ledger.accept(a);
+      // The accept holds its payer lock and waits for a rollup row.
+      await eventually('the accept waiting for a rollup row', async () => {
+        const { rows } = await pool.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'`);
+        return rows[0].n > 0;
+      });
+      await other.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`${a.network}|${a.asset}|${a.payer}`]);
+      await other.query('COMMIT');
+      await expect(accepted).resolves.toMatchObject({ outcome: 'created', payment_reference: a.reference });
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      other.release();
+    }
+  });
 });
+

@@ -125,7 +125,25 @@ export class AcceptBatcher {
     }
   }
 
+  /**
+   * One call on its own statement. A deadlock victim is retried (at most {@link DEADLOCK_RETRIES} times): the
+   * statement's transaction rolled back whole, so running it again is the same call. Deadlocks do happen once
+   * several API processes accept at once: the `payment_events` rollup trigger (migration 1763870000000) upserts
+   * a shared `payment_activity` row while the statement's transaction holds the payer's advisory lock, so a
+   * batch that has upserted it and waits for its next payer's lock can hold up a call that holds that lock and
+   * waits for the row. The victim is either side; the batch's own fallback is this method.
+   */
   private async acceptOne(a: AcceptArgs): Promise<AcceptRow> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.acceptOnce(a);
+      } catch (e) {
+        if (attempt >= DEADLOCK_RETRIES || (e as { code?: string }).code !== DEADLOCK_DETECTED) throw e;
+      }
+    }
+  }
+
+  private async acceptOnce(a: AcceptArgs): Promise<AcceptRow> {
     const { rows } = await this.pool().query<AcceptRow>({ name: 'tollgate_accept_single', text: ACCEPT_SINGLE_SQL, values: [
       a.network,
       a.asset,
@@ -149,6 +167,12 @@ export class AcceptBatcher {
     return rows[0];
   }
 }
+
+/** SQLSTATE of a deadlock victim (`deadlock_detected`). */
+const DEADLOCK_DETECTED = '40P01';
+
+/** Times {@link AcceptBatcher} re-runs a single accept that Postgres chose as a deadlock victim. */
+const DEADLOCK_RETRIES = 3;
 
 /** The string the function's payer advisory lock is keyed on. */
 const lockKey = (a: AcceptArgs): string => `${a.network}|${a.asset}|${a.payer}`;

@@ -1,0 +1,192 @@
+import type { Pool, PoolClient } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import type { Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+
+/**
+ * Partitions of `payment_events` (migration 1763930000000): one per UTC day, `payment_events_pYYYYMMDD`, the
+ * `payment_events_legacy` partition holding everything written before the migration, and
+ * `payment_events_default` for a row no partition covers.
+ */
+export interface EventPartition {
+  name: string;
+  /** Lower bound (inclusive); null = MINVALUE. */
+  from: Date | null;
+  /** Upper bound (exclusive); null for the default partition. */
+  to: Date | null;
+  isDefault: boolean;
+}
+
+const PARENT = 'payment_events';
+const DEFAULT_PARTITION = 'payment_events_default';
+const DAY_MS = 86_400_000;
+/** Advisory lock key of partition maintenance, so that several workers never create the same day at once. */
+const MAINTENANCE_LOCK = `hashtextextended('tollgate:payment-events-partitions', 0)`;
+/**
+ * DDL on the history waits at most this long for a lock, then gives up (the caller retries later): a DDL
+ * statement waiting behind a long transaction holds up every statement that queues behind it meanwhile, so
+ * the wait is kept short.
+ */
+const DDL_LOCK_TIMEOUT = '200ms';
+/** Pause between two attempts of a DETACH that timed out on its lock. */
+const DETACH_RETRY_PAUSE_MS = 500;
+
+/** `payment_events_pYYYYMMDD` of the UTC day starting at `day`. */
+export const eventPartitionName = (day: Date): string => `${PARENT}_p${day.toISOString().slice(0, 10).replace(/-/g, '')}`;
+
+/** Midnight UTC at or before `t`. */
+export const utcDay = (t: Date): Date => new Date(Math.floor(t.getTime() / DAY_MS) * DAY_MS);
+
+/** Reads one bound of `pg_get_expr(relpartbound)`: `MINVALUE`/`MAXVALUE` → null, else the quoted timestamp. */
+function bound(text: string): Date | null {
+  const m = /^'(.*)'$/.exec(text.trim());
+  return m ? new Date(m[1]) : null;
+}
+
+/**
+ * Creating, listing, exporting and dropping `payment_events` partitions. Everything here runs outside the
+ * hot path: it takes no lock that inserts into the current partition wait for, except for a moment at
+ * DETACH (see {@link detach}), and each DDL statement gives up after {@link DDL_LOCK_TIMEOUT} rather than
+ * queue in front of the ledger's writes.
+ */
+export class PaymentEventPartitions {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private pool(): Pool {
+    return (this.dataSource.driver as PostgresDriver).master as Pool;
+  }
+
+  /** Every partition, ordered by lower bound (the default partition last). */
+  async list(): Promise<EventPartition[]> {
+    const { rows } = await this.pool().query<{ name: string; bound: string }>(
+      `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
+         FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = '${PARENT}'::regclass`,
+    );
+    const parts = rows.map(({ name, bound: b }): EventPartition => {
+      if (b === 'DEFAULT') return { name, from: null, to: null, isDefault: true };
+      const m = /FROM \((.*)\) TO \((.*)\)/.exec(b);
+      if (!m) throw new Error(`unexpected partition bound of ${name}: ${b}`);
+      return { name, from: bound(m[1]), to: bound(m[2]), isDefault: false };
+    });
+    return parts.sort((a, b) => (a.isDefault ? 1 : b.isDefault ? -1 : (a.from?.getTime() ?? -Infinity) - (b.from?.getTime() ?? -Infinity)));
+  }
+
+  /**
+   * Makes sure daily partitions exist from the last one's upper bound until `days` whole UTC days after
+   * `now`'s day. Each new day is a table of its own with a CHECK of its range, filled with the rows of that
+   * range the default partition caught (normally none), then attached (SHARE UPDATE EXCLUSIVE on the parent:
+   * inserts carry on). Only one process does this at a time (advisory lock); a pass that cannot get a lock in
+   * time stops and leaves the rest to the next pass.
+   * @returns names of the partitions created.
+   */
+  async ensureAhead(days: number, now = new Date()): Promise<string[]> {
+    const horizon = new Date(utcDay(now).getTime() + (days + 1) * DAY_MS);
+    const created: string[] = [];
+    const client = await this.pool().connect();
+    try {
+      for (;;) {
+        const last = (await this.list()).filter((p) => !p.isDefault).pop();
+        const from = last?.to ?? utcDay(now);
+        if (from.getTime() >= horizon.getTime()) return created;
+        const to = new Date(utcDay(from).getTime() + DAY_MS);
+        const name = eventPartitionName(utcDay(from));
+        if (!(await this.createOne(client, name, from, to))) return created;
+        created.push(name);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  /** One day's partition in one transaction; false when another process holds the maintenance lock. */
+  private async createOne(client: PoolClient, name: string, from: Date, to: Date): Promise<boolean> {
+    const range = `created_at >= '${from.toISOString()}'::timestamptz AND created_at < '${to.toISOString()}'::timestamptz`;
+    await client.query('BEGIN');
+    try {
+      await client.query(`SET LOCAL lock_timeout = '${DDL_LOCK_TIMEOUT}'`);
+      const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${MAINTENANCE_LOCK}) AS ok`);
+      if (!rows[0].ok) {
+        await client.query('ROLLBACK');
+        return false;
+      }
+      await client.query(`CREATE TABLE ${name} (LIKE ${PARENT} INCLUDING DEFAULTS)`);
+      await client.query(`ALTER TABLE ${name} ADD CONSTRAINT ck_${name}_range CHECK (${range})`);
+      // Rows the default partition caught for this day move with it; the lock keeps new ones out meanwhile.
+      await client.query(`LOCK TABLE ${DEFAULT_PARTITION} IN EXCLUSIVE MODE`);
+      await client.query(`WITH moved AS (DELETE FROM ${DEFAULT_PARTITION} WHERE ${range} RETURNING *) INSERT INTO ${name} SELECT * FROM moved`);
+      await client.query(`ALTER TABLE ${PARENT} ATTACH PARTITION ${name} FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`);
+      await client.query('COMMIT');
+      return true;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Rows in one partition (or a detached one), counted exactly. */
+  async count(name: string): Promise<number> {
+    const { rows } = await this.pool().query<{ n: string }>(`SELECT count(*) AS n FROM ${checkName(name)}`);
+    return Number(rows[0].n);
+  }
+
+  /**
+   * Streams one partition (attached or detached) as `COPY … TO STDOUT` text (tab-separated, `\N` for NULL,
+   * one line per row, columns in table order: id, payment_id, from_status, to_status, reason, detail,
+   * created_at) through `transform` (e.g. gzip) into `out`; resolves once `out` has finished.
+   * @returns rows written.
+   */
+  async export(name: string, transform: Transform, out: Writable): Promise<number> {
+    const client = await this.pool().connect();
+    try {
+      const stream = client.query(copyTo(`COPY (SELECT id, payment_id, from_status, to_status, reason, detail, created_at FROM ${checkName(name)} ORDER BY id) TO STDOUT`));
+      await pipeline(stream, transform, out);
+      return stream.rowCount;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Detaches a partition. `DETACH PARTITION … CONCURRENTLY` is not allowed while the table has a default
+   * partition, so this is the plain form: it needs ACCESS EXCLUSIVE on the parent for a moment, waits at most
+   * {@link DDL_LOCK_TIMEOUT} for it (inserts queue behind a waiting DETACH, so it must not wait long) and is
+   * tried up to `attempts` times, {@link DETACH_RETRY_PAUSE_MS} apart.
+   */
+  async detach(name: string, attempts = 25): Promise<void> {
+    for (let i = 1; ; i++) {
+      const client = await this.pool().connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(`SET LOCAL lock_timeout = '${DDL_LOCK_TIMEOUT}'`);
+        await client.query(`ALTER TABLE ${PARENT} DETACH PARTITION ${checkName(name)}`);
+        await client.query('COMMIT');
+        return;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        if (i >= attempts || (e as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw e;
+      } finally {
+        client.release();
+      }
+      await new Promise((r) => setTimeout(r, DETACH_RETRY_PAUSE_MS));
+    }
+  }
+
+  /** Drops a detached partition's table. */
+  async drop(name: string): Promise<void> {
+    const attached = (await this.list()).some((p) => p.name === name);
+    if (attached) throw new Error(`${name} is still a partition of ${PARENT}; detach it first`);
+    await this.pool().query(`DROP TABLE ${checkName(name)}`);
+  }
+}
+
+/** SQLSTATE `lock_not_available` (lock_timeout expired). */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/** Partition names are built here or read from the catalog; anything else is refused before it reaches SQL. */
+function checkName(name: string): string {
+  if (!/^payment_events_[a-z0-9_]+$/.test(name)) throw new Error(`not a payment_events partition name: ${name}`);
+  return name;
+}

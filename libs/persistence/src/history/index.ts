@@ -1,0 +1,2 @@
+export * from './event-partitions';
+export * from './archive';
