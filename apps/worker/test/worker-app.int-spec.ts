@@ -75,7 +75,7 @@ describe('the worker as a Nest app', () => {
     });
     const metrics = await eventually('the confirmation observed', async () => {
       const text = await (await fetch(`http://127.0.0.1:${http.port}/metrics`)).text();
-      return /tollgate_payment_queued_to_confirmed_seconds_count 1\b/.test(text) && text;
+      return /tollgate_payment_queued_to_confirmed_seconds_count(\{[^}]*\})? 1\b/.test(text) && text;
     });
     expect(metrics).toMatch(/tollgate_worker_jobs_total\{job="batch-submit",outcome="completed"\} [1-9]/);
     expect(metrics).toContain('tollgate_worker_process_cpu_seconds_total');

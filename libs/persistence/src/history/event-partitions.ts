@@ -85,6 +85,7 @@ export class PaymentEventPartitions {
   async ensureAhead(days: number, now = new Date()): Promise<string[]> {
     const horizon = new Date(utcDay(now).getTime() + (days + 1) * DAY_MS);
     const created: string[] = [];
+    let lastExisting: string | undefined;
     const client = await this.pool().connect();
     try {
       for (;;) {
@@ -93,7 +94,15 @@ export class PaymentEventPartitions {
         if (from.getTime() >= horizon.getTime()) return created;
         const to = new Date(utcDay(from).getTime() + DAY_MS);
         const name = eventPartitionName(utcDay(from));
-        if (!(await this.createOne(client, name, from, to))) return created;
+        const outcome = await this.createOne(client, name, from, to);
+        if (outcome === 'busy') return created;
+        if (outcome === 'exists') {
+          // Created meanwhile by another process: list again. A table of that name that is not attached
+          // (a leftover of a failed archive run) would never show up in the list: say so instead of spinning.
+          if (name === lastExisting) throw new Error(`${name} exists but is not a partition of ${PARENT}: archive or drop it`);
+          lastExisting = name;
+          continue;
+        }
         created.push(name);
       }
     } finally {
@@ -101,8 +110,11 @@ export class PaymentEventPartitions {
     }
   }
 
-  /** One day's partition in one transaction; false when another process holds the maintenance lock. */
-  private async createOne(client: PoolClient, name: string, from: Date, to: Date): Promise<boolean> {
+  /**
+   * One day's partition in one transaction: `busy` when another process holds the maintenance lock, `exists`
+   * when another process created it between our listing and our lock (the caller lists again).
+   */
+  private async createOne(client: PoolClient, name: string, from: Date, to: Date): Promise<'created' | 'exists' | 'busy'> {
     const range = `created_at >= '${from.toISOString()}'::timestamptz AND created_at < '${to.toISOString()}'::timestamptz`;
     await client.query('BEGIN');
     try {
@@ -110,7 +122,12 @@ export class PaymentEventPartitions {
       const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${MAINTENANCE_LOCK}) AS ok`);
       if (!rows[0].ok) {
         await client.query('ROLLBACK');
-        return false;
+        return 'busy';
+      }
+      const { rows: existing } = await client.query<{ found: boolean }>(`SELECT to_regclass($1) IS NOT NULL AS found`, [name]);
+      if (existing[0].found) {
+        await client.query('ROLLBACK');
+        return 'exists';
       }
       await client.query(`CREATE TABLE ${name} (LIKE ${PARENT} INCLUDING DEFAULTS)`);
       await client.query(`ALTER TABLE ${name} ADD CONSTRAINT ck_${name}_range CHECK (${range})`);
@@ -119,7 +136,7 @@ export class PaymentEventPartitions {
       await client.query(`WITH moved AS (DELETE FROM ${DEFAULT_PARTITION} WHERE ${range} RETURNING *) INSERT INTO ${name} SELECT * FROM moved`);
       await client.query(`ALTER TABLE ${PARENT} ATTACH PARTITION ${name} FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`);
       await client.query('COMMIT');
-      return true;
+      return 'created';
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw e;
