@@ -1,6 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { ACCEPT_PAYMENT_SQL } from '../libs/persistence/src/payments/accept-payment.sql';
-import { PAYMENT_EXPOSURE_SQL } from '../libs/persistence/src/payments/payment-exposure.sql';
+import { EXPOSURE_GROUND_TRUTH_SQL, PAYMENT_EXPOSURE_SQL } from '../libs/persistence/src/payments/payment-exposure.sql';
 
 /**
  * Maintained exposure (issue #16): `payment_exposure` holds, per payer and per merchant, the unsettled total
@@ -12,7 +12,7 @@ import { PAYMENT_EXPOSURE_SQL } from '../libs/persistence/src/payments/payment-e
  * submitted). The operator's "other unsettled" check (a retry, rare) now reads the payer's rows through
  * `idx_payments_payer_created_at`.
  *
- * The backfill runs after `payments` is locked against writes (SHARE ROW EXCLUSIVE, which CREATE TRIGGER takes
+ * The backfill (the same contributions, computed from `payments`) runs after `payments` is locked against writes (SHARE ROW EXCLUSIVE, which CREATE TRIGGER takes
  * anyway), so no payment changes between the backfill's snapshot and the triggers taking over.
  */
 export class PaymentExposure1763920000000 implements MigrationInterface {
@@ -28,12 +28,13 @@ export class PaymentExposure1763920000000 implements MigrationInterface {
         party_id text NOT NULL,
         network text NOT NULL,
         asset text NOT NULL,
-        expires_at timestamptz NOT NULL,
+        by_minute boolean NOT NULL,
+        bucket timestamptz NOT NULL,
         amount numeric(78,0) NOT NULL,
         CONSTRAINT pk_payment_exposure PRIMARY KEY (id),
         CONSTRAINT ck_payment_exposure_party CHECK (party IN ('payer', 'merchant'))
       ) WITH (fillfactor = 70)`);
-    await q.query(`CREATE INDEX idx_payment_exposure_bucket ON payment_exposure (party, party_id, network, asset, expires_at)`);
+    await q.query(`CREATE INDEX idx_payment_exposure_bucket ON payment_exposure (party, party_id, network, asset, by_minute, bucket)`);
     for (const sql of PAYMENT_EXPOSURE_SQL) await q.query(sql);
     await q.query(`
       CREATE TRIGGER trg_payments_exposure_insert AFTER INSERT ON payments REFERENCING NEW TABLE AS new_rows
@@ -46,13 +47,8 @@ export class PaymentExposure1763920000000 implements MigrationInterface {
         FOR EACH STATEMENT EXECUTE FUNCTION tollgate_payments_exposure()`);
     await q.query(`CREATE TRIGGER trg_payments_exposure_truncate AFTER TRUNCATE ON payments FOR EACH STATEMENT EXECUTE FUNCTION tollgate_payments_exposure()`);
     await q.query(`
-      INSERT INTO payment_exposure (party, party_id, network, asset, expires_at, amount)
-      SELECT c.party, c.party_id, p.network, p.asset,
-             CASE WHEN p.status = 'verified' THEN p.expires_at ELSE 'infinity'::timestamptz END, sum(p.amount)
-        FROM payments p CROSS JOIN LATERAL (VALUES ('payer', p.payer), ('merchant', p.merchant_id::text)) AS c(party, party_id)
-       WHERE p.status IN ('verified', 'queued', 'batched', 'submitted')
-       GROUP BY 1, 2, 3, 4, 5
-      HAVING sum(p.amount) <> 0`);
+      INSERT INTO payment_exposure (party, party_id, network, asset, by_minute, bucket, amount)
+      SELECT party, party_id, network, asset, by_minute, bucket, amount FROM (${EXPOSURE_GROUND_TRUTH_SQL}) t`);
     await q.query(ACCEPT_PAYMENT_SQL);
     await q.query(`DROP INDEX idx_payments_unsettled_payer`);
     await q.query(`DROP INDEX idx_payments_unsettled_merchant`);

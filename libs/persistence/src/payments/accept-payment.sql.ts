@@ -1,3 +1,5 @@
+import { exposureTotalSql } from './payment-exposure.sql';
+
 /**
  * The accept rule: the ledger half of `/verify` (and of a `/settle` that must verify), as the one Postgres
  * function `tollgate_accept_payment(...)`. This file is its source of truth; {@link PaymentLedger.accept}
@@ -58,10 +60,7 @@ export const ACCEPT_PAYMENT_BODY = `
       END IF;
     END IF;
     IF p_payer_balance IS NOT NULL THEN
-      SELECT coalesce(sum(e.amount), 0) - coalesce((SELECT p.amount FROM payments p WHERE p.id = v_id
-                AND p.status IN ('verified', 'queued', 'batched', 'submitted') AND (p.status <> 'verified' OR p.expires_at > now())), 0)
-        INTO v_total FROM payment_exposure e
-       WHERE e.party = 'payer' AND e.party_id = p_payer AND e.network = p_network AND e.asset = p_asset AND e.expires_at > now();
+      SELECT ${exposureTotalSql('payer', 'p_payer')} INTO v_total;
       IF v_total + p_amount > p_payer_balance THEN
         RETURN QUERY SELECT 'payer_exposure'::text, NULL::uuid, NULL::text, v_total::text;
         RETURN;
@@ -69,11 +68,7 @@ export const ACCEPT_PAYMENT_BODY = `
     END IF;
     IF p_merchant_max_exposure IS NOT NULL THEN
       PERFORM pg_advisory_xact_lock(hashtextextended('merchant-exposure|' || p_merchant_id || '|' || p_network || '|' || p_asset, 0));
-      SELECT coalesce(sum(e.amount), 0) - coalesce((SELECT p.amount FROM payments p WHERE p.id = v_id
-                AND p.status IN ('verified', 'queued', 'batched', 'submitted') AND (p.status <> 'verified' OR p.expires_at > now())), 0)
-        INTO v_total FROM payment_exposure e
-       WHERE e.party = 'merchant' AND e.party_id = p_merchant_id::text AND e.network = p_network AND e.asset = p_asset
-         AND e.expires_at > now();
+      SELECT ${exposureTotalSql('merchant', 'p_merchant_id::text')} INTO v_total;
       IF v_total + p_amount > p_merchant_max_exposure THEN
         RETURN QUERY SELECT 'merchant_exposure'::text, NULL::uuid, NULL::text, v_total::text;
         RETURN;

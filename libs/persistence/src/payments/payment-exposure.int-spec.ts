@@ -2,7 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { createTestDatabase } from '@tollgate/testing';
-import { COMPACT_EXPOSURE_SQL, EXPOSURE_ADD_BODY, EXPOSURE_GROUND_TRUTH_SQL, EXPOSURE_TRIGGER_BODY } from './payment-exposure.sql';
+import { COMPACT_EXPOSURE_SQL, EXPOSURE_ADD_BODY, EXPOSURE_GROUND_TRUTH_SQL, EXPOSURE_TRIGGER_BODY, exposureTotalSql } from './payment-exposure.sql';
 import { createDataSource } from '../data-source';
 import type { AcceptArgs } from './payment-accept';
 import { PaymentLedger } from './payment-ledger';
@@ -59,17 +59,39 @@ describe('payment exposure', () => {
 
   /** Maintained totals and the ground truth, per bucket, as sorted comparable lines. */
   async function both(c: Pool | PoolClient = pool): Promise<{ maintained: string[]; truth: string[] }> {
-    const line = (r: Record<string, unknown>) => `${String(r.party)}|${String(r.party_id)}|${String(r.network)}|${String(r.asset)}|${String(r.e)}|${String(r.amount)}`;
+    const line = (r: Record<string, unknown>) => Object.values(r).map(String).join('|');
     const maintained = await c.query(
-      `SELECT party, party_id, network, asset, expires_at::text AS e, sum(amount)::text AS amount FROM payment_exposure
-        GROUP BY 1, 2, 3, 4, 5 HAVING sum(amount) <> 0`,
+      `SELECT party, party_id, network, asset, by_minute, bucket::text AS bucket, sum(amount)::text AS amount FROM payment_exposure
+        GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(amount) <> 0`,
     );
-    const truth = await c.query(`SELECT party, party_id, network, asset, expires_at::text AS e, amount::text AS amount FROM (${EXPOSURE_GROUND_TRUTH_SQL}) t`);
+    const truth = await c.query(
+      `SELECT party, party_id, network, asset, by_minute, bucket::text AS bucket, amount::text AS amount FROM (${EXPOSURE_GROUND_TRUTH_SQL}) t`,
+    );
     return { maintained: maintained.rows.map(line).sort(), truth: truth.rows.map(line).sort() };
   }
-  const expectExact = async () => {
+  /** The accept function's guard expression and the old sum over `payments`, in one statement (one now()). */
+  async function guards(party: 'payer' | 'merchant', partyId: string): Promise<{ guard: string; sum: string }> {
+    const expr = exposureTotalSql(party, '$1').replace(/p_network/g, '$2').replace(/p_asset/g, '$3').replace(/v_id/g, 'NULL::uuid');
+    const column = party === 'payer' ? 'payer' : 'merchant_id::text';
+    const { rows } = await pool.query(
+      `SELECT (${expr})::text AS guard,
+              (SELECT coalesce(sum(amount), 0) FROM payments WHERE ${column} = $1 AND network = $2 AND asset = $3
+                  AND status IN ('verified', 'queued', 'batched', 'submitted') AND (status <> 'verified' OR expires_at > now()))::text AS sum`,
+      [partyId, network, asset],
+    );
+    return rows[0];
+  }
+  const expectExact = async (payers: string[] = []) => {
     const { maintained, truth } = await both();
     expect(maintained).toEqual(truth);
+    for (const payer of payers) {
+      const g = await guards('payer', payer);
+      expect(g.guard).toBe(g.sum);
+    }
+    for (const m of merchants) {
+      const g = await guards('merchant', m);
+      expect(g.guard).toBe(g.sum);
+    }
   };
 
   it('the functions installed are the ones in payment-exposure.sql.ts', async () => {
@@ -84,8 +106,10 @@ describe('payment exposure', () => {
 
   it('random inserts, transitions (ledger and direct), deletes and folds: maintained totals always equal the sum over payments', async () => {
     const payers = [hex(20), hex(20), hex(20)];
-    // A few shared expiry instants (some already past) so buckets collect several payments.
-    const instants = [-120, -1, 30, 600, 3600].map((s) => new Date(Math.floor(Date.now() / 1000 + s) * 1000));
+    // A few shared expiry instants (some already past, some passing while the test runs, some in the next
+    // minutes) so buckets collect several payments and the guard's instant/minute split is crossed.
+    const t0 = Math.floor(Date.now() / 1000);
+    const instants = [-120, -1, 2, 5, 9, 30, 61, 600, 3600].map((s) => new Date((t0 + s) * 1000));
     const ids: string[] = [];
     const pick = <T>(xs: readonly T[]): T => xs[randomInt(xs.length)];
     const some = (): string[] => ids.filter(() => randomInt(3) === 0);
@@ -127,13 +151,14 @@ describe('payment exposure', () => {
       } else {
         await pool.query(COMPACT_EXPOSURE_SQL);
       }
-      await expectExact();
+      await expectExact(payers);
     }
     // Folding leaves one row per bucket and no zero rows once nothing is held.
     await pool.query(COMPACT_EXPOSURE_SQL);
     await expectExact();
     const { rows } = await pool.query(
-      `SELECT count(*)::int AS dup FROM (SELECT 1 FROM payment_exposure GROUP BY party, party_id, network, asset, expires_at HAVING count(*) > 1 OR bool_or(amount = 0)) d`,
+      `SELECT count(*)::int AS dup FROM (SELECT 1 FROM payment_exposure GROUP BY party, party_id, network, asset, by_minute, bucket
+                                           HAVING count(*) > 1 OR bool_or(amount = 0)) d`,
     );
     expect(rows[0].dup).toBe(0);
   });
@@ -161,7 +186,10 @@ describe('payment exposure', () => {
       b.release();
     }
     const merchantRows = () =>
-      pool.query(`SELECT amount::text FROM payment_exposure WHERE party = 'merchant' AND party_id = $1 AND expires_at = $2`, [merchants[1], expiresAt]);
+      pool.query(`SELECT amount::text FROM payment_exposure WHERE party = 'merchant' AND party_id = $1 AND NOT by_minute AND bucket = $2`, [
+        merchants[1],
+        expiresAt,
+      ]);
     expect((await merchantRows()).rows.map((r) => r.amount).sort()).toEqual(['700', '700']);
     await expectExact();
     await pool.query(COMPACT_EXPOSURE_SQL);
@@ -204,8 +232,9 @@ describe('payment exposure', () => {
         [payer],
       )
     ).rows;
+    // 50 instants, 50 minutes, 'infinity': the guard reads the future ones, not 10,000 payments.
     const { rows: buckets } = await pool.query(`SELECT count(*)::int AS n FROM payment_exposure WHERE party_id = $1`, [payer]);
-    expect(buckets[0].n).toBeLessThanOrEqual(51);
+    expect(buckets[0].n).toBeLessThanOrEqual(101);
     await expectExact();
     const first = args({ payer, merchantId: merchant, amount: '5', payerBalance: (BigInt(total) + 4n).toString() });
     expect(await ledger.accept(first)).toMatchObject({ outcome: 'payer_exposure', detail: total });
