@@ -5,6 +5,8 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { type ProcessUsage } from './proc';
 import { TARGETS, type Flags } from './flags';
 import { round, cleanRun, type VerifyOutcome, type SettleOutcome, type EndToEndOutcome, type GasOutcome } from './results';
+import { writesTable } from './pg-writes';
+import type { SinglePayerOutcome } from './scenario-single-payer';
 
 interface Machine {
   cores: number;
@@ -96,6 +98,7 @@ export interface Report {
   settle?: { tollgate: SettleOutcome; reference?: SettleOutcome };
   e2e?: EndToEndOutcome;
   gas?: GasOutcome;
+  singlePayer?: SinglePayerOutcome;
   errors: string[];
 }
 
@@ -221,6 +224,7 @@ export function renderMarkdown(r: Report): string {
       '',
       processTable(e.processes, { count: e.confirmed, label: 'payment' }),
       '',
+      ...(e.writes ? ['Postgres writes per payment, from the first request until the last confirmation (every status change, event and rollup):', '', writesTable(e.writes), ''] : []),
       ...(Object.keys(e.reasons).length ? [`Failures: ${JSON.stringify(e.reasons)}`, ''] : []),
     );
   }
@@ -241,6 +245,37 @@ export function renderMarkdown(r: Report): string {
       '',
     );
   }
+  if (r.singlePayer) out.push(...singlePayerSection(r.singlePayer, r.flags));
   if (r.errors.length) out.push('### Errors', '', ...r.errors.map((e) => `- ${e}`), '');
   return out.join('\n').replace(/\n{3,}/g, '\n\n');
+}
+
+/** Scenario 5: the same verify sweep with many payers and with one payer that has thousands in flight. */
+function singlePayerSection(sp: SinglePayerOutcome, flags: Flags): string[] {
+  const { baseline: a, single: b } = sp;
+  const row = (label: string, o: VerifyOutcome) => {
+    const best = o.best;
+    const cpu = best && best.responses > 0 ? best.processes.reduce((x, p) => x + p.cpuMs, 0) / best.responses : null;
+    const pg = best && best.responses > 0 ? best.processes.filter((p) => p.name.startsWith('postgres')).reduce((x, p) => x + p.cpuMs, 0) / best.responses : null;
+    return [label, fmt(best?.rps), best?.concurrency ?? '–', best ? ms(best.p99) : '–', fmt(pg, 2), fmt(cpu, 2)];
+  };
+  const out = [
+    `### 5. One payer with ${fmt(sp.inFlight)} payments in flight`,
+    '',
+    `The verify sweep of scenario 1 twice, back to back: ${sp.payers} fresh payers per step, then one payer holding ${fmt(sp.inFlight)} ` +
+      '`verified` payments (expiring one per second over the next hour) plus every payment the sweep adds. Target: the single payer within 10 % of the many-payer rate.',
+    '',
+    table(
+      ['run', `best req/s (p99 ≤ ${flags.p99Limit} ms)`, 'concurrency', 'p99 ms', 'Postgres CPU ms / verify', 'all CPU ms / verify'],
+      [row(`${sp.payers} payers`, a), row(`1 payer, ${fmt(sp.inFlight)} in flight`, b), ['single / many', sp.ratio === null ? '–' : `${fmt(sp.ratio, 2)}×`, '', '', '', '≥ 0.90× target']],
+      ['---', '---:', '---:', '---:', '---:', '---:'],
+    ),
+    '',
+  ];
+  if (b.best) out.push('Processes during the single payer\'s best step:', '', processTable(b.best.processes, { count: b.best.responses, label: 'verify' }), '');
+  for (const [label, o] of [[`${sp.payers} payers`, a], ['1 payer', b]] as const) {
+    if (o.writes) out.push(`Postgres writes per verify (${label}, all steps):`, '', writesTable(o.writes), '');
+    for (const s of o.steps) out.push(...failureNotes(`verify ${label} c=${s.concurrency}`, s));
+  }
+  return out;
 }
