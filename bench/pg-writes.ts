@@ -56,12 +56,13 @@ async function snapshot(db: DataSource): Promise<Snapshot> {
 
 /**
  * Starts measuring; `stop(units)` waits for the backends' counters to be published, then answers the
- * difference. `unit` names what `units` counts (verify, payment).
+ * difference. `unit` names what `units` counts (verify, payment); without `units`, the rows inserted into
+ * `payments` are counted (each accepted verify inserts one).
  */
-export async function startWrites(db: DataSource, unit: string): Promise<{ stop(units: number): Promise<PgWrites> }> {
+export async function startWrites(db: DataSource, unit: string): Promise<{ stop(units?: number): Promise<PgWrites> }> {
   const before = await snapshot(db);
   return {
-    async stop(units: number): Promise<PgWrites> {
+    async stop(units?: number): Promise<PgWrites> {
       await new Promise((r) => setTimeout(r, STATS_SETTLE_MS));
       const after = await snapshot(db);
       const tables: TableWrites[] = [];
@@ -71,7 +72,8 @@ export async function startWrites(db: DataSource, unit: string): Promise<{ stop(
         if (d.inserted || d.updated || d.deleted) tables.push(d);
       }
       tables.sort((x, y) => y.inserted + y.updated + y.deleted - (x.inserted + x.updated + x.deleted));
-      return { unit, units, tables, walRecords: after.walRecords - before.walRecords, walBytes: after.walBytes - before.walBytes };
+      const accepted = tables.find((t) => t.table === 'payments')?.inserted ?? 0;
+      return { unit, units: units ?? accepted, tables, walRecords: after.walRecords - before.walRecords, walBytes: after.walBytes - before.walBytes };
     },
   };
 }

@@ -253,11 +253,12 @@ export function renderMarkdown(r: Report): string {
 /** Scenario 5: the same verify sweep with many payers and with one payer that has thousands in flight. */
 function singlePayerSection(sp: SinglePayerOutcome, flags: Flags): string[] {
   const { baseline: a, single: b } = sp;
+  // On a busy machine no step may meet the p99 limit: then the fastest step is shown, flagged.
   const row = (label: string, o: VerifyOutcome) => {
-    const best = o.best;
+    const best = o.best ?? o.steps.reduce<VerifyOutcome['steps'][number] | null>((x, s) => (!x || s.rps > x.rps ? s : x), null);
     const cpu = best && best.responses > 0 ? best.processes.reduce((x, p) => x + p.cpuMs, 0) / best.responses : null;
     const pg = best && best.responses > 0 ? best.processes.filter((p) => p.name.startsWith('postgres')).reduce((x, p) => x + p.cpuMs, 0) / best.responses : null;
-    return [label, fmt(best?.rps), best?.concurrency ?? '–', best ? ms(best.p99) : '–', fmt(pg, 2), fmt(cpu, 2)];
+    return [label, `${fmt(best?.rps)}${o.best ? '' : ' (p99 over the limit)'}`, best?.concurrency ?? '–', best ? ms(best.p99) : '–', fmt(pg, 2), fmt(cpu, 2)];
   };
   const out = [
     `### 5. One payer with ${fmt(sp.inFlight)} payments in flight`,
@@ -266,7 +267,7 @@ function singlePayerSection(sp: SinglePayerOutcome, flags: Flags): string[] {
       '`verified` payments (expiring one per second over the next hour) plus every payment the sweep adds. Target: the single payer within 10 % of the many-payer rate.',
     '',
     table(
-      ['run', `best req/s (p99 ≤ ${flags.p99Limit} ms)`, 'concurrency', 'p99 ms', 'Postgres CPU ms / verify', 'all CPU ms / verify'],
+      ['run', `best req/s with p99 ≤ ${flags.p99Limit} ms`, 'concurrency', 'p99 ms', 'Postgres CPU ms / verify', 'all CPU ms / verify'],
       [row(`${sp.payers} payers`, a), row(`1 payer, ${fmt(sp.inFlight)} in flight`, b), ['single / many', sp.ratio === null ? '–' : `${fmt(sp.ratio, 2)}×`, '', '', '', '≥ 0.90× target']],
       ['---', '---:', '---:', '---:', '---:', '---:'],
     ),

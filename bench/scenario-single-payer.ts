@@ -52,6 +52,8 @@ export async function singlePayerScenario(h: Harness): Promise<SinglePayerOutcom
     },
   });
   const ratio = baseline.best && single.best ? round(single.best.rps / baseline.best.rps, 2) : null;
+  const fastest = (o: VerifyOutcome) => Math.max(0, ...o.steps.map((s) => s.rps));
+  if (ratio === null) h.log(`  no step met the p99 limit; fastest steps: ${round(fastest(single), 0)} vs ${round(fastest(baseline), 0)} req/s`);
   h.log(`  single payer / ${h.flags.payers} payers: ${ratio ?? '–'}`);
   return { inFlight: SINGLE_PAYER_IN_FLIGHT, payers: h.flags.payers, baseline, single, ratio };
 }
