@@ -254,8 +254,9 @@ export function renderMarkdown(r: Report): string {
 function singlePayerSection(sp: SinglePayerOutcome, flags: Flags): string[] {
   const { baseline: a, single: b } = sp;
   // On a busy machine no step may meet the p99 limit: then the fastest step is shown, flagged.
+  const shown = (o: VerifyOutcome) => o.best ?? o.steps.reduce<VerifyOutcome['steps'][number] | null>((x, s) => (!x || s.rps > x.rps ? s : x), null);
   const row = (label: string, o: VerifyOutcome) => {
-    const best = o.best ?? o.steps.reduce<VerifyOutcome['steps'][number] | null>((x, s) => (!x || s.rps > x.rps ? s : x), null);
+    const best = shown(o);
     const cpu = best && best.responses > 0 ? best.processes.reduce((x, p) => x + p.cpuMs, 0) / best.responses : null;
     const pg = best && best.responses > 0 ? best.processes.filter((p) => p.name.startsWith('postgres')).reduce((x, p) => x + p.cpuMs, 0) / best.responses : null;
     return [label, `${fmt(best?.rps)}${o.best ? '' : ' (p99 over the limit)'}`, best?.concurrency ?? '–', best ? ms(best.p99) : '–', fmt(pg, 2), fmt(cpu, 2)];
@@ -273,7 +274,10 @@ function singlePayerSection(sp: SinglePayerOutcome, flags: Flags): string[] {
     ),
     '',
   ];
-  if (b.best) out.push('Processes during the single payer\'s best step:', '', processTable(b.best.processes, { count: b.best.responses, label: 'verify' }), '');
+  for (const [label, o] of [[`${sp.payers} payers`, a], ['1 payer', b]] as const) {
+    const step = shown(o);
+    if (step) out.push(`Processes during the step shown (${label}):`, '', processTable(step.processes, { count: step.responses, label: 'verify' }), '');
+  }
   for (const [label, o] of [[`${sp.payers} payers`, a], ['1 payer', b]] as const) {
     if (o.writes) out.push(`Postgres writes per verify (${label}, all steps):`, '', writesTable(o.writes), '');
     for (const s of o.steps) out.push(...failureNotes(`verify ${label} c=${s.concurrency}`, s));
