@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 
 export const TARGETS = { verifyRps: 2000, verifyP99Ms: 25, verifyRatio: 3, settleRate: 1000, settleP99Ms: 10, paymentsPerMinute: 20_000 };
 export const AMOUNT = 1_000n; // 0.001 token per payment
-const SCENARIOS = ['verify', 'settle', 'e2e', 'gas'] as const;
+const SCENARIOS = ['verify', 'settle', 'e2e', 'gas', 'single-payer'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Parsed command line. */

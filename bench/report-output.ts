@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './stack';
 import { TARGETS } from './flags';
 import { round, type VerifyOutcome } from './results';
+import { writesSummary } from './pg-writes';
 import { maxRps, type Report } from './report';
 
 const START = '<!-- bench:start -->';
@@ -65,6 +66,7 @@ export function jsonResult(r: Report, ok: boolean): Record<string, unknown> {
     if (ratio !== null) targets.verifyRatio = { target: `>= ${TARGETS.verifyRatio}`, actual: ratio, met: ratio >= TARGETS.verifyRatio };
   }
   if (s) targets.settleP99 = { target: `<= ${TARGETS.settleP99Ms} ms at ${TARGETS.settleRate} req/s`, actual: s.tollgate.p99, met: s.tollgate.p99 <= TARGETS.settleP99Ms && s.tollgate.rps >= 0.95 * s.tollgate.rate && s.tollgate.rate >= TARGETS.settleRate };
+  if (r.singlePayer?.ratio != null) targets.singlePayerRatio = { target: '>= 0.9', actual: r.singlePayer.ratio, met: r.singlePayer.ratio >= 0.9 };
   if (e) targets.paymentsPerMinute = { target: `>= ${TARGETS.paymentsPerMinute}`, actual: e.paymentsPerMinute, met: e.paymentsPerMinute >= TARGETS.paymentsPerMinute };
   return {
     ok,
@@ -125,6 +127,7 @@ export function jsonResult(r: Report, ok: boolean): Record<string, unknown> {
             batches: e.batches,
             batchSizeMean: e.batchSizeMean,
             processes: e.processes,
+            postgresWritesPerPayment: e.writes ? writesSummary(e.writes) : null,
           },
         }
       : {}),
@@ -142,6 +145,23 @@ export function jsonResult(r: Report, ok: boolean): Record<string, unknown> {
             settleP99: r.history.settle?.p99 ?? null,
             paymentsPerMinute: r.history.e2e?.paymentsPerMinute ?? null,
             valid: r.history.valid,
+          },
+        }
+      : {}),
+    ...(r.singlePayer
+      ? {
+          singlePayer: {
+            inFlight: r.singlePayer.inFlight,
+            payers: r.singlePayer.payers,
+            rps: r.singlePayer.single.best?.rps ?? null,
+            baselineRps: r.singlePayer.baseline.best?.rps ?? null,
+            ratio: r.singlePayer.ratio,
+            steps: stripSteps(r.singlePayer.single),
+            baselineSteps: stripSteps(r.singlePayer.baseline),
+            processes: r.singlePayer.single.best?.processes,
+            baselineProcesses: r.singlePayer.baseline.best?.processes,
+            postgresWritesPerVerify: r.singlePayer.single.writes ? writesSummary(r.singlePayer.single.writes) : null,
+            baselinePostgresWritesPerVerify: r.singlePayer.baseline.writes ? writesSummary(r.singlePayer.baseline.writes) : null,
           },
         }
       : {}),

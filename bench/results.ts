@@ -1,6 +1,7 @@
 /** The shapes of the bench's results (per run, per scenario) and the summary of one load run. */
 import type { EndpointResult, LoadResult } from './load';
 import { type ProcessUsage } from './proc';
+import type { PgWrites } from './pg-writes';
 
 /** One load run against one facilitator, with the processes' usage over it. */
 interface RunSummary {
@@ -32,6 +33,8 @@ export interface VerifyOutcome {
   best: VerifyStep | null;
   /** Every step answered valid only, without transport errors. */
   valid: boolean;
+  /** Postgres writes over the steps, when measured (single-payer scenario). */
+  writes?: PgWrites;
 }
 
 export interface SettleOutcome extends RunSummary {
@@ -71,6 +74,8 @@ export interface EndToEndOutcome {
   verify: { p50: number; p99: number; rejected: number };
   settle: { p50: number; p99: number; rejected: number };
   processes: ProcessUsage[];
+  /** Postgres writes over the run (issue #16), per payment when divided by `payments`. */
+  writes?: PgWrites;
   valid: boolean;
   reasons: Record<string, number>;
 }

@@ -7,7 +7,7 @@
  *   npm run bench -- --quick               smoke run (a few seconds per step), does not write BENCHMARKS.md
  *   npm run bench -- --json                the same, plus one JSON object as the last line of stdout
  *
- * Flags: --quick, --duration <s> (per step, default 10), --scenarios verify,settle,e2e,gas, --no-reference,
+ * Flags: --quick, --duration <s> (per step, default 10), --scenarios verify,settle,e2e,gas,single-payer, --no-reference,
  * --json, --payers <n> (fresh payers per run, default 100), --settle-rate <req/s> (default 1000), --settle-connections <n>
  * (default 50), --settle-without-verify, --e2e-payments <n> (default 5000; 500 quick), --e2e-connections <n>
  * (default 50), --concurrency <list> (default 1,2,4,6,8,12,16,24,32,48,64,96,128: steps of 1.5–2× so the best step under the p99 limit is found to within ≈ 25 %), --p99-limit <ms> (default 25),
@@ -28,8 +28,11 @@
  *    synchronously (bounded by a 30 s request timeout; requests it is too far behind to start are "unsent").
  * 3. e2e: verify + settle of --e2e-payments payments as fast as the API takes them, then until every one is
  *    `confirmed` in Postgres: payments per minute, and inclusion latency (queued_at → included_at).
+ *    Postgres writes per payment (pg_stat_user_tables, pg_stat_wal) over the whole run (bench/pg-writes.ts).
  * 4. gas: `bench/gas.ts --json` (npm run bench:gas) in a child process.
- * 5. history (`--history N`): after 1–3 on the empty database, seeds N payments of history and runs the
+ * 5. single-payer: the verify sweep with --payers payers, then again with one payer that has 10,000 verified
+ *    payments in flight (bench/scenario-single-payer.ts); rates, CPU and Postgres writes per verify of both.
+ * 6. history (`--history N`): after 1–3 on the empty database, seeds N payments of history and runs the
  *    chosen ones of 1–3 again against Tollgate (see scenario-history.ts).
  *
  * Before every measured run the bench database is ANALYZEd (see runLoad) and every run signs with payers
@@ -51,6 +54,7 @@ import { settleScenario } from './scenario-settle';
 import { endToEndScenario } from './scenario-e2e';
 import { gasScenario } from './scenario-gas';
 import { historyScenario } from './scenario-history';
+import { singlePayerScenario } from './scenario-single-payer';
 import { machine, renderMarkdown, type Report } from './report';
 import { writeBenchmarksMd, jsonResult } from './report-output';
 
@@ -76,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
   log(`machine: ${report.machine.cores} cores (${report.machine.cpuModel}), load average ${report.machine.loadAverageStart.join(' ')}`);
   if (report.machine.loadAverageStart[0] > report.machine.cores * 0.5) log('note: the machine is busy; numbers will be pessimistic');
 
-  const needStack = flags.scenarios.has('verify') || flags.scenarios.has('settle') || flags.scenarios.has('e2e');
+  const needStack = flags.scenarios.has('verify') || flags.scenarios.has('settle') || flags.scenarios.has('e2e') || flags.scenarios.has('single-payer');
   const withReference = flags.reference && (flags.scenarios.has('verify') || flags.scenarios.has('settle'));
   let stack: BenchStack | undefined;
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-bench-load-'));
@@ -145,6 +149,7 @@ async function main(argv: string[]): Promise<number> {
       }
       if (flags.scenarios.has('e2e')) report.e2e = await attempt('e2e', () => endToEndScenario(h));
       if (flags.history > 0) report.history = await attempt('history', () => historyScenario(h, flags.history, flags.scenarios));
+      if (flags.scenarios.has('single-payer')) report.singlePayer = await attempt('single payer', () => singlePayerScenario(h));
     }
     if (flags.scenarios.has('gas')) {
       try {
@@ -177,7 +182,8 @@ async function main(argv: string[]): Promise<number> {
     (!report.verify || (report.verify.tollgate.valid && (report.verify.reference?.valid ?? true))) &&
     (!report.settle || report.settle.tollgate.valid) &&
     (!report.e2e || report.e2e.valid) &&
-    (!report.history || report.history.valid);
+    (!report.history || report.history.valid) &&
+    (!report.singlePayer || (report.singlePayer.baseline.valid && report.singlePayer.single.valid));
   const markdown = renderMarkdown(report);
   process.stdout.write(`\n${markdown}\n`);
   if (!valid) process.stdout.write('\nRESULT: FAILED RUN — some answers were invalid or a scenario did not complete (see above).\n');

@@ -1,6 +1,7 @@
 /** Scenario 3: end to end, verify + settle as fast as the API takes them, then until every payment is confirmed. */
 import { rmSync } from 'node:fs';
 import { round, type EndToEndOutcome, type DrainResult } from './results';
+import { startWrites } from './pg-writes';
 import { freshPayers, prepareBodies, runLoad, authHeaders, type Harness } from './harness';
 import { IN_FLIGHT, waitSettled } from './scenario-settle';
 
@@ -22,6 +23,8 @@ export async function endToEndScenario(h: Harness): Promise<EndToEndOutcome> {
   h.log(`e2e: ${payments.toLocaleString('en-US')} payments (verify + settle each), ${connections} connections, then until all are confirmed`);
   const timeoutMs = h.flags.quick ? 120_000 : 300_000;
   let drain: DrainResult | undefined;
+  // Every write of the payments' whole lives (accept, queue, batch, submit, include, confirm, events, rollups).
+  const writes = await startWrites(h.stack.db, 'payment');
   const { result, processes } = await runLoad(
     h,
     { mode: 'pair', url: h.stack.apiUrl, bodiesFile: file, headers: authHeaders(h, 'tollgate'), connections, payments, timeoutSeconds: 10 },
@@ -31,6 +34,8 @@ export async function endToEndScenario(h: Harness): Promise<EndToEndOutcome> {
     },
   );
   rmSync(file, { force: true });
+  h.log('  waiting for Postgres to publish its write counters');
+  const pgWrites = await writes.stop(payments);
   const rows: Array<{ status: string; queued_ms: string | null; included_ms: string | null; confirmed_ms: string | null; tx_hash: string | null; failure_reason: string | null }> =
     await h.stack.db.query(
       `SELECT status, failure_reason, tx_hash,
@@ -74,6 +79,7 @@ export async function endToEndScenario(h: Harness): Promise<EndToEndOutcome> {
     verify: { p50: v.latency.p50, p99: v.latency.p99, rejected: v.rejected + v.non2xx },
     settle: { p50: s.latency.p50, p99: s.latency.p99, rejected: s.rejected + s.non2xx },
     processes,
+    writes: pgWrites,
     valid: confirmedRows.length === payments && result.errors === 0,
     reasons,
   };

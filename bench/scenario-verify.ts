@@ -2,6 +2,15 @@
 import { rmSync } from 'node:fs';
 import { round, summarizeRun, cleanRun, type VerifyStep, type VerifyOutcome } from './results';
 import { freshPayers, prepareBodies, runLoad, authHeaders, baseUrl, warmUp, type Harness } from './harness';
+import { startWrites } from './pg-writes';
+
+/** Variations of the verify sweep (the single-payer scenario runs it with one payer it keeps). */
+export interface VerifySweepOptions {
+  /** Replaces funding fresh payers before each step. */
+  payers?: () => Promise<void>;
+  /** Postgres writes over the measured steps (after the warm-up), per payment recorded. */
+  measureWrites?: boolean;
+}
 
 /**
  * How many bodies a step needs: the previous step's rate, grown as concurrency doubles, capped at twice
@@ -19,17 +28,18 @@ function verifyBodyCount(steps: VerifyStep[], concurrency: number, seconds: numb
   return Math.ceil(Math.max(rate, 200) * seconds * 1.15) + concurrency * 2;
 }
 
-export async function verifyScenario(h: Harness, target: 'tollgate' | 'reference'): Promise<VerifyOutcome> {
+export async function verifyScenario(h: Harness, target: 'tollgate' | 'reference', o: VerifySweepOptions = {}): Promise<VerifyOutcome> {
   const steps: VerifyStep[] = [];
   const d = h.flags.duration;
   const warmupRps = await warmUp(h, target, '/verify');
+  const writes = o.measureWrites ? await startWrites(h.stack.db, 'verify') : undefined;
   for (const c of h.flags.concurrency) {
     let count = verifyBodyCount(steps, c, d, warmupRps);
     let step: VerifyStep | undefined;
     // A step that ran out of bodies early is re-run once with enough (its rate is now known).
     for (let attempt = 0; attempt < 2; attempt++) {
       h.log(`verify ${target} c=${c}${attempt ? ' (again, with more authorizations)' : ''}`);
-      await freshPayers(h);
+      await (o.payers ? o.payers() : freshPayers(h));
       const file = await prepareBodies(h, count);
       const { result, processes } = await runLoad(
         h,
@@ -50,5 +60,7 @@ export async function verifyScenario(h: Harness, target: 'tollgate' | 'reference
   }
   const within = steps.filter((s) => s.p99 <= h.flags.p99Limit && cleanRun(s));
   const best = within.reduce<VerifyStep | null>((b, s) => (!b || s.rps > b.rps ? s : b), null);
-  return { steps, best, valid: steps.every(cleanRun) };
+  if (writes) h.log('  waiting for Postgres to publish its write counters');
+  const pgWrites = await writes?.stop();
+  return { steps, best, valid: steps.every(cleanRun), ...(pgWrites ? { writes: pgWrites } : {}) };
 }

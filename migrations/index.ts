@@ -14,6 +14,7 @@ import { SolanaAddresses1763845000000 } from './1763845000000-solana-addresses';
 import { SvmTransactions1763850000000 } from './1763850000000-svm-transactions';
 import { WorkerHeartbeats1763860000000 } from './1763860000000-worker-heartbeats';
 import { ConsoleVolume1763870000000 } from './1763870000000-console-volume';
+import { PaymentExposure1763920000000 } from './1763920000000-payment-exposure';
 import { WebhookDeliveriesKeyset1763900000000 } from './1763900000000-webhook-deliveries-keyset';
 import { HistoryPartitions1763930000000 } from './1763930000000-history-partitions';
 
@@ -25,6 +26,7 @@ export const MIGRATIONS = [
   RelayerNonceGap1763825000000, AcceptPaymentSource1763830500000,
   MerchantSelfService1763840000000, SolanaAddresses1763845000000,
   SvmTransactions1763850000000, WorkerHeartbeats1763860000000, ConsoleVolume1763870000000,
+  PaymentExposure1763920000000,
   WebhookDeliveriesKeyset1763900000000,
   HistoryPartitions1763930000000,
 ];

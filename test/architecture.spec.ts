@@ -113,6 +113,9 @@ describe('architecture', () => {
     // A migration installs the accept rule from its one source file; `@tollgate/persistence` would import the
     // migration list back (its data source registers the migrations): a cycle.
     'migrations/1763830500000-accept-payment-source.ts -> ../libs/persistence/src/payments/accept-payment.sql',
+    // Same reason: the exposure triggers and the accept rule that reads them, installed together.
+    'migrations/1763920000000-payment-exposure.ts -> ../libs/persistence/src/payments/accept-payment.sql',
+    'migrations/1763920000000-payment-exposure.ts -> ../libs/persistence/src/payments/payment-exposure.sql',
   ];
   it('other code imports a library through @tollgate/*, not a relative path', () => {
     const offenders = files.flatMap((f) =>

@@ -8,7 +8,8 @@ export const STALE_BATCH_MS = 5_000;
  * Re-derives pending work from Postgres, so that losing every Redis key or killing a worker at any
  * instant loses nothing: verified payments past `validBefore` lapse; batches whose job vanished get a
  * new submit or track job (both are idempotent, so a duplicate costs one extra pass, never a second
- * settlement). Queued payments need nothing: the lane scheduler reads them from Postgres.
+ * settlement); the exposure guard's partial rows are folded (payment-exposure.sql.ts). Queued payments
+ * need nothing: the lane scheduler reads them from Postgres.
  */
 export class Sweeper {
   constructor(private readonly ctx: SettlementContext) {}
@@ -19,6 +20,8 @@ export class Sweeper {
       reason: 'tollgate_never_settled',
       patch: { failure_reason: 'tollgate_never_settled', failure_message: 'verified but never settled before validBefore' },
     });
+    // After lapsing: a lapsed bucket has just reached zero and goes in the same pass.
+    await this.ctx.repos.sweeper.compactExposure();
     const stale = await this.ctx.repos.sweeper.staleTrackedBatches(STALE_BATCH_MS);
     // Bucketed job ids: at most one sweeper-made job per batch per interval, even with several workers.
     const bucket = Math.floor(Date.now() / Math.max(this.ctx.config.settlement.sweepIntervalMs, STALE_BATCH_MS));

@@ -83,6 +83,15 @@ describe('PaymentLedger.accept', () => {
     expect(n).toBe(22);
   });
 
+  it("one payer's calls of a turn are never split over statements: one transaction (one commit) for all of them", async () => {
+    const payer = hex(20);
+    const rows = await Promise.all(Array.from({ length: 20 }, () => ledger.accept(args({ payer }))));
+    expect(rows.every((r) => r.outcome === 'created')).toBe(true);
+    // Split into chunks of 8, they would be three transactions queueing on the payer's lock.
+    const { rows: xmins } = await pool.query(`SELECT count(DISTINCT xmin::text)::int AS n FROM payments WHERE payer = $1`, [payer]);
+    expect(xmins[0].n).toBe(1);
+  });
+
   it('a row the database refuses fails alone; the rest of its statement is still recorded', async () => {
     const good = Array.from({ length: 5 }, () => args());
     const bad = args({ nonce: '0xnot-a-nonce' });

@@ -1,8 +1,11 @@
+import { exposureTotalSql } from './payment-exposure.sql';
+
 /**
  * The accept rule: the ledger half of `/verify` (and of a `/settle` that must verify), as the one Postgres
  * function `tollgate_accept_payment(...)`. This file is its source of truth; {@link PaymentLedger.accept}
- * calls it and migration 1763830500000 installs this exact text (CREATE OR REPLACE). Earlier migrations
- * (1763780000000 created it, 1763790000000 forced custom plans, 1763800000000 undid that) are history.
+ * calls it and migration 1763920000000 installs this exact text (CREATE OR REPLACE). Earlier migrations
+ * (1763780000000 created it, 1763790000000 forced custom plans, 1763800000000 undid that, 1763830500000
+ * moved it here) are history.
  * Changing the rule = editing this file AND adding a migration that runs {@link ACCEPT_PAYMENT_SQL} again;
  * `accept-payment.int-spec.ts` fails while the installed definition differs from this file.
  *
@@ -11,6 +14,12 @@
  * own transaction is held until it commits, and every statement inside a VOLATILE plpgsql function takes a
  * fresh snapshot (READ COMMITTED), so the checks after the lock see every payment committed by the verify that
  * held it before us. Locks are always taken payer first, then merchant, so concurrent calls cannot deadlock.
+ *
+ * The exposure guards read the maintained totals of `payment_exposure` (payment-exposure.sql.ts: per payer and
+ * per merchant, bucketed by expiry, kept by triggers on `payments` in the same transaction), so their cost does
+ * not grow with the payments in flight. Same semantics as summing `payments`: unsettled = verified while
+ * `expires_at > now()`, or queued/batched/submitted; a retry of a still-verified payment does not count itself,
+ * which is why its own amount is subtracted in the same statement (one snapshot for both).
  *
  * Plans stay cached per connection (no `plan_cache_mode` setting): forcing custom plans cost ≈ 40 % of each
  * call (0.60 against 0.37 ms), and Postgres re-plans when `payments` statistics change (see 1763800000000).
@@ -51,10 +60,7 @@ export const ACCEPT_PAYMENT_BODY = `
       END IF;
     END IF;
     IF p_payer_balance IS NOT NULL THEN
-      SELECT coalesce(sum(p.amount), 0) INTO v_total FROM payments p
-       WHERE p.network = p_network AND p.asset = p_asset AND p.payer = p_payer
-         AND p.status IN ('verified', 'queued', 'batched', 'submitted')
-         AND (p.status <> 'verified' OR p.expires_at > now()) AND p.id IS DISTINCT FROM v_id;
+      SELECT ${exposureTotalSql('payer', 'p_payer')} INTO v_total;
       IF v_total + p_amount > p_payer_balance THEN
         RETURN QUERY SELECT 'payer_exposure'::text, NULL::uuid, NULL::text, v_total::text;
         RETURN;
@@ -62,10 +68,7 @@ export const ACCEPT_PAYMENT_BODY = `
     END IF;
     IF p_merchant_max_exposure IS NOT NULL THEN
       PERFORM pg_advisory_xact_lock(hashtextextended('merchant-exposure|' || p_merchant_id || '|' || p_network || '|' || p_asset, 0));
-      SELECT coalesce(sum(p.amount), 0) INTO v_total FROM payments p
-       WHERE p.merchant_id = p_merchant_id AND p.network = p_network AND p.asset = p_asset
-         AND p.status IN ('verified', 'queued', 'batched', 'submitted')
-         AND (p.status <> 'verified' OR p.expires_at > now()) AND p.id IS DISTINCT FROM v_id;
+      SELECT ${exposureTotalSql('merchant', 'p_merchant_id::text')} INTO v_total;
       IF v_total + p_amount > p_merchant_max_exposure THEN
         RETURN QUERY SELECT 'merchant_exposure'::text, NULL::uuid, NULL::text, v_total::text;
         RETURN;

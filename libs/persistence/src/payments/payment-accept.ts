@@ -95,8 +95,7 @@ export class AcceptBatcher {
     const order = calls.map((_, i) => i).sort((x, y) => compare(lockKey(calls[x]), lockKey(calls[y])));
     const answers: Array<AcceptRow | Error> = new Array(calls.length);
     const chunks: Promise<void>[] = [];
-    for (let i = 0; i < order.length; i += ACCEPT_MAX_BATCH) {
-      const chunk = order.slice(i, i + ACCEPT_MAX_BATCH);
+    for (const chunk of chunksByPayer(order, (k) => lockKey(calls[k]))) {
       chunks.push(
         this.acceptChunk(chunk.map((k) => calls[k])).then((rows) => {
           rows.forEach((row, j) => (answers[chunk[j]] = row));
@@ -173,6 +172,25 @@ const DEADLOCK_DETECTED = '40P01';
 
 /** Times {@link AcceptBatcher} re-runs a single accept that Postgres chose as a deadlock victim. */
 const DEADLOCK_RETRIES = 3;
+
+/**
+ * Cuts the sorted call indexes into chunks of {@link ACCEPT_MAX_BATCH}, except that one payer's calls are never
+ * split: chunks of one payer would only queue on its advisory lock, each paying a commit of its own while
+ * holding it (an agent wallet paying for many calls at once, issue #16). A chunk may so exceed the size.
+ */
+function chunksByPayer(order: number[], key: (i: number) => string): number[][] {
+  const chunks: number[][] = [];
+  let current: number[] = [];
+  for (const i of order) {
+    if (current.length >= ACCEPT_MAX_BATCH && key(current[current.length - 1]) !== key(i)) {
+      chunks.push(current);
+      current = [];
+    }
+    current.push(i);
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
+}
 
 /** The string the function's payer advisory lock is keyed on. */
 const lockKey = (a: AcceptArgs): string => `${a.network}|${a.asset}|${a.payer}`;

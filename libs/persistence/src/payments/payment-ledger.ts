@@ -165,7 +165,7 @@ export class PaymentLedger {
    *
    * Group commit: the calls issued in one turn of the event loop run as one statement (`unnest … CROSS JOIN
    * LATERAL tollgate_accept_payment(…)`), one round trip and one commit instead of one each (in chunks of
-   * 8, sent concurrently; see payment-accept.ts). Under load the chain reads of many verifies return in one
+   * 8, sent concurrently, never splitting one payer's calls; see payment-accept.ts). Under load the chain reads of many verifies return in one
    * JSON-RPC answer, so their accepts arrive together.
    *
    * Semantics stay those of separate calls: the function takes a fresh snapshot per statement inside the

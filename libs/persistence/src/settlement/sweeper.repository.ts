@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { COMPACT_EXPOSURE_SQL } from '../payments/payment-exposure.sql';
 import { SettlementBatchStatus, TRACKED_BATCH_STATUSES } from './settlement-batch-status';
 
 /**
@@ -14,6 +15,15 @@ export class SweeperRepository {
       `SELECT id FROM payments WHERE status = 'verified' AND expires_at < now() LIMIT 1000`,
     );
     return lapsing.map((r) => r.id);
+  }
+
+  /**
+   * Folds the partial rows of `payment_exposure` (see payment-exposure.sql.ts): up to 1,000 buckets per call,
+   * never waiting on a row a verify or a worker holds, and never changing any total.
+   */
+  async compactExposure(): Promise<{ folded: number; deleted: number }> {
+    const [row]: Array<{ folded: number; deleted: number }> = await this.db.query(COMPACT_EXPOSURE_SQL);
+    return row;
   }
 
   /** Batches in a tracked status not updated for `staleMs` milliseconds. */

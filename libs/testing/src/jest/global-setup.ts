@@ -9,11 +9,16 @@ import { ensureTemplate } from '../database';
  * and tells the jest workers its name through TEST_TEMPLATE_DB.
  */
 export default async function globalSetup(): Promise<void> {
-  const dir = join(__dirname, '..', '..', '..', '..', 'migrations');
-  const source = readdirSync(dir)
-    .filter((f) => f.endsWith('.ts'))
+  const root = join(__dirname, '..', '..', '..', '..');
+  const dir = join(root, 'migrations');
+  // Migrations install SQL kept in libs/persistence (the *.sql.ts files): an edit there must yield a new
+  // template too, or tests would run against the previous text until a migration file changed.
+  const sqlSources = (readdirSync(join(root, 'libs', 'persistence', 'src'), { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.sql.ts'))
+    .map((f) => join('libs', 'persistence', 'src', f));
+  const source = [...readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join('migrations', f)), ...sqlSources]
     .sort()
-    .map((f) => `${f}\n${readFileSync(join(dir, f), 'utf8')}`)
+    .map((f) => `${f}\n${readFileSync(join(root, f), 'utf8')}`)
     .join('\n');
   process.env.TEST_TEMPLATE_DB = await ensureTemplate(async (url) => {
     const ds = await createDataSource({ databaseUrl: url, poolSize: 1 }).initialize();
