@@ -180,4 +180,25 @@ describe('operator console layout (headless Chromium)', () => {
     const icon = await fetch(`${f.api.baseUrl}${href}`);
     expect([icon.status, icon.headers.get('content-type')]).toEqual([200, expect.stringMatching(/^image\/svg\+xml/)]);
   });
+
+  it('an operator issues a merchant who lost every key a new one: shown once on the page, the old keys revoked, audited', async () => {
+    await b.page.goto(`${f.api.baseUrl}/admin/merchants/${f.merchantId}`);
+    await b.page.getByText('Issue a new API key').click();
+    await b.page.getByLabel('Label').fill('recovered by layla');
+    await b.page.getByLabel(/Revoke the merchant's other keys/).check();
+    await b.page.getByRole('button', { name: 'Issue API key' }).click();
+    const key = (await b.page.locator('#api-key').textContent())!.trim();
+    expect(key.length).toBeGreaterThan(20);
+    await screenshot(b.page, 'merchant-key-issued');
+    // The new key authenticates; every other key of the merchant is revoked; the secret is stored hashed only.
+    expect((await fetch(`${f.api.baseUrl}/v1/merchant/api-keys`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
+    const keys = await f.api.db.query(`SELECT name, revoked_at IS NULL AS active, key_hash FROM merchant_api_keys WHERE merchant_id = $1`, [f.merchantId]);
+    expect(keys.filter((k: { active: boolean }) => k.active).map((k: { name: string }) => k.name)).toEqual(['recovered by layla']);
+    expect(keys.every((k: { key_hash: string }) => !k.key_hash.includes(key))).toBe(true);
+    const [audit] = await f.api.db.query(`SELECT actor FROM admin_audit_log WHERE action = 'merchant.api_key.issue' ORDER BY id DESC LIMIT 1`);
+    expect(audit.actor).toContain('layla');
+    // Shown once: the page reloaded shows no key.
+    await b.page.goto(`${f.api.baseUrl}/admin/merchants/${f.merchantId}`);
+    expect(await b.page.locator('#api-key').count()).toBe(0);
+  });
 });

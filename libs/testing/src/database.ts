@@ -37,7 +37,18 @@ export async function createTestDatabase(): Promise<{ name: string; url: string;
   return {
     name,
     url: databaseUrl(name),
-    drop: () => withServerConnection((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+    // pg's pool.end() resolves once its clients are told to end, before their backends have gone: a FORCE drop
+    // at that moment terminates them, and the closing client reports 57P01 as an unhandled 'error' event
+    // that fails the test file after its tests passed. So wait (briefly) for the file's own connections to go.
+    drop: () =>
+      withServerConnection(async (c) => {
+        for (let i = 0; i < 100; i++) {
+          const { rows } = await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1`, [name]);
+          if (rows[0].n === 0) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      }).then(() => undefined),
   };
 }
 
