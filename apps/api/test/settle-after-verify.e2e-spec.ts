@@ -1,6 +1,8 @@
 import { PaymentLedger, type RecentAuthorization } from '@tollgate/persistence';
 import { JobQueues, QueueName } from '@tollgate/queue';
 import { eventually, executeOnChain, FacilitatorFixture, startFacilitator } from '@tollgate/testing';
+import type { Pool } from 'pg';
+import { ACCEPT_POOL } from '../src/core.module';
 
 /**
  * SETTLE_REVERIFY_AFTER_SECONDS: a deferred settle of the very authorization the merchant verified moments
@@ -19,6 +21,13 @@ describe('POST /settle after a recent verify', () => {
       `SELECT e.from_status, e.to_status FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE p.reference = $1 ORDER BY e.id`,
       [reference],
     );
+
+  it('a verified payment is on disk before /verify answers: the accept connections commit synchronously', async () => {
+    // Issue #16 "keep full durability": until round 2 the accept pool ran with synchronous_commit = off.
+    const pool = f.api.app.get<Pool>(ACCEPT_POOL);
+    const { rows } = await pool.query(`SHOW synchronous_commit`);
+    expect(rows[0].synchronous_commit).toBe('on');
+  });
 
   it('queues the verified payment under the reference the verify returned, in one transition', async () => {
     const body = await f.validBody({ amount: 12_345n });
