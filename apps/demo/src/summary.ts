@@ -55,7 +55,7 @@ export interface DemoNetworkSummary {
  * The demo's result. Field names are the `--json` contract (the e2e test and scripts read them). The
  * top-level counts are totals over every network paid on; `byNetwork` breaks them down.
  */
-export interface DemoSummary {
+export interface DemoSummary extends Omit<DemoNetworkSummary, 'network'> {
   /**
    * True when every paid request got its content, every payment reached `confirmed`, every webhook
    * delivery passed signature verification and every confirmed payment's `payment.confirmed` webhook
@@ -67,31 +67,14 @@ export interface DemoSummary {
   network: string;
   /** The networks paid on (CAIP-2), in the order requests cycled through them. */
   networks: string[];
-  payments: number;
-  contentServed: number;
-  verified: number;
-  settled: number;
-  included: number;
-  confirmed: number;
-  failed: number;
-  failures: Record<string, number>;
-  /** Every settling transaction of every network (see {@link DemoNetworkSummary.batches}). */
-  batches: string[];
-  batchSizes: number[];
-  /** The EVM network's figures (batching applies to EVM only); 0 when no EVM network was paid on. */
-  gasPerPayment: number;
-  singleTxGas: number;
-  gasSavedPercent: number;
-  /** Over every network's payments. */
-  inclusionP50Ms: number | null;
-  inclusionP95Ms: number | null;
+  // The counts are totals over every network; `batches`/`batchSizes` list every network's transactions;
+  // the gas figures are the EVM network's (0 when none was paid on); inclusion percentiles span every payment.
   /** Deliveries that reached the demo merchant's webhook endpoint (every attempt counts). */
   webhooksReceived: number;
   /** Those whose Standard Webhooks signature `standardwebhooks`' `Webhook.verify` accepted. */
   webhooksVerified: number;
   /** Verified deliveries by event type; every subscribed `payment.*` type is present (0 when none arrived). */
   webhooksByType: Record<string, number>;
-  confirmedWithoutWebhook: number;
   /** CAIP-2 → that network's counts and settlement figures. */
   byNetwork: Record<string, DemoNetworkSummary>;
   durationMs: number;

@@ -1,4 +1,5 @@
-import { formatUnits, getAddress } from 'viem';
+import { formatUnits } from 'viem';
+import { displayAddress } from '@tollgate/evm';
 import type { TollgateConfig } from '@tollgate/config';
 import { ENDPOINT_DISABLED_EVENT, PaymentSnapshot, SETTLEMENT_WEBHOOK_EVENT_TYPES, SettlementSnapshot, TEST_EVENT } from '@tollgate/persistence';
 
@@ -61,10 +62,6 @@ export interface WebhookPayload<D = Record<string, unknown>> {
   data: D;
 }
 
-function checksum(address: string): string {
-  return /^0x[0-9a-fA-F]{40}$/.test(address) ? getAddress(address) : address;
-}
-
 /** Builds a `payment.*` payload from the snapshot taken in the transition's statement. */
 export function buildPaymentPayload(type: string, occurredAt: Date, s: PaymentSnapshot, assets: AssetDirectory): WebhookPayload<PaymentEventData> {
   const asset = assets.get(s.network, s.asset);
@@ -74,10 +71,10 @@ export function buildPaymentPayload(type: string, occurredAt: Date, s: PaymentSn
     previousStatus: s.previousStatus,
     reason: s.reason,
     network: s.network,
-    asset: checksum(s.asset),
+    asset: displayAddress(s.asset),
     symbol: asset?.symbol ?? null,
-    payer: checksum(s.payer),
-    payTo: checksum(s.payTo),
+    payer: displayAddress(s.payer),
+    payTo: displayAddress(s.payTo),
     amount: s.amount,
     amountDecimal: asset ? formatUnits(BigInt(s.amount), asset.decimals) : null,
     decimals: asset?.decimals ?? null,
@@ -137,7 +134,7 @@ export function buildSettlementPayload(type: string, occurredAt: Date, s: Settle
     batchId: s.batchId,
     status: s.status,
     network: s.network,
-    asset: checksum(s.asset),
+    asset: displayAddress(s.asset),
     symbol: asset?.symbol ?? null,
     decimals: asset?.decimals ?? null,
     transaction: s.txHash,
@@ -147,9 +144,9 @@ export function buildSettlementPayload(type: string, occurredAt: Date, s: Settle
     amountDecimal: asset ? formatUnits(BigInt(s.amount), asset.decimals) : null,
     payments: s.payments.map((p) => ({
       reference: p.reference,
-      payer: checksum(p.payer),
-      payTo: checksum(p.payTo),
-      asset: checksum(p.asset),
+      payer: displayAddress(p.payer),
+      payTo: displayAddress(p.payTo),
+      asset: displayAddress(p.asset),
       amount: p.amount,
       nonce: p.nonce,
       network: p.network,
