@@ -17,6 +17,7 @@ import { ConsoleVolume1763870000000 } from './1763870000000-console-volume';
 import { PaymentExposure1763920000000 } from './1763920000000-payment-exposure';
 import { WebhookDeliveriesKeyset1763900000000 } from './1763900000000-webhook-deliveries-keyset';
 import { HistoryPartitions1763930000000 } from './1763930000000-history-partitions';
+import { RollupShardLocks1763940000000 } from './1763940000000-rollup-shard-locks';
 
 /** Every migration, in order. Listed explicitly so ts-node and compiled builds load the same set. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   PaymentExposure1763920000000,
   WebhookDeliveriesKeyset1763900000000,
   HistoryPartitions1763930000000,
+  RollupShardLocks1763940000000,
 ];

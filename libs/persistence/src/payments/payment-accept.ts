@@ -126,11 +126,11 @@ export class AcceptBatcher {
 
   /**
    * One call on its own statement. A deadlock victim is retried (at most {@link DEADLOCK_RETRIES} times): the
-   * statement's transaction rolled back whole, so running it again is the same call. Deadlocks do happen once
-   * several API processes accept at once: the `payment_events` rollup trigger (migration 1763870000000) upserts
-   * a shared `payment_activity` row while the statement's transaction holds the payer's advisory lock, so a
-   * batch that has upserted it and waits for its next payer's lock can hold up a call that holds that lock and
-   * waits for the row. The victim is either side; the batch's own fallback is this method.
+   * statement's transaction rolled back whole, so running it again is the same call. The deadlock two API
+   * processes did hit (the `payment_events` rollup rows, shared by backends of one pid shard, upserted while
+   * the payer's advisory lock was held) is gone at its cause since migration 1763940000000: each transaction
+   * claims a rollup shard of its own. The retry stays as insurance: the accept holds a lock through triggers
+   * it does not own.
    */
   private async acceptOne(a: AcceptArgs): Promise<AcceptRow> {
     for (let attempt = 0; ; attempt++) {
