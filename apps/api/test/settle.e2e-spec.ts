@@ -172,6 +172,11 @@ describe('facilitator HTTP surface', () => {
     const settle = await f.settle(body);
     expect(settle.status).toBe(400);
     expect(settle.body).toMatchObject({ success: false, errorReason: 'invalid_payload', transaction: '', field: 'paymentPayload.payload.authorization.value' });
+    // x402's SettleResponse requires a non-empty network: the refusal names the one the request named.
+    expect(settle.body.network).toBe(body.paymentRequirements.network);
+    const badMode = await f.settle(await f.validBody(), { 'x-tollgate-settlement-mode': 'soon' });
+    expect(badMode.status).toBe(400);
+    expect(badMode.body).toMatchObject({ success: false, field: 'x-tollgate-settlement-mode', network: body.paymentRequirements.network });
   });
 
   it('no input — arbitrary JSON or mutated valid bodies — yields a 5xx or a half-written record', async () => {

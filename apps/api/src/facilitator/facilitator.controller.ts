@@ -6,7 +6,7 @@ import type { SettlementMode } from '@tollgate/persistence';
 import { CurrentMerchant, MerchantAuthGuard } from '../merchants/merchant-auth.guard';
 import { AuthenticatedMerchant } from '../merchants/merchants.service';
 import { ApiMetrics } from '../metrics/api-metrics';
-import { FacilitatorService } from './facilitator.service';
+import { FacilitatorService, requestedNetwork } from './facilitator.service';
 import { MerchantRateLimitGuard } from './merchant-rate-limit.guard';
 import { SupportedService } from './supported.service';
 
@@ -55,7 +55,7 @@ export class FacilitatorController {
       if (modeHeader !== 'deferred' && modeHeader !== 'confirmed') {
         res.status(400);
         done('malformed', 'none', 'invalid_payload');
-        return { ...settleFailure({ reason: 'invalid_payload', message: `${SETTLEMENT_MODE_HEADER} must be "deferred" or "confirmed"`, network: '' }), field: SETTLEMENT_MODE_HEADER };
+        return { ...settleFailure({ reason: 'invalid_payload', message: `${SETTLEMENT_MODE_HEADER} must be "deferred" or "confirmed"`, network: requestedNetwork(body) }), field: SETTLEMENT_MODE_HEADER };
       }
       mode = modeHeader;
     }

@@ -107,9 +107,9 @@ export class FacilitatorService {
   private parseSettle(body: unknown, merchant: AuthenticatedMerchant, modeOverride: SettlementMode | undefined, requestId: string | undefined): SettleCall | FacilitatorAnswer<SettleResponse & { field?: string }> {
     const parsed = parseFacilitatorRequest(body, { networks: this.directory.networks });
     if (parsed.kind === 'malformed') {
-      return { status: 400, body: { ...settleFailure({ reason: 'invalid_payload', message: `${parsed.field}: ${parsed.message}`, network: '' }), field: parsed.field } };
+      return { status: 400, body: { ...settleFailure({ reason: 'invalid_payload', message: `${parsed.field}: ${parsed.message}`, network: requestedNetwork(body) }), field: parsed.field } };
     }
-    if (parsed.kind === 'unsupported') return ok(settleFailure({ reason: parsed.reason, message: parsed.message, payer: parsed.payer, network: parsed.network ?? '' }));
+    if (parsed.kind === 'unsupported') return ok(settleFailure({ reason: parsed.reason, message: parsed.message, payer: parsed.payer, network: parsed.network ?? requestedNetwork(body) }));
     const p = parsed.payment;
     return {
       p,
@@ -316,6 +316,18 @@ function hashRequest(body: unknown): string {
 
 /** Answers name the network as the request did (v1 names stay v1 names). */
 function wireNetworkOf(body: unknown, p: NormalizedPayment): string {
-  const n = (body as { paymentRequirements?: { network?: unknown } }).paymentRequirements?.network;
-  return typeof n === 'string' ? n : p.network;
+  return requestedNetwork(body) || p.network;
+}
+
+/**
+ * The network a request names, even when it is malformed, so refusals echo it: x402's SettleResponse requires a
+ * non-empty `network`. The requirements' network first, else the payload's (v2 `accepted.network`, v1 `network`);
+ * `''` only when the request names none.
+ */
+export function requestedNetwork(body: unknown): string {
+  const b = (body ?? {}) as { paymentRequirements?: { network?: unknown }; paymentPayload?: { network?: unknown; accepted?: { network?: unknown } } };
+  for (const n of [b.paymentRequirements?.network, b.paymentPayload?.accepted?.network, b.paymentPayload?.network]) {
+    if (typeof n === 'string' && n !== '') return n;
+  }
+  return '';
 }
