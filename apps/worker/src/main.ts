@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { setPriority } from 'node:os';
 import { loadWorkerConfigOrExit } from '@tollgate/config';
 import { createWorkerApp } from './bootstrap';
 import { listenWorkerHttp } from './worker-http';
@@ -10,6 +11,14 @@ async function main(): Promise<void> {
   if (config.networks.length === 0 && !config.solanaNetworks) {
     process.stderr.write('No networks configured: run `npm run devchain` (writes DEVCHAIN_FILE), or set NETWORKS or SOLANA_NETWORKS.\n');
     process.exit(78);
+  }
+  if (config.worker.nice > 0) {
+    // Only this process (and its threads): the Postgres backends serving it keep their priority.
+    try {
+      setPriority(config.worker.nice);
+    } catch (e) {
+      process.stderr.write(`WORKER_NICE=${config.worker.nice} not applied: ${(e as Error).message}\n`);
+    }
   }
   const app = await createWorkerApp(config);
   const http = await listenWorkerHttp(app, config);

@@ -1,3 +1,4 @@
+import { getPriority } from 'node:os';
 import { startSettlement, SettlementFixture, eventually } from '@tollgate/testing';
 import { expectSettledOnChain, mapLimit, payToBalance, settleMany, SettledPayment, spawnWorker, sum, waitAll, WorkerProcess } from './settlement-support';
 
@@ -23,11 +24,13 @@ describe('two worker processes on one lane', () => {
 
   it('never builds overlapping batches and settles every payment exactly once', async () => {
     const before = await payToBalance(f);
-    workers.push(spawnWorker(f, {}, ['apps/worker/test/fixtures/claim-probe.ts']), spawnWorker(f, {}, ['apps/worker/test/fixtures/claim-probe.ts']));
+    // The second yields the CPU to the API (WORKER_NICE): a lower priority must not change what it settles.
+    workers.push(spawnWorker(f, {}, ['apps/worker/test/fixtures/claim-probe.ts']), spawnWorker(f, { WORKER_NICE: '7' }, ['apps/worker/test/fixtures/claim-probe.ts']));
     // Both must be scheduling before the work arrives, or the first one up could take the backlog alone.
     // Booting two ts-node processes at once takes over a minute on a loaded 2-core machine: wait for the
     // boot itself with its own (long) deadline, then for the first scheduler pass.
     await Promise.all(workers.map((w) => w.ready()));
+    expect(workers.map((w) => getPriority(w.pid))).toEqual([0, 7]);
     await eventually('both workers scheduling', async () => workers.every((w) => w.stdout().includes('TOLLGATE_TEST_READY')), 60_000, async () =>
       `(logs: ${workers.map((w) => w.logFile).join(', ')})`,
     );

@@ -49,7 +49,7 @@ describe('the worker as a Nest app', () => {
     const db = new URL(config.databaseUrl);
     relay = await cuttableRelay(Number(db.port || 5432));
     db.host = `127.0.0.1:${relay.port}`;
-    app = await createWorkerApp({ ...config, databaseUrl: db.toString(), worker: { metricsPort: 0, metricsHost: '127.0.0.1' } }, { shutdownHooks: false });
+    app = await createWorkerApp({ ...config, databaseUrl: db.toString(), worker: { metricsPort: 0, metricsHost: '127.0.0.1', nice: 0 } }, { shutdownHooks: false });
     http = await listenWorkerHttp(app, config);
   });
   afterAll(async () => {

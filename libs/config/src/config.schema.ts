@@ -70,6 +70,7 @@ const envSchema = z.object({
   WEBHOOK_SWEEP_INTERVAL_MS: int(50, 3600000).default(1000),
   WEBHOOK_CONCURRENCY: int(1, 256).default(16),
   WORKER_METRICS_HOST: z.string().default('127.0.0.1'),
+  WORKER_NICE: int(0, 19).default(0),
   ADMIN_SESSION_TTL_MINUTES: int(5, 7 * 24 * 60).default(480),
   ADMIN_SESSION_IDLE_MINUTES: int(1, 24 * 60).default(60),
   ADMIN_COOKIE_SECURE: bool.optional(),
@@ -166,8 +167,13 @@ export interface TollgateConfig {
    * (a hop count or addresses/subnets/`loopback`…); null: none, the client is the socket's peer.
    */
   api: { host: string; port: number; publicRateLimitPerMinute: number; trustProxy: string | number | null };
-  /** The worker's health/metrics listener (no other HTTP in the worker). */
-  worker: { metricsPort: number; metricsHost: string };
+  /**
+   * The worker's health/metrics listener (no other HTTP in the worker), and `nice`: the CPU scheduling priority
+   * the worker process lowers itself to (0-19, Unix nice; 0 = unchanged) so that on a shared host answers to
+   * /verify and /settle go first and batch settlement, which has the settlement window to catch up, takes
+   * the spare CPU.
+   */
+  worker: { metricsPort: number; metricsHost: string; nice: number };
   exposureGuard: boolean;
   /** Simulate transferWithAuthorization on every verify (else: cached domain-separator check). */
   verifySimulation: boolean;
@@ -226,7 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
       publicRateLimitPerMinute: e.PUBLIC_RATE_LIMIT_PER_MINUTE,
       trustProxy: e.API_TRUST_PROXY === '' ? null : /^\d+$/.test(e.API_TRUST_PROXY) ? Number(e.API_TRUST_PROXY) : e.API_TRUST_PROXY,
     },
-    worker: { metricsPort: e.WORKER_METRICS_PORT, metricsHost: e.WORKER_METRICS_HOST },
+    worker: { metricsPort: e.WORKER_METRICS_PORT, metricsHost: e.WORKER_METRICS_HOST, nice: e.WORKER_NICE },
     exposureGuard: e.EXPOSURE_GUARD,
     verifySimulation: e.VERIFY_SIMULATION,
     settleReverifyAfterSeconds: e.SETTLE_REVERIFY_AFTER_SECONDS,
