@@ -92,6 +92,36 @@ describe('PaymentLedger.accept', () => {
     expect(xmins[0].n).toBe(1);
   });
 
+  it("a payer's calls arriving while its statement runs wait for it, then share one statement; the guard stays exact", async () => {
+    const payer = hex(20);
+    const other = await pool.connect();
+    try {
+      // Another process holds the payer's lock: the first accept's statement waits in Postgres meanwhile.
+      await other.query('BEGIN');
+      await other.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`eip155:31337|0x${'a'.repeat(40)}|${payer}`]);
+      const first = ledger.accept(args({ payer, amount: '100', payerBalance: '700' }));
+      await eventually('the first accept waiting for the payer lock', async () => {
+        const { rows } = await pool.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND locktype = 'advisory'`);
+        return rows[0].n > 0;
+      });
+      // Ten more, one per event-loop turn: each turn would otherwise be a statement (and a commit) of its own.
+      const later: Array<Promise<{ outcome: string }>> = [];
+      for (let i = 0; i < 10; i++) {
+        later.push(ledger.accept(args({ payer, amount: '100', payerBalance: '700' })));
+        await new Promise((r) => setImmediate(r));
+      }
+      await other.query('COMMIT');
+      const outcomes = [await first, ...(await Promise.all(later))].map((r) => r.outcome);
+      expect(outcomes.filter((o) => o === 'created')).toHaveLength(7);
+      expect(outcomes.filter((o) => o === 'payer_exposure')).toHaveLength(4);
+      const { rows } = await pool.query(`SELECT count(DISTINCT xmin::text)::int AS n FROM payments WHERE payer = $1`, [payer]);
+      expect(rows[0].n).toBe(2);
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      other.release();
+    }
+  });
+
   it('a row the database refuses fails alone; the rest of its statement is still recorded', async () => {
     const good = Array.from({ length: 5 }, () => args());
     const bad = args({ nonce: '0xnot-a-nonce' });

@@ -77,6 +77,15 @@ export class AcceptBatcher {
     batchScheduleFn: (flush) => setImmediate(flush),
   });
 
+  /**
+   * Payers (by {@link lockKey}) with a batched statement in flight, and the calls of theirs that arrived
+   * meanwhile. Those calls would only wait in Postgres for the payer's advisory lock, each statement then
+   * paying a commit of its own while holding it; held here, they join the first turn after the statement
+   * ends, sharing one statement (with other payers' calls) and one commit. An agent wallet paying for many
+   * calls at once (#16) so gets larger statements, while payers with nothing in flight are not delayed.
+   */
+  private readonly held = new Map<string, Array<{ args: AcceptArgs; resolve: (row: AcceptRow) => void; reject: (e: unknown) => void }>>();
+
   /** @param pool the pool the accept statements run on (resolved per call: TypeORM's pool exists only once initialized). */
   constructor(private readonly pool: () => Pool) {}
 
@@ -86,7 +95,23 @@ export class AcceptBatcher {
    */
   accept(args: AcceptArgs): Promise<AcceptRow> {
     if (args.merchantMaxExposure !== null) return this.acceptOne(args);
+    const waiting = this.held.get(lockKey(args));
+    if (waiting) return new Promise((resolve, reject) => waiting.push({ args, resolve, reject }));
     return this.loader.load(args);
+  }
+
+  /** Marks the chunk's payers in flight until `statement` settles, then releases their held calls into the next turn. */
+  private inFlight<T>(chunk: readonly AcceptArgs[], statement: Promise<T>): Promise<T> {
+    const keys = new Set(chunk.map(lockKey));
+    for (const k of keys) if (!this.held.has(k)) this.held.set(k, []);
+    const release = (): void => {
+      for (const k of keys) {
+        const waiting = this.held.get(k) ?? [];
+        this.held.delete(k);
+        for (const w of waiting) this.loader.load(w.args).then(w.resolve, w.reject);
+      }
+    };
+    return statement.finally(release);
   }
 
   /** One turn's accept calls, answered in their order (a failed call gets its own error). */
@@ -96,8 +121,9 @@ export class AcceptBatcher {
     const answers: Array<AcceptRow | Error> = new Array(calls.length);
     const chunks: Promise<void>[] = [];
     for (const chunk of chunksByPayer(order, (k) => lockKey(calls[k]))) {
+      const args = chunk.map((k) => calls[k]);
       chunks.push(
-        this.acceptChunk(chunk.map((k) => calls[k])).then((rows) => {
+        this.inFlight(args, this.acceptChunk(args)).then((rows) => {
           rows.forEach((row, j) => (answers[chunk[j]] = row));
         }),
       );

@@ -166,7 +166,9 @@ export class PaymentLedger {
    * Group commit: the calls issued in one turn of the event loop run as one statement (`unnest … CROSS JOIN
    * LATERAL tollgate_accept_payment(…)`), one round trip and one commit instead of one each (in chunks of
    * 8, sent concurrently, never splitting one payer's calls; see payment-accept.ts). Under load the chain reads of many verifies return in one
-   * JSON-RPC answer, so their accepts arrive together.
+   * JSON-RPC answer, so their accepts arrive together. A payer's calls that arrive while a statement of
+   * theirs is in flight wait for it in this process, then join the next turn's statement together, instead
+   * of queueing one statement (and one commit) each on the payer's lock in Postgres.
    *
    * Semantics stay those of separate calls: the function takes a fresh snapshot per statement inside the
    * batch's transaction, so a later row sees an earlier row's insert (two payments of one payer in a batch
