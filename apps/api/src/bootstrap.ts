@@ -11,6 +11,7 @@ import { inputGuard } from './common/input-guard';
 import { requireJsonContentType } from './common/json-content-type';
 import { buildOpenApiDocument } from './openapi/document';
 import { securityHeaders } from './common/security-headers';
+import { httpAutoLogging, requestContext } from './common/request-context';
 
 /**
  * Builds the API app (not listening). Used by `main.ts`, the tests and the demo.
@@ -20,6 +21,8 @@ import { securityHeaders } from './common/security-headers';
 export async function createApiApp(config: TollgateConfig, opts: { shutdownHooks?: boolean } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
+  // Request id and per-request log context, unless pino-http does it (see app.module.ts).
+  if (!httpAutoLogging(config.logLevel)) app.use(requestContext);
   // First, so every answer carries them — refusals and errors included.
   app.use(securityHeaders());
   // Before the parsers: a JSON body sent as a form (curl -d without a content-type) is named as such (415).
