@@ -13,31 +13,58 @@ const FACILITATOR_PATHS = new Set(['/verify', '/settle']);
 
 type Finding = { field: string; problem: string };
 
+/** One value still to inspect; its path is rebuilt from `parent` links only for a finding. */
+interface Frame {
+  v: unknown;
+  key: string | number | undefined;
+  parent: Frame | undefined;
+  depth: number;
+}
+
 /**
  * Walks a parsed value without recursion (an attacker controls the depth). Reports the first container
  * nested deeper than `maxDepth` and, when `refuseNul`, the first string or key holding U+0000 (Postgres
  * text and jsonb cannot store it, so such input could only ever fail deep inside a query).
+ * Runs on every request body: one small frame per value, no path copied unless something is found.
  */
 export function inspectInput(value: unknown, opts: { maxDepth: number; refuseNul: boolean; root: string }): Finding | undefined {
-  const stack: Array<{ v: unknown; path: Array<string | number>; depth: number }> = [{ v: value, path: [], depth: 0 }];
+  if (value === null || typeof value !== 'object') {
+    return typeof value === 'string' && opts.refuseNul && value.includes('\u0000') ? { field: opts.root, problem: 'must not contain NUL characters' } : undefined;
+  }
+  const stack: Frame[] = [{ v: value, key: undefined, parent: undefined, depth: 0 }];
   while (stack.length) {
-    const { v, path, depth } = stack.pop()!;
+    const frame = stack.pop()!;
+    const v = frame.v;
     if (typeof v === 'string') {
-      if (opts.refuseNul && v.includes('\u0000')) return { field: fieldName(path, opts.root), problem: 'must not contain NUL characters' };
+      if (opts.refuseNul && v.includes('\u0000')) return { field: fieldName(pathOf(frame), opts.root), problem: 'must not contain NUL characters' };
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
-    if (depth >= opts.maxDepth) return { field: fieldName(path, opts.root), problem: `is nested deeper than ${opts.maxDepth} levels` };
+    if (frame.depth >= opts.maxDepth) return { field: fieldName(pathOf(frame), opts.root), problem: `is nested deeper than ${opts.maxDepth} levels` };
+    const depth = frame.depth + 1;
     if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: [...path, i], depth: depth + 1 });
+      for (let i = v.length - 1; i >= 0; i--) {
+        const x: unknown = v[i];
+        // Other scalars (and strings, when NUL is allowed) can hold nothing to find: no frame for them.
+        if (typeof x === 'object' ? x !== null : opts.refuseNul && typeof x === 'string') stack.push({ v: x, key: i, parent: frame, depth });
+      }
     } else {
-      for (const [k, x] of Object.entries(v)) {
-        if (opts.refuseNul && k.includes('\u0000')) return { field: fieldName(path, opts.root), problem: 'has a key containing a NUL character' };
-        stack.push({ v: x, path: [...path, k], depth: depth + 1 });
+      for (const k in v) {
+        if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+        if (opts.refuseNul && k.includes('\u0000')) return { field: fieldName(pathOf(frame), opts.root), problem: 'has a key containing a NUL character' };
+        const x: unknown = (v as Record<string, unknown>)[k];
+        if (typeof x === 'object' ? x !== null : opts.refuseNul && typeof x === 'string') stack.push({ v: x, key: k, parent: frame, depth });
       }
     }
   }
   return undefined;
+}
+
+/** The keys from the root down to `frame`. */
+function pathOf(frame: Frame): Array<string | number> {
+  const path: Array<string | number> = [];
+  for (let f: Frame | undefined = frame; f && f.key !== undefined; f = f.parent) path.push(f.key);
+  return path.reverse();
 }
 
 /** Dotted path, cut to its first 6 segments (the path of a 20,000-deep array is not a useful field name). */
