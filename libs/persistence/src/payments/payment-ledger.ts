@@ -129,6 +129,14 @@ export interface TransitionOptions {
    * subscribed, listing that merchant's moved payments). Not set for Solana, whose payments settle alone.
    */
   settlementBatch?: string;
+  /**
+   * A second edge taken in the same statement, when the state after the first is already known to be
+   * passed (a batch found included at its confirmation depth): the row is written once, in `then.to`, with
+   * both patches; both events are recorded, in order (`from → to`, then `to → then.to` with `then.detail`),
+   * with the webhook deliveries each one emits, as two transitions would. Nobody can see the intermediate
+   * state, since both happen in one statement; one row version instead of two.
+   */
+  then?: { to: PaymentStatus; detail?: Record<string, unknown>; patch?: TransitionPatch };
 }
 
 /**
@@ -194,6 +202,7 @@ export class PaymentLedger {
     manager?: EntityManager,
   ): Promise<string[]> {
     const fromList = checkedEdges(from, to);
+    if (opts.then) checkedEdges(to, opts.then.to);
     if (ids.length === 0) return [];
     const rows = await this.run((bind) => `p.id = ANY(${bind(ids)}::uuid[]) AND p.status = ANY(${bind(fromList)}::text[])`, to, opts, manager);
     return rows.map((r) => r.id);
@@ -307,9 +316,14 @@ export class PaymentLedger {
     const toParam = bind(to);
     const reasonParam = bind(opts.reason ?? null);
     const detailParam = bind(opts.detail ? JSON.stringify(opts.detail) : null);
-    const sets = [`status = ${toParam}`, 'updated_at = now()'];
-    for (const [col, value] of Object.entries(opts.patch ?? {})) {
+    const then = opts.then;
+    const thenParam = then ? bind(then.to) : undefined;
+    const sets = [`status = ${thenParam ?? toParam}`, 'updated_at = now()'];
+    const patched = new Set<string>();
+    for (const [col, value] of [...Object.entries(opts.patch ?? {}), ...Object.entries(then?.patch ?? {})]) {
       if (!PATCHABLE.has(col as keyof TransitionPatch)) throw new Error(`column ${col} is not patchable by a transition`);
+      if (patched.has(col)) throw new Error(`column ${col} is patched by both edges of one transition`);
+      patched.add(col);
       sets.push(`${col} = ${bind(value)}`);
     }
     if (opts.incrementAttempts) sets.push('attempts = p.attempts + 1');
@@ -333,8 +347,39 @@ export class PaymentLedger {
                                   AND ${subscribedSql(typeParam)}
       )`;
     }
+    // With `then`, `events` holds two rows per payment: each delivery joins the event of its own edge.
+    const ofEdge = then ? ` AND ev.to_status = ${toParam}::text` : '';
+    if (ofEdge) outbox = outbox.replace('JOIN events ev ON ev.payment_id = mv.id', `JOIN events ev ON ev.payment_id = mv.id${ofEdge}`);
     const batchEvent = opts.settlementBatch ? settlementEventTypeFor(to) : null;
-    if (batchEvent) outbox += `, ${settlementDeliveriesSql(bind(batchEvent), bind(opts.settlementBatch), toParam)}`;
+    // Bound once, on first use (an unused parameter has no type Postgres could infer).
+    let batchParam: string | undefined;
+    const batchRef = (): string => (batchParam ??= bind(opts.settlementBatch));
+    if (batchEvent) outbox += `, ${settlementDeliveriesSql(bind(batchEvent), batchRef(), toParam)}`;
+    let thenEvents = '';
+    if (then && thenParam) {
+      const thenDetailParam = bind(then.detail ? JSON.stringify(then.detail) : null);
+      thenEvents = `
+        UNION ALL
+        SELECT id, ${toParam}::text, ${thenParam}::text, NULL, ${thenDetailParam}::jsonb FROM moved`;
+      // The second edge's deliveries are created a microsecond later, so the relay (oldest first) hands them
+      // out after the first edge's, as it would for two transitions.
+      const later = `now() + interval '1 microsecond'`;
+      const thenType = paymentEventTypeFor(then.to, null);
+      if (thenType) {
+        const typeParam = bind(thenType);
+        outbox += `, deliveries_then AS (
+        INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, payment_id, payment_event_id, occurred_at, snapshot, created_at)
+        SELECT e.id, mv.merchant_id, ${typeParam}, ${NEW_MESSAGE_ID_SQL}, mv.id, ev.id, ev.created_at,
+               ${paymentSnapshotSql(thenParam, 'NULL', thenDetailParam, `${toParam}::text`)}, ${later}
+          FROM moved mv
+          JOIN events ev ON ev.payment_id = mv.id AND ev.to_status = ${thenParam}::text
+          JOIN webhook_endpoints e ON e.merchant_id = mv.merchant_id AND e.status = 'active' AND e.deleted_at IS NULL
+                                  AND ${subscribedSql(typeParam)}
+      )`;
+      }
+      const thenBatchEvent = opts.settlementBatch ? settlementEventTypeFor(then.to) : null;
+      if (thenBatchEvent) outbox += `, ${settlementDeliveriesSql(bind(thenBatchEvent), batchRef(), thenParam, { name: 'batch_deliveries_then', createdAt: later })}`;
+    }
     const picked = select(bind);
     const source: RowSource = typeof picked === 'string' ? { from: 'payments p', where: picked } : picked;
     const carried = (source.carry ?? []).map((c) => `, ${c}`).join('');
@@ -345,8 +390,8 @@ export class PaymentLedger {
         UPDATE payments p SET ${sets.join(', ')} FROM old${perRow} WHERE p.id = old.id RETURNING p.*, old.status AS from_status${source.carry ? source.carry.map((c) => `, old.${c}`).join('') : ''}
       ), events AS (
         INSERT INTO payment_events (payment_id, from_status, to_status, reason, detail)
-        SELECT id, from_status, ${toParam}, ${reasonParam}, ${detailParam}::jsonb FROM moved
-        RETURNING id, payment_id, created_at
+        SELECT id, from_status, ${toParam}, ${reasonParam}, ${detailParam}::jsonb FROM moved${thenEvents}
+        RETURNING id, payment_id, created_at${then ? ', to_status' : ''}
       )${outbox}
       SELECT id, reference${carried} FROM moved`;
     if (manager) return manager.query(sql, params);
