@@ -151,8 +151,9 @@ export class BatchTracker {
     // same transaction as the inclusion. Applied afterwards, a crash in between left them `submitted`
     // under a batch that is no longer `submitted`: no tracker or sweep ever looked at them again.
     const verdicts = missed.length ? await this.classifier.classify(batch.network, token, missed) : new Map<string, RowVerdict>();
-    // The same test followIncluded makes: the block is canonical and deep enough.
-    const confirmations = landed.length ? await this.depthReached(batch.network, receipt.blockNumber, receipt.blockHash) : null;
+    // The same test followIncluded makes: the block is canonical and deep enough. A failed read only means
+    // the confirmation is recorded on a later pass (followIncluded), as before; the inclusion is not held up.
+    const confirmations = landed.length ? await this.depthReached(batch.network, receipt.blockNumber, receipt.blockHash).catch(() => null) : null;
     let counts: Record<RowVerdict['action'], number> | undefined;
     await this.ctx.dataSource.transaction(async (m) => {
       if (landed.length) {
