@@ -186,8 +186,16 @@ export class BatchTracker {
         included_at: NOW,
         failure_reason: settled ? null : tx.purpose === 'cancel' ? 'cancelled' : 'reverted',
       });
-      if (confirmations) await batchStatus.transition(m, batch.id, 'included', 'confirmed', { confirmed_at: NOW });
       if (verdicts.size) counts = await applyVerdicts(this.ctx, verdicts, 'submitted', m);
+      if (confirmations) {
+        // As followIncluded would: any other row still `included` under this batch (a verdict that found no
+        // owner batch for the transaction that settled it) is confirmed with it.
+        const rest = await this.ctx.repos.batchPayments.includedIds(m, batch.id);
+        if (rest.length) {
+          await this.ctx.ledger.transition(rest, 'included', 'confirmed', { detail: { confirmations }, patch: { confirmed_at: new Date() }, settlementBatch: batch.id }, m);
+        }
+        await batchStatus.transition(m, batch.id, 'included', 'confirmed', { confirmed_at: NOW });
+      }
     });
     if (counts) this.ctx.logger.log(`batch ${batch.id}: ${landed.length} landed, ${missed.length} did not ${JSON.stringify(counts)}`);
     return confirmations !== null;

@@ -7,6 +7,7 @@ import type { SettlementMode } from '../entities/merchant.entity';
 import { canTransition, PaymentStatus } from './payment-status';
 import { AcceptBatcher, type AcceptArgs, type AcceptRow } from './payment-accept';
 import { NEW_MESSAGE_ID_SQL, paymentSnapshotSql, paymentEventTypeFor, settlementDeliveriesSql, settlementEventTypeFor, subscribedSql } from '../webhooks/webhook-outbox';
+import { secondEdgeSql } from './second-edge.sql';
 
 /** Columns a transition may set besides `status`. Values are bound parameters, never interpolated. */
 export interface TransitionPatch {
@@ -335,6 +336,8 @@ export class PaymentLedger {
     // The outbox: one delivery per (moved payment × live endpoint of its merchant subscribed to the event),
     // in the same statement as the transition. A replayed job moves nothing, so it emits nothing.
     const eventType = paymentEventTypeFor(to, opts.reason);
+    // With `then`, `events` holds two rows per payment: each delivery joins the event of its own edge.
+    const ofEdge = then ? ` AND ev.to_status = ${toParam}::text` : '';
     let outbox = '';
     if (eventType) {
       const typeParam = bind(eventType);
@@ -342,44 +345,18 @@ export class PaymentLedger {
         INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, payment_id, payment_event_id, occurred_at, snapshot)
         SELECT e.id, mv.merchant_id, ${typeParam}, ${NEW_MESSAGE_ID_SQL}, mv.id, ev.id, ev.created_at, ${paymentSnapshotSql(toParam, reasonParam, detailParam)}
           FROM moved mv
-          JOIN events ev ON ev.payment_id = mv.id
+          JOIN events ev ON ev.payment_id = mv.id${ofEdge}
           JOIN webhook_endpoints e ON e.merchant_id = mv.merchant_id AND e.status = 'active' AND e.deleted_at IS NULL
                                   AND ${subscribedSql(typeParam)}
       )`;
     }
-    // With `then`, `events` holds two rows per payment: each delivery joins the event of its own edge.
-    const ofEdge = then ? ` AND ev.to_status = ${toParam}::text` : '';
-    if (ofEdge) outbox = outbox.replace('JOIN events ev ON ev.payment_id = mv.id', `JOIN events ev ON ev.payment_id = mv.id${ofEdge}`);
     const batchEvent = opts.settlementBatch ? settlementEventTypeFor(to) : null;
     // Bound once, on first use (an unused parameter has no type Postgres could infer).
     let batchParam: string | undefined;
     const batchRef = (): string => (batchParam ??= bind(opts.settlementBatch));
     if (batchEvent) outbox += `, ${settlementDeliveriesSql(bind(batchEvent), batchRef(), toParam)}`;
-    let thenEvents = '';
-    if (then && thenParam) {
-      const thenDetailParam = bind(then.detail ? JSON.stringify(then.detail) : null);
-      thenEvents = `
-        UNION ALL
-        SELECT id, ${toParam}::text, ${thenParam}::text, NULL, ${thenDetailParam}::jsonb FROM moved`;
-      // The second edge's deliveries are created a microsecond later, so the relay (oldest first) hands them
-      // out after the first edge's, as it would for two transitions.
-      const later = `now() + interval '1 microsecond'`;
-      const thenType = paymentEventTypeFor(then.to, null);
-      if (thenType) {
-        const typeParam = bind(thenType);
-        outbox += `, deliveries_then AS (
-        INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, payment_id, payment_event_id, occurred_at, snapshot, created_at)
-        SELECT e.id, mv.merchant_id, ${typeParam}, ${NEW_MESSAGE_ID_SQL}, mv.id, ev.id, ev.created_at,
-               ${paymentSnapshotSql(thenParam, 'NULL', thenDetailParam, `${toParam}::text`)}, ${later}
-          FROM moved mv
-          JOIN events ev ON ev.payment_id = mv.id AND ev.to_status = ${thenParam}::text
-          JOIN webhook_endpoints e ON e.merchant_id = mv.merchant_id AND e.status = 'active' AND e.deleted_at IS NULL
-                                  AND ${subscribedSql(typeParam)}
-      )`;
-      }
-      const thenBatchEvent = opts.settlementBatch ? settlementEventTypeFor(then.to) : null;
-      if (thenBatchEvent) outbox += `, ${settlementDeliveriesSql(bind(thenBatchEvent), batchRef(), thenParam, { name: 'batch_deliveries_then', createdAt: later })}`;
-    }
+    const second = then && thenParam ? secondEdgeSql(bind, { toParam, thenParam, then, batchRef: opts.settlementBatch ? batchRef : undefined }) : undefined;
+    outbox += second?.outbox ?? '';
     const picked = select(bind);
     const source: RowSource = typeof picked === 'string' ? { from: 'payments p', where: picked } : picked;
     const carried = (source.carry ?? []).map((c) => `, ${c}`).join('');
@@ -390,7 +367,7 @@ export class PaymentLedger {
         UPDATE payments p SET ${sets.join(', ')} FROM old${perRow} WHERE p.id = old.id RETURNING p.*, old.status AS from_status${source.carry ? source.carry.map((c) => `, old.${c}`).join('') : ''}
       ), events AS (
         INSERT INTO payment_events (payment_id, from_status, to_status, reason, detail)
-        SELECT id, from_status, ${toParam}, ${reasonParam}, ${detailParam}::jsonb FROM moved${thenEvents}
+        SELECT id, from_status, ${toParam}, ${reasonParam}, ${detailParam}::jsonb FROM moved${second?.events ?? ''}
         RETURNING id, payment_id, created_at${then ? ', to_status' : ''}
       )${outbox}
       SELECT id, reference${carried} FROM moved`;
