@@ -54,7 +54,7 @@ export class BatchTracker {
     for (const tx of [...txs].reverse()) {
       const receipt = await notFoundAsNull(client.getTransactionReceipt({ hash: tx.tx_hash }));
       if (receipt) {
-        await this.onInclusion(batch, tx, receipt);
+        if (await this.onInclusion(batch, tx, receipt)) return true;
         return this.followIncluded({ ...batch, status: 'included', tx_hash: receipt.transactionHash, block_number: receipt.blockNumber.toString(), block_hash: receipt.blockHash });
       }
     }
@@ -133,7 +133,14 @@ export class BatchTracker {
     if (outcome === 'underpriced') this.ctx.logger.warn(`batch ${batch.id}: replacement refused as underpriced; will bump again`);
   }
 
-  private async onInclusion(batch: TrackedBatchRow, tx: BatchTxRow, receipt: TransactionReceipt): Promise<void> {
+  /**
+   * Records the batch's inclusion: landed rows `included`, the others classified. When the block is already
+   * at the network's confirmation depth (always at depth 1; otherwise when the receipt is first seen late),
+   * the landed rows and the batch go on to `confirmed` in the same transaction, each payment row written once
+   * for both steps (both events and their webhooks still recorded, see TransitionOptions.then).
+   * @returns true when the batch was confirmed too.
+   */
+  private async onInclusion(batch: TrackedBatchRow, tx: BatchTxRow, receipt: TransactionReceipt): Promise<boolean> {
     const token = batch.asset as Address;
     const rows = await loadBatchRows(this.ctx, batch.id, 'submitted');
     const used = tx.purpose === 'settle' && receipt.status === 'success' ? authorizationsUsed(token, receipt.logs) : new Map<string, number>();
@@ -144,6 +151,9 @@ export class BatchTracker {
     // same transaction as the inclusion. Applied afterwards, a crash in between left them `submitted`
     // under a batch that is no longer `submitted`: no tracker or sweep ever looked at them again.
     const verdicts = missed.length ? await this.classifier.classify(batch.network, token, missed) : new Map<string, RowVerdict>();
+    // The same test followIncluded makes: the block is canonical and deep enough. A failed read only means
+    // the confirmation is recorded on a later pass (followIncluded), as before; the inclusion is not held up.
+    const confirmations = landed.length ? await this.depthReached(batch.network, receipt.blockNumber, receipt.blockHash).catch(() => null) : null;
     let counts: Record<RowVerdict['action'], number> | undefined;
     await this.ctx.dataSource.transaction(async (m) => {
       if (landed.length) {
@@ -157,6 +167,7 @@ export class BatchTracker {
           },
           logIndexes: new Map(landed.map((r) => [r.paymentId, used.get(authorizationKey(r.from, r.nonce))!])),
           settlementBatch: batch.id,
+          then: confirmations ? { to: 'confirmed', detail: { confirmations }, patch: { confirmed_at: new Date() } } : undefined,
         }, m);
       }
       // The mined version is included, every other version of the batch replaced, whatever they were.
@@ -176,8 +187,29 @@ export class BatchTracker {
         failure_reason: settled ? null : tx.purpose === 'cancel' ? 'cancelled' : 'reverted',
       });
       if (verdicts.size) counts = await applyVerdicts(this.ctx, verdicts, 'submitted', m);
+      if (confirmations) {
+        // As followIncluded would: any other row still `included` under this batch (a verdict that found no
+        // owner batch for the transaction that settled it) is confirmed with it.
+        const rest = await this.ctx.repos.batchPayments.includedIds(m, batch.id);
+        if (rest.length) {
+          await this.ctx.ledger.transition(rest, 'included', 'confirmed', { detail: { confirmations }, patch: { confirmed_at: new Date() }, settlementBatch: batch.id }, m);
+        }
+        await batchStatus.transition(m, batch.id, 'included', 'confirmed', { confirmed_at: NOW });
+      }
     });
     if (counts) this.ctx.logger.log(`batch ${batch.id}: ${landed.length} landed, ${missed.length} did not ${JSON.stringify(counts)}`);
+    return confirmations !== null;
+  }
+
+  /**
+   * Confirmations of the block (decimal text) when it is still canonical and at the network's depth, else null.
+   */
+  private async depthReached(network: string, blockNumber: bigint, blockHash: string): Promise<string | null> {
+    const client = this.ctx.chains.get(network);
+    const [head, block] = await Promise.all([client.getBlockNumber({ cacheTime: 0 }), notFoundAsNull(client.getBlock({ blockNumber }))]);
+    if (!block || block.hash.toLowerCase() !== blockHash.toLowerCase()) return null;
+    const confirmations = head - blockNumber + 1n;
+    return confirmations >= BigInt(this.ctx.network(network).confirmations) ? confirmations.toString() : null;
   }
 
   private async followIncluded(batch: TrackedBatchRow): Promise<boolean> {

@@ -7,6 +7,7 @@ import type { SettlementMode } from '../entities/merchant.entity';
 import { canTransition, PaymentStatus } from './payment-status';
 import { AcceptBatcher, type AcceptArgs, type AcceptRow } from './payment-accept';
 import { NEW_MESSAGE_ID_SQL, paymentSnapshotSql, paymentEventTypeFor, settlementDeliveriesSql, settlementEventTypeFor, subscribedSql } from '../webhooks/webhook-outbox';
+import { secondEdgeSql } from './second-edge.sql';
 
 /** Columns a transition may set besides `status`. Values are bound parameters, never interpolated. */
 export interface TransitionPatch {
@@ -129,6 +130,14 @@ export interface TransitionOptions {
    * subscribed, listing that merchant's moved payments). Not set for Solana, whose payments settle alone.
    */
   settlementBatch?: string;
+  /**
+   * A second edge taken in the same statement, when the state after the first is already known to be
+   * passed (a batch found included at its confirmation depth): the row is written once, in `then.to`, with
+   * both patches; both events are recorded, in order (`from → to`, then `to → then.to` with `then.detail`),
+   * with the webhook deliveries each one emits, as two transitions would. Nobody can see the intermediate
+   * state, since both happen in one statement; one row version instead of two.
+   */
+  then?: { to: PaymentStatus; detail?: Record<string, unknown>; patch?: TransitionPatch };
 }
 
 /**
@@ -196,6 +205,7 @@ export class PaymentLedger {
     manager?: EntityManager,
   ): Promise<string[]> {
     const fromList = checkedEdges(from, to);
+    if (opts.then) checkedEdges(to, opts.then.to);
     if (ids.length === 0) return [];
     const rows = await this.run((bind) => `p.id = ANY(${bind(ids)}::uuid[]) AND p.status = ANY(${bind(fromList)}::text[])`, to, opts, manager);
     return rows.map((r) => r.id);
@@ -309,9 +319,14 @@ export class PaymentLedger {
     const toParam = bind(to);
     const reasonParam = bind(opts.reason ?? null);
     const detailParam = bind(opts.detail ? JSON.stringify(opts.detail) : null);
-    const sets = [`status = ${toParam}`, 'updated_at = now()'];
-    for (const [col, value] of Object.entries(opts.patch ?? {})) {
+    const then = opts.then;
+    const thenParam = then ? bind(then.to) : undefined;
+    const sets = [`status = ${thenParam ?? toParam}`, 'updated_at = now()'];
+    const patched = new Set<string>();
+    for (const [col, value] of [...Object.entries(opts.patch ?? {}), ...Object.entries(then?.patch ?? {})]) {
       if (!PATCHABLE.has(col as keyof TransitionPatch)) throw new Error(`column ${col} is not patchable by a transition`);
+      if (patched.has(col)) throw new Error(`column ${col} is patched by both edges of one transition`);
+      patched.add(col);
       sets.push(`${col} = ${bind(value)}`);
     }
     if (opts.incrementAttempts) sets.push('attempts = p.attempts + 1');
@@ -323,6 +338,8 @@ export class PaymentLedger {
     // The outbox: one delivery per (moved payment × live endpoint of its merchant subscribed to the event),
     // in the same statement as the transition. A replayed job moves nothing, so it emits nothing.
     const eventType = paymentEventTypeFor(to, opts.reason);
+    // With `then`, `events` holds two rows per payment: each delivery joins the event of its own edge.
+    const ofEdge = then ? ` AND ev.to_status = ${toParam}::text` : '';
     let outbox = '';
     if (eventType) {
       const typeParam = bind(eventType);
@@ -330,13 +347,18 @@ export class PaymentLedger {
         INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, payment_id, payment_event_id, occurred_at, snapshot)
         SELECT e.id, mv.merchant_id, ${typeParam}, ${NEW_MESSAGE_ID_SQL}, mv.id, ev.id, ev.created_at, ${paymentSnapshotSql(toParam, reasonParam, detailParam)}
           FROM moved mv
-          JOIN events ev ON ev.payment_id = mv.id
+          JOIN events ev ON ev.payment_id = mv.id${ofEdge}
           JOIN webhook_endpoints e ON e.merchant_id = mv.merchant_id AND e.status = 'active' AND e.deleted_at IS NULL
                                   AND ${subscribedSql(typeParam)}
       )`;
     }
     const batchEvent = opts.settlementBatch ? settlementEventTypeFor(to) : null;
-    if (batchEvent) outbox += `, ${settlementDeliveriesSql(bind(batchEvent), bind(opts.settlementBatch), toParam)}`;
+    // Bound once, on first use (an unused parameter has no type Postgres could infer).
+    let batchParam: string | undefined;
+    const batchRef = (): string => (batchParam ??= bind(opts.settlementBatch));
+    if (batchEvent) outbox += `, ${settlementDeliveriesSql(bind(batchEvent), batchRef(), toParam)}`;
+    const second = then && thenParam ? secondEdgeSql(bind, { toParam, thenParam, then, batchRef: opts.settlementBatch ? batchRef : undefined }) : undefined;
+    outbox += second?.outbox ?? '';
     const picked = select(bind);
     const source: RowSource = typeof picked === 'string' ? { from: 'payments p', where: picked } : picked;
     const carried = (source.carry ?? []).map((c) => `, ${c}`).join('');
@@ -347,8 +369,8 @@ export class PaymentLedger {
         UPDATE payments p SET ${sets.join(', ')} FROM old${perRow} WHERE p.id = old.id RETURNING p.*, old.status AS from_status${source.carry ? source.carry.map((c) => `, old.${c}`).join('') : ''}
       ), events AS (
         INSERT INTO payment_events (payment_id, from_status, to_status, reason, detail)
-        SELECT id, from_status, ${toParam}, ${reasonParam}, ${detailParam}::jsonb FROM moved
-        RETURNING id, payment_id, created_at
+        SELECT id, from_status, ${toParam}, ${reasonParam}, ${detailParam}::jsonb FROM moved${second?.events ?? ''}
+        RETURNING id, payment_id, created_at${then ? ', to_status' : ''}
       )${outbox}
       SELECT id, reference${carried} FROM moved`;
     if (manager) return manager.query(sql, params);

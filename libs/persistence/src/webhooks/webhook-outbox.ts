@@ -95,11 +95,17 @@ export interface SettlementSnapshot {
  * SQL of the CTE writing `settlement.*` deliveries for the `moved` rows of one batch transition: the rows
  * are grouped by merchant, one delivery per group × live endpoint subscribed to the type. Runs once per
  * statement (not per payment), in the statement of the transition, so a replayed job emits nothing.
- * Arguments are the placeholders of the event type, the batch id and the target status.
+ * Arguments are the placeholders of the event type, the batch id and the target status; `o.name` names the
+ * CTE (two in one statement need two names) and `o.createdAt` is SQL for the deliveries' `created_at`.
  */
-export const settlementDeliveriesSql = (typeParam: string, batchParam: string, status: string): string => `batch_deliveries AS (
-  INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, occurred_at, snapshot)
-  SELECT e.id, g.merchant_id, ${typeParam}::text, ${NEW_MESSAGE_ID_SQL}, now(), g.snapshot
+export const settlementDeliveriesSql = (
+  typeParam: string,
+  batchParam: string,
+  status: string,
+  o: { name?: string; createdAt?: string } = {},
+): string => `${o.name ?? 'batch_deliveries'} AS (
+  INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, occurred_at, snapshot${o.createdAt ? ', created_at' : ''})
+  SELECT e.id, g.merchant_id, ${typeParam}::text, ${NEW_MESSAGE_ID_SQL}, now(), g.snapshot${o.createdAt ? `, ${o.createdAt}` : ''}
     FROM (SELECT mv.merchant_id, jsonb_build_object(
             'batchId', ${batchParam}::text, 'status', ${status}::text, 'network', min(mv.network), 'asset', min(mv.asset),
             'txHash', min(mv.tx_hash), 'blockNumber', min(mv.block_number)::text, 'blockHash', min(mv.block_hash),
@@ -145,10 +151,11 @@ export interface PaymentSnapshot {
 
 /**
  * SQL producing a {@link PaymentSnapshot} from the `moved` CTE of a transition (which returns the
- * updated row plus `from_status`); the arguments are the placeholders of the target status, the reason and the detail.
+ * updated row plus `from_status`); the arguments are the placeholders of the target status, the reason and the detail,
+ * and SQL for the previous status (default the row's `from_status`).
  */
-export const paymentSnapshotSql = (status: string, reason: string, detail: string): string => `jsonb_build_object(
-  'reference', mv.reference, 'status', ${status}::text, 'previousStatus', mv.from_status, 'reason', ${reason}::text,
+export const paymentSnapshotSql = (status: string, reason: string, detail: string, previous = 'mv.from_status'): string => `jsonb_build_object(
+  'reference', mv.reference, 'status', ${status}::text, 'previousStatus', ${previous}, 'reason', ${reason}::text,
   'network', mv.network, 'asset', mv.asset, 'payer', mv.payer, 'payTo', mv.pay_to, 'amount', mv.amount::text,
   'settlementMode', mv.settlement_mode, 'txHash', mv.tx_hash, 'logIndex', mv.log_index,
   'blockNumber', mv.block_number::text, 'blockHash', mv.block_hash,
