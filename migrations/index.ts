@@ -18,6 +18,7 @@ import { PaymentExposure1763920000000 } from './1763920000000-payment-exposure';
 import { WebhookDeliveriesKeyset1763900000000 } from './1763900000000-webhook-deliveries-keyset';
 import { HistoryPartitions1763930000000 } from './1763930000000-history-partitions';
 import { RollupShardLocks1763940000000 } from './1763940000000-rollup-shard-locks';
+import { ExposureSetBased1763960000000 } from './1763960000000-exposure-set-based';
 
 /** Every migration, in order. Listed explicitly so ts-node and compiled builds load the same set. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   WebhookDeliveriesKeyset1763900000000,
   HistoryPartitions1763930000000,
   RollupShardLocks1763940000000,
+  ExposureSetBased1763960000000,
 ];
