@@ -62,10 +62,10 @@ function deltas(parts: string[]): string {
  * exact-instant buckets in (now, next minute) plus minute buckets from the next minute on (with `'infinity'`),
  * so at most ≈ 60 + (validity window in minutes) rows are read. Every counted payment is in exactly one of the
  * two ranges. The still-verified payment `v_id` (a retry) is taken out again, in the same statement and so
- * the same snapshot.
+ * the same snapshot. `network` and `asset` name the lane's arguments (those of the single-call function by default).
  */
-export function exposureTotalSql(party: 'payer' | 'merchant', partyId: string): string {
-  const bucketOf = `e.party = '${party}' AND e.party_id = ${partyId} AND e.network = p_network AND e.asset = p_asset`;
+export function exposureTotalSql(party: 'payer' | 'merchant', partyId: string, network = 'p_network', asset = 'p_asset'): string {
+  const bucketOf = `e.party = '${party}' AND e.party_id = ${partyId} AND e.network = ${network} AND e.asset = ${asset}`;
   const nextMinute = `date_trunc('minute', now(), 'UTC') + interval '1 minute'`;
   return `coalesce((SELECT sum(e.amount) FROM payment_exposure e
                    WHERE ${bucketOf} AND NOT e.by_minute AND e.bucket > now() AND e.bucket < ${nextMinute}), 0)
