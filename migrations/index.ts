@@ -19,6 +19,8 @@ import { WebhookDeliveriesKeyset1763900000000 } from './1763900000000-webhook-de
 import { HistoryPartitions1763930000000 } from './1763930000000-history-partitions';
 import { RollupShardLocks1763940000000 } from './1763940000000-rollup-shard-locks';
 import { PaymentsDropIncludedAtIndex1763950000000 } from './1763950000000-payments-drop-included-at-index';
+import { ExposureSetBased1763960000000 } from './1763960000000-exposure-set-based';
+import { AcceptPaymentsBatch1763961000000 } from './1763961000000-accept-payments-batch';
 
 /** Every migration, in order. Listed explicitly so ts-node and compiled builds load the same set. */
 export const MIGRATIONS = [
@@ -33,4 +35,6 @@ export const MIGRATIONS = [
   HistoryPartitions1763930000000,
   RollupShardLocks1763940000000,
   PaymentsDropIncludedAtIndex1763950000000,
+  ExposureSetBased1763960000000,
+  AcceptPaymentsBatch1763961000000,
 ];

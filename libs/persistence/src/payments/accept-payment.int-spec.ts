@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, eventually } from '@tollgate/testing';
-import { ACCEPT_PAYMENT_BODY, ACCEPT_PAYMENT_SIGNATURE } from './accept-payment.sql';
+import { ACCEPT_PAYMENT_BODY, ACCEPT_PAYMENT_SIGNATURE, ACCEPT_PAYMENTS_BODY, ACCEPT_PAYMENTS_SIGNATURE } from './accept-payment.sql';
 import { createDataSource } from '../data-source';
 import type { AcceptArgs } from './payment-accept';
 import { PaymentLedger } from './payment-ledger';
@@ -60,6 +60,11 @@ describe('PaymentLedger.accept', () => {
     expect(rows).toHaveLength(1);
     // A mismatch means the source file was edited without a migration that installs it again.
     expect(rows[0]).toEqual({ prosrc: ACCEPT_PAYMENT_BODY, proconfig: null, provolatile: 'v', lanname: 'plpgsql' });
+    const many = await pool.query(
+      `SELECT p.prosrc, p.proconfig, p.provolatile FROM pg_proc p WHERE p.oid = $1::regprocedure`,
+      [ACCEPT_PAYMENTS_SIGNATURE],
+    );
+    expect(many.rows).toEqual([{ prosrc: ACCEPT_PAYMENTS_BODY, proconfig: null, provolatile: 'v' }]);
   });
 
   it('a burst is answered row by row as separate calls would be, including guards between rows of one statement', async () => {
@@ -160,6 +165,83 @@ describe('PaymentLedger.accept', () => {
       await other.query('ROLLBACK').catch(() => undefined);
       other.release();
     }
+  });
+
+  it('the many-call function answers what the single function answers call by call, and writes once per batch', async () => {
+    // Two identical scenarios on fresh payers: one through tollgate_accept_payments, one call at a time through
+    // tollgate_accept_payment in the same lock order. Covers repeats and conflicts of an authorization created
+    // earlier in the batch, a retry of a committed payment (its own amount not counted), a settled one, an
+    // expired verified one (not counted), and the guard seeing the batch's earlier payments of the payer.
+    const scenario = async (run: (calls: AcceptArgs[]) => Promise<Array<{ outcome: string; detail: string | null; same: number | null }>>) => {
+      // Fresh payers, nonces increasing in list order: the list is in lock order, as the function takes it.
+      const [p1, p2] = [hex(20), hex(20)].sort();
+      const nonce = (k: number) => `0x${k.toString(16).padStart(64, '0')}`;
+      const committedRetry = args({ payer: p1, nonce: nonce(4), amount: '100', payerBalance: '10000' });
+      const settled = args({ payer: p1, nonce: nonce(5), amount: '100', payerBalance: '10000' });
+      const expired = args({ payer: p2, nonce: nonce(1), amount: '5000', payerBalance: '10000', expiresAt: new Date(Date.now() - 60_000) });
+      for (const a of [committedRetry, settled, expired]) await ledger.accept(a);
+      await pool.query(`UPDATE payments SET status = 'queued' WHERE reference = $1`, [settled.reference]);
+      const twice = args({ payer: p1, nonce: nonce(1), amount: '300', payerBalance: '1000' });
+      const calls = [
+        twice,
+        { ...twice, reference: `pay_${randomBytes(16).toString('base64url')}` },
+        { ...twice, signature: hex(65), reference: `pay_${randomBytes(16).toString('base64url')}` },
+        args({ payer: p1, nonce: nonce(2), amount: '500', payerBalance: '1000' }),
+        args({ payer: p1, nonce: nonce(3), amount: '100', payerBalance: '1000' }),
+        { ...committedRetry, reference: `pay_${randomBytes(16).toString('base64url')}`, payerBalance: '2000' },
+        { ...settled, reference: `pay_${randomBytes(16).toString('base64url')}` },
+        args({ payer: p2, nonce: nonce(2), amount: '9000', payerBalance: '10000' }),
+        args({ payer: p2, nonce: nonce(3), amount: '1001', payerBalance: '10000' }),
+        args({ payer: p2, nonce: nonce(4), amount: '1000', payerBalance: null }),
+      ];
+      const answers = await run(calls);
+      const [{ n }] = (await pool.query(`SELECT count(*)::int AS n FROM payments WHERE payer = ANY($1)`, [[p1, p2]])).rows;
+      const [{ e }] = (
+        await pool.query(`SELECT count(*)::int AS e FROM payment_events v JOIN payments p ON p.id = v.payment_id WHERE p.payer = ANY($1)`, [[p1, p2]])
+      ).rows;
+      return { answers, n, e };
+    };
+    const shape = (rows: Array<{ outcome: string; detail: string | null; payment_id: string | null }>) =>
+      rows.map((r) => ({ outcome: r.outcome, detail: r.detail, same: r.payment_id === null ? null : rows.findIndex((x) => x.payment_id === r.payment_id) }));
+    const columns = (calls: AcceptArgs[]) => [
+      calls.map((a) => a.network), calls.map((a) => a.asset), calls.map((a) => a.payer), calls.map((a) => a.nonce),
+      calls.map((a) => a.signature), calls.map((a) => a.merchantId), calls.map((a) => a.amount), calls.map((a) => a.payerBalance),
+      calls.map((a) => a.reference), calls.map((a) => a.x402Version), calls.map((a) => a.scheme), calls.map((a) => a.payTo),
+      calls.map((a) => a.validAfter), calls.map((a) => a.validBefore), calls.map((a) => a.expiresAt.toISOString()),
+      calls.map((a) => a.paymentIdentifier), calls.map((a) => a.requirements),
+    ];
+    const batched = await scenario(async (calls) => {
+      // Handed over out of lock order (p2's calls first): the function takes them in lock order itself; calls
+      // with the same authorization keep their relative order.
+      const order = [7, 8, 9, 0, 1, 2, 3, 4, 5, 6];
+      const { rows } = await pool.query(
+        `SELECT * FROM tollgate_accept_payments($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::numeric[],
+           $8::numeric[], $9::text[], $10::smallint[], $11::text[], $12::text[], $13::numeric[], $14::numeric[], $15::timestamptz[], $16::text[], $17::jsonb[])`,
+        columns(order.map((i) => calls[i])),
+      );
+      expect(rows.map((r) => r.ord)).toEqual(order.map((_, k) => k + 1));
+      const back = new Array(calls.length);
+      order.forEach((i, k) => (back[i] = rows[k]));
+      return shape(back);
+    });
+    const single = await scenario(async (calls) => {
+      const rows = [];
+      for (const a of calls) {
+        const { rows: r } = await pool.query(
+          `SELECT * FROM tollgate_accept_payment($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9, $10, $11, $12, $13, $14, $15, $16, $17::jsonb)`,
+          columns([a]).map((c) => c[0]),
+        );
+        rows.push(r[0]);
+      }
+      return shape(rows);
+    });
+    expect(batched.answers.map((a) => a.outcome)).toEqual([
+      'created', 'retry', 'nonce_conflict', 'created', 'payer_exposure', 'retry', 'already_settled', 'created', 'payer_exposure', 'created',
+    ]);
+    expect(batched.answers.map((a) => a.detail)).toEqual([null, null, null, null, '1000', null, 'queued', null, '9000', null]);
+    expect(batched.answers).toEqual(single.answers);
+    expect(batched.n).toBe(single.n);
+    expect(batched.e).toBe(single.e);
   });
 });
 

@@ -97,3 +97,138 @@ export const ACCEPT_PAYMENT_SQL = `CREATE OR REPLACE FUNCTION tollgate_accept_pa
   p_payment_identifier text, p_requirements jsonb
 ) RETURNS TABLE (outcome text, payment_id uuid, payment_reference text, detail text)
 LANGUAGE plpgsql VOLATILE AS $fn$${ACCEPT_PAYMENT_BODY}$fn$`;
+
+/** The many-call function's identity, for ALTER/DROP and catalog lookups. */
+export const ACCEPT_PAYMENTS_SIGNATURE =
+  'tollgate_accept_payments(text[], text[], text[], text[], text[], uuid[], numeric[], numeric[], text[], smallint[], text[], text[], numeric[], numeric[], timestamptz[], text[], jsonb[])';
+
+/**
+ * The same rule for many calls at once (`tollgate_accept_payments`, the arguments as arrays, no merchant
+ * maximum: calls with one run alone through the single function): answers exactly what the single function
+ * called once per element, in lock order, would answer, but writes every created payment with one INSERT
+ * and their events with another. The triggers on `payments` and `payment_events` (exposure buckets, console
+ * rollups) are statement-level, so they then fire once per call of this function instead of once per payment:
+ * most of an accept's Postgres CPU (issue #16).
+ *
+ * Calls are taken in payer-lock order (lock key, then nonce, in the C collation), so a payer's calls are
+ * adjacent and two copies of one authorization are next to each other. What the single function would see
+ * in `payments` from an earlier call of this batch is carried in variables instead: the payer's running
+ * total of created payments that count (expiry after `now()`, the guard's rule) is added to the maintained
+ * total, and a repeat of an authorization created earlier in the batch is a retry of it (its own amount taken
+ * out, as for a committed one), or a nonce conflict. Returns one row per element, `ord` = its 1-based index.
+ */
+export const ACCEPT_PAYMENTS_BODY = `
+  DECLARE
+    v_n int := coalesce(array_length(p_network, 1), 0);
+    i int;
+    v_network text;
+    v_asset text;
+    v_payer text;
+    v_key text;
+    v_locked text;
+    v_pending numeric := 0;
+    v_last text;
+    v_last_i int;
+    v_id uuid;
+    v_reference text;
+    v_status text;
+    v_merchant uuid;
+    v_signature text;
+    v_failure text;
+    v_self numeric;
+    v_total numeric;
+    v_outcome text[] := array_fill(NULL::text, ARRAY[v_n]);
+    v_ids uuid[] := array_fill(NULL::uuid, ARRAY[v_n]);
+    v_refs text[] := array_fill(NULL::text, ARRAY[v_n]);
+    v_detail text[] := array_fill(NULL::text, ARRAY[v_n]);
+    v_created int[] := '{}';
+  BEGIN
+    FOR i IN SELECT g FROM generate_subscripts(p_network, 1) g
+              ORDER BY (p_network[g] || '|' || p_asset[g] || '|' || p_payer[g]) COLLATE "C", p_nonce[g] COLLATE "C", g LOOP
+      v_network := p_network[i];
+      v_asset := p_asset[i];
+      v_payer := p_payer[i];
+      v_key := v_network || '|' || v_asset || '|' || v_payer;
+      IF v_locked IS DISTINCT FROM v_key THEN
+        PERFORM pg_advisory_xact_lock(hashtextextended(v_key, 0));
+        v_locked := v_key;
+        v_pending := 0;
+      END IF;
+      v_self := 0;
+      IF v_last = v_key || '|' || p_nonce[i] THEN
+        v_id := v_ids[v_last_i];
+        v_reference := v_refs[v_last_i];
+        v_status := 'verified';
+        v_merchant := p_merchant_id[v_last_i];
+        v_signature := p_signature[v_last_i];
+        v_failure := NULL;
+        IF p_expires_at[v_last_i] > now() THEN
+          v_self := p_amount[v_last_i];
+        END IF;
+      ELSE
+        SELECT p.id, p.reference, p.status, p.merchant_id, p.signature, p.failure_reason
+          INTO v_id, v_reference, v_status, v_merchant, v_signature, v_failure
+          FROM payments p
+         WHERE p.network = v_network AND p.asset = v_asset AND p.payer = v_payer AND p.nonce = p_nonce[i];
+      END IF;
+      IF v_id IS NOT NULL THEN
+        IF v_status <> 'verified' THEN
+          v_outcome[i] := 'already_settled';
+          v_ids[i] := v_id;
+          v_refs[i] := v_reference;
+          v_detail[i] := v_status || coalesce(':' || v_failure, '');
+          CONTINUE;
+        END IF;
+        IF v_signature <> p_signature[i] OR v_merchant <> p_merchant_id[i] THEN
+          v_outcome[i] := 'nonce_conflict';
+          v_ids[i] := v_id;
+          CONTINUE;
+        END IF;
+      END IF;
+      IF p_payer_balance[i] IS NOT NULL THEN
+        SELECT ${exposureTotalSql('payer', 'v_payer', 'v_network', 'v_asset')} INTO v_total;
+        v_total := v_total + v_pending - v_self;
+        IF v_total + p_amount[i] > p_payer_balance[i] THEN
+          v_outcome[i] := 'payer_exposure';
+          v_detail[i] := v_total::text;
+          CONTINUE;
+        END IF;
+      END IF;
+      IF v_id IS NOT NULL THEN
+        v_outcome[i] := 'retry';
+        v_ids[i] := v_id;
+        v_refs[i] := v_reference;
+        CONTINUE;
+      END IF;
+      v_outcome[i] := 'created';
+      v_ids[i] := gen_random_uuid();
+      v_refs[i] := p_reference[i];
+      v_created := v_created || i;
+      v_last := v_key || '|' || p_nonce[i];
+      v_last_i := i;
+      IF p_expires_at[i] > now() THEN
+        v_pending := v_pending + p_amount[i];
+      END IF;
+    END LOOP;
+    IF cardinality(v_created) > 0 THEN
+      INSERT INTO payments (id, reference, merchant_id, x402_version, scheme, network, asset, payer, pay_to, amount,
+                            valid_after, valid_before, expires_at, nonce, signature, status, payment_identifier, requirements)
+      SELECT v_ids[c], p_reference[c], p_merchant_id[c], p_x402_version[c], p_scheme[c], p_network[c], p_asset[c], p_payer[c],
+             p_pay_to[c], p_amount[c], p_valid_after[c], p_valid_before[c], p_expires_at[c], p_nonce[c], p_signature[c], 'verified',
+             p_payment_identifier[c], p_requirements[c]
+        FROM unnest(v_created) WITH ORDINALITY AS u(c, k) ORDER BY u.k;
+      INSERT INTO payment_events (payment_id, from_status, to_status)
+      SELECT v_ids[c], NULL, 'verified' FROM unnest(v_created) WITH ORDINALITY AS u(c, k) ORDER BY u.k;
+    END IF;
+    RETURN QUERY SELECT g, v_outcome[g], v_ids[g], v_refs[g], v_detail[g] FROM generate_series(1, v_n) g;
+  END
+`;
+
+/** Installs the many-call rule (CREATE OR REPLACE keeps the function's owner and grants). */
+export const ACCEPT_PAYMENTS_SQL = `CREATE OR REPLACE FUNCTION tollgate_accept_payments(
+  p_network text[], p_asset text[], p_payer text[], p_nonce text[], p_signature text[], p_merchant_id uuid[],
+  p_amount numeric[], p_payer_balance numeric[], p_reference text[], p_x402_version smallint[], p_scheme text[],
+  p_pay_to text[], p_valid_after numeric[], p_valid_before numeric[], p_expires_at timestamptz[],
+  p_payment_identifier text[], p_requirements jsonb[]
+) RETURNS TABLE (ord int, outcome text, payment_id uuid, payment_reference text, detail text)
+LANGUAGE plpgsql VOLATILE AS $fn$${ACCEPT_PAYMENTS_BODY}$fn$`;

@@ -55,17 +55,10 @@ const ACCEPT_MAX_BATCH = 8;
 
 const ACCEPT_SINGLE_SQL = `SELECT * FROM tollgate_accept_payment($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb)`;
 
-const ACCEPT_BATCH_SQL = `
-  SELECT x.ord, r.*
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[], $7::numeric[], $8::numeric[],
-                $9::text[], $10::smallint[], $11::text[], $12::text[], $13::numeric[], $14::numeric[], $15::timestamptz[],
-                $16::text[], $17::jsonb[])
-         WITH ORDINALITY AS x(network, asset, payer, nonce, signature, merchant_id, amount, payer_balance, reference,
-                              x402_version, scheme, pay_to, valid_after, valid_before, expires_at, payment_identifier, requirements, ord)
-   CROSS JOIN LATERAL tollgate_accept_payment(x.network, x.asset, x.payer, x.nonce, x.signature, x.merchant_id, x.amount,
-                x.payer_balance, NULL::numeric, x.reference, x.x402_version, x.scheme, x.pay_to, x.valid_after, x.valid_before,
-                x.expires_at, x.payment_identifier, x.requirements) r
-   ORDER BY x.ord`;
+/** The many-call rule (`tollgate_accept_payments`, accept-payment.sql.ts): one row per call, `ord` its 1-based index. */
+const ACCEPT_BATCH_SQL = `SELECT * FROM tollgate_accept_payments($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::uuid[],
+  $7::numeric[], $8::numeric[], $9::text[], $10::smallint[], $11::text[], $12::text[], $13::numeric[], $14::numeric[], $15::timestamptz[],
+  $16::text[], $17::jsonb[])`;
 
 /**
  * Runs the accept rule (accept-payment.sql.ts) with group commit for `PaymentLedger.accept`, which documents
@@ -137,12 +130,12 @@ export class AcceptBatcher {
     const alone = (a: AcceptArgs): Promise<AcceptRow | Error> => this.acceptOne(a).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
     if (batch.length === 1) return [await alone(batch[0])];
     try {
-      const { rows } = await this.pool().query<AcceptRow & { ord: string }>({ name: 'tollgate_accept_batch', text: ACCEPT_BATCH_SQL, values: acceptColumns(batch) });
+      const { rows } = await this.pool().query<AcceptRow & { ord: number }>({ name: 'tollgate_accept_many', text: ACCEPT_BATCH_SQL, values: acceptColumns(batch) });
       if (rows.length !== batch.length) throw new Error(`accept batch answered ${rows.length} rows for ${batch.length}`);
       const answers: AcceptRow[] = new Array(batch.length);
       for (const row of rows) {
         const { ord, ...answer } = row;
-        answers[Number(ord) - 1] = answer;
+        answers[ord - 1] = answer;
       }
       return answers;
     } catch {

@@ -2,7 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { createTestDatabase } from '@tollgate/testing';
-import { COMPACT_EXPOSURE_SQL, EXPOSURE_ADD_BODY, EXPOSURE_GROUND_TRUTH_SQL, EXPOSURE_TRIGGER_BODY, exposureTotalSql } from './payment-exposure.sql';
+import { COMPACT_EXPOSURE_SQL, EXPOSURE_GROUND_TRUTH_SQL, EXPOSURE_TRIGGER_BODY, exposureTotalSql } from './payment-exposure.sql';
 import { createDataSource } from '../data-source';
 import type { AcceptArgs } from './payment-accept';
 import { PaymentLedger } from './payment-ledger';
@@ -98,10 +98,8 @@ describe('payment exposure', () => {
     const { rows } = await pool.query(
       `SELECT proname, prosrc FROM pg_proc WHERE proname IN ('tollgate_exposure_add', 'tollgate_payments_exposure') ORDER BY proname`,
     );
-    expect(rows).toEqual([
-      { proname: 'tollgate_exposure_add', prosrc: EXPOSURE_ADD_BODY },
-      { proname: 'tollgate_payments_exposure', prosrc: EXPOSURE_TRIGGER_BODY },
-    ]);
+    // The per-bucket helper of 1763920000000 is gone (1763960000000): the trigger applies its deltas itself.
+    expect(rows).toEqual([{ proname: 'tollgate_payments_exposure', prosrc: EXPOSURE_TRIGGER_BODY }]);
   });
 
   it('random inserts, transitions (ledger and direct), deletes and folds: maintained totals always equal the sum over payments', async () => {

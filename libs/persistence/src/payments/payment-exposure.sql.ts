@@ -4,8 +4,8 @@
  * a handful of rows instead of summing every in-flight payment (issue #16: one payer with 10,000 payments in
  * flight cost 1.2 ms of Postgres CPU per verify, and growing).
  *
- * This file is the source of truth for the two functions below; migration 1763920000000 installs them (a
- * change = edit here AND add a migration that runs {@link PAYMENT_EXPOSURE_SQL} again;
+ * This file is the source of truth for the trigger function below; migration 1763920000000 installed it, 1763960000000
+ * the current text (a change = edit here AND add a migration that runs {@link PAYMENT_EXPOSURE_SQL} again;
  * payment-exposure.int-spec.ts fails while the installed text differs).
  *
  * What counts (exactly today's guard): a payment in `queued`, `batched` or `submitted` counts whatever the time;
@@ -62,10 +62,10 @@ function deltas(parts: string[]): string {
  * exact-instant buckets in (now, next minute) plus minute buckets from the next minute on (with `'infinity'`),
  * so at most ≈ 60 + (validity window in minutes) rows are read. Every counted payment is in exactly one of the
  * two ranges. The still-verified payment `v_id` (a retry) is taken out again, in the same statement and so
- * the same snapshot.
+ * the same snapshot. `network` and `asset` name the lane's arguments (those of the single-call function by default).
  */
-export function exposureTotalSql(party: 'payer' | 'merchant', partyId: string): string {
-  const bucketOf = `e.party = '${party}' AND e.party_id = ${partyId} AND e.network = p_network AND e.asset = p_asset`;
+export function exposureTotalSql(party: 'payer' | 'merchant', partyId: string, network = 'p_network', asset = 'p_asset'): string {
+  const bucketOf = `e.party = '${party}' AND e.party_id = ${partyId} AND e.network = ${network} AND e.asset = ${asset}`;
   const nextMinute = `date_trunc('minute', now(), 'UTC') + interval '1 minute'`;
   return `coalesce((SELECT sum(e.amount) FROM payment_exposure e
                    WHERE ${bucketOf} AND NOT e.by_minute AND e.bucket > now() AND e.bucket < ${nextMinute}), 0)
@@ -75,41 +75,35 @@ export function exposureTotalSql(party: 'payer' | 'merchant', partyId: string): 
                    AND (p.status <> 'verified' OR p.expires_at > now())), 0)`;
 }
 
-/** Adds to a bucket without waiting: into a partial row no other transaction holds, else a new row. */
-export const EXPOSURE_ADD_BODY = `
-  BEGIN
-    UPDATE payment_exposure SET amount = amount + p_amount
-     WHERE id = (SELECT e.id FROM payment_exposure e
-                  WHERE e.party = p_party AND e.party_id = p_party_id AND e.network = p_network AND e.asset = p_asset
-                    AND e.by_minute = p_by_minute AND e.bucket = p_bucket
-                  LIMIT 1 FOR UPDATE SKIP LOCKED);
-    IF NOT FOUND THEN
-      INSERT INTO payment_exposure (party, party_id, network, asset, by_minute, bucket, amount)
-      VALUES (p_party, p_party_id, p_network, p_asset, p_by_minute, p_bucket, p_amount);
-    END IF;
-  END
-`;
+/**
+ * Applies a statement's deltas in one SQL statement (one executor run per trigger firing instead of a helper
+ * call and two statements per bucket): per bucket, a partial row no other transaction holds
+ * (`FOR UPDATE SKIP LOCKED`) gets the delta added, and a bucket with no such row gets a new one.
+ */
+function applyDeltas(parts: string[]): string {
+  return `WITH d AS (${deltas(parts)}), picked AS MATERIALIZED (
+        SELECT d.party, d.party_id, d.network, d.asset, d.by_minute, d.bucket, d.amount,
+               (SELECT e.id FROM payment_exposure e
+                 WHERE e.party = d.party AND e.party_id = d.party_id AND e.network = d.network AND e.asset = d.asset
+                   AND e.by_minute = d.by_minute AND e.bucket = d.bucket
+                 LIMIT 1 FOR UPDATE SKIP LOCKED) AS id
+          FROM d
+      ), added AS (
+        UPDATE payment_exposure e SET amount = e.amount + p.amount FROM picked p WHERE e.id = p.id AND p.id IS NOT NULL
+      )
+      INSERT INTO payment_exposure (${KEY}, amount)
+      SELECT ${KEY}, amount FROM picked WHERE id IS NULL`;
+}
 
 /** The trigger body: one branch per operation (each names only the transition tables it has). */
 export const EXPOSURE_TRIGGER_BODY = `
-  DECLARE
-    v_delta record;
   BEGIN
     IF TG_OP = 'INSERT' THEN
-      FOR v_delta IN ${deltas([contributions('new_rows', '')])} LOOP
-        PERFORM tollgate_exposure_add(v_delta.party, v_delta.party_id, v_delta.network, v_delta.asset, v_delta.by_minute, v_delta.bucket,
-                                      v_delta.amount);
-      END LOOP;
+      ${applyDeltas([contributions('new_rows', '')])};
     ELSIF TG_OP = 'UPDATE' THEN
-      FOR v_delta IN ${deltas([contributions('new_rows', ''), contributions('old_rows', '-')])} LOOP
-        PERFORM tollgate_exposure_add(v_delta.party, v_delta.party_id, v_delta.network, v_delta.asset, v_delta.by_minute, v_delta.bucket,
-                                      v_delta.amount);
-      END LOOP;
+      ${applyDeltas([contributions('new_rows', ''), contributions('old_rows', '-')])};
     ELSIF TG_OP = 'DELETE' THEN
-      FOR v_delta IN ${deltas([contributions('old_rows', '-')])} LOOP
-        PERFORM tollgate_exposure_add(v_delta.party, v_delta.party_id, v_delta.network, v_delta.asset, v_delta.by_minute, v_delta.bucket,
-                                      v_delta.amount);
-      END LOOP;
+      ${applyDeltas([contributions('old_rows', '-')])};
     ELSE
       DELETE FROM payment_exposure;
     END IF;
@@ -117,11 +111,8 @@ export const EXPOSURE_TRIGGER_BODY = `
   END
 `;
 
-/** Installs (CREATE OR REPLACE) both functions; the triggers themselves are created by the migration. */
+/** Installs (CREATE OR REPLACE) the trigger function; the triggers themselves are created by the migration. */
 export const PAYMENT_EXPOSURE_SQL = [
-  `CREATE OR REPLACE FUNCTION tollgate_exposure_add(
-     p_party text, p_party_id text, p_network text, p_asset text, p_by_minute boolean, p_bucket timestamptz, p_amount numeric
-   ) RETURNS void LANGUAGE plpgsql VOLATILE AS $fn$${EXPOSURE_ADD_BODY}$fn$`,
   `CREATE OR REPLACE FUNCTION tollgate_payments_exposure() RETURNS trigger LANGUAGE plpgsql VOLATILE AS $fn$${EXPOSURE_TRIGGER_BODY}$fn$`,
 ];
 

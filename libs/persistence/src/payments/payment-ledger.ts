@@ -172,19 +172,21 @@ export class PaymentLedger {
    * authorization is a retry or a refusal; else the payer and merchant exposure guards; else the payment is
    * recorded `verified` with its creation event. One statement, no caller transaction.
    *
-   * Group commit: the calls issued in one turn of the event loop run as one statement (`unnest … CROSS JOIN
-   * LATERAL tollgate_accept_payment(…)`), one round trip and one commit instead of one each (in chunks of
+   * Group commit: the calls issued in one turn of the event loop run as one statement
+   * (`tollgate_accept_payments(…arrays)`), one round trip and one commit instead of one each (in chunks of
    * 8, sent concurrently, never splitting one payer's calls; see payment-accept.ts). Under load the chain reads of many verifies return in one
    * JSON-RPC answer, so their accepts arrive together. A payer's calls that arrive while a statement of
    * theirs is in flight wait for it in this process, then join the next turn's statement together, instead
    * of queueing one statement (and one commit) each on the payer's lock in Postgres.
    *
-   * Semantics stay those of separate calls: the function takes a fresh snapshot per statement inside the
-   * batch's transaction, so a later row sees an earlier row's insert (two payments of one payer in a batch
-   * are guarded against each other). Rows are ordered by payer lock key, so two batches take their
-   * per-payer advisory locks in the same order and cannot deadlock; rows that also take the merchant
-   * exposure lock are never batched (a second lock per row would break that order). If the batch statement
-   * fails (one poisoned row, a deadlock victim), every row is retried on its own so only the bad one fails.
+   * Semantics stay those of separate calls: the function takes the rows in payer-lock order and decides each
+   * as the single function would, with what earlier rows of the batch created carried along (two payments of
+   * one payer in a batch are guarded against each other, a repeated authorization is a retry of the first);
+   * the created rows are then written with one INSERT, so the statement triggers fire once per batch. Two
+   * batches take their per-payer advisory locks in the same order and cannot deadlock; rows that also take
+   * the merchant exposure lock are never batched (a second lock per row would break that order). If the
+   * batch statement fails (one poisoned row, a deadlock victim), every row is retried on its own so only the
+   * bad one fails.
    * Both statements are named (prepared once per connection), so Postgres does not re-plan them per call.
    * @throws the database error of this call's statement.
    */
