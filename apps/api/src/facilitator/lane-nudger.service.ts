@@ -1,8 +1,13 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { JobName, JobQueues } from '@tollgate/queue';
 
-/** How long queued payments of one lane are gathered before their single nudge job is added (ms). */
-export const NUDGE_GATHER_MS = 10;
+/**
+ * How long queued payments of one lane are gathered before their single nudge job is added (ms). The worker
+ * runs at most one scheduler pass per 50 ms on nudges (NUDGE_MIN_INTERVAL_MS in apps/worker), so nudging more
+ * often only made jobs it drops: at 10 ms, four in five. At 50 ms, open-loop settles at 1,000 req/s answered
+ * with p99 112 / 100 ms against 172 / 149 (interleaved pairs), end to end unchanged.
+ */
+export const NUDGE_GATHER_MS = 50;
 
 /** Ids listed in one nudge job at most (for tracing only; the worker reads Postgres). */
 const MAX_IDS_PER_NUDGE = 100;
