@@ -1,9 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { runCli } from './cli-process';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { adminCall, createAdminToken, createAdminUser, FacilitatorFixture, login, merchantClient, startFacilitator } from '@tollgate/testing';
 
-const ROOT = join(__dirname, '..', '..', '..');
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
 /**
@@ -90,21 +88,14 @@ describe('operator issues a merchant API key', () => {
   });
 
   it('CLI: npm run admin -- issue-merchant-key prints the key once and audits it as cli:<user>', async () => {
-    const cli = (args: string[]) => {
-      const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/ts-node/dist/bin.js'), '-T', '-r', 'tsconfig-paths/register', 'apps/api/src/cli/admin.ts', ...args], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        env: { ...process.env, DATABASE_URL: f.api.config.databaseUrl },
-      });
-      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-    };
-    const r = cli(['issue-merchant-key', '--merchant', f.merchantId, '--name', 'cli recovery']);
+    const cli = (args: string[]) => runCli('admin', args, { DATABASE_URL: f.api.config.databaseUrl });
+    const r = await cli(['issue-merchant-key', '--merchant', f.merchantId, '--name', 'cli recovery']);
     expect(r).toMatchObject({ status: 0, stderr: expect.stringContaining('shown once') });
     const key = r.stdout.trim();
     expect(key).toMatch(/^tg_[A-Za-z0-9_-]{43}$/);
     expect(await meWith(key)).toBe(200);
     const [audit] = await f.api.db.query(`SELECT actor, after FROM admin_audit_log WHERE action = 'merchant.api_key.issue' ORDER BY id DESC LIMIT 1`);
     expect(audit).toMatchObject({ actor: expect.stringMatching(/^cli:/), after: { issued: key.slice(0, 10), name: 'cli recovery' } });
-    expect(cli(['issue-merchant-key', '--merchant', 'nope'])).toMatchObject({ status: 65, stderr: expect.stringContaining('merchant') });
+    expect(await cli(['issue-merchant-key', '--merchant', 'nope'])).toMatchObject({ status: 65, stderr: expect.stringContaining('merchant') });
   }, 300_000);
 });

@@ -1,12 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { runCli } from './cli-process';
 import { Address, getAddress } from 'viem';
 import { bodyV2, eventually, postJson, randomNonce, signAuthorization, workerConfigOf } from '@tollgate/testing';
 import { FacilitatorFixture, MerchantClient, merchantClient, startFacilitator, WEBHOOK_TEST_ENV } from '@tollgate/testing';
 import { SettlementWorker } from '../../worker/src';
 import { MerchantsService } from '../src/merchants/merchants.service';
 
-const ROOT = join(__dirname, '..', '..', '..');
 const SOLANA = 'EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v';
 /** payTo addresses beyond the devchain's three (deferred settles need no key behind them). */
 const EXPORTER_PAY_TO = getAddress(`0x${'a1'.repeat(20)}`);
@@ -189,28 +187,24 @@ describe('merchant self-service', () => {
   });
 
   describe('CLI (npm run merchant)', () => {
-    const cli = (args: string[]) => {
-      const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/ts-node/dist/bin.js'), '-T', '-r', 'tsconfig-paths/register', 'apps/api/src/cli/merchant.ts', ...args], {
-        cwd: ROOT,
-        encoding: 'utf8',
-        env: { ...process.env, DATABASE_URL: f.api.config.databaseUrl },
-      });
+    const cli = async (args: string[]) => {
+      const r = await runCli('merchant', args, { DATABASE_URL: f.api.config.databaseUrl });
       return { status: r.status, out: r.stdout + r.stderr };
     };
 
     it('pay-to add / retire and rate-limit change the merchant; webhooks lists endpoints with their subscriptions; bad input is a usage error', async () => {
       const address = CLI_PAY_TO;
-      expect(cli(['pay-to', 'add', '--merchant', f.merchantId, '--address', address])).toMatchObject({ status: 0, out: expect.stringContaining('added') });
-      expect(cli(['pay-to', 'retire', '--merchant', f.merchantId, '--address', address])).toMatchObject({ status: 0, out: expect.stringContaining('retired') });
+      expect(await cli(['pay-to', 'add', '--merchant', f.merchantId, '--address', address])).toMatchObject({ status: 0, out: expect.stringContaining('added') });
+      expect(await cli(['pay-to', 'retire', '--merchant', f.merchantId, '--address', address])).toMatchObject({ status: 0, out: expect.stringContaining('retired') });
       const [row] = await f.api.db.query(`SELECT retired_at FROM merchant_pay_to WHERE address = $1`, [address.toLowerCase()]);
       expect(row.retired_at).not.toBeNull();
-      expect(cli(['rate-limit', '--merchant', f.merchantId, '--per-second', '25'])).toMatchObject({ status: 0 });
+      expect(await cli(['rate-limit', '--merchant', f.merchantId, '--per-second', '25'])).toMatchObject({ status: 0 });
       expect((await api.get('/v1/merchant')).body.rateLimitPerSecond).toBe(25);
-      expect(cli(['rate-limit', '--merchant', f.merchantId, '--per-second', 'default']).status).toBe(0);
-      expect(cli(['pay-to', 'add', '--merchant', f.merchantId, '--address', '0x12'])).toMatchObject({ status: 64, out: expect.stringContaining('--address') });
+      expect((await cli(['rate-limit', '--merchant', f.merchantId, '--per-second', 'default'])).status).toBe(0);
+      expect(await cli(['pay-to', 'add', '--merchant', f.merchantId, '--address', '0x12'])).toMatchObject({ status: 64, out: expect.stringContaining('--address') });
       const all = await api.post('/v1/merchant/webhook-endpoints', { url: 'http://127.0.0.1:9/all' });
       const batched = await api.post('/v1/merchant/webhook-endpoints', { url: 'http://127.0.0.1:9/batches', eventTypes: ['settlement.included', 'settlement.confirmed'] });
-      const listed = cli(['webhooks', '--merchant', f.merchantId]);
+      const listed = await cli(['webhooks', '--merchant', f.merchantId]);
       expect(listed).toMatchObject({ status: 0, out: expect.stringContaining(`${all.body.id}\tactive\thttp://127.0.0.1:9/all\tevery event (*)`) });
       expect(listed.out).toContain(`${batched.body.id}\tactive\thttp://127.0.0.1:9/batches\tsettlement.included,settlement.confirmed`);
       // Seven CLI processes, each booting ts-node: on a loaded 2-core machine that alone can take minutes.
@@ -219,7 +213,7 @@ describe('merchant self-service', () => {
     it('create accepts base58 Solana payTo addresses beside EVM ones, under the rules of POST /v1/merchant/pay-to', async () => {
       const solana = '4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU';
       const evm = getAddress(`0x${'c3'.repeat(20)}`);
-      const made = cli(['create', '--name', 'CLI Solana merchant', '--pay-to', `${solana},${evm}`, '--json']);
+      const made = await cli(['create', '--name', 'CLI Solana merchant', '--pay-to', `${solana},${evm}`, '--json']);
       expect(made.status).toBe(0);
       const created = JSON.parse(made.out.split('\n').find((l) => l.startsWith('{'))!);
       expect(created.payTo).toEqual([solana, evm]);
@@ -228,7 +222,7 @@ describe('merchant self-service', () => {
       expect(rows.map((r: { address: string }) => r.address).sort()).toEqual([evm.toLowerCase(), solana].sort());
       const own = merchantClient(f.api.baseUrl, created.apiKey);
       expect((await own.post('/v1/merchant/pay-to', { address: solana })).status).toBe(200); // already active: the same address
-      const bad = cli(['create', '--name', 'x', '--pay-to', `${solana},${solana.slice(0, 20)}0OIl`]);
+      const bad = await cli(['create', '--name', 'x', '--pay-to', `${solana},${solana.slice(0, 20)}0OIl`]);
       expect(bad).toMatchObject({ status: 64, out: expect.stringContaining('Solana address (base58 of 32 bytes)') });
     }, 300_000);
   });
