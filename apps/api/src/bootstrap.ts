@@ -8,7 +8,6 @@ import { TollgateConfig } from '@tollgate/config';
 import { AppModule } from './app.module';
 import { HttpErrorFilter } from './common/http-exception.filter';
 import { inputGuard } from './common/input-guard';
-import { plainJsonBody } from './common/json-body';
 import { requireJsonContentType } from './common/json-content-type';
 import { buildOpenApiDocument } from './openapi/document';
 import { securityHeaders } from './common/security-headers';
@@ -31,8 +30,7 @@ export async function createApiApp(config: TollgateConfig, opts: { shutdownHooks
   app.use(securityHeaders());
   // Before the parsers: a JSON body sent as a form (curl -d without a content-type) is named as such (415).
   app.use(requireJsonContentType);
-  // x402 bodies are small; anything large is abuse. Plain JSON bodies (every x402 client's) take a short path.
-  app.use(plainJsonBody(JSON_BODY_LIMIT_BYTES));
+  // x402 bodies are small; anything large is abuse.
   app.useBodyParser('json', { limit: JSON_BODY_LIMIT_BYTES });
   // The operator console posts HTML forms and authenticates with cookies (see admin/); nothing else reads them.
   app.useBodyParser('urlencoded', { extended: false, limit: '16kb' });

@@ -11,8 +11,7 @@ export function requireJsonContentType(req: Request, _res: Response, next: NextF
   if (req.path === '/admin' || req.path.startsWith('/admin/')) return next();
   const length = req.headers['content-length'];
   const hasBody = req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-  // The header every x402 client sends is checked first, before type-is parses it.
-  if (!hasBody || req.headers['content-type'] === 'application/json' || req.is(['application/json', '+json'])) return next();
+  if (!hasBody || req.is(['application/json', '+json'])) return next();
   const sent = req.headers['content-type'];
   next(
     new UnsupportedMediaTypeException({

@@ -13,19 +13,6 @@ import { SupportedService } from './supported.service';
 /** Header that overrides the merchant's settlement policy for one `/settle` call (defined in libs/protocol for clients). */
 export { SETTLEMENT_MODE_HEADER };
 
-/**
- * Writes a facilitator answer: the JSON express's `res.json` would send, without its per-answer work that serves
- * nothing on a POST — an ETag (a SHA-1 of the body; conditional requests apply to GET and HEAD only) and the
- * content-type and freshness checks. Same status, content-type (`application/json; charset=utf-8`) and body.
- */
-export function sendJson(res: Response, status: number, body: unknown): void {
-  const json = JSON.stringify(body);
-  res.statusCode = status;
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(json));
-  res.end(json);
-}
-
 /** The x402 facilitator API: `POST /verify`, `POST /settle`, `GET /supported`. */
 @ApiTags('facilitator')
 @Controller()
@@ -41,12 +28,13 @@ export class FacilitatorController {
   @UseGuards(MerchantAuthGuard, MerchantRateLimitGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Verify an x402 exact payment (EVM EIP-3009 or Solana) and record it as verified' })
-  async verify(@Body() body: unknown, @CurrentMerchant() merchant: AuthenticatedMerchant, @Res() res: Response): Promise<void> {
+  async verify(@Body() body: unknown, @CurrentMerchant() merchant: AuthenticatedMerchant, @Res({ passthrough: true }) res: Response): Promise<VerifyResponse> {
     const done = this.metrics.startVerify();
     const answer = await this.facilitator.verify(body, merchant);
     const b = answer.body as VerifyResponse;
     done(answer.status === 400 ? 'malformed' : b.isValid ? 'valid' : b.invalidReason === 'unexpected_verify_error' ? 'error' : 'invalid', b.isValid ? undefined : b.invalidReason);
-    sendJson(res, answer.status, answer.body);
+    res.status(answer.status);
+    return answer.body;
   }
 
   @Post('settle')
@@ -59,14 +47,15 @@ export class FacilitatorController {
     @CurrentMerchant() merchant: AuthenticatedMerchant,
     @Headers(SETTLEMENT_MODE_HEADER) modeHeader: string | undefined,
     @Req() req: Request & { id?: string | number },
-    @Res() res: Response,
-  ): Promise<void> {
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<SettleResponse | Record<string, unknown>> {
     const done = this.metrics.startSettle();
     let mode: SettlementMode | undefined;
     if (modeHeader !== undefined) {
       if (modeHeader !== 'deferred' && modeHeader !== 'confirmed') {
+        res.status(400);
         done('malformed', 'none', 'invalid_payload');
-        return sendJson(res, 400, { ...settleFailure({ reason: 'invalid_payload', message: `${SETTLEMENT_MODE_HEADER} must be "deferred" or "confirmed"`, network: requestedNetwork(body) }), field: SETTLEMENT_MODE_HEADER });
+        return { ...settleFailure({ reason: 'invalid_payload', message: `${SETTLEMENT_MODE_HEADER} must be "deferred" or "confirmed"`, network: requestedNetwork(body) }), field: SETTLEMENT_MODE_HEADER };
       }
       mode = modeHeader;
     }
@@ -75,7 +64,8 @@ export class FacilitatorController {
     const ext = (b.extensions?.tollgate ?? {}) as { settlementMode?: string };
     const outcome = answer.status === 400 ? 'malformed' : !b.success ? (b.errorReason === 'unexpected_settle_error' ? 'error' : 'failed') : b.transaction ? 'settled' : 'queued';
     done(outcome, ext.settlementMode ?? mode ?? 'none', b.success ? undefined : b.errorReason);
-    sendJson(res, answer.status, answer.body);
+    res.status(answer.status);
+    return answer.body;
   }
 
   @Get('supported')

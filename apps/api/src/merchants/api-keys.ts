@@ -1,5 +1,4 @@
 import * as crypto from 'node:crypto';
-import { randomBytes } from 'node:crypto';
 
 /** Visible, non-secret start of every merchant key; helps humans and secret scanners recognise it. */
 export const API_KEY_PREFIX = 'tg_';
@@ -9,7 +8,7 @@ export const API_KEY_PREFIX = 'tg_';
  * SHA-256 suffices (no password hashing) because the secret is high-entropy random, not a human choice.
  */
 export function generateApiKey(): { secret: string; prefix: string; hash: string } {
-  const secret = `${API_KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+  const secret = `${API_KEY_PREFIX}${crypto.randomBytes(32).toString('base64url')}`;
   return { secret, prefix: secret.slice(0, 10), hash: hashApiKey(secret) };
 }
 
