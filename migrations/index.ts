@@ -21,6 +21,7 @@ import { RollupShardLocks1763940000000 } from './1763940000000-rollup-shard-lock
 import { PaymentsDropIncludedAtIndex1763950000000 } from './1763950000000-payments-drop-included-at-index';
 import { ExposureSetBased1763960000000 } from './1763960000000-exposure-set-based';
 import { AcceptPaymentsBatch1763961000000 } from './1763961000000-accept-payments-batch';
+import { HotPathIndexPlans1763970000000 } from './1763970000000-hot-path-index-plans';
 
 /** Every migration, in order. Listed explicitly so ts-node and compiled builds load the same set. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   PaymentsDropIncludedAtIndex1763950000000,
   ExposureSetBased1763960000000,
   AcceptPaymentsBatch1763961000000,
+  HotPathIndexPlans1763970000000,
 ];

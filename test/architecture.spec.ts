@@ -119,6 +119,7 @@ describe('architecture', () => {
     // Same reason: the exposure trigger's set-based body, and the many-call accept rule.
     'migrations/1763960000000-exposure-set-based.ts -> ../libs/persistence/src/payments/payment-exposure.sql',
     'migrations/1763961000000-accept-payments-batch.ts -> ../libs/persistence/src/payments/accept-payment.sql',
+    'migrations/1763970000000-hot-path-index-plans.ts -> ../libs/persistence/src/payments/hot-path-plans.sql',
   ];
   it('other code imports a library through @tollgate/*, not a relative path', () => {
     const offenders = files.flatMap((f) =>

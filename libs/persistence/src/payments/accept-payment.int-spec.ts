@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { createTestDatabase, eventually } from '@tollgate/testing';
 import { ACCEPT_PAYMENT_BODY, ACCEPT_PAYMENT_SIGNATURE, ACCEPT_PAYMENTS_BODY, ACCEPT_PAYMENTS_SIGNATURE } from './accept-payment.sql';
 import { createDataSource } from '../data-source';
+import { HOT_PATH_PLAN_SETTING } from './hot-path-plans.sql';
 import type { AcceptArgs } from './payment-accept';
 import { PaymentLedger } from './payment-ledger';
 
@@ -51,7 +52,7 @@ describe('PaymentLedger.accept', () => {
     ...o,
   });
 
-  it('the function the migrations installed is the one in accept-payment.sql.ts (body, signature, no plan setting)', async () => {
+  it('the function the migrations installed is the one in accept-payment.sql.ts (body, signature, the plan setting of hot-path-plans.sql.ts and no other)', async () => {
     const { rows } = await pool.query(
       `SELECT p.prosrc, p.proconfig, p.provolatile, l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
         WHERE p.oid = $1::regprocedure`,
@@ -59,12 +60,12 @@ describe('PaymentLedger.accept', () => {
     );
     expect(rows).toHaveLength(1);
     // A mismatch means the source file was edited without a migration that installs it again.
-    expect(rows[0]).toEqual({ prosrc: ACCEPT_PAYMENT_BODY, proconfig: null, provolatile: 'v', lanname: 'plpgsql' });
+    expect(rows[0]).toEqual({ prosrc: ACCEPT_PAYMENT_BODY, proconfig: [HOT_PATH_PLAN_SETTING], provolatile: 'v', lanname: 'plpgsql' });
     const many = await pool.query(
       `SELECT p.prosrc, p.proconfig, p.provolatile FROM pg_proc p WHERE p.oid = $1::regprocedure`,
       [ACCEPT_PAYMENTS_SIGNATURE],
     );
-    expect(many.rows).toEqual([{ prosrc: ACCEPT_PAYMENTS_BODY, proconfig: null, provolatile: 'v' }]);
+    expect(many.rows).toEqual([{ prosrc: ACCEPT_PAYMENTS_BODY, proconfig: [HOT_PATH_PLAN_SETTING], provolatile: 'v' }]);
   });
 
   it('a burst is answered row by row as separate calls would be, including guards between rows of one statement', async () => {

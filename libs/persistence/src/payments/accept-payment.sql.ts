@@ -23,6 +23,9 @@ import { exposureTotalSql } from './payment-exposure.sql';
  *
  * Plans stay cached per connection (no `plan_cache_mode` setting): forcing custom plans cost ≈ 40 % of each
  * call (0.60 against 0.37 ms), and Postgres re-plans when `payments` statistics change (see 1763800000000).
+ * Both functions run with `enable_seqscan = off` (hot-path-plans.sql.ts, migration 1763970000000), so a plan
+ * cached while the tables were small is still an index plan once they have grown; re-installing either with
+ * CREATE OR REPLACE drops that setting, so such a migration applies HOT_PATH_PLAN_SQL again.
  *
  * Outcomes: created | retry (same authorization, still merely verified) | already_settled (detail =
  * status[:failure_reason]) | nonce_conflict | payer_exposure (detail = unsettled total) |

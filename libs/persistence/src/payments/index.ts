@@ -4,3 +4,4 @@ export * from './payment-accept';
 export * from './accept-payment.sql';
 export * from './facilitator-reads';
 export * from './settle-requests';
+export * from './hot-path-plans.sql';
