@@ -25,14 +25,15 @@ describe('hot-path plans', () => {
     db = await createTestDatabase();
     // One connection, so the plans cached by the first accepts are the ones the later accepts use; auto_explain
     // sends every plan (nested statements too) back as a notice.
-    pool = new Pool({ connectionString: db.url, max: 1 });
+    pool = new Pool({
+      connectionString: db.url,
+      max: 1,
+      options: '-c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=0 -c auto_explain.log_nested_statements=on -c auto_explain.log_level=notice',
+    });
     pool.on('connect', (client) => {
       client.on('notice', (n) => {
         if (typeof n.message === 'string' && n.message.includes('plan:')) plans.push(n.message);
       });
-      void client.query(
-        `LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_nested_statements = on; SET auto_explain.log_level = notice`,
-      );
     });
     await pool.query(`INSERT INTO merchants (id, name) VALUES ($1, 'plans test')`, [merchantId]);
     // Statistics of empty tables, and no autovacuum to refresh them (and so invalidate the cached plans) mid-test.
