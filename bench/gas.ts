@@ -7,6 +7,7 @@
  *   npm run bench:gas            table on stdout, table written into BENCHMARKS.md
  *   npm run bench:gas -- --json  the same, plus one JSON line last:
  *                                {"single": <gas>, "batches": [{"size", "gasPerPayment", "ratio"}, …], "fresh": {…}}
+ *   npm run bench:gas -- --no-write  BENCHMARKS.md left as it is (`npm run bench -- --no-write` passes it)
  *
  * Gas does not depend on the machine; it moves by a few dozen units between runs because nonces and
  * signatures are random (zero calldata bytes cost 4 gas, others 16).
@@ -39,6 +40,7 @@ interface Series {
 
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
+  const write = !process.argv.includes('--no-write');
   const started = Date.now();
   const dc = await startDevchain({ payerCount: 0, relayerCount: 1, payToCount: 0 });
   try {
@@ -130,8 +132,10 @@ async function main(): Promise<void> {
       `shared 21k intrinsic cost) against ≈ 36.4k on USDC, and the ratio is ${at100.ratio}× rather than 0.58×. ` +
       `Not measured here: real USDC bytecode (expected to come close to 0.58× with these same batches).`;
     process.stdout.write(`${explain}\n`);
-    writeBenchmarks(table, summary, explain, Date.now() - started);
-    process.stdout.write(`\nBENCHMARKS.md updated (${((Date.now() - started) / 1000).toFixed(1)} s).\n`);
+    if (write) {
+      writeBenchmarks(table, summary, explain, Date.now() - started);
+      process.stdout.write(`\nBENCHMARKS.md updated (${((Date.now() - started) / 1000).toFixed(1)} s).\n`);
+    }
     if (json) process.stdout.write(`${JSON.stringify({ single: result.single, batches: result.batches, fresh: result.fresh })}\n`);
   } finally {
     await dc.anvil.stop();

@@ -155,7 +155,7 @@ async function main(argv: string[]): Promise<number> {
     }
     if (flags.scenarios.has('gas')) {
       try {
-        report.gas = await gasScenario(log);
+        report.gas = await gasScenario(log, flags.write);
       } catch (e) {
         report.errors.push(`gas: ${(e as Error).message.split('\n')[0]}`);
       }

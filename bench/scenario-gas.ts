@@ -2,9 +2,10 @@
 import { spawnTs } from './stack';
 import { type GasOutcome } from './results';
 
-export async function gasScenario(log: (line: string) => void): Promise<GasOutcome> {
-  log('gas: npm run bench:gas -- --json (bench/gas.ts)');
-  const gas = spawnTs('bench:gas', 'bench/gas.ts', {}, { args: ['--json'] });
+export async function gasScenario(log: (line: string) => void, write: boolean): Promise<GasOutcome> {
+  const args = write ? ['--json'] : ['--json', '--no-write'];
+  log(`gas: npm run bench:gas -- ${args.join(' ')} (bench/gas.ts)`);
+  const gas = spawnTs('bench:gas', 'bench/gas.ts', {}, { args });
   let stdout = '';
   gas.child.stdout!.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
   const code = await new Promise<number | null>((r) => gas.child.once('exit', r));
