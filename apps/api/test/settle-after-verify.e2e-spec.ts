@@ -22,6 +22,22 @@ describe('POST /settle after a recent verify', () => {
       [reference],
     );
 
+  /** The authorization a verified body carries, as the settle shortcut matches it. */
+  const asRecent = (body: any): RecentAuthorization => {
+    const a = body.paymentPayload.payload.authorization;
+    return {
+      network: body.paymentRequirements.network,
+      asset: body.paymentRequirements.asset.toLowerCase(),
+      payer: a.from.toLowerCase(),
+      payTo: a.to.toLowerCase(),
+      value: BigInt(a.value),
+      validAfter: BigInt(a.validAfter),
+      validBefore: BigInt(a.validBefore),
+      nonce: a.nonce.toLowerCase(),
+      signature: body.paymentPayload.payload.signature.toLowerCase(),
+    };
+  };
+
   it('a verified payment is on disk before /verify answers: the accept connections commit synchronously', async () => {
     // Issue #16 "keep full durability": until round 2 the accept pool ran with synchronous_commit = off.
     const pool = f.api.app.get<Pool>(ACCEPT_POOL);
@@ -121,20 +137,6 @@ describe('POST /settle after a recent verify', () => {
     const bodies = await Promise.all(Array.from({ length: 9 }, (_, i) => f.validBody({ payerIndex: i % 3, amount: BigInt(20_000 + i) })));
     const verified = await Promise.all(bodies.map((b) => f.verify(b)));
     expect(verified.every((v) => v.body.isValid)).toBe(true);
-    const asRecent = (body: any): RecentAuthorization => {
-      const a = body.paymentPayload.payload.authorization;
-      return {
-        network: body.paymentRequirements.network,
-        asset: body.paymentRequirements.asset.toLowerCase(),
-        payer: a.from.toLowerCase(),
-        payTo: a.to.toLowerCase(),
-        value: BigInt(a.value),
-        validAfter: BigInt(a.validAfter),
-        validBefore: BigInt(a.validBefore),
-        nonce: a.nonce.toLowerCase(),
-        signature: body.paymentPayload.payload.signature.toLowerCase(),
-      };
-    };
     const calls = bodies.map(asRecent);
     calls[4] = { ...calls[4], value: calls[4].value + 1n }; // a signed field that differs from the verify
     const ledger = f.api.app.get(PaymentLedger);
@@ -171,5 +173,52 @@ describe('POST /settle after a recent verify', () => {
     }
     // The same calls again move nothing: every row already left `verified`.
     expect(await Promise.all(calls.map((c, i) => ledger.queueRecentlyVerified(c, opts(i))))).toEqual(calls.map(() => undefined));
+  });
+  it('settles arriving while two shortcut statements wait share the next statement (one commit, not one each)', async () => {
+    const bodies = await Promise.all(Array.from({ length: 12 }, (_, i) => f.validBody({ payerIndex: i % 3, amount: BigInt(30_000 + i) })));
+    const verified = await Promise.all(bodies.map((b) => f.verify(b)));
+    expect(verified.every((v) => v.body.isValid)).toBe(true);
+    const refs = verified.map((v) => v.body.extensions.tollgate.reference as string);
+    const calls = bodies.map(asRecent);
+    const ledger = f.api.app.get(PaymentLedger);
+    const opts = { merchantId: f.merchantId, maxAgeSeconds: 60, windowSeconds: 30, mode: 'deferred' as const };
+    const other = await f.api.app.get<Pool>(ACCEPT_POOL).connect();
+    try {
+      // Another transaction holds the first two payments' rows: the statements carrying them (one per turn) wait.
+      await other.query('BEGIN');
+      await other.query(`SELECT 1 FROM payments WHERE reference = ANY($1) FOR UPDATE`, [refs.slice(0, 2)]);
+      const first: Array<Promise<unknown>> = [];
+      for (const c of calls.slice(0, 2)) {
+        first.push(ledger.queueRecentlyVerified(c, opts));
+        await new Promise((r) => setImmediate(r));
+      }
+      await eventually('both statements waiting on the held rows', async () => {
+        const { rows } = await other.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND locktype = 'transactionid'`);
+        return rows[0].n >= 2;
+      });
+      // Ten more, one per event-loop turn: each turn used to be a statement and a commit of its own.
+      const later: Array<Promise<unknown>> = [];
+      for (const c of calls.slice(2)) {
+        later.push(ledger.queueRecentlyVerified(c, opts));
+        await new Promise((r) => setImmediate(r));
+      }
+      await other.query('COMMIT');
+      const moved = (await Promise.all([...first, ...later])) as Array<{ reference: string } | undefined>;
+      expect(moved.map((m) => m?.reference)).toEqual(refs);
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      other.release();
+    }
+    const transactions: Array<{ payments: number }> = await f.api.db.query(
+      `SELECT count(*)::int AS payments FROM payments WHERE reference = ANY($1) AND status = 'queued' GROUP BY xmin::text ORDER BY 1`,
+      [refs.slice(2)],
+    );
+    expect(transactions).toEqual([{ payments: 10 }]);
+    for (const ref of refs) {
+      expect(await eventsOf(ref)).toEqual([
+        { from_status: null, to_status: 'verified' },
+        { from_status: 'verified', to_status: 'queued' },
+      ]);
+    }
   });
 });

@@ -1,4 +1,3 @@
-import DataLoader from 'dataloader';
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
@@ -8,6 +7,7 @@ import { canTransition, PaymentStatus } from './payment-status';
 import { AcceptBatcher, type AcceptArgs, type AcceptRow } from './payment-accept';
 import { NEW_MESSAGE_ID_SQL, paymentSnapshotSql, paymentEventTypeFor, settlementDeliveriesSql, settlementEventTypeFor, subscribedSql } from '../webhooks/webhook-outbox';
 import { secondEdgeSql } from './second-edge.sql';
+import { GroupCommit } from './group-commit';
 
 /** Columns a transition may set besides `status`. Values are bound parameters, never interpolated. */
 export interface TransitionPatch {
@@ -87,6 +87,9 @@ interface RowSource {
  */
 const RECENT_QUEUE_MAX_ROWS = 16;
 
+/** Shortcut flushes in flight per process; later settles wait and share the next (see {@link GroupCommit}). */
+const RECENT_QUEUE_MAX_IN_FLIGHT = 2;
+
 /** Statement name for a transition's SQL text (the same text always gets the same name). */
 const preparedNames = new Map<string, string>();
 function preparedName(sql: string): string {
@@ -148,10 +151,14 @@ export interface TransitionOptions {
  * in that statement; the webhook worker's relay picks them up once the caller's transaction commits.
  */
 export class PaymentLedger {
-  /** Group commit for {@link queueRecentlyVerified}: the calls of one event-loop turn share statements. */
-  private readonly recentQueue = new DataLoader<RecentQueueCall, { id: string; reference: string } | undefined>(
-    (calls) => this.flushRecentQueue([...calls]),
-    { cache: false, batchScheduleFn: (flush) => setImmediate(flush) },
+  /**
+   * Group commit for {@link queueRecentlyVerified}: the calls of one event-loop turn share statements, and
+   * calls arriving while {@link RECENT_QUEUE_MAX_IN_FLIGHT} flushes run wait to share the next one.
+   */
+  private readonly recentQueue = new GroupCommit<RecentQueueCall, { id: string; reference: string } | undefined>(
+    (calls) => this.flushRecentQueue(calls),
+    RECENT_QUEUE_MAX_IN_FLIGHT,
+    RECENT_QUEUE_MAX_ROWS,
   );
 
   /**
@@ -230,8 +237,9 @@ export class PaymentLedger {
    * The signature, domain and on-chain state were checked by that verify; anything that changed on chain
    * since is caught by the batch's pre-submission simulation before gas is spent.
    *
-   * Without `manager`, the calls of one event-loop turn are answered together (the `recentQueue` loader):
-   * one statement and one commit per chunk instead of one each.
+   * Without `manager`, the calls of one event-loop turn are answered together (the `recentQueue` group
+   * commit): one statement and one commit per chunk instead of one each; under load, calls that arrive while
+   * earlier statements run wait for them and share the next statement.
    * @returns the moved payment, or undefined when no row qualifies (the caller then verifies in full).
    * @throws the database error of the statement that carried this call.
    */
