@@ -128,6 +128,35 @@ describe('PaymentLedger.accept', () => {
     }
   });
 
+  it("other payers' calls arriving while a turn's statement runs wait for it, then share statements of up to 8", async () => {
+    const blocked = hex(20);
+    const other = await pool.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`eip155:31337|0x${'a'.repeat(40)}|${blocked}`]);
+      const first = ledger.accept(args({ payer: blocked }));
+      await eventually('the first accept waiting for its payer lock', async () => {
+        const { rows } = await pool.query(`SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted AND locktype = 'advisory'`);
+        return rows[0].n > 0;
+      });
+      // Ten payers with nothing in flight, one call per event-loop turn: each turn used to be a statement and a
+      // commit of its own; now they wait for the statement in flight and go out together.
+      const payers = Array.from({ length: 10 }, () => hex(20));
+      const later: Array<Promise<{ outcome: string }>> = [];
+      for (const payer of payers) {
+        later.push(ledger.accept(args({ payer })));
+        await new Promise((r) => setImmediate(r));
+      }
+      await other.query('COMMIT');
+      expect([await first, ...(await Promise.all(later))].every((r) => r.outcome === 'created')).toBe(true);
+      const { rows } = await pool.query(`SELECT count(DISTINCT xmin::text)::int AS n FROM payments WHERE payer = ANY($1)`, [payers]);
+      expect(rows[0].n).toBe(2);
+    } finally {
+      await other.query('ROLLBACK').catch(() => undefined);
+      other.release();
+    }
+  });
+
   it('a row the database refuses fails alone; the rest of its statement is still recorded', async () => {
     const good = Array.from({ length: 5 }, () => args());
     const bad = args({ nonce: '0xnot-a-nonce' });

@@ -1,5 +1,5 @@
-import DataLoader from 'dataloader';
 import type { Pool } from 'pg';
+import { GroupCommit } from './group-commit';
 
 /** Arguments of `PaymentLedger.accept`: those of `tollgate_accept_payment` (accept-payment.sql.ts), in its parameter order. */
 export interface AcceptArgs {
@@ -53,6 +53,14 @@ export interface AcceptRow {
  */
 const ACCEPT_MAX_BATCH = 8;
 
+/**
+ * Accept flushes (a turn's statements) in flight per process: calls arriving while one runs wait for it and
+ * go out together in the next (group commit, {@link GroupCommit}), cut into statements as above. `/verify` on
+ * 2 cores, 100 payers: best req/s with p99 ≤ 25 ms 1,390–1,450 at concurrency 16 → 1,658–1,718 at 24
+ * (interleaved runs); two in flight measured no better than none. One payer: 1,499 → 1,535.
+ */
+const ACCEPT_MAX_IN_FLIGHT = 1;
+
 const ACCEPT_SINGLE_SQL = `SELECT * FROM tollgate_accept_payment($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::jsonb)`;
 
 /** The many-call rule (`tollgate_accept_payments`, accept-payment.sql.ts): one row per call, `ord` its 1-based index. */
@@ -62,13 +70,11 @@ const ACCEPT_BATCH_SQL = `SELECT * FROM tollgate_accept_payments($1::text[], $2:
 
 /**
  * Runs the accept rule (accept-payment.sql.ts) with group commit for `PaymentLedger.accept`, which documents
- * the semantics: the calls of one event-loop turn share statements of at most {@link ACCEPT_MAX_BATCH} rows.
+ * the semantics: the calls of one event-loop turn — and those arriving while the previous turn's statements
+ * run — share statements of at most {@link ACCEPT_MAX_BATCH} rows.
  */
 export class AcceptBatcher {
-  private readonly loader = new DataLoader<AcceptArgs, AcceptRow>((calls) => this.flushAccepts(calls), {
-    cache: false,
-    batchScheduleFn: (flush) => setImmediate(flush),
-  });
+  private readonly loader = new GroupCommit<AcceptArgs, AcceptRow>((calls) => this.flushAccepts(calls), ACCEPT_MAX_IN_FLIGHT, Number.POSITIVE_INFINITY);
 
   /**
    * Payers (by {@link lockKey}) with a batched statement in flight, and the calls of theirs that arrived

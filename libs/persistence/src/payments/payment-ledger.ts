@@ -184,7 +184,8 @@ export class PaymentLedger {
    * 8, sent concurrently, never splitting one payer's calls; see payment-accept.ts). Under load the chain reads of many verifies return in one
    * JSON-RPC answer, so their accepts arrive together. A payer's calls that arrive while a statement of
    * theirs is in flight wait for it in this process, then join the next turn's statement together, instead
-   * of queueing one statement (and one commit) each on the payer's lock in Postgres.
+   * of queueing one statement (and one commit) each on the payer's lock in Postgres. While one turn's
+   * statements run, every other call waits for them too and goes out with the next turn's.
    *
    * Semantics stay those of separate calls: the function takes the rows in payer-lock order and decides each
    * as the single function would, with what earlier rows of the batch created carried along (two payments of
