@@ -9,3 +9,4 @@ export * from './harness/merchant-api';
 export * from './harness/admin';
 export * from './harness/settlement';
 export * from './console-volume-seed';
+export * from './accept-args';

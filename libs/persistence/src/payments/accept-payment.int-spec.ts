@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { createTestDatabase, eventually } from '@tollgate/testing';
+import { acceptArgs, createTestDatabase, eventually, randomHex } from '@tollgate/testing';
 import { ACCEPT_PAYMENT_BODY, ACCEPT_PAYMENT_SIGNATURE, ACCEPT_PAYMENTS_BODY, ACCEPT_PAYMENTS_SIGNATURE } from './accept-payment.sql';
 import { createDataSource } from '../data-source';
 import { HOT_PATH_PLAN_SETTING } from './hot-path-plans.sql';
@@ -29,28 +29,8 @@ describe('PaymentLedger.accept', () => {
     await db.drop();
   });
 
-  const hex = (bytes: number) => `0x${randomBytes(bytes).toString('hex')}`;
-  const args = (o: Partial<AcceptArgs> = {}): AcceptArgs => ({
-    network: 'eip155:31337',
-    asset: `0x${'a'.repeat(40)}`,
-    payer: hex(20),
-    nonce: hex(32),
-    signature: hex(65),
-    merchantId,
-    amount: '1000',
-    payerBalance: '1000000',
-    merchantMaxExposure: null,
-    reference: `pay_${randomBytes(16).toString('base64url')}`,
-    x402Version: 2,
-    scheme: 'exact',
-    payTo: `0x${'b'.repeat(40)}`,
-    validAfter: '0',
-    validBefore: '9999999999',
-    expiresAt: new Date(Date.now() + 3_600_000),
-    paymentIdentifier: null,
-    requirements: '{}',
-    ...o,
-  });
+  const hex = randomHex;
+  const args = (o: Partial<AcceptArgs> = {}): AcceptArgs => acceptArgs({ merchantId, payerBalance: '1000000', ...o });
 
   it('the function the migrations installed is the one in accept-payment.sql.ts (body, signature, the plan setting of hot-path-plans.sql.ts and no other)', async () => {
     const { rows } = await pool.query(

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { createTestDatabase } from '@tollgate/testing';
+import { acceptArgs, createTestDatabase } from '@tollgate/testing';
 import { createDataSource } from '../data-source';
 import { HOT_PATH_FUNCTIONS, HOT_PATH_PLAN_SETTING } from './hot-path-plans.sql';
 import type { AcceptArgs } from './payment-accept';
@@ -50,27 +49,7 @@ describe('hot-path plans', () => {
     await db?.drop();
   });
 
-  const hex = (bytes: number) => `0x${randomBytes(bytes).toString('hex')}`;
-  const args = (): AcceptArgs => ({
-    network: 'eip155:31337',
-    asset,
-    payer: hex(20),
-    nonce: hex(32),
-    signature: hex(65),
-    merchantId,
-    amount: '1000',
-    payerBalance: '1000000',
-    merchantMaxExposure: null,
-    reference: `pay_${randomBytes(16).toString('base64url')}`,
-    x402Version: 2,
-    scheme: 'exact',
-    payTo: `0x${'b'.repeat(40)}`,
-    validAfter: '0',
-    validBefore: '9999999999',
-    expiresAt: new Date(Date.now() + 3_600_000),
-    paymentIdentifier: null,
-    requirements: '{}',
-  });
+  const args = (): AcceptArgs => acceptArgs({ merchantId, asset, payerBalance: '1000000' });
 
   it('every hot-path function carries the setting (a CREATE OR REPLACE without it would drop it)', async () => {
     for (const f of HOT_PATH_FUNCTIONS) {

@@ -1,7 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { createTestDatabase } from '@tollgate/testing';
+import { acceptArgs, createTestDatabase, randomHex } from '@tollgate/testing';
 import { COMPACT_EXPOSURE_SQL, EXPOSURE_GROUND_TRUTH_SQL, EXPOSURE_TRIGGER_BODY, exposureTotalSql } from './payment-exposure.sql';
 import { createDataSource } from '../data-source';
 import type { AcceptArgs } from './payment-accept';
@@ -34,28 +34,8 @@ describe('payment exposure', () => {
     await db.drop();
   });
 
-  const hex = (bytes: number) => `0x${randomBytes(bytes).toString('hex')}`;
-  const args = (o: Partial<AcceptArgs> = {}): AcceptArgs => ({
-    network,
-    asset,
-    payer: hex(20),
-    nonce: hex(32),
-    signature: hex(65),
-    merchantId: merchants[0],
-    amount: '1000',
-    payerBalance: null,
-    merchantMaxExposure: null,
-    reference: `pay_${randomBytes(16).toString('base64url')}`,
-    x402Version: 2,
-    scheme: 'exact',
-    payTo: `0x${'b'.repeat(40)}`,
-    validAfter: '0',
-    validBefore: '9999999999',
-    expiresAt: new Date(Date.now() + 3_600_000),
-    paymentIdentifier: null,
-    requirements: '{}',
-    ...o,
-  });
+  const hex = randomHex;
+  const args = (o: Partial<AcceptArgs> = {}): AcceptArgs => acceptArgs({ network, asset, merchantId: merchants[0], ...o });
 
   /** Maintained totals and the ground truth, per bucket, as sorted comparable lines. */
   async function both(c: Pool | PoolClient = pool): Promise<{ maintained: string[]; truth: string[] }> {
