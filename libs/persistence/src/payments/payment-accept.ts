@@ -58,6 +58,11 @@ const ACCEPT_MAX_BATCH = 8;
  * go out together in the next (group commit, {@link GroupCommit}), cut into statements as above. `/verify` on
  * 2 cores, 100 payers: best req/s with p99 ≤ 25 ms 1,390–1,450 at concurrency 16 → 1,658–1,718 at 24
  * (interleaved runs); two in flight measured no better than none. One payer: 1,499 → 1,535.
+ *
+ * One flush at a time, with one payer's calls never split inside it, also means a payer never has two of this
+ * process's statements at once: an agent wallet's calls that arrive while its statement runs (#16) wait here
+ * and share the next statement, instead of each queueing a statement and a commit on its advisory lock in
+ * Postgres. Raising this limit would bring those lock queues back.
  */
 const ACCEPT_MAX_IN_FLIGHT = 1;
 
@@ -76,15 +81,6 @@ const ACCEPT_BATCH_SQL = `SELECT * FROM tollgate_accept_payments($1::text[], $2:
 export class AcceptBatcher {
   private readonly loader = new GroupCommit<AcceptArgs, AcceptRow>((calls) => this.flushAccepts(calls), ACCEPT_MAX_IN_FLIGHT, Number.POSITIVE_INFINITY);
 
-  /**
-   * Payers (by {@link lockKey}) with a batched statement in flight, and the calls of theirs that arrived
-   * meanwhile. Those calls would only wait in Postgres for the payer's advisory lock, each statement then
-   * paying a commit of its own while holding it; held here, they join the first turn after the statement
-   * ends, sharing one statement (with other payers' calls) and one commit. An agent wallet paying for many
-   * calls at once (#16) so gets larger statements, while payers with nothing in flight are not delayed.
-   */
-  private readonly held = new Map<string, Array<{ args: AcceptArgs; resolve: (row: AcceptRow) => void; reject: (e: unknown) => void }>>();
-
   /** @param pool the pool the accept statements run on (resolved per call: TypeORM's pool exists only once initialized). */
   constructor(private readonly pool: () => Pool) {}
 
@@ -94,23 +90,7 @@ export class AcceptBatcher {
    */
   accept(args: AcceptArgs): Promise<AcceptRow> {
     if (args.merchantMaxExposure !== null) return this.acceptOne(args);
-    const waiting = this.held.get(lockKey(args));
-    if (waiting) return new Promise((resolve, reject) => waiting.push({ args, resolve, reject }));
     return this.loader.load(args);
-  }
-
-  /** Marks the chunk's payers in flight until `statement` settles, then releases their held calls into the next turn. */
-  private inFlight<T>(chunk: readonly AcceptArgs[], statement: Promise<T>): Promise<T> {
-    const keys = new Set(chunk.map(lockKey));
-    for (const k of keys) if (!this.held.has(k)) this.held.set(k, []);
-    const release = (): void => {
-      for (const k of keys) {
-        const waiting = this.held.get(k) ?? [];
-        this.held.delete(k);
-        for (const w of waiting) this.loader.load(w.args).then(w.resolve, w.reject);
-      }
-    };
-    return statement.finally(release);
   }
 
   /** One turn's accept calls, answered in their order (a failed call gets its own error). */
@@ -122,7 +102,7 @@ export class AcceptBatcher {
     for (const chunk of chunksByPayer(order, (k) => lockKey(calls[k]))) {
       const args = chunk.map((k) => calls[k]);
       chunks.push(
-        this.inFlight(args, this.acceptChunk(args)).then((rows) => {
+        this.acceptChunk(args).then((rows) => {
           rows.forEach((row, j) => (answers[chunk[j]] = row));
         }),
       );

@@ -182,10 +182,9 @@ export class PaymentLedger {
    * Group commit: the calls issued in one turn of the event loop run as one statement
    * (`tollgate_accept_payments(…arrays)`), one round trip and one commit instead of one each (in chunks of
    * 8, sent concurrently, never splitting one payer's calls; see payment-accept.ts). Under load the chain reads of many verifies return in one
-   * JSON-RPC answer, so their accepts arrive together. A payer's calls that arrive while a statement of
-   * theirs is in flight wait for it in this process, then join the next turn's statement together, instead
-   * of queueing one statement (and one commit) each on the payer's lock in Postgres. While one turn's
-   * statements run, every other call waits for them too and goes out with the next turn's.
+   * JSON-RPC answer, so their accepts arrive together. While one turn's statements run, calls that arrive
+   * wait for them in this process and go out with the next turn's, so a payer's calls never queue one
+   * statement (and one commit) each on the payer's lock in Postgres.
    *
    * Semantics stay those of separate calls: the function takes the rows in payer-lock order and decides each
    * as the single function would, with what earlier rows of the batch created carried along (two payments of
