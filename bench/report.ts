@@ -175,6 +175,7 @@ export function renderMarkdown(r: Report): string {
           ['achieved req/s', fmt(s.rps), fmt(rs?.rps), `${fmt(t.settleRate)}`],
           ['p50 / p95 / p99 ms', `${ms(s.p50)} / ${ms(s.p95)} / ${ms(s.p99)}`, rs ? `${ms(rs.p50)} / ${ms(rs.p95)} / ${ms(rs.p99)}` : '–', `p99 ≤ ${t.settleP99Ms} ms`],
           ['service time p50 / p99 ms (from the write)', `${ms(s.serviceP50)} / ${ms(s.serviceP99)}`, rs ? `${ms(rs.serviceP50)} / ${ms(rs.serviceP99)}` : '–', ''],
+          ['on the recent-verify shortcut', s.onShortcut === undefined ? '–' : `${fmt(s.onShortcut)} of ${fmt(s.responses)}`, '–', ''],
           ['answered / scheduled', `${fmt(s.responses)} / ${fmt(s.scheduled)}`, rs ? `${fmt(rs.responses)} / ${fmt(rs.scheduled)}` : '–', ''],
           ['not sent (generator too far behind)', fmt(s.unsent), fmt(rs?.unsent), ''],
           ['unsuccessful / non-2xx / errors', `${s.rejected} / ${s.non2xx} / ${s.errors}`, rs ? `${rs.rejected} / ${rs.non2xx} / ${rs.errors}` : '–', ''],

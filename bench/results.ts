@@ -46,6 +46,8 @@ export interface SettleOutcome extends RunSummary {
   serviceP50: number;
   serviceP99: number;
   preVerified: boolean;
+  /** Tollgate: measured settles answered on the recent-verify shortcut (the rest verified in full). */
+  onShortcut?: number;
   /** Tollgate: seconds from the first /settle until the worker had every queued payment confirmed. */
   drainSeconds?: number | null;
   /** Tollgate: what was left unsettled when the wait gave up. */

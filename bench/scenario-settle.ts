@@ -47,6 +47,20 @@ export async function waitSettled(h: Harness, o: { timeoutMs: number; stallMs?: 
   }
 }
 
+/**
+ * The API's count of settles answered on the recent-verify shortcut (`tollgate_settle_on_recent_verify_total`
+ * on `/metrics`), or undefined when it cannot be read.
+ */
+async function shortcutSettles(h: Harness): Promise<number | undefined> {
+  try {
+    const res = await fetch(`${h.stack.apiUrl}/metrics`);
+    const m = /^tollgate_settle_on_recent_verify_total(?:\{[^}]*\})? (\d+(?:\.\d+)?)$/m.exec(await res.text());
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function settleScenario(h: Harness, target: 'tollgate' | 'reference'): Promise<SettleOutcome> {
   const { settleRate: rate, settleConnections: connections, duration } = h.flags;
   const count = Math.ceil(rate * duration);
@@ -68,6 +82,7 @@ export async function settleScenario(h: Harness, target: 'tollgate' | 'reference
   // The warm-up's payments must not still occupy the worker when the measured run starts.
   if (target === 'tollgate') await waitSettled(h, { timeoutMs: 120_000 });
   h.log(`settle ${target}: ${rate} req/s for ${duration} s, ${connections} connections`);
+  const shortcutBefore = target === 'tollgate' ? await shortcutSettles(h) : undefined;
   const settleStarted = Date.now();
   let drainSeconds: number | null | undefined;
   let stuck: DrainResult | undefined;
@@ -89,6 +104,7 @@ export async function settleScenario(h: Harness, target: 'tollgate' | 'reference
     true,
   );
   rmSync(file, { force: true });
+  const shortcutAfter = target === 'tollgate' ? await shortcutSettles(h) : undefined;
   if (target === 'tollgate') {
     // Not part of the /settle latency: how long the worker needs to put everything on chain afterwards.
     const drain = await waitSettled(h, { timeoutMs: h.flags.quick ? 120_000 : 300_000 });
@@ -106,6 +122,7 @@ export async function settleScenario(h: Harness, target: 'tollgate' | 'reference
     serviceP50: e.serviceLatency?.p50 ?? 0,
     serviceP99: e.serviceLatency?.p99 ?? 0,
     preVerified: preVerify,
+    onShortcut: shortcutBefore !== undefined && shortcutAfter !== undefined ? shortcutAfter - shortcutBefore : undefined,
     drainSeconds,
     stuck,
     // Every answer was a success and (Tollgate) every queued payment then reached a final status.
@@ -114,6 +131,7 @@ export async function settleScenario(h: Harness, target: 'tollgate' | 'reference
   h.log(
     `  ${round(out.rps, 0)} req/s, p50 ${out.p50} ms, p95 ${out.p95} ms, p99 ${out.p99} ms` +
       (out.unsent ? `, ${out.unsent} not sent (too far behind)` : '') +
+      (out.onShortcut !== undefined ? `, ${out.onShortcut} on the recent-verify shortcut` : '') +
       (out.rejected || out.non2xx || out.errors ? `, ${out.rejected} unsuccessful, ${out.non2xx} non-2xx, ${out.errors} errors` : '') +
       (drainSeconds !== undefined ? `; worker drained the queue ${drainSeconds === null ? 'NOT within the timeout' : `${drainSeconds} s after the first settle`}` : ''),
   );
