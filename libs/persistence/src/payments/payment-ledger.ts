@@ -6,7 +6,7 @@ import type { SettlementMode } from '../entities/merchant.entity';
 import { canTransition, PaymentStatus } from './payment-status';
 import { AcceptBatcher, type AcceptArgs, type AcceptRow } from './payment-accept';
 import { NEW_MESSAGE_ID_SQL, paymentSnapshotSql, paymentEventTypeFor, settlementDeliveriesSql, settlementEventTypeFor, subscribedSql } from '../webhooks/webhook-outbox';
-import { secondEdgeSql } from './second-edge.sql';
+import { EVENT_ID_SQL, secondEdgeSql } from './second-edge.sql';
 import { GroupCommit } from './group-commit';
 
 /** Columns a transition may set besides `status`. Values are bound parameters, never interpolated. */
@@ -348,16 +348,13 @@ export class PaymentLedger {
     // The outbox: one delivery per (moved payment × live endpoint of its merchant subscribed to the event),
     // in the same statement as the transition. A replayed job moves nothing, so it emits nothing.
     const eventType = paymentEventTypeFor(to, opts.reason);
-    // With `then`, `events` holds two rows per payment: each delivery joins the event of its own edge.
-    const ofEdge = then ? ` AND ev.to_status = ${toParam}::text` : '';
     let outbox = '';
     if (eventType) {
       const typeParam = bind(eventType);
       outbox = `, deliveries AS (
         INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, payment_id, payment_event_id, occurred_at, snapshot)
-        SELECT e.id, mv.merchant_id, ${typeParam}, ${NEW_MESSAGE_ID_SQL}, mv.id, ev.id, ev.created_at, ${paymentSnapshotSql(toParam, reasonParam, detailParam)}
+        SELECT e.id, mv.merchant_id, ${typeParam}, ${NEW_MESSAGE_ID_SQL}, mv.id, mv.event_id, mv.event_at, ${paymentSnapshotSql(toParam, reasonParam, detailParam)}
           FROM moved mv
-          JOIN events ev ON ev.payment_id = mv.id${ofEdge}
           JOIN webhook_endpoints e ON e.merchant_id = mv.merchant_id AND e.status = 'active' AND e.deleted_at IS NULL
                                   AND ${subscribedSql(typeParam)}
       )`;
@@ -376,11 +373,11 @@ export class PaymentLedger {
       WITH old AS (
         SELECT p.id, p.status${carried} FROM ${source.from} WHERE ${source.where} FOR UPDATE OF p
       ), moved AS (
-        UPDATE payments p SET ${sets.join(', ')} FROM old${perRow} WHERE p.id = old.id RETURNING p.*, old.status AS from_status${source.carry ? source.carry.map((c) => `, old.${c}`).join('') : ''}
+        UPDATE payments p SET ${sets.join(', ')} FROM old${perRow} WHERE p.id = old.id
+        RETURNING p.*, old.status AS from_status${source.carry ? source.carry.map((c) => `, old.${c}`).join('') : ''}, ${EVENT_ID_SQL} AS event_id, clock_timestamp() AS event_at${second?.returning ?? ''}
       ), events AS (
-        INSERT INTO payment_events (payment_id, from_status, to_status, reason, detail)
-        SELECT id, from_status, ${toParam}, ${reasonParam}, ${detailParam}::jsonb FROM moved${second?.events ?? ''}
-        RETURNING id, payment_id, created_at${then ? ', to_status' : ''}
+        INSERT INTO payment_events (id, payment_id, from_status, to_status, reason, detail, created_at)
+        SELECT event_id, id, from_status, ${toParam}, ${reasonParam}, ${detailParam}::jsonb, event_at FROM moved${second?.events ?? ''}
       )${outbox}
       SELECT id, reference${carried} FROM moved`;
     if (manager) return manager.query(sql, params);

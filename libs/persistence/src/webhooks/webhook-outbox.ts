@@ -95,6 +95,7 @@ export interface SettlementSnapshot {
  * SQL of the CTE writing `settlement.*` deliveries for the `moved` rows of one batch transition: the rows
  * are grouped by merchant, one delivery per group × live endpoint subscribed to the type. Runs once per
  * statement (not per payment), in the statement of the transition, so a replayed job emits nothing.
+ * Only merchants with a live endpoint subscribed to the type get their payments' snapshot built.
  * Arguments are the placeholders of the event type, the batch id and the target status; `o.name` names the
  * CTE (two in one statement need two names) and `o.createdAt` is SQL for the deliveries' `created_at`.
  */
@@ -114,7 +115,10 @@ export const settlementDeliveriesSql = (
               'reference', mv.reference, 'payer', mv.payer, 'payTo', mv.pay_to, 'asset', mv.asset, 'amount', mv.amount::text,
               'nonce', mv.nonce, 'network', mv.network, 'txHash', mv.tx_hash, 'logIndex', mv.log_index, 'blockNumber', mv.block_number::text
             ) ORDER BY mv.log_index NULLS LAST, mv.reference)) AS snapshot
-            FROM moved mv GROUP BY mv.merchant_id) g
+            FROM moved mv
+           WHERE mv.merchant_id IN (SELECT e.merchant_id FROM webhook_endpoints e
+                                     WHERE e.status = 'active' AND e.deleted_at IS NULL AND ${subscribedSql(`${typeParam}::text`)})
+           GROUP BY mv.merchant_id) g
     JOIN webhook_endpoints e ON e.merchant_id = g.merchant_id AND e.status = 'active' AND e.deleted_at IS NULL AND ${subscribedSql(`${typeParam}::text`)}
 )`;
 
