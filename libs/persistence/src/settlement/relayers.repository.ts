@@ -32,13 +32,15 @@ export class RelayersRepository {
   }
 
   /**
-   * Locks the relayer row until `m` ends (`FOR UPDATE`) and returns its stored next nonce: whoever holds
-   * it is the only one handing out that relayer's nonces.
+   * Locks the relayer row until `m` ends and returns its stored next nonce: whoever holds it is the only one
+   * handing out that relayer's nonces. `FOR NO KEY UPDATE`, not `FOR UPDATE`: it excludes every other nonce
+   * allocation and gap fill ({@link lock}) but not the foreign-key checks of rows naming the relayer, so a
+   * worker creating a batch for it does not wait while a submission signs and records its transaction.
    * @throws TypeError when the relayer was never published (registerRelayers runs at worker start).
    */
   async lockNextNonce(m: EntityManager, network: string, address: string): Promise<number> {
     const [{ next_nonce }]: Array<{ next_nonce: string }> = await m.query(
-      `SELECT next_nonce::text FROM relayers WHERE network = $1 AND address = $2 FOR UPDATE`,
+      `SELECT next_nonce::text FROM relayers WHERE network = $1 AND address = $2 FOR NO KEY UPDATE`,
       [network, address],
     );
     return Number(next_nonce);
@@ -49,9 +51,12 @@ export class RelayersRepository {
     await m.query(`UPDATE relayers SET next_nonce = $3, updated_at = now() WHERE network = $1 AND address = $2`, [network, address, nextNonce]);
   }
 
-  /** Locks the relayer row until `m` ends, so gap fills and nonce allocation never interleave. */
+  /**
+   * Locks the relayer row until `m` ends, so gap fills and nonce allocation never interleave (the lock of
+   * {@link lockNextNonce}: foreign-key checks of new batches still pass).
+   */
   async lock(m: EntityManager, network: string, address: string): Promise<void> {
-    await m.query(`SELECT 1 FROM relayers WHERE network = $1 AND address = $2 FOR UPDATE`, [network, address]);
+    await m.query(`SELECT 1 FROM relayers WHERE network = $1 AND address = $2 FOR NO KEY UPDATE`, [network, address]);
   }
 
   /**
