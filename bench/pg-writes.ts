@@ -1,16 +1,18 @@
 /**
  * What Postgres wrote over a measured interval, per unit of work (issue #16: "Postgres per payment"): row
  * versions per table from `pg_stat_user_tables` (inserted, updated of which HOT, deleted), index entries
- * those versions required (every insert and every non-HOT update adds one entry per index of the table; a
- * partial index whose predicate the row does not match is skipped, so this is an upper bound), and WAL from
- * `pg_stat_wal`.
+ * written — exact, counted from the WAL by wal-index-entries.ts, where this machine can read it; otherwise
+ * the upper bound those versions imply (every insert and every non-HOT update adds one entry per index of the
+ * table, but a partial index whose predicate the row does not match is skipped) — and WAL from `pg_stat_wal`.
  *
  * Caveats, printed with the table: `pg_stat_wal` is server-wide, so anything else writing on the same server
  * (other databases, the ANALYZE before each run) is included; backends publish their table counters when they
  * go idle, at the latest 10 s later (PGSTAT_IDLE_INTERVAL), so the end snapshot waits {@link STATS_SETTLE_MS}.
  */
 import type { DataSource } from 'typeorm';
+import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions';
 import { round } from './results';
+import { startWalIndexCount, type IndexEntries } from './wal-index-entries';
 
 /** Longer than Postgres's idle-backend stats flush interval (10 s in Postgres 15). */
 const STATS_SETTLE_MS = 11_000;
@@ -38,6 +40,8 @@ export interface PgWrites {
   tables: TableWrites[];
   walRecords: number;
   walBytes: number;
+  /** Index entries per table counted from the WAL (totals over the interval), or null where it cannot be read. */
+  indexEntries: IndexEntries | null;
 }
 
 async function snapshot(db: DataSource): Promise<Snapshot> {
@@ -60,11 +64,13 @@ async function snapshot(db: DataSource): Promise<Snapshot> {
  * `payments` are counted (each accepted verify inserts one).
  */
 export async function startWrites(db: DataSource, unit: string): Promise<{ stop(units?: number): Promise<PgWrites> }> {
+  const wal = await startWalIndexCount((db.options as PostgresConnectionOptions).url ?? '');
   const before = await snapshot(db);
   return {
     async stop(units?: number): Promise<PgWrites> {
       await new Promise((r) => setTimeout(r, STATS_SETTLE_MS));
       const after = await snapshot(db);
+      const indexEntries = wal ? await wal.stop().catch(() => null) : null;
       const tables: TableWrites[] = [];
       for (const [name, a] of after.tables) {
         const b = before.tables.get(name) ?? { inserted: 0, updated: 0, hot: 0, deleted: 0 };
@@ -73,7 +79,7 @@ export async function startWrites(db: DataSource, unit: string): Promise<{ stop(
       }
       tables.sort((x, y) => y.inserted + y.updated + y.deleted - (x.inserted + x.updated + x.deleted));
       const accepted = tables.find((t) => t.table === 'payments')?.inserted ?? 0;
-      return { unit, units: units ?? accepted, tables, walRecords: after.walRecords - before.walRecords, walBytes: after.walBytes - before.walBytes };
+      return { unit, units: units ?? accepted, tables, walRecords: after.walRecords - before.walRecords, walBytes: after.walBytes - before.walBytes, indexEntries };
     },
   };
 }
@@ -81,8 +87,10 @@ export async function startWrites(db: DataSource, unit: string): Promise<{ stop(
 /** The per-unit Markdown table (and the one-line totals used by the JSON result). */
 export function writesTable(w: PgWrites): string {
   const per = (x: number) => (w.units > 0 ? String(round(x / w.units, 2)) : '–');
-  const entries = (t: TableWrites) => (t.inserted + t.updated - t.hot) * t.indexes;
-  const rows = w.tables.map((t) => [`\`${t.table}\``, per(t.inserted), `${per(t.updated)} (${per(t.hot)})`, per(t.deleted), per(t.inserted + t.updated + t.deleted), `≤ ${per(entries(t))}`]);
+  const bound = (t: TableWrites) => (t.inserted + t.updated - t.hot) * t.indexes;
+  const exact = w.indexEntries;
+  const entries = (t: TableWrites) => (exact ? per(exact.get(t.table) ?? 0) : `≤ ${per(bound(t))}`);
+  const rows = w.tables.map((t) => [`\`${t.table}\``, per(t.inserted), `${per(t.updated)} (${per(t.hot)})`, per(t.deleted), per(t.inserted + t.updated + t.deleted), entries(t)]);
   const sum = (f: (t: TableWrites) => number) => w.tables.reduce((a, t) => a + f(t), 0);
   rows.push([
     '**all tables**',
@@ -90,14 +98,17 @@ export function writesTable(w: PgWrites): string {
     `${per(sum((t) => t.updated))} (${per(sum((t) => t.hot))})`,
     per(sum((t) => t.deleted)),
     `**${per(sum((t) => t.inserted + t.updated + t.deleted))}**`,
-    `**≤ ${per(sum(entries))}**`,
+    exact ? `**${per(sum((t) => exact.get(t.table) ?? 0))}** (≤ ${per(sum(bound))})` : `**≤ ${per(sum(bound))}**`,
   ]);
   const head = ['table', `rows inserted / ${w.unit}`, 'updated (HOT)', 'deleted', 'row versions written', 'index entries'];
   const out = [`| ${head.join(' | ')} |`, `| ${head.map((_, i) => (i ? '---:' : '---')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)];
   out.push(
     '',
     `WAL (server-wide, so including anything else on this Postgres): ${per(w.walRecords)} records, ${per(w.walBytes)} bytes per ${w.unit}, ` +
-      `over ${w.units.toLocaleString('en-US')} ${w.unit}s. Index entries: inserts and non-HOT updates × the table's indexes (partial indexes may skip some).`,
+      `over ${w.units.toLocaleString('en-US')} ${w.unit}s. ` +
+      (exact
+        ? 'Index entries: the index tuples written, counted from the WAL with `pg_waldump` (B-tree leaf inserts and leaf splits, hash inserts, per index of the table); in brackets the bound the table counters imply (inserts and non-HOT updates × the table\'s indexes).'
+        : 'Index entries: inserts and non-HOT updates × the table\'s indexes (partial indexes may skip some; the WAL could not be read here to count them exactly).'),
   );
   return out.join('\n');
 }
@@ -110,6 +121,7 @@ export function writesSummary(w: PgWrites): Record<string, number> {
     rowVersions: per(sum((t) => t.inserted + t.updated + t.deleted)),
     hotUpdates: per(sum((t) => t.hot)),
     indexEntriesAtMost: per(sum((t) => (t.inserted + t.updated - t.hot) * t.indexes)),
+    ...(w.indexEntries ? { indexEntries: per(sum((t) => w.indexEntries?.get(t.table) ?? 0)) } : {}),
     walRecords: per(w.walRecords),
     walBytes: per(w.walBytes),
   };
