@@ -99,12 +99,35 @@ function mempoolDrop(all: boolean): FaultFn {
 /**
  * One-block reorg (`anvil_reorg(1, [])`: the head block is replaced by an empty one, its transactions are gone)
  * of a head holding a relayer transaction. `nextNonceInFlight`: only once the same relayer's next nonce
- * waits in the mempool, so the reorg leaves a nonce gap behind it; otherwise only when no relayer
- * transaction is pending.
+ * waits in the mempool, so the reorg leaves a nonce gap behind it; otherwise a head with nothing of ours
+ * pending, mined by the fault itself from what the pool held (mining stopped meanwhile).
  */
 function reorg(nextNonceInFlight: boolean): FaultFn {
   return async (c) => {
     const deadline = Date.now() + 30_000;
+    if (!nextNonceInFlight) {
+      // Under load the worker submits every few hundred ms and anvil mines once a second, so a head holding our
+      // transaction with nothing of ours pending hardly ever happens by itself (the fault did not fire in some
+      // runs). With mining stopped, mine what the pool holds: the new head carries our transactions and, until
+      // the worker submits again, nothing of ours is pending.
+      while (Date.now() < deadline) {
+        const done = await frozen(c, async () => {
+          if ((await relayerPool(c)).length) await anvilRpc(c.anvilUrl, 'evm_mine');
+          const head = await anvilRpc<{ number: string; transactions: Array<{ from: string; nonce: string; hash: string }> }>(c.anvilUrl, 'eth_getBlockByNumber', ['latest', true]);
+          const tx = head.transactions.find((t) => c.relayers.has(t.from.toLowerCase()));
+          if (!tx || (await relayerPool(c)).length) return undefined;
+          await anvilRpc(c.anvilUrl, 'anvil_reorg', [1, []]);
+          const back = (await relayerPool(c)).some((p) => p.hash === tx.hash);
+          return (
+            `block ${Number(head.number)} with ${tx.hash.slice(0, 10)}… (relayer ${tx.from.toLowerCase().slice(0, 8)}…, nonce ${Number(tx.nonce)}) reorged out; nothing in flight` +
+            (back ? '; the transaction went back to the pool' : '; the transaction is gone from the node')
+          );
+        });
+        if (done) return done;
+        await sleep(150);
+      }
+      return 'no suitable head within 30 s: no reorg';
+    }
     while (Date.now() < deadline) {
       const head = await anvilRpc<{ number: string; hash: string; transactions: Array<{ from: string; nonce: string; hash: string }> }>(c.anvilUrl, 'eth_getBlockByNumber', ['latest', true]);
       const tx = head.transactions.find((t) => c.relayers.has(t.from.toLowerCase()));
@@ -117,17 +140,13 @@ function reorg(nextNonceInFlight: boolean): FaultFn {
         if (still.hash !== head.hash) return undefined;
         const nonce = Number(tx.nonce);
         const from = tx.from.toLowerCase();
-        let next: { nonce: number; hash: string } | undefined;
-        if (nextNonceInFlight) {
-          next = await waitFor(8_000, async () => (await relayerPool(c)).find((p) => p.from === from && p.nonce > nonce));
-          if (!next) return undefined;
-        } else if ((await relayerPool(c)).length) return undefined;
+        const next = await waitFor(8_000, async () => (await relayerPool(c)).find((p) => p.from === from && p.nonce > nonce));
+        if (!next) return undefined;
         await anvilRpc(c.anvilUrl, 'anvil_reorg', [1, []]);
         const after = await relayerPool(c);
         const back = after.some((p) => p.hash === tx.hash);
         return (
-          `block ${Number(head.number)} with ${tx.hash.slice(0, 10)}… (relayer ${from.slice(0, 8)}…, nonce ${nonce}) reorged out` +
-          (next ? `; nonce ${next.nonce} was in flight` : '; nothing in flight') +
+          `block ${Number(head.number)} with ${tx.hash.slice(0, 10)}… (relayer ${from.slice(0, 8)}…, nonce ${nonce}) reorged out; nonce ${next.nonce} was in flight` +
           (back ? '; the transaction went back to the pool' : '; the transaction is gone from the node')
         );
       });
