@@ -10,3 +10,4 @@ export * from './harness/admin';
 export * from './harness/settlement';
 export * from './console-volume-seed';
 export * from './accept-args';
+export * from './plan-capture';

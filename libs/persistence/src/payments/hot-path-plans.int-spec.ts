@@ -1,6 +1,6 @@
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { DataSource } from 'typeorm';
-import { acceptArgs, createTestDatabase } from '@tollgate/testing';
+import { acceptArgs, createTestDatabase, planCapturingPool } from '@tollgate/testing';
 import { createDataSource } from '../data-source';
 import { HOT_PATH_FUNCTIONS, HOT_PATH_PLAN_SETTING } from './hot-path-plans.sql';
 import type { AcceptArgs } from './payment-accept';
@@ -16,24 +16,15 @@ describe('hot-path plans', () => {
   let pool: Pool;
   let ds: DataSource;
   let ledger: PaymentLedger;
-  const plans: string[] = [];
+  let plans: string[];
   const merchantId = '00000000-0000-4000-8000-000000000002';
   const asset = `0x${'a'.repeat(40)}`;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    // One connection, so the plans cached by the first accepts are the ones the later accepts use; auto_explain
-    // sends every plan (nested statements too) back as a notice.
-    pool = new Pool({
-      connectionString: db.url,
-      max: 1,
-      options: '-c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=0 -c auto_explain.log_nested_statements=on -c auto_explain.log_level=notice',
-    });
-    pool.on('connect', (client) => {
-      client.on('notice', (n) => {
-        if (typeof n.message === 'string' && n.message.includes('plan:')) plans.push(n.message);
-      });
-    });
+    // One connection, so the plans cached by the first accepts are the ones the later accepts use; nested
+    // statements' plans too (those inside the accept functions).
+    ({ pool, plans } = planCapturingPool(db.url, ['log_nested_statements=on']));
     await pool.query(`INSERT INTO merchants (id, name) VALUES ($1, 'plans test')`, [merchantId]);
     // Statistics of empty tables, and no autovacuum to refresh them (and so invalidate the cached plans) mid-test.
     for (const t of ['payments', 'payment_exposure', 'payment_activity', 'payment_status_totals']) {

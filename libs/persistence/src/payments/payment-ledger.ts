@@ -5,7 +5,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { SettlementMode } from '../entities/merchant.entity';
 import { canTransition, PaymentStatus } from './payment-status';
 import { AcceptBatcher, type AcceptArgs, type AcceptRow } from './payment-accept';
-import { NEW_MESSAGE_ID_SQL, paymentSnapshotSql, paymentEventTypeFor, settlementDeliveriesSql, settlementEventTypeFor, subscribedSql } from '../webhooks/webhook-outbox';
+import { NEW_MESSAGE_ID_SQL, paymentSnapshotSql, paymentEventTypeFor, settlementDeliveriesSql, settlementEventTypeFor, liveSubscribedSql } from '../webhooks/webhook-outbox';
 import { EVENT_ID_SQL, secondEdgeSql } from './second-edge.sql';
 import { GroupCommit } from './group-commit';
 
@@ -355,8 +355,7 @@ export class PaymentLedger {
         INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, payment_id, payment_event_id, occurred_at, snapshot)
         SELECT e.id, mv.merchant_id, ${typeParam}, ${NEW_MESSAGE_ID_SQL}, mv.id, mv.event_id, mv.event_at, ${paymentSnapshotSql(toParam, reasonParam, detailParam)}
           FROM moved mv
-          JOIN webhook_endpoints e ON e.merchant_id = mv.merchant_id AND e.status = 'active' AND e.deleted_at IS NULL
-                                  AND ${subscribedSql(typeParam)}
+          JOIN webhook_endpoints e ON e.merchant_id = mv.merchant_id AND ${liveSubscribedSql(typeParam)}
       )`;
     }
     const batchEvent = opts.settlementBatch ? settlementEventTypeFor(to) : null;

@@ -1,5 +1,5 @@
 import type { PaymentStatus } from './payment-status';
-import { NEW_MESSAGE_ID_SQL, paymentEventTypeFor, paymentSnapshotSql, settlementDeliveriesSql, settlementEventTypeFor, subscribedSql } from '../webhooks/webhook-outbox';
+import { NEW_MESSAGE_ID_SQL, paymentEventTypeFor, paymentSnapshotSql, settlementDeliveriesSql, settlementEventTypeFor, liveSubscribedSql } from '../webhooks/webhook-outbox';
 
 /**
  * SQL for the id of a new `payment_events` row. A transition draws its events' ids (and times) in the
@@ -38,8 +38,7 @@ export function secondEdgeSql(
         SELECT e.id, mv.merchant_id, ${typeParam}, ${NEW_MESSAGE_ID_SQL}, mv.id, mv.then_event_id, mv.then_event_at,
                ${paymentSnapshotSql(o.thenParam, 'NULL', detailParam, `${o.toParam}::text`)}, ${later}
           FROM moved mv
-          JOIN webhook_endpoints e ON e.merchant_id = mv.merchant_id AND e.status = 'active' AND e.deleted_at IS NULL
-                                  AND ${subscribedSql(typeParam)}
+          JOIN webhook_endpoints e ON e.merchant_id = mv.merchant_id AND ${liveSubscribedSql(typeParam)}
       )`;
   }
   const batchEvent = o.batchRef ? settlementEventTypeFor(o.then.to) : null;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import { createTestDatabase } from '@tollgate/testing';
+import { createTestDatabase, planCapturingPool } from '@tollgate/testing';
 import { PaymentLedger } from './payment-ledger';
 
 /**
@@ -15,24 +15,15 @@ describe('transition outbox (real Postgres)', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let pool: Pool;
   let ledger: PaymentLedger;
-  const plans: string[] = [];
+  let plans: string[];
   const merchantId = randomUUID();
   const quietMerchantId = randomUUID();
   const asset = `0x${'a'.repeat(40)}`;
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    // auto_explain hands every plan back with its row counts, as a notice on the connection.
-    pool = new Pool({
-      connectionString: db.url,
-      max: 1,
-      options: '-c session_preload_libraries=auto_explain -c auto_explain.log_min_duration=0 -c auto_explain.log_analyze=on -c auto_explain.log_timing=off -c auto_explain.log_level=notice',
-    });
-    pool.on('connect', (client) => {
-      client.on('notice', (n) => {
-        if (typeof n.message === 'string' && n.message.includes('plan:')) plans.push(n.message);
-      });
-    });
+    // Every plan with its row counts per node.
+    ({ pool, plans } = planCapturingPool(db.url, ['log_analyze=on', 'log_timing=off']));
     await pool.query(`INSERT INTO merchants (id, name) VALUES ($1, 'outbox test'), ($2, 'no endpoints')`, [merchantId, quietMerchantId]);
     await pool.query(
       `INSERT INTO webhook_endpoints (merchant_id, url, event_types, secret_ciphertext)

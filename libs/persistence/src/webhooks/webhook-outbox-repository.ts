@@ -1,6 +1,6 @@
 import { queryRows } from '../query-rows';
 import type { StatusRunner } from '../status-writer';
-import { ENDPOINT_DISABLED_EVENT, NEW_MESSAGE_ID_SQL, subscribedSql, TEST_EVENT } from './webhook-outbox';
+import { ENDPOINT_DISABLED_EVENT, NEW_MESSAGE_ID_SQL, liveSubscribedSql, TEST_EVENT } from './webhook-outbox';
 import { WebhookDeliveryStore } from './webhook-delivery-store';
 
 /** Which original deliveries of an endpoint a range replay repeats: event time in `[since, until)`, ended in `statuses`. */
@@ -77,7 +77,7 @@ export class WebhookOutboxRepository {
       `INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, occurred_at, snapshot)
        SELECT e.id, e.merchant_id, $2, ${NEW_MESSAGE_ID_SQL}, $3, $4::jsonb
          FROM webhook_endpoints e
-        WHERE e.merchant_id = $1 AND e.status = 'active' AND e.deleted_at IS NULL AND e.id <> $5 AND ${subscribedSql('$2')}
+        WHERE e.merchant_id = $1 AND e.id <> $5 AND ${liveSubscribedSql('$2')}
        RETURNING id`,
       [merchantId, ENDPOINT_DISABLED_EVENT, snapshot.disabledAt, JSON.stringify(snapshot), snapshot.endpointId],
     );

@@ -30,7 +30,10 @@ export type WebhookEventType = SubscribableWebhookEventType | typeof TEST_EVENT;
 export const ALL_WEBHOOK_EVENTS = '*' as const;
 
 /** SQL: endpoint `e` is subscribed to the event type bound at `typeParam` (by name or by `*`). */
-export const subscribedSql = (typeParam: string): string => `(${typeParam} = ANY(e.event_types) OR '${ALL_WEBHOOK_EVENTS}' = ANY(e.event_types))`;
+const subscribedSql = (typeParam: string): string => `(${typeParam} = ANY(e.event_types) OR '${ALL_WEBHOOK_EVENTS}' = ANY(e.event_types))`;
+
+/** SQL: endpoint `e` is live (active, not deleted) and subscribed to the event type bound at `typeParam`. */
+export const liveSubscribedSql = (typeParam: string): string => `e.status = 'active' AND e.deleted_at IS NULL AND ${subscribedSql(typeParam)}`;
 
 /** Transition reason the batch tracker records when an inclusion block was reorganised away. */
 export const REORGED_REASON = 'reorged';
@@ -117,9 +120,9 @@ export const settlementDeliveriesSql = (
             ) ORDER BY mv.log_index NULLS LAST, mv.reference)) AS snapshot
             FROM moved mv
            WHERE mv.merchant_id IN (SELECT e.merchant_id FROM webhook_endpoints e
-                                     WHERE e.status = 'active' AND e.deleted_at IS NULL AND ${subscribedSql(`${typeParam}::text`)})
+                                     WHERE ${liveSubscribedSql(`${typeParam}::text`)})
            GROUP BY mv.merchant_id) g
-    JOIN webhook_endpoints e ON e.merchant_id = g.merchant_id AND e.status = 'active' AND e.deleted_at IS NULL AND ${subscribedSql(`${typeParam}::text`)}
+    JOIN webhook_endpoints e ON e.merchant_id = g.merchant_id AND ${liveSubscribedSql(`${typeParam}::text`)}
 )`;
 
 /**
