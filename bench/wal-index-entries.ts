@@ -26,7 +26,8 @@ const INSERT_RECORD = /^rmgr: (Btree|Hash)\s.*?desc: (INSERT_LEAF|INSERT_POST|IN
 
 /** The `pg_waldump` of the server's major version, if installed. */
 function waldumpPath(major: number): string | undefined {
-  for (const p of [`/usr/lib/postgresql/${major}/bin/pg_waldump`]) if (existsSync(p)) return p;
+  const debian = `/usr/lib/postgresql/${major}/bin/pg_waldump`;
+  if (existsSync(debian)) return debian;
   const which = spawnSync('sh', ['-c', 'command -v pg_waldump'], { encoding: 'utf8' });
   return which.status === 0 && which.stdout.trim() ? which.stdout.trim() : undefined;
 }
