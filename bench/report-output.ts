@@ -137,8 +137,10 @@ export function jsonResult(r: Report, ok: boolean): Record<string, unknown> {
           history: {
             payments: r.history.payments,
             paymentRows: r.history.paymentRows,
+            historyRows: r.history.historyRows,
             eventRows: r.history.eventRows,
             seedSeconds: r.history.seedSeconds,
+            moveSeconds: r.history.moveSeconds,
             verifyRps: r.history.verify?.best?.rps ?? null,
             verifyP99: r.history.verify?.best?.p99 ?? null,
             settleRps: r.history.settle?.rps ?? null,

@@ -22,6 +22,7 @@ import { PaymentsDropIncludedAtIndex1763950000000 } from './1763950000000-paymen
 import { ExposureSetBased1763960000000 } from './1763960000000-exposure-set-based';
 import { AcceptPaymentsBatch1763961000000 } from './1763961000000-accept-payments-batch';
 import { HotPathIndexPlans1763970000000 } from './1763970000000-hot-path-index-plans';
+import { PaymentsHistory1763980000000 } from './1763980000000-payments-history';
 
 /** Every migration, in order. Listed explicitly so ts-node and compiled builds load the same set. */
 export const MIGRATIONS = [
@@ -39,4 +40,5 @@ export const MIGRATIONS = [
   ExposureSetBased1763960000000,
   AcceptPaymentsBatch1763961000000,
   HotPathIndexPlans1763970000000,
+  PaymentsHistory1763980000000,
 ];

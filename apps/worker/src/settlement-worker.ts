@@ -59,10 +59,10 @@ export class SettlementWorker implements OnApplicationBootstrap, OnModuleDestroy
     readonly healer: NonceGapHealer,
   ) {
     this.heartbeat = new WorkerHeartbeatLoop(ctx.dataSource, ['settlement']);
-    this.history = new HistoryMaintenanceLoop(ctx.dataSource, ctx.config.history.partitionsAheadDays);
+    this.history = new HistoryMaintenanceLoop(ctx.dataSource, ctx.config.history);
   }
 
-  /** Keeps `payment_events` partitions created ahead of today. */
+  /** Keeps history partitions created ahead of today and moves finished payments to `payments_history`. */
   readonly history: HistoryMaintenanceLoop;
 
   /** This process's row in `worker_heartbeats` (the API's "is any worker settling?"), beating while the loops run. */

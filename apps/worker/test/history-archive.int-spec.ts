@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { archiveEventPartitions, countGzipLines, PaymentEventPartitions, utcDay } from '@tollgate/persistence';
+import { archiveEventPartitions, countGzipLines, HistoryPartitions, utcDay } from '@tollgate/persistence';
 import { eventually, startSettlement, SettlementFixture } from '@tollgate/testing';
 import { insertQueuedPayment, settleMany, waitAll } from './settlement-support';
 
@@ -29,7 +29,7 @@ describe('payment history archive', () => {
   };
 
   it('the worker keeps HISTORY_PARTITIONS_AHEAD_DAYS whole days of partitions created ahead', async () => {
-    const partitions = new PaymentEventPartitions(f.api.db);
+    const partitions = new HistoryPartitions(f.api.db);
     const horizon = new Date(utcDay(new Date()).getTime() + 13 * 86_400_000);
     await eventually('partitions 12 days ahead', async () => (await partitions.list()).some((p) => p.to?.getTime() === horizon.getTime()), 60_000);
     expect((await partitions.list()).filter((p) => !p.isDefault).pop()!.to).toEqual(horizon);
@@ -50,7 +50,7 @@ describe('payment history archive', () => {
       [oldRef],
     );
 
-    const partitions = new PaymentEventPartitions(f.api.db);
+    const partitions = new HistoryPartitions(f.api.db);
     const now = new Date();
     const closed = (await partitions.list()).filter((p) => !p.isDefault && p.to !== null && p.to <= now);
     expect(closed.length).toBeGreaterThan(0);

@@ -29,7 +29,7 @@ describe('loadConfig: defaults', () => {
       exposureGuard: true,
       verifySimulation: true,
       settleReverifyAfterSeconds: 60,
-      history: { retentionDays: 90, partitionsAheadDays: 7 },
+      history: { retentionDays: 90, partitionsAheadDays: 7, hotSeconds: 3600, moveIntervalMs: 60_000 },
       merchantRateLimitPerSecond: 0,
       networks: [],
       settlement: { maxBatchSize: 100, maxWaitMs: 2000, confirmedSettleTimeoutMs: 30000, maxAttempts: 5 },

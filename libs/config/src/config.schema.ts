@@ -53,6 +53,8 @@ const envSchema = z.object({
   SWEEP_INTERVAL_MS: int(100, 3600000).default(5000),
   HISTORY_RETENTION_DAYS: int(1, 36500).default(90),
   HISTORY_PARTITIONS_AHEAD_DAYS: int(1, 90).default(7),
+  PAYMENTS_HOT_SECONDS: int(0, 2_592_000).default(3600),
+  HISTORY_MOVE_INTERVAL_MS: int(100, 3_600_000).default(60_000),
   PUBLIC_RATE_LIMIT_PER_MINUTE: int(1, 1000000).default(120),
   BATCH_TICK_MS: int(10, 60000).default(200),
   RELAYER_MAX_IN_FLIGHT: int(1, 64).default(4),
@@ -194,8 +196,10 @@ export interface TollgateConfig {
    * Payment history (`payment_events`, partitioned by UTC day): `retentionDays` — days of history kept in
    * Postgres; `npm run archive` without `--before` exports and drops the partitions that ended earlier.
    * `partitionsAheadDays` — whole days of partitions the worker keeps created ahead of today.
+   * `hotSeconds` — a final payment whose authorization has expired stays in `payments` this long (seconds)
+   * after its last change, then the worker moves it to `payments_history` (checked every `moveIntervalMs`).
    */
-  history: { retentionDays: number; partitionsAheadDays: number };
+  history: { retentionDays: number; partitionsAheadDays: number; hotSeconds: number; moveIntervalMs: number };
 }
 
 /**
@@ -236,7 +240,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TollgateConfig
     exposureGuard: e.EXPOSURE_GUARD,
     verifySimulation: e.VERIFY_SIMULATION,
     settleReverifyAfterSeconds: e.SETTLE_REVERIFY_AFTER_SECONDS,
-    history: { retentionDays: e.HISTORY_RETENTION_DAYS, partitionsAheadDays: e.HISTORY_PARTITIONS_AHEAD_DAYS },
+    history: {
+      retentionDays: e.HISTORY_RETENTION_DAYS,
+      partitionsAheadDays: e.HISTORY_PARTITIONS_AHEAD_DAYS,
+      hotSeconds: e.PAYMENTS_HOT_SECONDS,
+      moveIntervalMs: e.HISTORY_MOVE_INTERVAL_MS,
+    },
     merchantRateLimitPerSecond: e.MERCHANT_RATE_LIMIT_PER_SECOND,
     networks,
     ...solanaSettings(env),

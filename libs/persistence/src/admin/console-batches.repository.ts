@@ -71,7 +71,7 @@ export class ConsoleBatchesRepository {
       `SELECT b.id, b.network, b.asset, b.relayer, b.status, b.kind, b.payment_count, b.nonce::text, b.gas_used::text,
               b.fee_paid::text, b.replacements, b.tx_hash, b.block_number::text, b.failure_reason, b.created_at, b.submitted_at,
               b.included_at, b.confirmed_at, b.replace_requested_at,
-              (SELECT count(*)::int FROM payments p WHERE p.batch_id = b.id AND p.status IN ('included', 'confirmed')) AS landed
+              (SELECT count(*)::int FROM payments_all p WHERE p.batch_id = b.id AND p.status IN ('included', 'confirmed')) AS landed
          FROM settlement_batches b ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY b.created_at DESC LIMIT ${limit} OFFSET ${offset}`,
       params,
@@ -98,7 +98,7 @@ export class ConsoleBatchesRepository {
                  SELECT e2.to_status, e2.reason, e2.created_at FROM payment_events e2
                   WHERE e2.payment_id = p.id AND e2.id > e.id AND e2.from_status IN ('batched', 'submitted', 'included')
                   ORDER BY e2.id LIMIT 1) x) AS left_with
-         FROM payment_events e JOIN payments p ON p.id = e.payment_id
+         FROM payment_events e JOIN payments_all p ON p.id = e.payment_id
         WHERE e.to_status = 'batched' AND e.detail->>'batchId' = $1::text
         ORDER BY p.expires_at, p.id`,
       [id],

@@ -133,7 +133,7 @@ export class ConsoleMerchantsRepository {
          FROM webhook_deliveries d
          JOIN webhook_endpoints e ON e.id = d.endpoint_id
          JOIN merchants m ON m.id = d.merchant_id
-         LEFT JOIN payments p ON p.id = d.payment_id
+         LEFT JOIN payments_all p ON p.id = d.payment_id
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY d.created_at DESC, d.id DESC LIMIT ${limit} OFFSET ${offset}`,
       params,

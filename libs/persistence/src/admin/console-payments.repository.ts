@@ -110,13 +110,13 @@ export class ConsolePaymentsRepository {
       `SELECT p.id, p.reference, p.status, p.merchant_id, m.name AS merchant_name, p.network, p.asset, p.payer, p.pay_to,
               p.amount::text, p.failure_reason, p.failure_message, p.attempts, p.batch_id, p.tx_hash, p.settlement_mode,
               p.expires_at, p.created_at, p.updated_at
-         FROM payments p JOIN merchants m ON m.id = p.merchant_id ${cond}
+         FROM payments_all p JOIN merchants m ON m.id = p.merchant_id ${cond}
         ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit + 1} OFFSET ${offset}`,
       params,
     );
     if (rows.length <= limit) return { rows, total: offset + rows.length, totalIsEstimate: offset > 0 && rows.length === 0 };
     rows.pop();
-    return { rows, total: Math.max(offset + limit + 1, await this.estimate(`SELECT 1 FROM payments p ${cond}`, params)), totalIsEstimate: true };
+    return { rows, total: Math.max(offset + limit + 1, await this.estimate(`SELECT 1 FROM payments_all p ${cond}`, params)), totalIsEstimate: true };
   }
 
   /** The planner's row estimate for `sql` (EXPLAIN plans, runs nothing). */
@@ -145,7 +145,7 @@ export class ConsolePaymentsRepository {
               p.amount::text, p.valid_after::text, p.valid_before::text, p.expires_at, p.nonce, p.settlement_mode, p.failure_reason,
               p.failure_message, p.payment_identifier, p.requirements->>'resource' AS resource, p.batch_id, p.tx_hash, p.log_index, p.block_number::text, p.block_hash,
               p.attempts, p.queued_at, p.included_at, p.confirmed_at, p.created_at, p.updated_at
-         FROM payments p JOIN merchants m ON m.id = p.merchant_id
+         FROM payments_all p JOIN merchants m ON m.id = p.merchant_id
         WHERE ${UUID_TEXT.test(refOrId) ? 'p.id = $1' : 'p.reference = $1'}`,
       [refOrId],
     );

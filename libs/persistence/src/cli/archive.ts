@@ -1,13 +1,14 @@
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '@tollgate/config';
 import { createDataSource } from '../data-source';
-import { archiveEventPartitions } from '../history/archive';
+import { archiveHistory } from '../history/archive';
 
 const USAGE = `usage: npm run archive -- [--before <date>] [--out <dir>]
 
-Exports every closed daily partition of payment_events that ended at or before --before to <dir>/<partition>.tsv.gz
-(COPY text: id, payment_id, from_status, to_status, reason, detail, created_at), checks the row counts, then detaches
-and drops it. --before defaults to now minus HISTORY_RETENTION_DAYS; --out to ./archive.`;
+Exports every closed daily partition of payment_events, then of payments_history, that ended at or before --before
+to <dir>/<partition>.tsv.gz (COPY text; payment_events: id, payment_id, from_status, to_status, reason, detail,
+created_at; payments_history: the columns of payments, in table order), checks the row counts, then detaches and
+drops it. --before defaults to now minus HISTORY_RETENTION_DAYS; --out to ./archive.`;
 
 /** `npm run archive`: the retention policy's archive step (see README "Payment history"). Exit 64 on bad flags. */
 async function main(): Promise<void> {
@@ -30,7 +31,7 @@ async function main(): Promise<void> {
   }
   const ds = await createDataSource({ databaseUrl: config.databaseUrl, poolSize: 2, applicationName: 'tollgate-archive' }).initialize();
   try {
-    const done = await archiveEventPartitions(ds, { before, outDir: values.out ?? 'archive', log: (l) => process.stdout.write(`${l}\n`) });
+    const done = await archiveHistory(ds, { before, outDir: values.out ?? 'archive', log: (l) => process.stdout.write(`${l}\n`) });
     process.stdout.write(done.length ? `archived ${done.length} partition(s), ${done.reduce((n, p) => n + p.rows, 0)} rows\n` : `nothing closed before ${before.toISOString()}\n`);
   } finally {
     await ds.destroy();

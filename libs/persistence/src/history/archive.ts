@@ -3,10 +3,12 @@ import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createGunzip, createGzip } from 'node:zlib';
 import type { DataSource } from 'typeorm';
-import { PaymentEventPartitions } from './event-partitions';
+import { HISTORY_TABLES, HistoryPartitions, PAYMENT_EVENTS_HISTORY, type HistoryTable } from './history-partitions';
 
 /** One archived partition. */
 export interface ArchivedPartition {
+  /** `payment_events` or `payments_history`. */
+  table: HistoryTable['parent'];
   partition: string;
   /** Rows exported, counted in the file and in the detached table (all three equal, or nothing is dropped). */
   rows: number;
@@ -24,8 +26,30 @@ export async function countGzipLines(file: string): Promise<number> {
   return n;
 }
 
+/** What {@link archivePartitions} takes: the cut-off instant, the output folder, and optionally now and a progress log. */
+export interface ArchiveOptions {
+  before: Date;
+  outDir: string;
+  now?: Date;
+  log?: (line: string) => void;
+}
+
 /**
- * `npm run archive`: exports every closed `payment_events` partition whose upper bound is at or before
+ * `npm run archive`: {@link archivePartitions} of `payment_events`, then of `payments_history`.
+ * @returns every partition archived, events first.
+ */
+export async function archiveHistory(dataSource: DataSource, opts: ArchiveOptions): Promise<ArchivedPartition[]> {
+  const done: ArchivedPartition[] = [];
+  for (const table of HISTORY_TABLES) done.push(...(await archivePartitions(dataSource, table, opts)));
+  return done;
+}
+
+/** {@link archivePartitions} of `payment_events` alone. */
+export const archiveEventPartitions = (dataSource: DataSource, opts: ArchiveOptions): Promise<ArchivedPartition[]> =>
+  archivePartitions(dataSource, PAYMENT_EVENTS_HISTORY, opts);
+
+/**
+ * Exports every closed partition of one history table whose upper bound is at or before
  * `before` (and before `now`: the partition being written is never closed) to `<outDir>/<partition>.tsv.gz`,
  * then detaches and drops it. Per partition: COPY to a temporary file, DETACH (from then on no writer can
  * reach the table), count the detached table and the file's lines; only when the export, the file and the
@@ -34,11 +58,8 @@ export async function countGzipLines(file: string): Promise<number> {
  * for an operator. The default partition is never archived.
  * @param log progress lines (one per partition).
  */
-export async function archiveEventPartitions(
-  dataSource: DataSource,
-  opts: { before: Date; outDir: string; now?: Date; log?: (line: string) => void },
-): Promise<ArchivedPartition[]> {
-  const partitions = new PaymentEventPartitions(dataSource);
+export async function archivePartitions(dataSource: DataSource, table: HistoryTable, opts: ArchiveOptions): Promise<ArchivedPartition[]> {
+  const partitions = new HistoryPartitions(dataSource, table);
   const now = opts.now ?? new Date();
   const closed = (await partitions.list()).filter((p) => !p.isDefault && p.to !== null && p.to <= opts.before && p.to <= now);
   await mkdir(opts.outDir, { recursive: true });
@@ -60,7 +81,7 @@ export async function archiveEventPartitions(
     await rename(partial, file);
     await partitions.drop(p.name);
     opts.log?.(`${p.name}: ${inTable} rows → ${file}`);
-    done.push({ partition: p.name, rows: inTable, file });
+    done.push({ table: table.parent, partition: p.name, rows: inTable, file });
   }
   return done;
 }

@@ -1,22 +1,22 @@
 import { DataSource } from 'typeorm';
 import { createTestDatabase } from '@tollgate/testing';
 import { createDataSource } from '../data-source';
-import { eventPartitionName, PaymentEventPartitions, utcDay } from './event-partitions';
+import { partitionName, HistoryPartitions, utcDay } from './history-partitions';
 
 const DAY = 86_400_000;
 
 /** `payment_events` partitions (migration 1763930000000) and their upkeep, against a real Postgres. */
-describe('PaymentEventPartitions', () => {
+describe('HistoryPartitions', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let ds: DataSource;
-  let partitions: PaymentEventPartitions;
+  let partitions: HistoryPartitions;
   const merchantId = '00000000-0000-4000-8000-0000000000aa';
   let paymentId: string;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     ds = await createDataSource({ databaseUrl: db.url, poolSize: 4 }).initialize();
-    partitions = new PaymentEventPartitions(ds);
+    partitions = new HistoryPartitions(ds);
     await ds.query(`INSERT INTO merchants (id, name) VALUES ($1, 'history test')`, [merchantId]);
     [{ id: paymentId }] = await ds.query(
       `INSERT INTO payments (reference, merchant_id, x402_version, scheme, network, asset, payer, pay_to, amount, valid_after, valid_before,
@@ -43,7 +43,7 @@ describe('PaymentEventPartitions', () => {
     for (let i = 1; i < ranged.length; i++) expect(ranged[i].from).toEqual(ranged[i - 1].to);
     const last = ranged[ranged.length - 1];
     expect(last.to).toEqual(new Date(utcDay(new Date()).getTime() + 8 * DAY));
-    expect(last.name).toBe(eventPartitionName(new Date(utcDay(new Date()).getTime() + 7 * DAY)));
+    expect(last.name).toBe(partitionName(new Date(utcDay(new Date()).getTime() + 7 * DAY)));
   });
 
   it('an event no partition covers lands in the default partition and moves into its day when that day is created', async () => {
@@ -54,13 +54,13 @@ describe('PaymentEventPartitions', () => {
     ]);
     expect(await partitionOf(id)).toBe('payment_events_default');
     const created = await partitions.ensureAhead(13);
-    expect(created).toEqual([8, 9, 10, 11, 12, 13].map((d) => eventPartitionName(new Date(utcDay(new Date()).getTime() + d * DAY))));
-    expect(await partitionOf(id)).toBe(eventPartitionName(utcDay(far)));
+    expect(created).toEqual([8, 9, 10, 11, 12, 13].map((d) => partitionName(new Date(utcDay(new Date()).getTime() + d * DAY))));
+    expect(await partitionOf(id)).toBe(partitionName(utcDay(far)));
     expect(await partitions.count('payment_events_default')).toBe(0);
   });
 
   it('two processes extending at once create each day once', async () => {
-    const results = await Promise.all([partitions.ensureAhead(20), new PaymentEventPartitions(ds).ensureAhead(20)]);
+    const results = await Promise.all([partitions.ensureAhead(20), new HistoryPartitions(ds).ensureAhead(20)]);
     const all = results.flat();
     expect(new Set(all).size).toBe(all.length);
     expect((await partitions.list()).filter((p) => !p.isDefault).pop()!.to).toEqual(new Date(utcDay(new Date()).getTime() + 21 * DAY));

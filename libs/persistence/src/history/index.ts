@@ -1,2 +1,3 @@
-export * from './event-partitions';
+export * from './history-partitions';
+export * from './payments-history';
 export * from './archive';

@@ -101,7 +101,7 @@ export class MerchantPaymentRepository {
     return this.dataSource.query(
       `SELECT id, reference, status, settlement_mode, network, asset, payer, pay_to, amount::text, tx_hash, failure_reason,
               requirements->>'resource' AS resource, created_at, updated_at, ${cursorTimestampSql('created_at')} AS cursor_ts
-         FROM payments WHERE ${where.join(' AND ')}
+         FROM payments_all WHERE ${where.join(' AND ')}
         ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
       params,
     );
@@ -114,7 +114,7 @@ export class MerchantPaymentRepository {
               p.failure_reason, p.failure_message, p.valid_after::text, p.valid_before::text, p.attempts, p.log_index,
               p.block_number::text, p.block_hash, p.batch_id, p.requirements->>'resource' AS resource, p.queued_at, p.included_at, p.confirmed_at, p.created_at, p.updated_at,
               b.status AS batch_status, b.submitted_at AS batch_submitted_at, b.included_at AS batch_included_at, b.confirmed_at AS batch_confirmed_at
-         FROM payments p LEFT JOIN settlement_batches b ON b.id = p.batch_id
+         FROM payments_all p LEFT JOIN settlement_batches b ON b.id = p.batch_id
         WHERE p.reference = $1 AND p.merchant_id = $2`,
       [reference, merchantId],
     );
@@ -129,7 +129,7 @@ export class MerchantPaymentRepository {
   /** What anyone holding a reference may learn, or null for an unknown reference. */
   async publicStatus(reference: string): Promise<{ status: PaymentStatus; network: string; tx_hash: string | null } | null> {
     const [r]: Array<{ status: PaymentStatus; network: string; tx_hash: string | null }> = await this.dataSource.query(
-      `SELECT status, network, tx_hash FROM payments WHERE reference = $1`,
+      `SELECT status, network, tx_hash FROM payments_all WHERE reference = $1`,
       [reference],
     );
     return r ?? null;
@@ -145,7 +145,7 @@ export class MerchantPaymentRepository {
               count(*)::int AS count, sum(amount)::text AS amount,
               (count(*) FILTER (WHERE status = 'confirmed'))::int AS confirmed_count,
               coalesce(sum(amount) FILTER (WHERE status = 'confirmed'), 0)::text AS confirmed_amount
-         FROM payments
+         FROM payments_all
         WHERE merchant_id = $1 AND created_at >= $2 AND created_at < $3 AND status NOT IN ('failed', 'lapsed')
         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
       [merchantId, from, to],

@@ -74,7 +74,7 @@ export class FacilitatorReads {
 
   /** Payment `id` of `merchantId` as it stands now. */
   async findOfMerchant(id: string, merchantId: string): Promise<HandedOverRow | undefined> {
-    const rows: HandedOverRow[] = await this.dataSource.query(`SELECT ${HANDED_OVER_COLUMNS} FROM payments WHERE id = $1 AND merchant_id = $2`, [id, merchantId]);
+    const rows: HandedOverRow[] = await this.dataSource.query(`SELECT ${HANDED_OVER_COLUMNS} FROM payments_all WHERE id = $1 AND merchant_id = $2`, [id, merchantId]);
     return rows[0];
   }
 

@@ -72,7 +72,7 @@ export class WebhookDeliveryRepository {
     return queryRows<WebhookDeliveryRow>(
       this.dataSource,
       `SELECT d.*, p.reference, ${cursorTimestampSql('d.occurred_at')} AS cursor_ts
-         FROM webhook_deliveries d LEFT JOIN payments p ON p.id = d.payment_id
+         FROM webhook_deliveries d LEFT JOIN payments_all p ON p.id = d.payment_id
         WHERE ${where.join(' AND ')}
         ORDER BY d.occurred_at DESC, d.id DESC LIMIT $${params.length}`,
       params,
@@ -83,7 +83,7 @@ export class WebhookDeliveryRepository {
   async getForEndpoint(merchantId: string, endpointId: string, deliveryId: string): Promise<WebhookDeliveryRow | null> {
     const [row] = await queryRows<WebhookDeliveryRow>(
       this.dataSource,
-      `SELECT d.*, p.reference, '' AS cursor_ts FROM webhook_deliveries d LEFT JOIN payments p ON p.id = d.payment_id
+      `SELECT d.*, p.reference, '' AS cursor_ts FROM webhook_deliveries d LEFT JOIN payments_all p ON p.id = d.payment_id
         WHERE d.id = $1 AND d.endpoint_id = $2 AND d.merchant_id = $3`,
       [deliveryId, endpointId, merchantId],
     );

@@ -6,11 +6,10 @@ import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 /**
- * Partitions of `payment_events` (migration 1763930000000): one per UTC day, `payment_events_pYYYYMMDD`, the
- * `payment_events_legacy` partition holding everything written before the migration, and
- * `payment_events_default` for a row no partition covers.
+ * One partition of a history table: one per UTC day (`<parent>_pYYYYMMDD`), a `<parent>_legacy` partition for
+ * everything before the table's migration, and `<parent>_default` for a row no partition covers.
  */
-export interface EventPartition {
+export interface HistoryPartition {
   name: string;
   /** Lower bound (inclusive); null = MINVALUE. */
   from: Date | null;
@@ -19,11 +18,39 @@ export interface EventPartition {
   isDefault: boolean;
 }
 
-const PARENT = 'payment_events';
-const DEFAULT_PARTITION = 'payment_events_default';
+/**
+ * A table partitioned by range on `created_at`, one partition per UTC day: what differs between the two.
+ * `exportColumns` is the column list of an archive file, in order.
+ */
+export interface HistoryTable {
+  parent: 'payment_events' | 'payments_history';
+  exportColumns: readonly string[];
+}
+
+/** `payment_events` (migration 1763930000000): every status transition of every payment. */
+export const PAYMENT_EVENTS_HISTORY: HistoryTable = {
+  parent: 'payment_events',
+  exportColumns: ['id', 'payment_id', 'from_status', 'to_status', 'reason', 'detail', 'created_at'],
+};
+
+/**
+ * `payments_history` (migration 1763980000000): payments that left the hot table, final and with their
+ * authorization expired. Columns in table order (those of `payments`), so a file restores with a plain `COPY`.
+ */
+export const PAYMENTS_HISTORY: HistoryTable = {
+  parent: 'payments_history',
+  exportColumns: [
+    'id', 'reference', 'merchant_id', 'x402_version', 'scheme', 'network', 'asset', 'payer', 'pay_to', 'amount', 'valid_after',
+    'valid_before', 'expires_at', 'nonce', 'signature', 'status', 'settlement_mode', 'failure_reason', 'failure_message',
+    'payment_identifier', 'batch_id', 'tx_hash', 'log_index', 'block_number', 'block_hash', 'attempts', 'requirements',
+    'queued_at', 'included_at', 'confirmed_at', 'created_at', 'updated_at',
+  ],
+};
+
+/** Both history tables, in the order `npm run archive` takes them. */
+export const HISTORY_TABLES: readonly HistoryTable[] = [PAYMENT_EVENTS_HISTORY, PAYMENTS_HISTORY];
+
 const DAY_MS = 86_400_000;
-/** Advisory lock key of partition maintenance, so that several workers never create the same day at once. */
-const MAINTENANCE_LOCK = `hashtextextended('tollgate:payment-events-partitions', 0)`;
 /**
  * DDL on the history waits at most this long for a lock, then gives up (the caller retries later): a DDL
  * statement waiting behind a long transaction holds up every statement that queues behind it meanwhile, so
@@ -33,8 +60,9 @@ const DDL_LOCK_TIMEOUT = '200ms';
 /** Pause between two attempts of a DETACH that timed out on its lock. */
 const DETACH_RETRY_PAUSE_MS = 500;
 
-/** `payment_events_pYYYYMMDD` of the UTC day starting at `day`. */
-export const eventPartitionName = (day: Date): string => `${PARENT}_p${day.toISOString().slice(0, 10).replace(/-/g, '')}`;
+/** `<parent>_pYYYYMMDD` of the UTC day starting at `day` (`payment_events` by default). */
+export const partitionName = (day: Date, parent: HistoryTable['parent'] = 'payment_events'): string =>
+  `${parent}_p${day.toISOString().slice(0, 10).replace(/-/g, '')}`;
 
 /** Midnight UTC at or before `t`. */
 export const utcDay = (t: Date): Date => new Date(Math.floor(t.getTime() / DAY_MS) * DAY_MS);
@@ -46,26 +74,35 @@ function bound(text: string): Date | null {
 }
 
 /**
- * Creating, listing, exporting and dropping `payment_events` partitions. Everything here runs outside the
- * hot path: it takes no lock that inserts into the current partition wait for, except for a moment at
- * DETACH (see {@link detach}), and each DDL statement gives up after {@link DDL_LOCK_TIMEOUT} rather than
- * queue in front of the ledger's writes.
+ * Creating, listing, exporting and dropping the partitions of one history table (`payment_events` unless told).
+ * Everything here runs outside the hot path: it takes no lock that inserts into the current partition wait
+ * for, except for a moment at DETACH (see {@link detach}), and each DDL statement gives up after
+ * {@link DDL_LOCK_TIMEOUT} rather than queue in front of the ledger's writes.
  */
-export class PaymentEventPartitions {
-  constructor(private readonly dataSource: DataSource) {}
+export class HistoryPartitions {
+  readonly parent: HistoryTable['parent'];
+  private readonly defaultPartition: string;
+  /** Advisory lock key of this table's partition maintenance, so that several workers never create the same day at once. */
+  private readonly maintenanceLock: string;
+
+  constructor(private readonly dataSource: DataSource, readonly table: HistoryTable = PAYMENT_EVENTS_HISTORY) {
+    this.parent = table.parent;
+    this.defaultPartition = `${table.parent}_default`;
+    this.maintenanceLock = `hashtextextended('tollgate:${table.parent.replace(/_/g, '-')}-partitions', 0)`;
+  }
 
   private pool(): Pool {
     return (this.dataSource.driver as PostgresDriver).master as Pool;
   }
 
   /** Every partition, ordered by lower bound (the default partition last). */
-  async list(): Promise<EventPartition[]> {
+  async list(): Promise<HistoryPartition[]> {
     const { rows } = await this.pool().query<{ name: string; bound: string }>(
       `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-        WHERE i.inhparent = '${PARENT}'::regclass`,
+        WHERE i.inhparent = '${this.parent}'::regclass`,
     );
-    const parts = rows.map(({ name, bound: b }): EventPartition => {
+    const parts = rows.map(({ name, bound: b }): HistoryPartition => {
       if (b === 'DEFAULT') return { name, from: null, to: null, isDefault: true };
       const m = /FROM \((.*)\) TO \((.*)\)/.exec(b);
       if (!m) throw new Error(`unexpected partition bound of ${name}: ${b}`);
@@ -93,13 +130,13 @@ export class PaymentEventPartitions {
         const from = last?.to ?? utcDay(now);
         if (from.getTime() >= horizon.getTime()) return created;
         const to = new Date(utcDay(from).getTime() + DAY_MS);
-        const name = eventPartitionName(utcDay(from));
+        const name = partitionName(utcDay(from), this.parent);
         const outcome = await this.createOne(client, name, from, to);
         if (outcome === 'busy') return created;
         if (outcome === 'exists') {
           // Created meanwhile by another process: list again. A table of that name that is not attached
           // (a leftover of a failed archive run) would never show up in the list: say so instead of spinning.
-          if (name === lastExisting) throw new Error(`${name} exists but is not a partition of ${PARENT}: archive or drop it`);
+          if (name === lastExisting) throw new Error(`${name} exists but is not a partition of ${this.parent}: archive or drop it`);
           lastExisting = name;
           continue;
         }
@@ -119,7 +156,7 @@ export class PaymentEventPartitions {
     await client.query('BEGIN');
     try {
       await client.query(`SET LOCAL lock_timeout = '${DDL_LOCK_TIMEOUT}'`);
-      const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${MAINTENANCE_LOCK}) AS ok`);
+      const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(${this.maintenanceLock}) AS ok`);
       if (!rows[0].ok) {
         await client.query('ROLLBACK');
         return 'busy';
@@ -129,12 +166,12 @@ export class PaymentEventPartitions {
         await client.query('ROLLBACK');
         return 'exists';
       }
-      await client.query(`CREATE TABLE ${name} (LIKE ${PARENT} INCLUDING DEFAULTS)`);
+      await client.query(`CREATE TABLE ${name} (LIKE ${this.parent} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
       await client.query(`ALTER TABLE ${name} ADD CONSTRAINT ck_${name}_range CHECK (${range})`);
       // Rows the default partition caught for this day move with it; the lock keeps new ones out meanwhile.
-      await client.query(`LOCK TABLE ${DEFAULT_PARTITION} IN EXCLUSIVE MODE`);
-      await client.query(`WITH moved AS (DELETE FROM ${DEFAULT_PARTITION} WHERE ${range} RETURNING *) INSERT INTO ${name} SELECT * FROM moved`);
-      await client.query(`ALTER TABLE ${PARENT} ATTACH PARTITION ${name} FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`);
+      await client.query(`LOCK TABLE ${this.defaultPartition} IN EXCLUSIVE MODE`);
+      await client.query(`WITH moved AS (DELETE FROM ${this.defaultPartition} WHERE ${range} RETURNING *) INSERT INTO ${name} SELECT * FROM moved`);
+      await client.query(`ALTER TABLE ${this.parent} ATTACH PARTITION ${name} FOR VALUES FROM ('${from.toISOString()}') TO ('${to.toISOString()}')`);
       await client.query('COMMIT');
       return 'created';
     } catch (e) {
@@ -145,20 +182,20 @@ export class PaymentEventPartitions {
 
   /** Rows in one partition (or a detached one), counted exactly. */
   async count(name: string): Promise<number> {
-    const { rows } = await this.pool().query<{ n: string }>(`SELECT count(*) AS n FROM ${checkName(name)}`);
+    const { rows } = await this.pool().query<{ n: string }>(`SELECT count(*) AS n FROM ${this.checkName(name)}`);
     return Number(rows[0].n);
   }
 
   /**
    * Streams one partition (attached or detached) as `COPY … TO STDOUT` text (tab-separated, `\N` for NULL,
-   * one line per row, columns in table order: id, payment_id, from_status, to_status, reason, detail,
-   * created_at) through `transform` (e.g. gzip) into `out`; resolves once `out` has finished.
+   * one line per row, ordered by id, columns {@link HistoryTable.exportColumns}) through `transform` (e.g.
+   * gzip) into `out`; resolves once `out` has finished.
    * @returns rows written.
    */
   async export(name: string, transform: Transform, out: Writable): Promise<number> {
     const client = await this.pool().connect();
     try {
-      const stream = client.query(copyTo(`COPY (SELECT id, payment_id, from_status, to_status, reason, detail, created_at FROM ${checkName(name)} ORDER BY id) TO STDOUT`));
+      const stream = client.query(copyTo(`COPY (SELECT ${this.table.exportColumns.join(', ')} FROM ${this.checkName(name)} ORDER BY id) TO STDOUT`));
       await pipeline(stream, transform, out);
       return stream.rowCount;
     } finally {
@@ -178,7 +215,7 @@ export class PaymentEventPartitions {
       try {
         await client.query('BEGIN');
         await client.query(`SET LOCAL lock_timeout = '${DDL_LOCK_TIMEOUT}'`);
-        await client.query(`ALTER TABLE ${PARENT} DETACH PARTITION ${checkName(name)}`);
+        await client.query(`ALTER TABLE ${this.parent} DETACH PARTITION ${this.checkName(name)}`);
         await client.query('COMMIT');
         return;
       } catch (e) {
@@ -194,16 +231,16 @@ export class PaymentEventPartitions {
   /** Drops a detached partition's table. */
   async drop(name: string): Promise<void> {
     const attached = (await this.list()).some((p) => p.name === name);
-    if (attached) throw new Error(`${name} is still a partition of ${PARENT}; detach it first`);
-    await this.pool().query(`DROP TABLE ${checkName(name)}`);
+    if (attached) throw new Error(`${name} is still a partition of ${this.parent}; detach it first`);
+    await this.pool().query(`DROP TABLE ${this.checkName(name)}`);
+  }
+
+  /** Partition names are built here or read from the catalog; anything else is refused before it reaches SQL. */
+  private checkName(name: string): string {
+    if (!new RegExp(`^${this.parent}_[a-z0-9_]+$`).test(name)) throw new Error(`not a ${this.parent} partition name: ${name}`);
+    return name;
   }
 }
 
 /** SQLSTATE `lock_not_available` (lock_timeout expired). */
 const LOCK_NOT_AVAILABLE = '55P03';
-
-/** Partition names are built here or read from the catalog; anything else is refused before it reaches SQL. */
-function checkName(name: string): string {
-  if (!/^payment_events_[a-z0-9_]+$/.test(name)) throw new Error(`not a payment_events partition name: ${name}`);
-  return name;
-}
