@@ -23,6 +23,7 @@ import { ExposureSetBased1763960000000 } from './1763960000000-exposure-set-base
 import { AcceptPaymentsBatch1763961000000 } from './1763961000000-accept-payments-batch';
 import { HotPathIndexPlans1763970000000 } from './1763970000000-hot-path-index-plans';
 import { PaymentsHistory1763980000000 } from './1763980000000-payments-history';
+import { PaymentsReaderIndexesFinal1763990000000 } from './1763990000000-payments-reader-indexes-final';
 
 /** Every migration, in order. Listed explicitly so ts-node and compiled builds load the same set. */
 export const MIGRATIONS = [
@@ -41,4 +42,5 @@ export const MIGRATIONS = [
   AcceptPaymentsBatch1763961000000,
   HotPathIndexPlans1763970000000,
   PaymentsHistory1763980000000,
+  PaymentsReaderIndexesFinal1763990000000,
 ];

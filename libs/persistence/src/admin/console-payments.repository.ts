@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { PAYMENT_STATUSES } from '../payments/payment-status';
 import { UUID_TEXT, whereAdder, whereClause } from './console-query';
+import { newestPaymentsSql } from '../history/payments-history';
 
 const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
@@ -107,11 +108,15 @@ export class ConsolePaymentsRepository {
     }
     const cond = whereClause(where);
     const rows: ConsolePaymentRow[] = await this.dataSource.query(
-      `SELECT p.id, p.reference, p.status, p.merchant_id, m.name AS merchant_name, p.network, p.asset, p.payer, p.pay_to,
-              p.amount::text, p.failure_reason, p.failure_message, p.attempts, p.batch_id, p.tx_hash, p.settlement_mode,
-              p.expires_at, p.created_at, p.updated_at
-         FROM payments_all p JOIN merchants m ON m.id = p.merchant_id ${cond}
-        ORDER BY p.created_at DESC, p.id DESC LIMIT ${limit + 1} OFFSET ${offset}`,
+      newestPaymentsSql({
+        select: `p.id, p.reference, p.status, p.merchant_id, m.name AS merchant_name, p.network, p.asset, p.payer, p.pay_to,
+                 p.amount::text, p.failure_reason, p.failure_message, p.attempts, p.batch_id, p.tx_hash, p.settlement_mode,
+                 p.expires_at, p.created_at, p.updated_at`,
+        from: 'JOIN merchants m ON m.id = p.merchant_id',
+        where,
+        limit: limit + 1,
+        offset,
+      }),
       params,
     );
     if (rows.length <= limit) return { rows, total: offset + rows.length, totalIsEstimate: offset > 0 && rows.length === 0 };

@@ -38,3 +38,42 @@ export class PaymentsHistory {
     return rows[0].n;
   }
 }
+
+/** In flight: the complement of {@link FINAL}, as `idx_payments_open_status` spells it. */
+const OPEN = `('confirmed', 'lapsed', 'failed')`;
+
+/**
+ * Every payment (hot and history) matching `where`, newest first (`created_at DESC, id DESC`), one page. The
+ * hot table's readers' indexes (merchant, payer, time, nonce, tx hash) cover finished payments only (migration
+ * 1763990000000), so the statement reads three legs, each ordered and cut to `offset + limit` rows on its own
+ * index: finished payments in `payments`, payments in flight (few; `idx_payments_open_status`), and
+ * `payments_history`; the outer query merges them.
+ * @param select column list over alias `p`; it must hold `p.created_at` and `p.id` (the outer order).
+ * @param from what follows `FROM <table> p` in each leg (joins), if anything.
+ * @param where conditions over alias `p` (and the joins), ANDed; their placeholders are the caller's.
+ * @param limit rows in the page; `offset` rows skipped before it.
+ */
+export function newestPaymentsSql(o: { select: string; from?: string; where: readonly string[]; limit: number | string; offset?: number }): string {
+  const cond = o.where.map((w) => ` AND ${w}`).join('');
+  const cut = o.offset ? `${o.limit} + ${o.offset}` : `${o.limit}`;
+  const leg = (table: string, status: string): string =>
+    `(SELECT ${o.select} FROM ${table} p ${o.from ?? ''} WHERE ${status}${cond} ORDER BY p.created_at DESC, p.id DESC LIMIT ${cut})`;
+  return `SELECT * FROM (
+      ${leg('payments', `p.status IN ${FINAL}`)}
+      UNION ALL ${leg('payments', `p.status NOT IN ${OPEN}`)}
+      UNION ALL ${leg('payments_history', 'true')}) newest
+    ORDER BY newest.created_at DESC, newest.id DESC LIMIT ${o.limit}${o.offset ? ` OFFSET ${o.offset}` : ''}`;
+}
+
+/**
+ * The three legs of {@link newestPaymentsSql} without order or limit, for an aggregate over every payment
+ * matching `where`: `SELECT … FROM (${paymentLegsSql(…)}) p GROUP BY …`.
+ * @param select column list over alias `p`.
+ * @param where conditions over alias `p`, ANDed; their placeholders are the caller's.
+ */
+export function paymentLegsSql(o: { select: string; where: readonly string[] }): string {
+  const cond = o.where.map((w) => ` AND ${w}`).join('');
+  return `SELECT ${o.select} FROM payments p WHERE p.status IN ${FINAL}${cond}
+          UNION ALL SELECT ${o.select} FROM payments p WHERE p.status NOT IN ${OPEN}${cond}
+          UNION ALL SELECT ${o.select} FROM payments_history p WHERE true${cond}`;
+}

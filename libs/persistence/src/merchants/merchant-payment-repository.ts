@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { PaymentStatus } from '../payments/payment-status';
 import { cursorTimestampSql, KeysetCursor, whereAdder } from '../sql-where';
+import { newestPaymentsSql, paymentLegsSql } from '../history/payments-history';
 
 /** Filters of a merchant's payment listing; addresses compared lower-case. */
 export interface MerchantPaymentQuery {
@@ -99,10 +100,12 @@ export class MerchantPaymentRepository {
     if (f.cursor) add('(created_at, id) < (?::timestamptz, ?::uuid)', f.cursor.ts, f.cursor.id);
     params.push(f.limit);
     return this.dataSource.query(
-      `SELECT id, reference, status, settlement_mode, network, asset, payer, pay_to, amount::text, tx_hash, failure_reason,
-              requirements->>'resource' AS resource, created_at, updated_at, ${cursorTimestampSql('created_at')} AS cursor_ts
-         FROM payments_all WHERE ${where.join(' AND ')}
-        ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      newestPaymentsSql({
+        select: `id, reference, status, settlement_mode, network, asset, payer, pay_to, amount::text, tx_hash, failure_reason,
+                 requirements->>'resource' AS resource, created_at, updated_at, ${cursorTimestampSql('created_at')} AS cursor_ts`,
+        where,
+        limit: `$${params.length}`,
+      }),
       params,
     );
   }
@@ -137,16 +140,20 @@ export class MerchantPaymentRepository {
 
   /**
    * Totals per UTC day, network and asset of the payments created in `[from, to)`, failed and lapsed ones
-   * left out; one index range scan on (merchant_id, created_at). Oldest day first.
+   * left out; index range scans on (merchant_id, created_at) of the finished payments and of the history, and
+   * the few in flight. Oldest day first.
    */
   async dailyTotals(merchantId: string, from: Date, to: Date): Promise<DailyTotalRow[]> {
+    const legs = paymentLegsSql({
+      select: 'p.created_at, p.network, p.asset, p.amount, p.status',
+      where: ['p.merchant_id = $1', 'p.created_at >= $2', 'p.created_at < $3', `p.status NOT IN ('failed', 'lapsed')`],
+    });
     return this.dataSource.query(
       `SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, network, asset,
               count(*)::int AS count, sum(amount)::text AS amount,
               (count(*) FILTER (WHERE status = 'confirmed'))::int AS confirmed_count,
               coalesce(sum(amount) FILTER (WHERE status = 'confirmed'), 0)::text AS confirmed_amount
-         FROM payments_all
-        WHERE merchant_id = $1 AND created_at >= $2 AND created_at < $3 AND status NOT IN ('failed', 'lapsed')
+         FROM (${legs}) p
         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`,
       [merchantId, from, to],
     );
