@@ -24,6 +24,7 @@ import { AcceptPaymentsBatch1763961000000 } from './1763961000000-accept-payment
 import { HotPathIndexPlans1763970000000 } from './1763970000000-hot-path-index-plans';
 import { PaymentsHistory1763980000000 } from './1763980000000-payments-history';
 import { PaymentsReaderIndexesFinal1763990000000 } from './1763990000000-payments-reader-indexes-final';
+import { PaymentEventsWithoutPrimaryKey1764000000000 } from './1764000000000-payment-events-without-primary-key';
 
 /** Every migration, in order. Listed explicitly so ts-node and compiled builds load the same set. */
 export const MIGRATIONS = [
@@ -43,4 +44,5 @@ export const MIGRATIONS = [
   HotPathIndexPlans1763970000000,
   PaymentsHistory1763980000000,
   PaymentsReaderIndexesFinal1763990000000,
+  PaymentEventsWithoutPrimaryKey1764000000000,
 ];
