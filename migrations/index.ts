@@ -25,6 +25,7 @@ import { HotPathIndexPlans1763970000000 } from './1763970000000-hot-path-index-p
 import { PaymentsHistory1763980000000 } from './1763980000000-payments-history';
 import { PaymentsReaderIndexesFinal1763990000000 } from './1763990000000-payments-reader-indexes-final';
 import { PaymentEventsWithoutPrimaryKey1764000000000 } from './1764000000000-payment-events-without-primary-key';
+import { ReferencesEncodeIds1764010000000 } from './1764010000000-references-encode-ids';
 
 /** Every migration, in order. Listed explicitly so ts-node and compiled builds load the same set. */
 export const MIGRATIONS = [
@@ -45,4 +46,5 @@ export const MIGRATIONS = [
   PaymentsHistory1763980000000,
   PaymentsReaderIndexesFinal1763990000000,
   PaymentEventsWithoutPrimaryKey1764000000000,
+  ReferencesEncodeIds1764010000000,
 ];

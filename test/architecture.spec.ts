@@ -120,6 +120,10 @@ describe('architecture', () => {
     'migrations/1763960000000-exposure-set-based.ts -> ../libs/persistence/src/payments/payment-exposure.sql',
     'migrations/1763961000000-accept-payments-batch.ts -> ../libs/persistence/src/payments/accept-payment.sql',
     'migrations/1763970000000-hot-path-index-plans.ts -> ../libs/persistence/src/payments/hot-path-plans.sql',
+    // Same reason: the accept rule re-installed with the reference functions it calls.
+    'migrations/1764010000000-references-encode-ids.ts -> ../libs/persistence/src/payments/accept-payment.sql',
+    'migrations/1764010000000-references-encode-ids.ts -> ../libs/persistence/src/payments/hot-path-plans.sql',
+    'migrations/1764010000000-references-encode-ids.ts -> ../libs/persistence/src/payments/payment-reference',
   ];
   it('other code imports a library through @tollgate/*, not a relative path', () => {
     const offenders = files.flatMap((f) =>

@@ -43,16 +43,21 @@ let referencePool = Buffer.alloc(0);
 let referenceOffset = 0;
 
 /**
- * Public, unguessable payment reference: `pay_` and 16 bytes from the CSPRNG, base64url. The bytes come from a
- * pool refilled 4 KB at a time (as node's randomUUID does): one randomBytes(16) per verify cost ≈ 1 % of the
- * API's CPU under load; each byte is still used once.
+ * Public, unguessable payment reference: `pay_` and the 16 bytes of a random (version 4) UUID, base64url; the
+ * payment created with it takes that UUID as its id, so a lookup by reference is a primary-key lookup
+ * (libs/persistence/src/payments/payment-reference.ts). 122 bits from the CSPRNG, as `randomUUID()`. The bytes
+ * come from a pool refilled 4 KB at a time (as node's randomUUID does): one randomBytes(16) per verify cost
+ * ≈ 1 % of the API's CPU under load; each byte is still used once.
  */
 export function newPaymentReference(): string {
   if (referenceOffset + 16 > referencePool.length) {
     referencePool = randomBytes(REFERENCE_POOL_BYTES);
     referenceOffset = 0;
   }
-  const reference = `pay_${referencePool.toString('base64url', referenceOffset, referenceOffset + 16)}`;
+  const o = referenceOffset;
+  referencePool[o + 6] = (referencePool[o + 6] & 0x0f) | 0x40; // version 4
+  referencePool[o + 8] = (referencePool[o + 8] & 0x3f) | 0x80; // RFC 4122 variant
+  const reference = `pay_${referencePool.toString('base64url', o, o + 16)}`;
   referenceOffset += 16;
   return reference;
 }

@@ -2,6 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { OPERATOR_ACTION_COLUMNS, OperatorActionRow } from './admin-actions';
 import { queryRows } from '../query-rows';
 import { UUID_TEXT } from './console-query';
+import { referenceMatchSql } from '../payments/payment-reference';
 
 /** An operator's request for the worker, as the API records it in `admin_actions`. */
 export interface OperatorActionRequest {
@@ -52,7 +53,7 @@ export class AdminActionsRepository {
 
   /** The id and reference of a payment, by id (UUID text) or reference; undefined when there is none. */
   async paymentRef(refOrId: string): Promise<{ id: string; reference: string } | undefined> {
-    const [p] = await this.dataSource.query(`SELECT id, reference FROM payments WHERE ${UUID_TEXT.test(refOrId) ? 'id = $1' : 'reference = $1'}`, [refOrId]);
+    const [p] = await this.dataSource.query(`SELECT p.id, p.reference FROM payments p WHERE ${UUID_TEXT.test(refOrId) ? 'p.id = $1' : referenceMatchSql('p', '$1')}`, [refOrId]);
     return p;
   }
 

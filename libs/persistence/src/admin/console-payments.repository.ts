@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { PAYMENT_STATUSES } from '../payments/payment-status';
 import { UUID_TEXT, whereAdder, whereClause } from './console-query';
 import { newestPaymentsSql } from '../history/payments-history';
+import { referenceMatchSql } from '../payments/payment-reference';
 
 const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
 
@@ -104,7 +105,7 @@ export class ConsolePaymentsRepository {
         const owner = await this.payToOwner(q.toLowerCase());
         if (owner) add('(p.merchant_id = ? AND p.pay_to = ?)', owner, q.toLowerCase());
         else add('p.payer = ?', q.toLowerCase());
-      } else add('p.reference = ?', q);
+      } else add(referenceMatchSql('p', '?'), q, q);
     }
     const cond = whereClause(where);
     const rows: ConsolePaymentRow[] = await this.dataSource.query(
@@ -151,7 +152,7 @@ export class ConsolePaymentsRepository {
               p.failure_message, p.payment_identifier, p.requirements->>'resource' AS resource, p.batch_id, p.tx_hash, p.log_index, p.block_number::text, p.block_hash,
               p.attempts, p.queued_at, p.included_at, p.confirmed_at, p.created_at, p.updated_at
          FROM payments_all p JOIN merchants m ON m.id = p.merchant_id
-        WHERE ${UUID_TEXT.test(refOrId) ? 'p.id = $1' : 'p.reference = $1'}`,
+        WHERE ${UUID_TEXT.test(refOrId) ? 'p.id = $1' : referenceMatchSql('p', '$1')}`,
       [refOrId],
     );
     return p;

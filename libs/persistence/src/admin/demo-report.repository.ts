@@ -1,5 +1,8 @@
 import type { DataSource } from 'typeorm';
 
+/** `payments` rows of the references in `$1` (text[]), through the primary key (payment-reference.ts). */
+const REFERENCES_SQL = `id IN (SELECT tollgate_payment_id(r) FROM unnest($1::text[]) r) AND reference = ANY($1)`;
+
 /** A demo merchant's payment as the demo summary reads it. */
 export interface DemoPaymentRow {
   reference: string;
@@ -40,7 +43,7 @@ export class DemoReportRepository {
   /** How many of `references` are not yet in one of `finalStatuses`. */
   async notFinal(references: readonly string[], finalStatuses: readonly string[]): Promise<number> {
     const [{ pending }]: Array<{ pending: string }> = await this.dataSource.query(
-      `SELECT count(*)::text AS pending FROM payments WHERE reference = ANY($1) AND status <> ALL($2)`,
+      `SELECT count(*)::text AS pending FROM payments WHERE ${REFERENCES_SQL} AND status <> ALL($2)`,
       [references, finalStatuses],
     );
     return Number(pending);
@@ -48,7 +51,7 @@ export class DemoReportRepository {
 
   /** The references among `references` whose payment is `confirmed`. */
   async confirmedReferences(references: readonly string[]): Promise<string[]> {
-    const rows: Array<{ reference: string }> = await this.dataSource.query(`SELECT reference FROM payments WHERE reference = ANY($1) AND status = 'confirmed'`, [references]);
+    const rows: Array<{ reference: string }> = await this.dataSource.query(`SELECT reference FROM payments WHERE ${REFERENCES_SQL} AND status = 'confirmed'`, [references]);
     return rows.map((r) => r.reference);
   }
 

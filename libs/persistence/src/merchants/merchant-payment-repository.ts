@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { PaymentStatus } from '../payments/payment-status';
 import { cursorTimestampSql, KeysetCursor, whereAdder } from '../sql-where';
 import { newestPaymentsSql, paymentLegsSql } from '../history/payments-history';
+import { referenceMatchSql } from '../payments/payment-reference';
 
 /** Filters of a merchant's payment listing; addresses compared lower-case. */
 export interface MerchantPaymentQuery {
@@ -118,7 +119,7 @@ export class MerchantPaymentRepository {
               p.block_number::text, p.block_hash, p.batch_id, p.requirements->>'resource' AS resource, p.queued_at, p.included_at, p.confirmed_at, p.created_at, p.updated_at,
               b.status AS batch_status, b.submitted_at AS batch_submitted_at, b.included_at AS batch_included_at, b.confirmed_at AS batch_confirmed_at
          FROM payments_all p LEFT JOIN settlement_batches b ON b.id = p.batch_id
-        WHERE p.reference = $1 AND p.merchant_id = $2`,
+        WHERE ${referenceMatchSql('p', '$1')} AND p.merchant_id = $2`,
       [reference, merchantId],
     );
     return r ?? null;
@@ -132,7 +133,7 @@ export class MerchantPaymentRepository {
   /** What anyone holding a reference may learn, or null for an unknown reference. */
   async publicStatus(reference: string): Promise<{ status: PaymentStatus; network: string; tx_hash: string | null } | null> {
     const [r]: Array<{ status: PaymentStatus; network: string; tx_hash: string | null }> = await this.dataSource.query(
-      `SELECT status, network, tx_hash FROM payments_all WHERE reference = $1`,
+      `SELECT p.status, p.network, p.tx_hash FROM payments_all p WHERE ${referenceMatchSql('p', '$1')}`,
       [reference],
     );
     return r ?? null;

@@ -27,6 +27,10 @@ import { exposureTotalSql } from './payment-exposure.sql';
  * cached while the tables were small is still an index plan once they have grown; re-installing either with
  * CREATE OR REPLACE drops that setting, so such a migration applies HOT_PATH_PLAN_SQL again.
  *
+ * A created payment's id is the one its reference encodes (`tollgate_reference_id`, payment-reference.ts), so
+ * it is found by reference through the primary key; a reference that encodes none (not minted by the API)
+ * gets a random id and is found through the unique index of such references.
+ *
  * Outcomes: created | retry (same authorization, still merely verified) | already_settled (detail =
  * status[:failure_reason]) | nonce_conflict | payer_exposure (detail = unsettled total) |
  * merchant_exposure (detail = unsettled total).
@@ -81,9 +85,9 @@ export const ACCEPT_PAYMENT_BODY = `
       RETURN QUERY SELECT 'retry'::text, v_id, v_reference, NULL::text;
       RETURN;
     END IF;
-    INSERT INTO payments (reference, merchant_id, x402_version, scheme, network, asset, payer, pay_to, amount,
+    INSERT INTO payments (id, reference, merchant_id, x402_version, scheme, network, asset, payer, pay_to, amount,
                           valid_after, valid_before, expires_at, nonce, signature, status, payment_identifier, requirements)
-    VALUES (p_reference, p_merchant_id, p_x402_version, p_scheme, p_network, p_asset, p_payer, p_pay_to, p_amount,
+    VALUES (coalesce(tollgate_reference_id(p_reference), gen_random_uuid()), p_reference, p_merchant_id, p_x402_version, p_scheme, p_network, p_asset, p_payer, p_pay_to, p_amount,
             p_valid_after, p_valid_before, p_expires_at, p_nonce, p_signature, 'verified', p_payment_identifier, p_requirements)
     RETURNING id INTO v_id;
     INSERT INTO payment_events (payment_id, from_status, to_status) VALUES (v_id, NULL, 'verified');
@@ -204,7 +208,7 @@ export const ACCEPT_PAYMENTS_BODY = `
         CONTINUE;
       END IF;
       v_outcome[i] := 'created';
-      v_ids[i] := gen_random_uuid();
+      v_ids[i] := coalesce(tollgate_reference_id(p_reference[i]), gen_random_uuid());
       v_refs[i] := p_reference[i];
       v_created := v_created || i;
       v_last := v_key || '|' || p_nonce[i];

@@ -5,3 +5,4 @@ export * from './accept-payment.sql';
 export * from './facilitator-reads';
 export * from './settle-requests';
 export * from './hot-path-plans.sql';
+export * from './payment-reference';

@@ -1,6 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { OPERATOR_ACTION_COLUMNS, OperatorActionRow, OperatorActionStatus } from '../admin/admin-actions';
 import { PaymentStatus, UNSETTLED_STATUSES } from '../payments/payment-status';
+import { referenceMatchSql } from '../payments/payment-reference';
 
 /** A payment as an operator action reads it (amounts in atomic units, `valid_before` unix seconds, as text). */
 export interface OperatorPaymentRow {
@@ -88,7 +89,7 @@ export class OperatorActionsRepository {
     const [p]: OperatorPaymentRow[] = await this.db.query(
       `SELECT id, reference, status, network, asset, payer, amount::text, valid_before::text, nonce, failure_reason,
               failure_message, batch_id, tx_hash, settlement_mode, queued_at
-         FROM payments WHERE reference = $1`,
+         FROM payments p WHERE ${referenceMatchSql('p', '$1')}`,
       [reference],
     );
     return p;
