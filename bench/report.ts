@@ -279,7 +279,8 @@ function historySection(r: Report): string[] {
     `The same Tollgate runs after seeding ${fmt(hs.payments)} payments of history (\`--history\`, libs/testing \`seedConsoleVolume\`: ` +
       `3 days, closed, authorizations expired, on networks the bench does not settle; seeded in ${fmt(hs.seedSeconds, 1)} s, then moved to ` +
       `\`payments_history\` as the worker does, 5,000 per statement, in ${fmt(hs.moveSeconds, 1)} s` +
-      `${hs.moveSeconds > 0 ? ` = ${fmt(Math.round(hs.historyRows / hs.moveSeconds))} payments/s` : ''}), ` +
+      `${hs.moveSeconds > 0 ? ` = ${fmt(Math.round(hs.historyRows / hs.moveSeconds))} payments/s` : ''}; then the hot table vacuumed, ANALYZEd and a checkpoint taken, ` +
+      'as autovacuum and the checkpointer would before the next hour of moves), ' +
       'beside the runs above on the empty database. ' +
       'Each run signs with fresh payers, so the exposure guard reads none of the history: what changes is the size of the tables and indexes it writes into.',
     '',

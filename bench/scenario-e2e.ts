@@ -42,8 +42,9 @@ export async function endToEndScenario(h: Harness): Promise<EndToEndOutcome> {
               (extract(epoch FROM queued_at) * 1000)::text AS queued_ms,
               (extract(epoch FROM included_at) * 1000)::text AS included_ms,
               (extract(epoch FROM confirmed_at) * 1000)::text AS confirmed_ms
-         FROM payments WHERE pay_to = $1`,
-      [payTo],
+         FROM payments WHERE pay_to = $1 AND created_at >= to_timestamp($2::float8 / 1000)`,
+      // This run's payments only: the history scenario (--history) runs this scenario again on the same stack.
+      [payTo, result.startedAt],
     );
   const confirmedRows = rows.filter((r) => r.status === 'confirmed');
   const lastConfirmed = Math.max(...confirmedRows.map((r) => Number(r.confirmed_ms)));
