@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { archiveEventPartitions, countGzipLines, HistoryPartitions, utcDay } from '@tollgate/persistence';
+import { archiveEventPartitions, countGzipLines, HISTORY_TABLES, HistoryPartitions, utcDay } from '@tollgate/persistence';
 import { eventually, startSettlement, SettlementFixture } from '@tollgate/testing';
 import { insertQueuedPayment, settleMany, waitAll } from './settlement-support';
 
@@ -28,11 +28,13 @@ describe('payment history archive', () => {
     return { status: res.status, body: (await res.json()) as any };
   };
 
-  it('the worker keeps HISTORY_PARTITIONS_AHEAD_DAYS whole days of partitions created ahead', async () => {
-    const partitions = new HistoryPartitions(f.api.db);
+  it('the worker keeps HISTORY_PARTITIONS_AHEAD_DAYS whole days of partitions created ahead, for events and payments history', async () => {
     const horizon = new Date(utcDay(new Date()).getTime() + 13 * 86_400_000);
-    await eventually('partitions 12 days ahead', async () => (await partitions.list()).some((p) => p.to?.getTime() === horizon.getTime()), 60_000);
-    expect((await partitions.list()).filter((p) => !p.isDefault).pop()!.to).toEqual(horizon);
+    for (const table of HISTORY_TABLES) {
+      const partitions = new HistoryPartitions(f.api.db, table);
+      await eventually(`${table.parent} partitions 12 days ahead`, async () => (await partitions.list()).some((p) => p.to?.getTime() === horizon.getTime()), 60_000);
+      expect((await partitions.list()).filter((p) => !p.isDefault).pop()!.to).toEqual(horizon);
+    }
   });
 
   it('exports closed partitions row for row, drops them, and leaves the hot path working', async () => {
@@ -85,7 +87,8 @@ describe('payment history archive', () => {
     // Open partitions untouched; the console rollups keep counting what was archived.
     expect(Number((await f.api.db.query(`SELECT count(*) AS n FROM payment_events`))[0].n)).toBe(open);
     expect(await f.api.db.query(`SELECT to_status, sum(n)::int AS n FROM payment_activity GROUP BY 1 ORDER BY 1`)).toEqual(rollupBefore);
-    // The old payment is still there (payments are not archived), without its archived history.
+    // The old payment is still there (it is not final with an expired authorization, so it never left the hot
+    // table), without its archived history.
     const old = await merchantGet(`/v1/merchant/payments/${oldRef}`);
     expect(old.status).toBe(200);
     expect(old.body.status).toBe('failed');
