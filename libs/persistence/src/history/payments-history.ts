@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
+import { FINAL_STATUSES } from '../payments/payment-status';
 
-/** Statuses a payment never leaves (payment-status.ts): only these move to `payments_history`. */
-const FINAL = `('confirmed', 'failed', 'lapsed')`;
+/** Statuses a payment never leaves, as an SQL list: only these move to `payments_history`. */
+const FINAL = `(${FINAL_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
 /**
  * The move of finished payments out of the hot table (migration 1763980000000). `payments` holds what is in
@@ -39,8 +40,16 @@ export class PaymentsHistory {
   }
 }
 
-/** In flight: the complement of {@link FINAL}, as `idx_payments_open_status` spells it. */
-const OPEN = `('confirmed', 'lapsed', 'failed')`;
+/**
+ * The three places a payment may be, each with the condition under which its indexes serve: finished payments in
+ * `payments` (the readers' partial indexes), payments in flight (`idx_payments_open_status`, whose predicate is
+ * the complement), and `payments_history`.
+ */
+const LEGS: ReadonlyArray<{ table: string; status: string }> = [
+  { table: 'payments', status: `p.status IN ${FINAL}` },
+  { table: 'payments', status: `p.status NOT IN ${FINAL}` },
+  { table: 'payments_history', status: 'true' },
+];
 
 /**
  * Every payment (hot and history) matching `where`, newest first (`created_at DESC, id DESC`), one page. The
@@ -56,12 +65,10 @@ const OPEN = `('confirmed', 'lapsed', 'failed')`;
 export function newestPaymentsSql(o: { select: string; from?: string; where: readonly string[]; limit: number | string; offset?: number }): string {
   const cond = o.where.map((w) => ` AND ${w}`).join('');
   const cut = o.offset ? `${o.limit} + ${o.offset}` : `${o.limit}`;
-  const leg = (table: string, status: string): string =>
-    `(SELECT ${o.select} FROM ${table} p ${o.from ?? ''} WHERE ${status}${cond} ORDER BY p.created_at DESC, p.id DESC LIMIT ${cut})`;
-  return `SELECT * FROM (
-      ${leg('payments', `p.status IN ${FINAL}`)}
-      UNION ALL ${leg('payments', `p.status NOT IN ${OPEN}`)}
-      UNION ALL ${leg('payments_history', 'true')}) newest
+  const legs = LEGS.map(
+    (l) => `(SELECT ${o.select} FROM ${l.table} p ${o.from ?? ''} WHERE ${l.status}${cond} ORDER BY p.created_at DESC, p.id DESC LIMIT ${cut})`,
+  );
+  return `SELECT * FROM (${legs.join(' UNION ALL ')}) newest
     ORDER BY newest.created_at DESC, newest.id DESC LIMIT ${o.limit}${o.offset ? ` OFFSET ${o.offset}` : ''}`;
 }
 
@@ -73,7 +80,5 @@ export function newestPaymentsSql(o: { select: string; from?: string; where: rea
  */
 export function paymentLegsSql(o: { select: string; where: readonly string[] }): string {
   const cond = o.where.map((w) => ` AND ${w}`).join('');
-  return `SELECT ${o.select} FROM payments p WHERE p.status IN ${FINAL}${cond}
-          UNION ALL SELECT ${o.select} FROM payments p WHERE p.status NOT IN ${OPEN}${cond}
-          UNION ALL SELECT ${o.select} FROM payments_history p WHERE true${cond}`;
+  return LEGS.map((l) => `SELECT ${o.select} FROM ${l.table} p WHERE ${l.status}${cond}`).join(' UNION ALL ');
 }
