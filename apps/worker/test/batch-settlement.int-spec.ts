@@ -48,7 +48,7 @@ describe('batch settlement (real anvil, Postgres, Redis)', () => {
     expect(batch).toEqual({ kind: 'multicall', payment_count: 12 });
     expect(new Set(rows.map((r: { log_index: number }) => r.log_index)).size).toBe(12);
     const events = await f.api.db.query(
-      `SELECT array_agg(to_status ORDER BY e.id) AS path FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE p.reference = $1`,
+      `SELECT array_agg(to_status ORDER BY e.id) AS path FROM payments p CROSS JOIN LATERAL tollgate_payment_events(p.id) e WHERE p.reference = $1`,
       [refs[0]],
     );
     expect(events[0].path).toEqual(['verified', 'queued', 'batched', 'submitted', 'included', 'confirmed']);

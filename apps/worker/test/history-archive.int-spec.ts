@@ -100,7 +100,7 @@ describe('payment history archive', () => {
     expect(detail.status).toBe(200);
     expect(JSON.stringify(detail.body)).toMatch(/confirmed/);
     const [{ n: history }] = await f.api.db.query(
-      `SELECT count(*)::int AS n FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE p.reference = ANY($1)`,
+      `SELECT count(*)::int AS n FROM payments p CROSS JOIN LATERAL tollgate_payment_events(p.id) e WHERE p.reference = ANY($1)`,
       [after.map((p) => p.ref)],
     );
     expect(history).toBe(5 * 6); // verified, queued, batched, submitted, included, confirmed

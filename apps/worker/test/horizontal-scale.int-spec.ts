@@ -75,7 +75,7 @@ describe('two APIs and two workers against one database', () => {
     // Every payment went through the pipeline once: one claim, one inclusion, one confirmation.
     const events: Array<{ to_status: string; n: number; payments: number }> = await f.api.db.query(
       `SELECT e.to_status, count(*)::int AS n, count(DISTINCT e.payment_id)::int AS payments
-         FROM payment_events e JOIN payments p ON p.id = e.payment_id
+         FROM payments p CROSS JOIN LATERAL tollgate_payment_events(p.id) e
         WHERE p.merchant_id = $1 AND e.to_status IN ('queued', 'batched', 'submitted', 'included', 'confirmed') GROUP BY e.to_status`,
       [f.merchantId],
     );

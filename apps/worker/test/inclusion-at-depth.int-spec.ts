@@ -70,12 +70,12 @@ describe('inclusion at confirmation depth (real Postgres, Redis, anvil and an HT
     const ref = await settleOne(23_456n);
     await f.waitForStatuses([ref], (s) => s[0] === 'confirmed');
     const events: Array<{ from_status: string; to_status: string; detail: Record<string, unknown> | null; tx: string }> = await f.api.db.query(
-      `SELECT e.from_status, e.to_status, e.detail, e.xmin::text AS tx FROM payment_events e JOIN payments p ON p.id = e.payment_id
-        WHERE p.reference = $1 ORDER BY e.id`,
+      `SELECT e.from_status, e.to_status, e.detail, (SELECT x.xmin::text FROM payment_events x WHERE x.id = e.id LIMIT 1) AS tx
+         FROM payments p CROSS JOIN LATERAL tollgate_payment_events(p.id) e WHERE p.reference = $1 ORDER BY e.id`,
       [ref],
     );
     expect(events.slice(-2).map((e) => `${e.from_status}->${e.to_status}`)).toEqual(['submitted->included', 'included->confirmed']);
-    expect(events.at(-1)!.detail).toEqual({ confirmations: expect.stringMatching(/^[1-9]\d*$/) });
+    expect(events.at(-1)!.detail).toEqual({ confirmations: expect.stringMatching(/^[1-9]\d*$/), batchId: expect.any(String) });
     expect(events.at(-1)!.tx).toBe(events.at(-2)!.tx);
     const [row] = await f.api.db.query(`SELECT status, tx_hash, log_index, included_at, confirmed_at, xmin::text AS tx FROM payments WHERE reference = $1`, [ref]);
     expect(row).toMatchObject({ status: 'confirmed', tx: events.at(-1)!.tx, log_index: expect.any(Number) });

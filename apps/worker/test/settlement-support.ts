@@ -85,10 +85,10 @@ export function waitAll(f: SettlementFixture, refs: string[], status: string, ti
   );
 }
 
-/** Event history of a payment: `[from → to (reason)]`. */
+/** Event history of a payment (its own rows and the batch steps listing it): `[from → to (reason)]`. */
 export async function eventsOf(f: SettlementFixture, ref: string): Promise<Array<{ from_status: string | null; to_status: string; reason: string | null; detail: any }>> {
   return f.api.db.query(
-    `SELECT e.from_status, e.to_status, e.reason, e.detail FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE p.reference = $1 ORDER BY e.id`,
+    `SELECT e.from_status, e.to_status, e.reason, e.detail FROM payments p CROSS JOIN LATERAL tollgate_payment_events(p.id) e WHERE p.reference = $1 ORDER BY e.id`,
     [ref],
   );
 }

@@ -70,7 +70,7 @@ describe('two worker processes on one lane', () => {
 
     // Nothing settled twice: one inclusion per payment, one AuthorizationUsed each, exact balance.
     const included = await f.api.db.query(
-      `SELECT count(*)::int AS n FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE e.to_status = 'included' AND p.reference = ANY($1)`,
+      `SELECT count(*)::int AS n FROM payments p CROSS JOIN LATERAL tollgate_payment_events(p.id) e WHERE e.to_status = 'included' AND p.reference = ANY($1)`,
       [refs],
     );
     expect(included[0].n).toBe(all.length);

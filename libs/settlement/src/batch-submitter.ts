@@ -137,7 +137,7 @@ export class BatchSubmitter {
         tx_hash: tx.hash.toLowerCase(),
         submitted_at: NOW,
       });
-      await this.ctx.ledger.transition(rows.map((r) => r.paymentId), 'batched', 'submitted', { detail: { txHash: tx.hash, nonce } }, m);
+      await this.ctx.ledger.transition(rows.map((r) => r.paymentId), 'batched', 'submitted', { detail: { txHash: tx.hash, nonce }, batchStep: batch.id }, m);
       return tx;
     });
     await broadcast(this.ctx, batch.network, signed.raw, signed.hash);

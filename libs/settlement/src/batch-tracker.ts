@@ -167,6 +167,7 @@ export class BatchTracker {
           },
           logIndexes: new Map(landed.map((r) => [r.paymentId, used.get(authorizationKey(r.from, r.nonce))!])),
           settlementBatch: batch.id,
+          batchStep: batch.id,
           then: confirmations ? { to: 'confirmed', detail: { confirmations }, patch: { confirmed_at: new Date() } } : undefined,
         }, m);
       }
@@ -192,7 +193,7 @@ export class BatchTracker {
         // owner batch for the transaction that settled it) is confirmed with it.
         const rest = await this.ctx.repos.batchPayments.includedIds(m, batch.id);
         if (rest.length) {
-          await this.ctx.ledger.transition(rest, 'included', 'confirmed', { detail: { confirmations }, patch: { confirmed_at: new Date() }, settlementBatch: batch.id }, m);
+          await this.ctx.ledger.transition(rest, 'included', 'confirmed', { detail: { confirmations }, patch: { confirmed_at: new Date() }, settlementBatch: batch.id, batchStep: batch.id }, m);
         }
         await batchStatus.transition(m, batch.id, 'included', 'confirmed', { confirmed_at: NOW });
       }
@@ -239,7 +240,7 @@ export class BatchTracker {
         await this.ctx.repos.batchPayments.includedIds(m, batch.id),
         'included',
         'confirmed',
-        { detail: { confirmations: confirmations.toString() }, patch: { confirmed_at: new Date() }, settlementBatch: batch.id },
+        { detail: { confirmations: confirmations.toString() }, patch: { confirmed_at: new Date() }, settlementBatch: batch.id, batchStep: batch.id },
         m,
       );
       await batchStatus.transition(m, batch.id, 'included', 'confirmed', { confirmed_at: NOW });

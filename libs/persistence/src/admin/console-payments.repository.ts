@@ -158,10 +158,10 @@ export class ConsolePaymentsRepository {
     return p;
   }
 
-  /** The payment's history, oldest first. */
+  /** The payment's history, oldest first: its own events and the batch steps that list it (`tollgate_payment_events`). */
   async events(paymentId: string): Promise<ConsolePaymentEventRow[]> {
     return this.dataSource.query(
-      `SELECT id::text, from_status, to_status, reason, detail, created_at FROM payment_events WHERE payment_id = $1 ORDER BY id`,
+      `SELECT id::text, from_status, to_status, reason, detail, created_at FROM tollgate_payment_events($1) ORDER BY id`,
       [paymentId],
     );
   }

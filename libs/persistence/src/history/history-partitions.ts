@@ -30,7 +30,7 @@ export interface HistoryTable {
 /** `payment_events` (migration 1763930000000): every status transition of every payment. */
 export const PAYMENT_EVENTS_HISTORY: HistoryTable = {
   parent: 'payment_events',
-  exportColumns: ['id', 'payment_id', 'from_status', 'to_status', 'reason', 'detail', 'created_at'],
+  exportColumns: ['id', 'payment_id', 'from_status', 'to_status', 'reason', 'detail', 'created_at', 'payment_ids'],
 };
 
 /**

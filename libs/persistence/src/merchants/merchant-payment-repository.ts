@@ -125,9 +125,9 @@ export class MerchantPaymentRepository {
     return r ?? null;
   }
 
-  /** A payment's history, oldest first. */
+  /** A payment's history, oldest first: its own events and the batch steps that list it (`tollgate_payment_events`). */
   async events(paymentId: string): Promise<PaymentEventRow[]> {
-    return this.dataSource.query(`SELECT from_status, to_status, reason, detail, created_at FROM payment_events WHERE payment_id = $1 ORDER BY id`, [paymentId]);
+    return this.dataSource.query(`SELECT from_status, to_status, reason, detail, created_at FROM tollgate_payment_events($1) ORDER BY id`, [paymentId]);
   }
 
   /** What anyone holding a reference may learn, or null for an unknown reference. */

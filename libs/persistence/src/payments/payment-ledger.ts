@@ -5,8 +5,8 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { SettlementMode } from '../entities/merchant.entity';
 import { canTransition, PaymentStatus } from './payment-status';
 import { AcceptBatcher, type AcceptArgs, type AcceptRow } from './payment-accept';
-import { NEW_MESSAGE_ID_SQL, paymentSnapshotSql, paymentEventTypeFor, settlementDeliveriesSql, settlementEventTypeFor, liveSubscribedSql } from '../webhooks/webhook-outbox';
-import { EVENT_ID_SQL, secondEdgeSql } from './second-edge.sql';
+import { paymentDeliveriesSql, paymentSnapshotSql, paymentEventTypeFor, settlementDeliveriesSql, settlementEventTypeFor } from '../webhooks/webhook-outbox';
+import { batchStepDetailSql, firstEdgeEventsSql, secondEdgeSql } from './second-edge.sql';
 import { GroupCommit } from './group-commit';
 
 /** Columns a transition may set besides `status`. Values are bound parameters, never interpolated. */
@@ -141,6 +141,11 @@ export interface TransitionOptions {
    * state, since both happen in one statement; one row version instead of two.
    */
   then?: { to: PaymentStatus; detail?: Record<string, unknown>; patch?: TransitionPatch };
+  /**
+   * The EVM batch this transition is a step of (every moved payment loaded from it): one `payment_events` row per
+   * edge lists them all, instead of one row each (batch-events.sql.ts). Needs a single `from` status.
+   */
+  batchStep?: string;
 }
 
 /**
@@ -215,6 +220,7 @@ export class PaymentLedger {
   ): Promise<string[]> {
     const fromList = checkedEdges(from, to);
     if (opts.then) checkedEdges(to, opts.then.to);
+    if (opts.batchStep && fromList.length !== 1) throw new Error('a batch step moves payments from one status');
     if (ids.length === 0) return [];
     const rows = await this.run((bind) => `p.id = ANY(${bind(ids)}::uuid[]) AND p.status = ANY(${bind(fromList)}::text[])`, to, opts, manager);
     return rows.map((r) => r.id);
@@ -351,32 +357,31 @@ export class PaymentLedger {
     let outbox = '';
     if (eventType) {
       const typeParam = bind(eventType);
-      outbox = `, deliveries AS (
-        INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, payment_id, payment_event_id, occurred_at, snapshot)
-        SELECT e.id, mv.merchant_id, ${typeParam}, ${NEW_MESSAGE_ID_SQL}, mv.id, mv.event_id, mv.event_at, ${paymentSnapshotSql(toParam, reasonParam, detailParam)}
-          FROM moved mv
-          JOIN webhook_endpoints e ON e.merchant_id = mv.merchant_id AND ${liveSubscribedSql(typeParam)}
-      )`;
+      const snapshot = paymentSnapshotSql(toParam, reasonParam, detailParam);
+      outbox = `, ${paymentDeliveriesSql({ name: 'deliveries', typeParam, eventId: 'event_id', eventAt: 'event_at', snapshot })}`;
     }
     const batchEvent = opts.settlementBatch ? settlementEventTypeFor(to) : null;
     // Bound once, on first use (an unused parameter has no type Postgres could infer).
     let batchParam: string | undefined;
     const batchRef = (): string => (batchParam ??= bind(opts.settlementBatch));
     if (batchEvent) outbox += `, ${settlementDeliveriesSql(bind(batchEvent), batchRef(), toParam)}`;
-    const second = then && thenParam ? secondEdgeSql(bind, { toParam, thenParam, then, batchRef: opts.settlementBatch ? batchRef : undefined }) : undefined;
+    const stepDetail = opts.batchStep ? batchStepDetailSql(bind(opts.batchStep)) : undefined;
+    const second =
+      then && thenParam ? secondEdgeSql(bind, { toParam, thenParam, then, batchRef: opts.settlementBatch ? batchRef : undefined, stepDetail }) : undefined;
     outbox += second?.outbox ?? '';
     const picked = select(bind);
     const source: RowSource = typeof picked === 'string' ? { from: 'payments p', where: picked } : picked;
     const carried = (source.carry ?? []).map((c) => `, ${c}`).join('');
+    const ev = firstEdgeEventsSql({ stepDetail, withThen: !!then, toParam, reasonParam, detailParam });
     const sql = `
-      WITH old AS (
+      WITH ${ev.with}old AS (
         SELECT p.id, p.status${carried} FROM ${source.from} WHERE ${source.where} FOR UPDATE OF p
       ), moved AS (
-        UPDATE payments p SET ${sets.join(', ')} FROM old${perRow} WHERE p.id = old.id
-        RETURNING p.*, old.status AS from_status${source.carry ? source.carry.map((c) => `, old.${c}`).join('') : ''}, ${EVENT_ID_SQL} AS event_id, clock_timestamp() AS event_at${second?.returning ?? ''}
+        UPDATE payments p SET ${sets.join(', ')} FROM old${perRow}${ev.from} WHERE p.id = old.id
+        RETURNING p.*, old.status AS from_status${source.carry ? source.carry.map((c) => `, old.${c}`).join('') : ''}, ${ev.returning}${second?.returning ?? ''}
       ), events AS (
-        INSERT INTO payment_events (id, payment_id, from_status, to_status, reason, detail, created_at)
-        SELECT event_id, id, from_status, ${toParam}, ${reasonParam}, ${detailParam}::jsonb, event_at FROM moved${second?.events ?? ''}
+        INSERT INTO payment_events (id, payment_id, payment_ids, from_status, to_status, reason, detail, created_at)
+        ${ev.rows}${second?.events ?? ''}
       )${outbox}
       SELECT id, reference${carried} FROM moved`;
     if (manager) return manager.query(sql, params);

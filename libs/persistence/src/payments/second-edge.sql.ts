@@ -1,5 +1,5 @@
 import type { PaymentStatus } from './payment-status';
-import { NEW_MESSAGE_ID_SQL, paymentEventTypeFor, paymentSnapshotSql, settlementDeliveriesSql, settlementEventTypeFor, liveSubscribedSql } from '../webhooks/webhook-outbox';
+import { paymentDeliveriesSql, paymentEventTypeFor, paymentSnapshotSql, settlementDeliveriesSql, settlementEventTypeFor } from '../webhooks/webhook-outbox';
 
 /**
  * SQL for the id of a new `payment_events` row. A transition draws its events' ids (and times) in the
@@ -8,6 +8,45 @@ import { NEW_MESSAGE_ID_SQL, paymentEventTypeFor, paymentSnapshotSql, settlement
  * CTEs have no statistics): 20-30 ms of a 200-payment included-and-confirmed transition's 50-95 ms.
  */
 export const EVENT_ID_SQL = `nextval('payment_events_id_seq'::regclass)`;
+
+/** SQL of a batch step's event detail: the transition's `detail` (bound at `detailParam`) plus `batchId`. */
+export function batchStepDetailSql(batchParam: string): (detailParam: string) => string {
+  return (detail) => `coalesce(${detail}::jsonb, '{}'::jsonb) || jsonb_build_object('batchId', ${batchParam}::text)`;
+}
+
+/**
+ * SQL of a transition's first-edge events, for its statement (payment-ledger.ts `run`): `rows` selects the
+ * `payment_events` rows from `moved` (id, payment_id, payment_ids, from_status, to_status, reason, detail,
+ * created_at), `returning` the event id and time each moved row carries (`event_id`, `event_at`, which its
+ * webhook deliveries point at), `with` and `from` what that needs.
+ * - One row per payment, each with its own id and time (drawn in the `RETURNING`).
+ * - A batch step (`stepDetail` set, batch-events.sql.ts): one row for the statement, listing the moved payments,
+ *   its id and time (and the second edge's, `withThen`) drawn once in `step_ids`; no row when nothing moved.
+ */
+export function firstEdgeEventsSql(o: {
+  stepDetail?: (detailParam: string) => string;
+  withThen: boolean;
+  toParam: string;
+  reasonParam: string;
+  detailParam: string;
+}): { with: string; from: string; returning: string; rows: string } {
+  if (!o.stepDetail) {
+    return {
+      with: '',
+      from: '',
+      returning: `${EVENT_ID_SQL} AS event_id, clock_timestamp() AS event_at`,
+      rows: `SELECT event_id, id, NULL::uuid[], from_status, ${o.toParam}, ${o.reasonParam}, ${o.detailParam}::jsonb, event_at FROM moved`,
+    };
+  }
+  const then = o.withThen ? `, ${EVENT_ID_SQL} AS then_event_id, clock_timestamp() AS then_event_at` : '';
+  return {
+    with: `step_ids AS MATERIALIZED (SELECT ${EVENT_ID_SQL} AS event_id, clock_timestamp() AS event_at${then}), `,
+    from: ', step_ids st',
+    returning: 'st.event_id, st.event_at',
+    rows: `SELECT min(event_id), NULL::uuid, array_agg(id ORDER BY id), min(from_status), ${o.toParam}, ${o.reasonParam}, ${o.stepDetail(o.detailParam)}, min(event_at)
+          FROM moved HAVING count(*) > 0`,
+  };
+}
 
 /**
  * SQL of a transition's second edge (PaymentLedger `TransitionOptions.then`), for the statement whose `moved`
@@ -21,25 +60,34 @@ export const EVENT_ID_SQL = `nextval('payment_events_id_seq'::regclass)`;
  */
 export function secondEdgeSql(
   bind: (value: unknown) => string,
-  o: { toParam: string; thenParam: string; then: { to: PaymentStatus; detail?: Record<string, unknown> }; batchRef?: () => string },
+  o: {
+    toParam: string;
+    thenParam: string;
+    then: { to: PaymentStatus; detail?: Record<string, unknown> };
+    batchRef?: () => string;
+    /** The statement records batch steps (batch-events.sql.ts): the second edge is one row too, drawn in `step_ids`. */
+    stepDetail?: (detailParam: string) => string;
+  },
 ): { returning: string; events: string; outbox: string } {
   const detailParam = bind(o.then.detail ? JSON.stringify(o.then.detail) : null);
-  const returning = `, ${EVENT_ID_SQL} AS then_event_id, clock_timestamp() AS then_event_at`;
-  const events = `
+  const returning = o.stepDetail
+    ? `, st.then_event_id, st.then_event_at`
+    : `, ${EVENT_ID_SQL} AS then_event_id, clock_timestamp() AS then_event_at`;
+  const events = o.stepDetail
+    ? `
         UNION ALL
-        SELECT then_event_id, id, ${o.toParam}::text, ${o.thenParam}::text, NULL, ${detailParam}::jsonb, then_event_at FROM moved`;
+        SELECT min(then_event_id), NULL, array_agg(id ORDER BY id), ${o.toParam}::text, ${o.thenParam}::text, NULL, ${o.stepDetail(detailParam)}, min(then_event_at)
+          FROM moved HAVING count(*) > 0`
+    : `
+        UNION ALL
+        SELECT then_event_id, id, NULL::uuid[], ${o.toParam}::text, ${o.thenParam}::text, NULL, ${detailParam}::jsonb, then_event_at FROM moved`;
   const later = `now() + interval '1 microsecond'`;
   let outbox = '';
   const type = paymentEventTypeFor(o.then.to, null);
   if (type) {
     const typeParam = bind(type);
-    outbox += `, deliveries_then AS (
-        INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, payment_id, payment_event_id, occurred_at, snapshot, created_at)
-        SELECT e.id, mv.merchant_id, ${typeParam}, ${NEW_MESSAGE_ID_SQL}, mv.id, mv.then_event_id, mv.then_event_at,
-               ${paymentSnapshotSql(o.thenParam, 'NULL', detailParam, `${o.toParam}::text`)}, ${later}
-          FROM moved mv
-          JOIN webhook_endpoints e ON e.merchant_id = mv.merchant_id AND ${liveSubscribedSql(typeParam)}
-      )`;
+    const snapshot = paymentSnapshotSql(o.thenParam, 'NULL', detailParam, `${o.toParam}::text`);
+    outbox += `, ${paymentDeliveriesSql({ name: 'deliveries_then', typeParam, eventId: 'then_event_id', eventAt: 'then_event_at', snapshot, createdAt: later })}`;
   }
   const batchEvent = o.batchRef ? settlementEventTypeFor(o.then.to) : null;
   if (batchEvent && o.batchRef) {

@@ -157,6 +157,18 @@ export interface PaymentSnapshot {
 }
 
 /**
+ * SQL of a transition's per-payment deliveries, as a CTE named `name`: one per (row of `moved` × live endpoint
+ * of its merchant subscribed to the event type bound at `typeParam`), pointing at the row's event (`eventId`,
+ * `eventAt`: columns of `moved`), with `snapshot` (SQL, see {@link paymentSnapshotSql}) and, when given, `createdAt`.
+ */
+export const paymentDeliveriesSql = (o: { name: string; typeParam: string; eventId: string; eventAt: string; snapshot: string; createdAt?: string }): string => `${o.name} AS (
+        INSERT INTO webhook_deliveries (endpoint_id, merchant_id, event_type, message_id, payment_id, payment_event_id, occurred_at, snapshot${o.createdAt ? ', created_at' : ''})
+        SELECT e.id, mv.merchant_id, ${o.typeParam}, ${NEW_MESSAGE_ID_SQL}, mv.id, mv.${o.eventId}, mv.${o.eventAt}, ${o.snapshot}${o.createdAt ? `, ${o.createdAt}` : ''}
+          FROM moved mv
+          JOIN webhook_endpoints e ON e.merchant_id = mv.merchant_id AND ${liveSubscribedSql(o.typeParam)}
+      )`;
+
+/**
  * SQL producing a {@link PaymentSnapshot} from the `moved` CTE of a transition (which returns the
  * updated row plus `from_status`); the arguments are the placeholders of the target status, the reason and the detail,
  * and SQL for the previous status (default the row's `from_status`).

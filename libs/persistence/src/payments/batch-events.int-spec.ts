@@ -1,0 +1,161 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { Pool as PgPool } from 'pg';
+import { createTestDatabase } from '@tollgate/testing';
+import { PaymentLedger } from './payment-ledger';
+
+/**
+ * Batch-step events (batch-events.sql.ts, migration 1764020000000): a batch's submitted, included and confirmed
+ * steps are one `payment_events` row each for the whole batch, and every payment's history, its webhooks and the
+ * console rollups still show every step of every payment.
+ */
+describe('batch-step events (real Postgres)', () => {
+  const N = 200;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let pool: PgPool;
+  let ledger: PaymentLedger;
+  const merchantId = randomUUID();
+  const asset = `0x${'c'.repeat(40)}`;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    pool = new PgPool({ connectionString: db.url, max: 4 });
+    await pool.query(`INSERT INTO merchants (id, name) VALUES ($1, 'batch steps')`, [merchantId]);
+    await pool.query(`INSERT INTO relayers (network, address, next_nonce) VALUES ('eip155:31337', '0x' || repeat('d', 40), 0)`);
+    await pool.query(
+      `INSERT INTO webhook_endpoints (merchant_id, url, event_types, secret_ciphertext) VALUES ($1, 'http://127.0.0.1:9/hook', ARRAY['*'], 'x')`,
+      [merchantId],
+    );
+    ledger = new PaymentLedger({ driver: { master: pool } } as unknown as DataSource, pool);
+  });
+  afterAll(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+
+  /** `n` queued payments, answering their ids. */
+  async function queued(n: number): Promise<string[]> {
+    const { rows } = await pool.query(
+      `INSERT INTO payments (reference, merchant_id, x402_version, scheme, network, asset, payer, pay_to, amount, valid_after, valid_before,
+                             expires_at, nonce, signature, status, requirements)
+       SELECT 'ref_' || md5(random()::text), $1, 2, 'exact', 'eip155:31337', $2, '0x' || lpad(to_hex(g % 7), 40, '0'), '0x' || repeat('b', 40),
+              1000 + g, 0, 9999999999, now() + interval '1 hour', '0x' || md5(random()::text) || md5(random()::text), '0x', 'queued', '{}'::jsonb
+         FROM generate_series(1, $3::int) g
+       RETURNING id`,
+      [merchantId, asset, n],
+    );
+    return rows.map((r: { id: string }) => r.id);
+  }
+
+  /** A new batch row (payments reference it). */
+  async function batch(): Promise<string> {
+    const { rows } = await pool.query(
+      `INSERT INTO settlement_batches (network, asset, relayer, status, payment_count) VALUES ('eip155:31337', $1, '0x' || repeat('d', 40), 'building', 0) RETURNING id`,
+      [asset],
+    );
+    return rows[0].id;
+  }
+
+  const eventRows = async (): Promise<number> => Number((await pool.query(`SELECT count(*) AS n FROM payment_events`)).rows[0].n);
+  const historyOf = async (id: string): Promise<Array<{ from_status: string | null; to_status: string; batch: string | null }>> =>
+    (await pool.query(`SELECT from_status, to_status, detail->>'batchId' AS batch FROM tollgate_payment_events($1) ORDER BY id`, [id])).rows;
+  const rollup = async (to: string): Promise<number> =>
+    Number((await pool.query(`SELECT coalesce(sum(n), 0) AS n FROM payment_status_totals WHERE merchant_id = $1 AND to_status = $2`, [merchantId, to])).rows[0].n);
+
+  it('a batch writes one event row per step, and each payment still has its whole history, webhooks and counts', async () => {
+    const ids = await queued(N);
+    const batchId = await batch();
+    await ledger.transition(ids, 'queued', 'batched', { patch: { batch_id: batchId }, detail: { batchId } });
+
+    let before = await eventRows();
+    expect(await ledger.transition(ids, 'batched', 'submitted', { detail: { txHash: `0x${'ab'.repeat(32)}` }, batchStep: batchId })).toHaveLength(N);
+    expect(await eventRows()).toBe(before + 1);
+
+    before = await eventRows();
+    const moved = await ledger.transition(ids, 'submitted', 'included', {
+      patch: { tx_hash: `0x${'ab'.repeat(32)}`, block_number: '7', block_hash: `0x${'cd'.repeat(32)}`, included_at: new Date() },
+      logIndexes: new Map(ids.map((id, i) => [id, i])),
+      settlementBatch: batchId,
+      batchStep: batchId,
+      then: { to: 'confirmed', detail: { confirmations: '1' }, patch: { confirmed_at: new Date() } },
+    });
+    expect(moved).toHaveLength(N);
+    // Two edges, one row each: 2 rows where one per payment per edge wrote 400.
+    expect(await eventRows()).toBe(before + 2);
+
+    // The step rows list exactly the moved payments and name the batch.
+    const steps = (
+      await pool.query(
+        `SELECT from_status, to_status, payment_ids::text[] AS ids, detail FROM payment_events WHERE payment_id IS NULL AND detail->>'batchId' = $1 ORDER BY id`,
+        [batchId],
+      )
+    ).rows;
+    expect(steps.map((s: { from_status: string; to_status: string }) => `${s.from_status}->${s.to_status}`)).toEqual([
+      'batched->submitted',
+      'submitted->included',
+      'included->confirmed',
+    ]);
+    for (const s of steps) expect([...s.ids].sort()).toEqual([...ids].sort());
+    expect(steps[2].detail).toEqual({ confirmations: '1', batchId });
+
+    // Every payment's history has every step, in order.
+    for (const id of [ids[0], ids[N - 1]]) {
+      expect(await historyOf(id)).toEqual([
+        { from_status: 'queued', to_status: 'batched', batch: batchId },
+        { from_status: 'batched', to_status: 'submitted', batch: batchId },
+        { from_status: 'submitted', to_status: 'included', batch: batchId },
+        { from_status: 'included', to_status: 'confirmed', batch: batchId },
+      ]);
+    }
+
+    // Webhooks stay per payment: one payment.included and one payment.confirmed each, pointing at the step's row.
+    const deliveries = (
+      await pool.query(
+        `SELECT d.event_type, count(*)::int AS n, count(DISTINCT d.payment_id)::int AS payments, count(DISTINCT d.payment_event_id)::int AS events
+           FROM webhook_deliveries d WHERE d.payment_id = ANY($1::uuid[]) GROUP BY 1 ORDER BY 1`,
+        [ids],
+      )
+    ).rows;
+    expect(deliveries).toEqual([
+      { event_type: 'payment.confirmed', n: N, payments: N, events: 1 },
+      { event_type: 'payment.included', n: N, payments: N, events: 1 },
+    ]);
+
+    // The console rollups count a step once per payment it lists.
+    for (const to of ['submitted', 'included', 'confirmed']) expect(await rollup(to)).toBe(N);
+
+    // Replayed: nothing moves, nothing is written.
+    before = await eventRows();
+    expect(await ledger.transition(ids, 'batched', 'submitted', { batchStep: batchId })).toEqual([]);
+    expect(await eventRows()).toBe(before);
+  });
+
+  it('a payment that left a batch and settled in another shows only the steps it took in each', async () => {
+    const ids = await queued(3);
+    const [leaver] = ids;
+    const first = await batch();
+    const second = await batch();
+    await ledger.transition(ids, 'queued', 'batched', { patch: { batch_id: first }, detail: { batchId: first } });
+    // The first batch's simulation drops the leaver; the others are submitted.
+    await ledger.transition([leaver], 'batched', 'queued', { reason: 'simulation_failed', patch: { batch_id: null } });
+    await ledger.transition(ids.slice(1), 'batched', 'submitted', { batchStep: first });
+    await ledger.transition([leaver], 'queued', 'batched', { patch: { batch_id: second }, detail: { batchId: second } });
+    await ledger.transition([leaver], 'batched', 'submitted', { batchStep: second });
+
+    expect(await historyOf(leaver)).toEqual([
+      { from_status: 'queued', to_status: 'batched', batch: first },
+      { from_status: 'batched', to_status: 'queued', batch: null },
+      { from_status: 'queued', to_status: 'batched', batch: second },
+      { from_status: 'batched', to_status: 'submitted', batch: second },
+    ]);
+    expect(await historyOf(ids[1])).toEqual([
+      { from_status: 'queued', to_status: 'batched', batch: first },
+      { from_status: 'batched', to_status: 'submitted', batch: first },
+    ]);
+  });
+
+
+  it('refuses a batch step from several statuses (one step, one from)', async () => {
+    await expect(ledger.transition([randomUUID()], ['batched', 'submitted'], 'queued', { batchStep: randomUUID() })).rejects.toThrow(/one status/);
+  });
+});
