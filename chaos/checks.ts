@@ -21,7 +21,7 @@ export interface ClientOutcome {
 
 /** One invariant broken, with enough to find it. */
 export interface Violation {
-  kind: 'lost' | 'settledTwice' | 'stuck' | 'ledgerMismatch' | 'balanceMismatch';
+  kind: 'lost' | 'settledTwice' | 'stuck' | 'ledgerMismatch' | 'balanceMismatch' | 'historyGap';
   detail: string;
 }
 
@@ -29,6 +29,8 @@ export interface CheckResult {
   lost: number;
   settledTwice: number;
   stuck: number;
+  /** Payments whose recorded history is not one unbroken chain from `verified` to their status. */
+  historyGaps: number;
   ledgerMatchesChain: boolean;
   /** Final statuses of every payment row, and failure reasons of the failed ones. */
   statuses: Record<string, number>;
@@ -88,7 +90,10 @@ export async function relayerNonces(db: Pool, pub: PublicClient, relayers: Addre
  * - every `confirmed` row names the canonical log's transaction, block number and hash, and every
  *   canonical log belongs to a `confirmed` row;
  * - per payTo: confirmed sum == balance change (balances start at 0) == Transfer logs to it;
- * - nothing is left open (rows, batches, pending relayer transactions, relayer transactions stuck in the mempool).
+ * - nothing is left open (rows, batches, pending relayer transactions, relayer transactions stuck in the mempool);
+ * - every payment's history (`tollgate_payment_events`: its own rows and the batch steps that list it) is one
+ *   unbroken chain: it starts at `verified`, each step leaves the status the previous one entered, and the last
+ *   one entered the payment's status.
  */
 export async function checkInvariants(args: {
   db: Pool;
@@ -194,6 +199,20 @@ export async function checkInvariants(args: {
     }
   }
 
+  const gaps = await db.query<{ reference: string; status: string; path: string }>(
+    `WITH h AS (
+       SELECT p.reference, p.status, e.from_status, e.to_status,
+              lag(e.to_status) OVER (PARTITION BY p.id ORDER BY e.id) AS previous,
+              row_number() OVER (PARTITION BY p.id ORDER BY e.id DESC) AS from_last,
+              string_agg(coalesce(e.from_status, '') || '>' || e.to_status, ' ') OVER (PARTITION BY p.id ORDER BY e.id
+                ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS path
+         FROM payments p LEFT JOIN LATERAL tollgate_payment_events(p.id) e ON true
+     )
+     SELECT DISTINCT reference, status, coalesce(path, '(none)') AS path FROM h
+      WHERE to_status IS NULL OR from_status IS DISTINCT FROM previous OR (from_last = 1 AND to_status <> status)`,
+  );
+  for (const g of gaps.rows) violations.push({ kind: 'historyGap', detail: `${g.reference} is ${g.status}; history: ${g.path}` });
+
   const open = await openWork(db, pub, args.relayers);
   const relayerState = await relayerNonces(db, pub, args.relayers);
   const verifiedAnswered = args.outcomes.filter((o) => o.answeredSuccess && rowByAuth.get(key(o.payer, o.nonce))?.status === 'verified').length;
@@ -208,6 +227,7 @@ export async function checkInvariants(args: {
     lost,
     settledTwice,
     stuck,
+    historyGaps: gaps.rows.length,
     ledgerMatchesChain: ledgerMismatch === 0 && balanceOk,
     statuses,
     failureReasons,

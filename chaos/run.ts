@@ -280,7 +280,7 @@ async function main(): Promise<number> {
     const answeredSuccess = runs.filter((r) => r.answeredSuccess).length;
     const latencies = runs.filter((r) => r.endedAt).map((r) => r.endedAt! - r.startedAt).sort((a, b) => a - b);
     const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : null);
-    const ok = result.lost === 0 && result.settledTwice === 0 && result.stuck === 0 && result.ledgerMatchesChain && issued === opts.payments;
+    const ok = result.lost === 0 && result.settledTwice === 0 && result.stuck === 0 && result.historyGaps === 0 && result.ledgerMatchesChain && issued === opts.payments;
 
     const out: string[] = [];
     out.push('');
@@ -300,7 +300,7 @@ async function main(): Promise<number> {
     out.push(`ledger     ${JSON.stringify(result.statuses)}; failed reasons ${JSON.stringify(result.failureReasons)}`);
     out.push(`processes  API started ${api.starts}x (${api.crashes} crash(es)), worker started ${worker.starts}x (${worker.crashes} crash(es))`);
     for (const p of result.perPayTo) out.push(`payTo      ${p.payTo}: confirmed ${p.confirmedSum}, balance ${p.balanceChange}, Transfer logs ${p.transferSum}`);
-    out.push(`checks     lost ${result.lost}, settled twice ${result.settledTwice}, stuck ${result.stuck}, ledger matches chain ${result.ledgerMatchesChain}, quiescent ${quiescent}`);
+    out.push(`checks     lost ${result.lost}, settled twice ${result.settledTwice}, stuck ${result.stuck}, history gaps ${result.historyGaps}, ledger matches chain ${result.ledgerMatchesChain}, quiescent ${quiescent}`);
     if (result.refusedButSettled) out.push(`note       ${result.refusedButSettled} payment(s) were refused or unanswered at /settle but settled on chain anyway`);
     for (const v of result.violations.slice(0, 25)) out.push(`VIOLATION  ${v.kind}: ${v.detail}`);
     if (result.violations.length > 25) out.push(`VIOLATION  … and ${result.violations.length - 25} more`);
@@ -314,6 +314,7 @@ async function main(): Promise<number> {
       otherAnswers: outcomes,
       lost: result.lost,
       settledTwice: result.settledTwice,
+      historyGaps: result.historyGaps,
       stuck: result.stuck,
       ledgerMatchesChain: result.ledgerMatchesChain,
       quiescent,
