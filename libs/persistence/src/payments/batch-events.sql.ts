@@ -53,7 +53,9 @@ const ROLLUP_SHARD_LOCK_SPACE = 1919708276;
 /**
  * The console rollups' trigger (`payment_activity`, `payment_status_totals`; shards as migration 1763940000000
  * made them), counting a batch step's row once per payment it lists, so the totals are what one row per
- * payment gave.
+ * payment gave. Each listed payment is looked up by primary key (`LATERAL … OFFSET 0`): the planner takes an
+ * `unnest` of a column for 100 rows, and with plain joins it hashed the whole `payments` table on every accept
+ * (measured: the `payment_activity` insert went from 0.14 to 2.3 ms per accept statement).
  */
 export const PAYMENT_EVENTS_ROLLUP_SQL = `CREATE OR REPLACE FUNCTION payment_events_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
@@ -71,14 +73,14 @@ export const PAYMENT_EVENTS_ROLLUP_SQL = `CREATE OR REPLACE FUNCTION payment_eve
                coalesce(sum(p.amount), 0)
           FROM new_events e
          CROSS JOIN LATERAL unnest(coalesce(e.payment_ids, ARRAY[e.payment_id])) AS x(payment_id)
-          LEFT JOIN payments p ON e.to_status = 'included' AND p.id = x.payment_id
+          LEFT JOIN LATERAL (SELECT p.amount FROM payments p WHERE e.to_status = 'included' AND p.id = x.payment_id OFFSET 0) p ON true
          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
         ON CONFLICT (bucket, to_status, reason, shard) DO UPDATE SET n = a.n + excluded.n, included_amount = a.included_amount + excluded.included_amount;
         INSERT INTO payment_status_totals AS t (merchant_id, to_status, reason, shard, n)
         SELECT p.merchant_id, e.to_status, CASE WHEN e.to_status IN ('failed', 'lapsed') THEN coalesce(e.reason, '') ELSE '' END, v_shard, count(*)
           FROM new_events e
          CROSS JOIN LATERAL unnest(coalesce(e.payment_ids, ARRAY[e.payment_id])) AS x(payment_id)
-          JOIN payments p ON p.id = x.payment_id
+         CROSS JOIN LATERAL (SELECT p.merchant_id FROM payments p WHERE p.id = x.payment_id OFFSET 0) p
          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
         ON CONFLICT (merchant_id, to_status, reason, shard) DO UPDATE SET n = t.n + excluded.n;
         RETURN NULL;
