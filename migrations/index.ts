@@ -26,7 +26,7 @@ import { PaymentsHistory1763980000000 } from './1763980000000-payments-history';
 import { PaymentsReaderIndexesFinal1763990000000 } from './1763990000000-payments-reader-indexes-final';
 import { PaymentEventsWithoutPrimaryKey1764000000000 } from './1764000000000-payment-events-without-primary-key';
 import { ReferencesEncodeIds1764010000000 } from './1764010000000-references-encode-ids';
-import { BatchStepEvents1764020000000 } from './1764020000000-batch-step-events';
+import { CompactPaymentEvents1764020000000 } from './1764020000000-compact-payment-events';
 
 /** Every migration, in order. Listed explicitly so ts-node and compiled builds load the same set. */
 export const MIGRATIONS = [
@@ -48,5 +48,5 @@ export const MIGRATIONS = [
   PaymentsReaderIndexesFinal1763990000000,
   PaymentEventsWithoutPrimaryKey1764000000000,
   ReferencesEncodeIds1764010000000,
-  BatchStepEvents1764020000000,
+  CompactPaymentEvents1764020000000,
 ];

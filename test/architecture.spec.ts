@@ -124,9 +124,10 @@ describe('architecture', () => {
     'migrations/1764010000000-references-encode-ids.ts -> ../libs/persistence/src/payments/accept-payment.sql',
     'migrations/1764010000000-references-encode-ids.ts -> ../libs/persistence/src/payments/hot-path-plans.sql',
     'migrations/1764010000000-references-encode-ids.ts -> ../libs/persistence/src/payments/payment-reference',
-    // Same reason: the history function and rollup trigger of batch-step events.
-    'migrations/1764020000000-batch-step-events.ts -> ../libs/persistence/src/payments/batch-events.sql',
-    'migrations/1764020000000-batch-step-events.ts -> ../libs/persistence/src/payments/hot-path-plans.sql',
+    // Same reason: the history function, rollup triggers and accept rule of compact payment events.
+    'migrations/1764020000000-compact-payment-events.ts -> ../libs/persistence/src/payments/accept-payment.sql',
+    'migrations/1764020000000-compact-payment-events.ts -> ../libs/persistence/src/payments/payment-events.sql',
+    'migrations/1764020000000-compact-payment-events.ts -> ../libs/persistence/src/payments/hot-path-plans.sql',
   ];
   it('other code imports a library through @tollgate/*, not a relative path', () => {
     const offenders = files.flatMap((f) =>

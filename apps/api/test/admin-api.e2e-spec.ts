@@ -100,7 +100,7 @@ describe('admin API', () => {
     const action = await call(`/admin/api/actions/${ok.body.actionId}`, { session: viewer });
     expect(action.body).toMatchObject({ action: 'payment.retry', target_id: ref, actor: 'user:olivia', status: 'succeeded', message: `Payment ${ref} is queued again.` });
     const events = await f.api.db.query(
-      `SELECT e.from_status, e.to_status, e.reason FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE p.reference = $1 ORDER BY e.id`,
+      `SELECT e.from_status, e.to_status, e.reason FROM payments p CROSS JOIN LATERAL tollgate_payment_events(p.id) e WHERE p.reference = $1 ORDER BY e.id`,
       [ref],
     );
     expect(events[events.length - 1]).toEqual({ from_status: 'failed', to_status: 'queued', reason: 'operator_retry' });

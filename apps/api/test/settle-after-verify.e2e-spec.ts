@@ -18,7 +18,7 @@ describe('POST /settle after a recent verify', () => {
 
   const eventsOf = (reference: string) =>
     f.api.db.query(
-      `SELECT e.from_status, e.to_status FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE p.reference = $1 ORDER BY e.id`,
+      `SELECT e.from_status, e.to_status FROM payments p CROSS JOIN LATERAL tollgate_payment_events(p.id) e WHERE p.reference = $1 ORDER BY e.id`,
       [reference],
     );
 

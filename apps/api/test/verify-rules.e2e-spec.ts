@@ -37,7 +37,7 @@ describe.each([
     expect(res.body.extensions.tollgate.reference).toMatch(/^pay_/);
     const rows = await f.api.db.query(`SELECT status, amount::text, payer FROM payments WHERE reference = $1`, [res.body.extensions.tollgate.reference]);
     expect(rows).toEqual([{ status: 'verified', amount: '10000', payer: f.api.chain.deployment.payers[0].address.toLowerCase() }]);
-    const events = await f.api.db.query(`SELECT to_status FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE p.reference = $1`, [res.body.extensions.tollgate.reference]);
+    const events = await f.api.db.query(`SELECT e.to_status FROM payments p CROSS JOIN LATERAL tollgate_payment_events(p.id) e WHERE p.reference = $1`, [res.body.extensions.tollgate.reference]);
     expect(events).toEqual([{ to_status: 'verified' }]);
   });
 

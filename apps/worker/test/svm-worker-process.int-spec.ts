@@ -41,7 +41,7 @@ describe('a Solana-only worker process, killed with SIGKILL', () => {
   const svmRow = async (ref: string) =>
     (await x.f.api.db.query(`SELECT s.* FROM svm_transactions s JOIN payments p ON p.id = s.payment_id WHERE p.reference = $1`, [ref]))[0];
   const events = async (ref: string): Promise<string[]> =>
-    (await x.f.api.db.query(`SELECT e.to_status FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE p.reference = $1 ORDER BY e.id`, [ref])).map(
+    (await x.f.api.db.query(`SELECT e.to_status FROM payments p CROSS JOIN LATERAL tollgate_payment_events(p.id) e WHERE p.reference = $1 ORDER BY e.id`, [ref])).map(
       (r: { to_status: string }) => r.to_status,
     );
 

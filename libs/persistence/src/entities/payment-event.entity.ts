@@ -2,7 +2,7 @@ import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeor
 
 /**
  * Append-only history: one row per state transition of a payment, or one per step of an EVM batch
- * (`paymentId` null, `paymentIds` the payments it moved; see payments/batch-events.sql.ts).
+ * (`paymentId` null, `paymentIds` the payments it moved; see payments/payment-events.sql.ts).
  */
 @Entity({ name: 'payment_events' })
 export class PaymentEventEntity {

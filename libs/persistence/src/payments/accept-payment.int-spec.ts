@@ -207,7 +207,7 @@ describe('PaymentLedger.accept', () => {
       const answers = await run(calls);
       const [{ n }] = (await pool.query(`SELECT count(*)::int AS n FROM payments WHERE payer = ANY($1)`, [[p1, p2]])).rows;
       const [{ e }] = (
-        await pool.query(`SELECT count(*)::int AS e FROM payment_events v JOIN payments p ON p.id = v.payment_id WHERE p.payer = ANY($1)`, [[p1, p2]])
+        await pool.query(`SELECT count(*)::int AS e FROM payments p CROSS JOIN LATERAL tollgate_payment_events(p.id) v WHERE p.payer = ANY($1)`, [[p1, p2]])
       ).rows;
       return { answers, n, e };
     };

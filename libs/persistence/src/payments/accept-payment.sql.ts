@@ -10,7 +10,8 @@ import { exposureTotalSql } from './payment-exposure.sql';
  * `accept-payment.int-spec.ts` fails while the installed definition differs from this file.
  *
  * One round trip instead of seven (BEGIN, payer lock, duplicate check, payer exposure, merchant exposure,
- * INSERT, event, COMMIT). Correctness rests on two Postgres facts: the advisory lock taken by the statement's
+ * INSERT, COMMIT). The payment row is the record of its acceptance: no `→ verified` event row is written (migration
+ * 1764020000000; `tollgate_payment_events` answers it from the row, payment-events.sql.ts). Correctness rests on two Postgres facts: the advisory lock taken by the statement's
  * own transaction is held until it commits, and every statement inside a VOLATILE plpgsql function takes a
  * fresh snapshot (READ COMMITTED), so the checks after the lock see every payment committed by the verify that
  * held it before us. Locks are always taken payer first, then merchant, so concurrent calls cannot deadlock.
@@ -40,8 +41,13 @@ import { exposureTotalSql } from './payment-exposure.sql';
 export const ACCEPT_PAYMENT_SIGNATURE =
   'tollgate_accept_payment(text, text, text, text, text, uuid, numeric, numeric, numeric, text, smallint, text, text, numeric, numeric, timestamptz, text, jsonb)';
 
-/** The plpgsql body, exactly as Postgres stores it (`pg_proc.prosrc`). */
-export const ACCEPT_PAYMENT_BODY = `
+/**
+ * The plpgsql body, exactly as Postgres stores it (`pg_proc.prosrc`). `verifiedEvent`: also write the payment's
+ * `→ verified` row to `payment_events`, as before migration 1764020000000 (its down); since then the payment row
+ * itself records its acceptance (payment-events.sql.ts).
+ */
+function acceptPaymentBody(verifiedEvent: boolean): string {
+  return `
   DECLARE
     v_id uuid;
     v_reference text;
@@ -89,21 +95,27 @@ export const ACCEPT_PAYMENT_BODY = `
                           valid_after, valid_before, expires_at, nonce, signature, status, payment_identifier, requirements)
     VALUES (coalesce(tollgate_reference_id(p_reference), gen_random_uuid()), p_reference, p_merchant_id, p_x402_version, p_scheme, p_network, p_asset, p_payer, p_pay_to, p_amount,
             p_valid_after, p_valid_before, p_expires_at, p_nonce, p_signature, 'verified', p_payment_identifier, p_requirements)
-    RETURNING id INTO v_id;
-    INSERT INTO payment_events (payment_id, from_status, to_status) VALUES (v_id, NULL, 'verified');
+    RETURNING id INTO v_id;${verifiedEvent ? `
+    INSERT INTO payment_events (payment_id, from_status, to_status) VALUES (v_id, NULL, 'verified');` : ''}
     RETURN QUERY SELECT 'created'::text, v_id, p_reference, NULL::text;
   END
 `;
+}
 
-/** Installs the rule: CREATE OR REPLACE keeps the function's owner and grants. */
-export const ACCEPT_PAYMENT_SQL = `CREATE OR REPLACE FUNCTION tollgate_accept_payment(
+/** The plpgsql body, exactly as Postgres stores it (`pg_proc.prosrc`). */
+export const ACCEPT_PAYMENT_BODY = acceptPaymentBody(false);
+
+const acceptPaymentSql = (body: string): string => `CREATE OR REPLACE FUNCTION tollgate_accept_payment(
   p_network text, p_asset text, p_payer text, p_nonce text, p_signature text, p_merchant_id uuid,
   p_amount numeric, p_payer_balance numeric, p_merchant_max_exposure numeric,
   p_reference text, p_x402_version smallint, p_scheme text, p_pay_to text,
   p_valid_after numeric, p_valid_before numeric, p_expires_at timestamptz,
   p_payment_identifier text, p_requirements jsonb
 ) RETURNS TABLE (outcome text, payment_id uuid, payment_reference text, detail text)
-LANGUAGE plpgsql VOLATILE AS $fn$${ACCEPT_PAYMENT_BODY}$fn$`;
+LANGUAGE plpgsql VOLATILE AS $fn$${body}$fn$`;
+
+/** Installs the rule: CREATE OR REPLACE keeps the function's owner and grants. */
+export const ACCEPT_PAYMENT_SQL = acceptPaymentSql(ACCEPT_PAYMENT_BODY);
 
 /** The many-call function's identity, for ALTER/DROP and catalog lookups. */
 export const ACCEPT_PAYMENTS_SIGNATURE =
@@ -112,9 +124,9 @@ export const ACCEPT_PAYMENTS_SIGNATURE =
 /**
  * The same rule for many calls at once (`tollgate_accept_payments`, the arguments as arrays, no merchant
  * maximum: calls with one run alone through the single function): answers exactly what the single function
- * called once per element, in lock order, would answer, but writes every created payment with one INSERT
- * and their events with another. The triggers on `payments` and `payment_events` (exposure buckets, console
- * rollups) are statement-level, so they then fire once per call of this function instead of once per payment:
+ * called once per element, in lock order, would answer, but writes every created payment with one INSERT.
+ * The triggers on `payments` (exposure buckets, console rollups) are statement-level, so they then fire once
+ * per call of this function instead of once per payment:
  * most of an accept's Postgres CPU (issue #16).
  *
  * Calls are taken in payer-lock order (lock key, then nonce, in the C collation), so a payer's calls are
@@ -124,7 +136,8 @@ export const ACCEPT_PAYMENTS_SIGNATURE =
  * total, and a repeat of an authorization created earlier in the batch is a retry of it (its own amount taken
  * out, as for a committed one), or a nonce conflict. Returns one row per element, `ord` = its 1-based index.
  */
-export const ACCEPT_PAYMENTS_BODY = `
+function acceptPaymentsBody(verifiedEvent: boolean): string {
+  return `
   DECLARE
     v_n int := coalesce(array_length(p_network, 1), 0);
     i int;
@@ -223,19 +236,28 @@ export const ACCEPT_PAYMENTS_BODY = `
       SELECT v_ids[c], p_reference[c], p_merchant_id[c], p_x402_version[c], p_scheme[c], p_network[c], p_asset[c], p_payer[c],
              p_pay_to[c], p_amount[c], p_valid_after[c], p_valid_before[c], p_expires_at[c], p_nonce[c], p_signature[c], 'verified',
              p_payment_identifier[c], p_requirements[c]
-        FROM unnest(v_created) WITH ORDINALITY AS u(c, k) ORDER BY u.k;
+        FROM unnest(v_created) WITH ORDINALITY AS u(c, k) ORDER BY u.k;${verifiedEvent ? `
       INSERT INTO payment_events (payment_id, from_status, to_status)
-      SELECT v_ids[c], NULL, 'verified' FROM unnest(v_created) WITH ORDINALITY AS u(c, k) ORDER BY u.k;
+      SELECT v_ids[c], NULL, 'verified' FROM unnest(v_created) WITH ORDINALITY AS u(c, k) ORDER BY u.k;` : ''}
     END IF;
     RETURN QUERY SELECT g, v_outcome[g], v_ids[g], v_refs[g], v_detail[g] FROM generate_series(1, v_n) g;
   END
 `;
+}
 
-/** Installs the many-call rule (CREATE OR REPLACE keeps the function's owner and grants). */
-export const ACCEPT_PAYMENTS_SQL = `CREATE OR REPLACE FUNCTION tollgate_accept_payments(
+/** The many-call body, exactly as Postgres stores it. */
+export const ACCEPT_PAYMENTS_BODY = acceptPaymentsBody(false);
+
+const acceptPaymentsSql = (body: string): string => `CREATE OR REPLACE FUNCTION tollgate_accept_payments(
   p_network text[], p_asset text[], p_payer text[], p_nonce text[], p_signature text[], p_merchant_id uuid[],
   p_amount numeric[], p_payer_balance numeric[], p_reference text[], p_x402_version smallint[], p_scheme text[],
   p_pay_to text[], p_valid_after numeric[], p_valid_before numeric[], p_expires_at timestamptz[],
   p_payment_identifier text[], p_requirements jsonb[]
 ) RETURNS TABLE (ord int, outcome text, payment_id uuid, payment_reference text, detail text)
-LANGUAGE plpgsql VOLATILE AS $fn$${ACCEPT_PAYMENTS_BODY}$fn$`;
+LANGUAGE plpgsql VOLATILE AS $fn$${body}$fn$`;
+
+/** Installs the many-call rule (CREATE OR REPLACE keeps the function's owner and grants). */
+export const ACCEPT_PAYMENTS_SQL = acceptPaymentsSql(ACCEPT_PAYMENTS_BODY);
+
+/** Both functions as they were before migration 1764020000000 (its down): each writes its `→ verified` event row. */
+export const ACCEPT_WITH_VERIFIED_EVENT_SQL = [acceptPaymentSql(acceptPaymentBody(true)), acceptPaymentsSql(acceptPaymentsBody(true))];

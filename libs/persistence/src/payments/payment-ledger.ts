@@ -143,7 +143,7 @@ export interface TransitionOptions {
   then?: { to: PaymentStatus; detail?: Record<string, unknown>; patch?: TransitionPatch };
   /**
    * The EVM batch this transition is a step of (every moved payment loaded from it): one `payment_events` row per
-   * edge lists them all, instead of one row each (batch-events.sql.ts). Needs a single `from` status.
+   * edge lists them all, instead of one row each (payment-events.sql.ts). Needs a single `from` status.
    */
   batchStep?: string;
 }

@@ -20,7 +20,7 @@ export function batchStepDetailSql(batchParam: string): (detailParam: string) =>
  * created_at), `returning` the event id and time each moved row carries (`event_id`, `event_at`, which its
  * webhook deliveries point at), `with` and `from` what that needs.
  * - One row per payment, each with its own id and time (drawn in the `RETURNING`).
- * - A batch step (`stepDetail` set, batch-events.sql.ts): one row for the statement, listing the moved payments,
+ * - A batch step (`stepDetail` set, payment-events.sql.ts): one row for the statement, listing the moved payments,
  *   its id and time (and the second edge's, `withThen`) drawn once in `step_ids`; no row when nothing moved.
  */
 export function firstEdgeEventsSql(o: {
@@ -65,7 +65,7 @@ export function secondEdgeSql(
     thenParam: string;
     then: { to: PaymentStatus; detail?: Record<string, unknown> };
     batchRef?: () => string;
-    /** The statement records batch steps (batch-events.sql.ts): the second edge is one row too, drawn in `step_ids`. */
+    /** The statement records batch steps (payment-events.sql.ts): the second edge is one row too, drawn in `step_ids`. */
     stepDetail?: (detailParam: string) => string;
   },
 ): { returning: string; events: string; outbox: string } {

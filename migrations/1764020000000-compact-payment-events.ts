@@ -1,5 +1,11 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { PAYMENT_EVENTS_FUNCTION_SQL, PAYMENT_EVENTS_ROLLUP_SQL } from '../libs/persistence/src/payments/batch-events.sql';
+import { ACCEPT_PAYMENT_SQL, ACCEPT_PAYMENTS_SQL, ACCEPT_WITH_VERIFIED_EVENT_SQL } from '../libs/persistence/src/payments/accept-payment.sql';
+import {
+  PAYMENT_EVENTS_FUNCTION_SQL,
+  PAYMENT_EVENTS_ROLLUP_SQL,
+  PAYMENTS_CREATED_ROLLUP_SQL,
+  PAYMENTS_CREATED_ROLLUP_TRIGGER_SQL,
+} from '../libs/persistence/src/payments/payment-events.sql';
 import { HOT_PATH_PLAN_SQL } from '../libs/persistence/src/payments/hot-path-plans.sql';
 
 /** The rollup trigger's body before this migration (1763940000000), for down(). */
@@ -28,21 +34,23 @@ const ROLLUP_ONE_ROW_PER_PAYMENT = `CREATE OR REPLACE FUNCTION payment_events_ro
       END $$`;
 
 /**
- * One `payment_events` row per step of an EVM batch instead of one per payment (issue #16, write amplification;
- * libs/persistence/src/payments/batch-events.sql.ts says what a step row is and how readers see it):
+ * `payment_events` compacted (issue #16, write amplification; libs/persistence/src/payments/payment-events.sql.ts
+ * says what is written and how readers see it): 6 event rows per payment end to end become 2 plus a share of 3 per batch.
  *
- * - `payment_id` may be NULL (a step row), and `payment_ids` lists the payments a step row moved.
- * - `idx_payment_events_batch_steps` finds a batch's step rows (partial: per-payment rows take no entry).
- * - `tollgate_payment_events(uuid)` answers a payment's whole history; the rollup trigger counts a step row once
- *   per payment it lists.
+ * - The accept rule no longer writes a `→ verified` row (the payment row records it); the console rollups count
+ *   acceptance from inserted payments (`trg_payments_created_rollup`).
+ * - A batch's steps are one row each: `payment_id` may be NULL, `payment_ids` lists the payments of a step row,
+ *   `idx_payment_events_batch_steps` finds a batch's step rows (partial: per-payment rows take no entry).
+ * - `tollgate_payment_events(uuid)` answers a payment's whole history; the events rollup counts a step row once per
+ *   payment it lists.
  * - Webhook deliveries of one step share its event id, so their uniqueness is per (event, payment, endpoint).
  *
  * Adding a nullable column and dropping NOT NULL rewrite nothing; the two indexes are built here (on a large
  * `payment_events` or `webhook_deliveries`, build them CONCURRENTLY per partition beforehand). Existing rows stay
- * as they are: a per-payment row per step for the payments settled before.
+ * as they are: a per-payment row per step for the payments accepted and settled before.
  */
-export class BatchStepEvents1764020000000 implements MigrationInterface {
-  name = 'BatchStepEvents1764020000000';
+export class CompactPaymentEvents1764020000000 implements MigrationInterface {
+  name = 'CompactPaymentEvents1764020000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE payment_events ALTER COLUMN payment_id DROP NOT NULL, ADD COLUMN payment_ids uuid[]`);
@@ -54,12 +62,20 @@ export class BatchStepEvents1764020000000 implements MigrationInterface {
     await q.query(`DROP INDEX uq_webhook_deliveries_payment_event_endpoint`);
     await q.query(PAYMENT_EVENTS_FUNCTION_SQL);
     await q.query(PAYMENT_EVENTS_ROLLUP_SQL);
+    await q.query(PAYMENTS_CREATED_ROLLUP_SQL);
+    await q.query(PAYMENTS_CREATED_ROLLUP_TRIGGER_SQL);
+    await q.query(`ALTER FUNCTION payments_created_rollup() SET enable_seqscan = off`);
+    await q.query(ACCEPT_PAYMENT_SQL);
+    await q.query(ACCEPT_PAYMENTS_SQL);
     for (const sql of HOT_PATH_PLAN_SQL) await q.query(sql);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    // Step rows become one row per listed payment again (same id and time: a payment's history keeps its order);
-    // the rollups counted them per payment already, so the trigger stays out of it.
+    for (const sql of ACCEPT_WITH_VERIFIED_EVENT_SQL) await q.query(sql);
+    await q.query(`DROP TRIGGER trg_payments_created_rollup ON payments`);
+    await q.query(`DROP FUNCTION payments_created_rollup()`);
+    // Step rows become one row per listed payment again (same id and time: a payment's history keeps its order),
+    // and acceptances get their row; the rollups counted both already, so the trigger stays out of it.
     // A step's deliveries shared its id; the old uniqueness (one per event and endpoint) cannot hold for them.
     await q.query(`UPDATE webhook_deliveries SET payment_event_id = NULL WHERE payment_event_id IN (SELECT id FROM payment_events WHERE payment_id IS NULL)`);
     await q.query(`ALTER TABLE payment_events DISABLE TRIGGER trg_payment_events_rollup`);
@@ -69,6 +85,12 @@ export class BatchStepEvents1764020000000 implements MigrationInterface {
          FROM payment_events s CROSS JOIN LATERAL unnest(s.payment_ids) AS x(payment_id) WHERE s.payment_id IS NULL`,
     );
     await q.query(`DELETE FROM payment_events WHERE payment_id IS NULL`);
+    // Payments accepted meanwhile get their `→ verified` row back, at their acceptance.
+    await q.query(
+      `INSERT INTO payment_events (payment_id, from_status, to_status, created_at)
+       SELECT p.id, NULL, 'verified', p.created_at FROM payments_all p
+        WHERE NOT EXISTS (SELECT 1 FROM payment_events v WHERE v.payment_id = p.id AND v.to_status = 'verified')`,
+    );
     await q.query(`ALTER TABLE payment_events ENABLE TRIGGER trg_payment_events_rollup`);
     await q.query(`DROP FUNCTION tollgate_payment_events(uuid)`);
     await q.query(ROLLUP_ONE_ROW_PER_PAYMENT);

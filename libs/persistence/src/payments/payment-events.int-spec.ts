@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { Pool as PgPool } from 'pg';
-import { createTestDatabase } from '@tollgate/testing';
+import { acceptArgs, createTestDatabase } from '@tollgate/testing';
 import { PaymentLedger } from './payment-ledger';
 
 /**
- * Batch-step events (batch-events.sql.ts, migration 1764020000000): a batch's submitted, included and confirmed
- * steps are one `payment_events` row each for the whole batch, and every payment's history, its webhooks and the
- * console rollups still show every step of every payment.
+ * Compact payment events (payment-events.sql.ts, migration 1764020000000): acceptance writes no event row, and a
+ * batch's submitted, included and confirmed steps are one `payment_events` row each for the whole batch; every
+ * payment's history, its webhooks and the console rollups still show every step of every payment.
  */
-describe('batch-step events (real Postgres)', () => {
+describe('compact payment events (real Postgres)', () => {
   const N = 200;
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   let pool: PgPool;
@@ -33,7 +33,7 @@ describe('batch-step events (real Postgres)', () => {
     await db?.drop();
   });
 
-  /** `n` queued payments, answering their ids. */
+  /** `n` queued payments, answering their ids (inserted directly: their history starts with their acceptance, then `batched`). */
   async function queued(n: number): Promise<string[]> {
     const { rows } = await pool.query(
       `INSERT INTO payments (reference, merchant_id, x402_version, scheme, network, asset, payer, pay_to, amount, valid_after, valid_before,
@@ -101,6 +101,7 @@ describe('batch-step events (real Postgres)', () => {
     // Every payment's history has every step, in order.
     for (const id of [ids[0], ids[N - 1]]) {
       expect(await historyOf(id)).toEqual([
+        { from_status: null, to_status: 'verified', batch: null },
         { from_status: 'queued', to_status: 'batched', batch: batchId },
         { from_status: 'batched', to_status: 'submitted', batch: batchId },
         { from_status: 'submitted', to_status: 'included', batch: batchId },
@@ -143,17 +144,47 @@ describe('batch-step events (real Postgres)', () => {
     await ledger.transition([leaver], 'batched', 'submitted', { batchStep: second });
 
     expect(await historyOf(leaver)).toEqual([
+      { from_status: null, to_status: 'verified', batch: null },
       { from_status: 'queued', to_status: 'batched', batch: first },
       { from_status: 'batched', to_status: 'queued', batch: null },
       { from_status: 'queued', to_status: 'batched', batch: second },
       { from_status: 'batched', to_status: 'submitted', batch: second },
     ]);
     expect(await historyOf(ids[1])).toEqual([
+      { from_status: null, to_status: 'verified', batch: null },
       { from_status: 'queued', to_status: 'batched', batch: first },
       { from_status: 'batched', to_status: 'submitted', batch: first },
     ]);
   });
 
+
+  it('acceptance writes no event row: the history starts with it and the rollups count it, once per payment accepted', async () => {
+    const before = { events: await eventRows(), verified: await rollup('verified') };
+    const calls = Array.from({ length: 5 }, () => acceptArgs({ merchantId }));
+    // The first four share one statement (one turn of the event loop), the last runs on its own.
+    const rows = await Promise.all(calls.slice(0, 4).map((a) => ledger.accept(a)));
+    rows.push(await ledger.accept(calls[4]));
+    expect(rows.map((r) => r.outcome)).toEqual(['created', 'created', 'created', 'created', 'created']);
+    // A retry of an accepted authorization is not another acceptance.
+    expect((await ledger.accept(calls[0])).outcome).toBe('retry');
+    expect(await eventRows()).toBe(before.events);
+    expect(await rollup('verified')).toBe(before.verified + 5);
+    const id = rows[0].payment_id!;
+    const [{ created_at }] = (await pool.query(`SELECT created_at FROM payments WHERE id = $1`, [id])).rows;
+    expect((await pool.query(`SELECT id::text, from_status, to_status, created_at FROM tollgate_payment_events($1) ORDER BY id`, [id])).rows).toEqual([
+      { id: '0', from_status: null, to_status: 'verified', created_at },
+    ]);
+    await ledger.queueVerified([id], 'deferred');
+    expect((await historyOf(id)).map((e) => `${e.from_status}->${e.to_status}`)).toEqual(['null->verified', 'verified->queued']);
+  });
+
+  it('a payment accepted before the migration keeps its own acceptance row, shown once', async () => {
+    const [id] = await queued(1);
+    await pool.query(`INSERT INTO payment_events (payment_id, from_status, to_status) VALUES ($1, NULL, 'verified'), ($1, 'verified', 'queued')`, [id]);
+    const history = (await pool.query(`SELECT id::text, to_status FROM tollgate_payment_events($1) ORDER BY id`, [id])).rows;
+    expect(history.map((e: { to_status: string }) => e.to_status)).toEqual(['verified', 'queued']);
+    expect(history[0].id).not.toBe('0');
+  });
 
   it('refuses a batch step from several statuses (one step, one from)', async () => {
     await expect(ledger.transition([randomUUID()], ['batched', 'submitted'], 'queued', { batchStep: randomUUID() })).rejects.toThrow(/one status/);

@@ -1,0 +1,130 @@
+/**
+ * How a payment's history is written to `payment_events` and read back (issue #16, write amplification). Migration
+ * 1764020000000 made it compact without losing a step: a payment cost 6 event rows end to end, now 2 (`queued`,
+ * `batched`) plus its share of 3 rows per batch.
+ *
+ * - **Acceptance is the payment row.** The `→ verified` step is not written as an event: the row inserted by the
+ *   accept rule records it (`created_at`), and readers see it as the payment's first step (id 0). Rows written
+ *   before the migration keep their own `→ verified` event, which is then shown instead.
+ * - **Batch steps are one row per batch.** The steps an EVM batch takes as one transaction — `batched → submitted`,
+ *   `submitted → included`, `included → confirmed` — are ONE row per step for the whole batch: `payment_id` NULL,
+ *   the moved payments in `payment_ids` (uuid[], id order), the batch in `detail.batchId`. A step is recorded this
+ *   way only for payments the worker loaded from the batch itself (`payments.batch_id`), which only a row of their
+ *   own naming that batch sets (`batched`, or attached to the batch whose transaction settled it), so every step
+ *   row a payment is listed in is found from its own rows.
+ * - Everything else stays one row per payment: `queued`, `batched` (membership), and every way out of a batch
+ *   (requeue, failure, reorg, operator action) — rare, and about one payment.
+ *
+ * Readers see one history per payment through {@link PAYMENT_EVENTS_FUNCTION_SQL} (`tollgate_payment_events(id)`).
+ * The console rollups count acceptance from the inserted payment rows ({@link PAYMENTS_CREATED_ROLLUP_SQL}) and a
+ * step row once per payment it lists ({@link PAYMENT_EVENTS_ROLLUP_SQL}), so their totals are unchanged.
+ *
+ * This file is the source of truth of the three functions; migration 1764020000000 installs them (a change = edit
+ * here AND add a migration that runs them again).
+ */
+
+/**
+ * `tollgate_payment_events(payment_id uuid)`: the payment's history, each row with `payment_id` = the payment:
+ * its acceptance (id 0, from the payment row in `payments_all`, unless an event row of its own records it), its own
+ * rows, and the step rows that list it of the batches its own rows name, found batch by batch through
+ * `idx_payment_events_batch_steps`, never by scanning step rows (`OFFSET 0` keeps the planner from flattening the
+ * per-batch lookup into a join over every step row). Unordered: callers `ORDER BY id` (ids are drawn in transition
+ * order, a step's before its second edge's).
+ */
+export const PAYMENT_EVENTS_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION tollgate_payment_events(p_payment_id uuid)
+  RETURNS TABLE (id bigint, payment_id uuid, from_status text, to_status text, reason text, detail jsonb, created_at timestamptz)
+  LANGUAGE sql STABLE AS $fn$
+    SELECT 0::bigint, p.id, NULL::text, 'verified'::text, NULL::text, NULL::jsonb, p.created_at
+      FROM payments_all p
+     WHERE p.id = p_payment_id
+       AND NOT EXISTS (SELECT 1 FROM payment_events v WHERE v.payment_id = p_payment_id AND v.to_status = 'verified')
+    UNION ALL
+    SELECT e.id, e.payment_id, e.from_status, e.to_status, e.reason, e.detail, e.created_at
+      FROM payment_events e
+     WHERE e.payment_id = p_payment_id
+    UNION ALL
+    SELECT s.id, p_payment_id, s.from_status, s.to_status, s.reason, s.detail, s.created_at
+      FROM (SELECT DISTINCT m.detail->>'batchId' AS batch_id FROM payment_events m
+             WHERE m.payment_id = p_payment_id AND m.detail ? 'batchId') b
+     CROSS JOIN LATERAL (SELECT s.* FROM payment_events s
+                          WHERE s.payment_id IS NULL AND s.detail->>'batchId' = b.batch_id AND p_payment_id = ANY(s.payment_ids)
+                         OFFSET 0) s
+  $fn$`;
+
+/** First key of the two-int advisory locks claiming a rollup shard (migration 1763940000000; second key: the shard). */
+const ROLLUP_SHARD_LOCK_SPACE = 1919708276;
+
+/**
+ * plpgsql: claims a rollup shard into `v_shard` that no other open transaction holds (migration 1763940000000), so
+ * no two open transactions ever write the same rollup row. Re-entrant: a transaction that claimed this shard in an
+ * earlier statement gets it again at once.
+ */
+const CLAIM_SHARD = `
+        WHILE NOT pg_try_advisory_xact_lock(${ROLLUP_SHARD_LOCK_SPACE}, v_shard) LOOP
+          v_try := v_try + 1;
+          v_shard := CASE WHEN v_try < 8 THEN (pg_backend_pid() + v_try) % 8 ELSE v_try END;
+        END LOOP;`;
+
+/** The statement's new events, one row per payment: a batch step's row once per payment it lists. */
+const EACH_PAYMENT = `(SELECT n.created_at, n.to_status, n.reason, n.payment_id FROM new_events n WHERE n.payment_ids IS NULL
+                  UNION ALL
+                  SELECT n.created_at, n.to_status, n.reason, x.payment_id FROM new_events n CROSS JOIN LATERAL unnest(n.payment_ids) AS x(payment_id)
+                   WHERE n.payment_ids IS NOT NULL)`;
+
+/**
+ * The console rollups' trigger (`payment_activity`, `payment_status_totals`; shards as migration 1763940000000
+ * made them), counting a batch step's row once per payment it lists, so the totals are what one row per
+ * payment gave. Each listed payment is looked up by primary key (`LATERAL … OFFSET 0`): the planner takes an
+ * `unnest` of a column for 100 rows, and with plain joins it hashed the whole `payments` table on every accept
+ * (measured: the `payment_activity` insert went from 0.14 to 2.3 ms per accept statement).
+ */
+export const PAYMENT_EVENTS_ROLLUP_SQL = `CREATE OR REPLACE FUNCTION payment_events_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        v_try int := 0;
+        v_shard smallint := pg_backend_pid() % 8;
+      BEGIN${CLAIM_SHARD}
+        INSERT INTO payment_activity AS a (bucket, to_status, reason, shard, n, included_amount)
+        SELECT date_trunc('minute', e.created_at), e.to_status,
+               CASE WHEN e.to_status IN ('failed', 'lapsed') THEN coalesce(e.reason, '') ELSE '' END, v_shard, count(*),
+               coalesce(sum(p.amount), 0)
+          FROM ${EACH_PAYMENT} e
+          LEFT JOIN LATERAL (SELECT p.amount FROM payments p WHERE e.to_status = 'included' AND p.id = e.payment_id OFFSET 0) p ON true
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (bucket, to_status, reason, shard) DO UPDATE SET n = a.n + excluded.n, included_amount = a.included_amount + excluded.included_amount;
+        INSERT INTO payment_status_totals AS t (merchant_id, to_status, reason, shard, n)
+        SELECT p.merchant_id, e.to_status, CASE WHEN e.to_status IN ('failed', 'lapsed') THEN coalesce(e.reason, '') ELSE '' END, v_shard, count(*)
+          FROM ${EACH_PAYMENT} e
+         CROSS JOIN LATERAL (SELECT p.merchant_id FROM payments p WHERE p.id = e.payment_id OFFSET 0) p
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (merchant_id, to_status, reason, shard) DO UPDATE SET n = t.n + excluded.n;
+        RETURN NULL;
+      END $$`;
+
+/**
+ * The console rollups' trigger on `payments` (AFTER INSERT, per statement): a payment inserted `verified` (the
+ * accept rule) counts as a `→ verified` step, which no event row records any more.
+ */
+export const PAYMENTS_CREATED_ROLLUP_SQL = `CREATE OR REPLACE FUNCTION payments_created_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        v_try int := 0;
+        v_shard smallint := pg_backend_pid() % 8;
+      BEGIN
+        IF NOT EXISTS (SELECT 1 FROM new_rows WHERE status = 'verified') THEN
+          RETURN NULL;
+        END IF;${CLAIM_SHARD}
+        INSERT INTO payment_activity AS a (bucket, to_status, reason, shard, n, included_amount)
+        SELECT date_trunc('minute', r.created_at), 'verified', '', v_shard, count(*), 0
+          FROM new_rows r WHERE r.status = 'verified'
+         GROUP BY 1 ORDER BY 1
+        ON CONFLICT (bucket, to_status, reason, shard) DO UPDATE SET n = a.n + excluded.n;
+        INSERT INTO payment_status_totals AS t (merchant_id, to_status, reason, shard, n)
+        SELECT r.merchant_id, 'verified', '', v_shard, count(*)
+          FROM new_rows r WHERE r.status = 'verified'
+         GROUP BY 1 ORDER BY 1
+        ON CONFLICT (merchant_id, to_status, reason, shard) DO UPDATE SET n = t.n + excluded.n;
+        RETURN NULL;
+      END $$`;
+
+/** The trigger running {@link PAYMENTS_CREATED_ROLLUP_SQL}. */
+export const PAYMENTS_CREATED_ROLLUP_TRIGGER_SQL = `CREATE TRIGGER trg_payments_created_rollup AFTER INSERT ON payments
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION payments_created_rollup()`;
