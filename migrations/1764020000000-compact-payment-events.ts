@@ -1,6 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { ACCEPT_PAYMENT_SQL, ACCEPT_PAYMENTS_SQL, ACCEPT_WITH_VERIFIED_EVENT_SQL } from '../libs/persistence/src/payments/accept-payment.sql';
 import {
+  BATCH_PAYMENTS_FUNCTION_SQL,
+  PAYMENT_BATCHES_FUNCTION_SQL,
   PAYMENT_EVENTS_FUNCTION_SQL,
   PAYMENT_EVENTS_ROLLUP_SQL,
   PAYMENTS_CREATED_ROLLUP_SQL,
@@ -35,11 +37,13 @@ const ROLLUP_ONE_ROW_PER_PAYMENT = `CREATE OR REPLACE FUNCTION payment_events_ro
 
 /**
  * `payment_events` compacted (issue #16, write amplification; libs/persistence/src/payments/payment-events.sql.ts
- * says what is written and how readers see it): 6 event rows per payment end to end become 2 plus a share of 3 per batch.
+ * says what is written and how readers see it): 6 event rows per payment end to end become 1 plus a share of 4 per batch.
  *
  * - The accept rule no longer writes a `→ verified` row (the payment row records it); the console rollups count
  *   acceptance from inserted payments (`trg_payments_created_rollup`).
- * - A batch's steps are one row each: `payment_id` may be NULL, `payment_ids` lists the payments of a step row,
+ * - A batch's steps (its building included) are one row each; a row taking a payment out of its batch names it
+ *   (`detail.leftBatchId`); `tollgate_payment_batches` and `tollgate_batch_payments` answer membership both ways.
+ *   `payment_id` may be NULL, `payment_ids` lists the payments of a step row,
  *   `idx_payment_events_batch_steps` finds a batch's step rows (partial: per-payment rows take no entry).
  * - `tollgate_payment_events(uuid)` answers a payment's whole history; the events rollup counts a step row once per
  *   payment it lists.
@@ -60,6 +64,8 @@ export class CompactPaymentEvents1764020000000 implements MigrationInterface {
         WHERE payment_event_id IS NOT NULL AND replay_of IS NULL`,
     );
     await q.query(`DROP INDEX uq_webhook_deliveries_payment_event_endpoint`);
+    await q.query(PAYMENT_BATCHES_FUNCTION_SQL);
+    await q.query(BATCH_PAYMENTS_FUNCTION_SQL);
     await q.query(PAYMENT_EVENTS_FUNCTION_SQL);
     await q.query(PAYMENT_EVENTS_ROLLUP_SQL);
     await q.query(PAYMENTS_CREATED_ROLLUP_SQL);
@@ -93,6 +99,8 @@ export class CompactPaymentEvents1764020000000 implements MigrationInterface {
     );
     await q.query(`ALTER TABLE payment_events ENABLE TRIGGER trg_payment_events_rollup`);
     await q.query(`DROP FUNCTION tollgate_payment_events(uuid)`);
+    await q.query(`DROP FUNCTION tollgate_payment_batches(uuid)`);
+    await q.query(`DROP FUNCTION tollgate_batch_payments(uuid)`);
     await q.query(ROLLUP_ONE_ROW_PER_PAYMENT);
     for (const sql of HOT_PATH_PLAN_SQL) await q.query(sql);
     await q.query(

@@ -46,7 +46,7 @@ describe('two worker processes on one lane', () => {
 
     // Every payment was claimed exactly once (one → batched event), and no claim overlaps another.
     const claims: Array<{ reference: string; batch_id: string }> = await f.api.db.query(
-      `SELECT p.reference, e.detail->>'batchId' AS batch_id FROM payment_events e JOIN payments p ON p.id = e.payment_id
+      `SELECT p.reference, e.detail->>'batchId' AS batch_id FROM payments p CROSS JOIN LATERAL tollgate_payment_events(p.id) e
         WHERE e.to_status = 'batched' AND p.reference = ANY($1)`,
       [refs],
     );

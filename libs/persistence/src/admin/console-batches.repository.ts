@@ -90,7 +90,10 @@ export class ConsoleBatchesRepository {
     return batch;
   }
 
-  /** Every payment ever claimed into the batch (those that left it too), by deadline. */
+  /**
+   * Every payment ever claimed into the batch (those that left it too), by deadline: those its `→ batched` step row
+   * lists (or, for a batch built before migration 1764020000000, with a `→ batched` row of their own naming it).
+   */
   async payments(id: string): Promise<ConsoleBatchPaymentRow[]> {
     return this.dataSource.query(
       `SELECT p.id, p.reference, p.status, p.payer, p.amount::text, p.failure_reason, p.tx_hash, p.log_index, p.batch_id IS NOT DISTINCT FROM $1::uuid AS still_in_batch,
@@ -98,7 +101,9 @@ export class ConsoleBatchesRepository {
                  SELECT e2.to_status, e2.reason, e2.created_at FROM payment_events e2
                   WHERE e2.payment_id = p.id AND e2.id > e.id AND e2.from_status IN ('batched', 'submitted', 'included')
                   ORDER BY e2.id LIMIT 1) x) AS left_with
-         FROM payment_events e JOIN payments_all p ON p.id = e.payment_id
+         FROM payment_events e
+        CROSS JOIN LATERAL unnest(coalesce(e.payment_ids, ARRAY[e.payment_id])) AS claimed(payment_id)
+         JOIN payments_all p ON p.id = claimed.payment_id
         WHERE e.to_status = 'batched' AND e.detail->>'batchId' = $1::text
         ORDER BY p.expires_at, p.id`,
       [id],

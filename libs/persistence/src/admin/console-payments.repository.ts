@@ -175,8 +175,7 @@ export class ConsolePaymentsRepository {
       `SELECT b.id, b.status, b.kind, b.relayer, b.nonce::text, b.tx_hash, b.block_number::text, b.replacements, b.payment_count,
               b.failure_reason, b.created_at, b.replace_requested_at
          FROM settlement_batches b
-        WHERE b.id = ANY(ARRAY(SELECT (detail->>'batchId')::uuid FROM payment_events WHERE payment_id = $1 AND to_status = 'batched' AND detail ? 'batchId')
-                         || $2::uuid)
+        WHERE b.id = ANY(ARRAY(SELECT tollgate_payment_batches($1::uuid)) || $2::uuid)
         ORDER BY b.created_at`,
       [paymentId, currentBatchId],
     );

@@ -65,9 +65,12 @@ describe('compact payment events (real Postgres)', () => {
   it('a batch writes one event row per step, and each payment still has its whole history, webhooks and counts', async () => {
     const ids = await queued(N);
     const batchId = await batch();
-    await ledger.transition(ids, 'queued', 'batched', { patch: { batch_id: batchId }, detail: { batchId } });
-
     let before = await eventRows();
+    expect(await ledger.transition(ids, 'queued', 'batched', { patch: { batch_id: batchId }, detail: { batchId }, batchStep: batchId })).toHaveLength(N);
+    expect(await eventRows()).toBe(before + 1);
+    expect((await pool.query(`SELECT x::text FROM tollgate_batch_payments($1) x`, [batchId])).rows.map((r: { x: string }) => r.x).sort()).toEqual([...ids].sort());
+
+    before = await eventRows();
     expect(await ledger.transition(ids, 'batched', 'submitted', { detail: { txHash: `0x${'ab'.repeat(32)}` }, batchStep: batchId })).toHaveLength(N);
     expect(await eventRows()).toBe(before + 1);
 
@@ -91,12 +94,13 @@ describe('compact payment events (real Postgres)', () => {
       )
     ).rows;
     expect(steps.map((s: { from_status: string; to_status: string }) => `${s.from_status}->${s.to_status}`)).toEqual([
+      'queued->batched',
       'batched->submitted',
       'submitted->included',
       'included->confirmed',
     ]);
     for (const s of steps) expect([...s.ids].sort()).toEqual([...ids].sort());
-    expect(steps[2].detail).toEqual({ confirmations: '1', batchId });
+    expect(steps[3].detail).toEqual({ confirmations: '1', batchId });
 
     // Every payment's history has every step, in order.
     for (const id of [ids[0], ids[N - 1]]) {
@@ -109,7 +113,7 @@ describe('compact payment events (real Postgres)', () => {
       ]);
     }
 
-    // Webhooks stay per payment: one payment.included and one payment.confirmed each, pointing at the step's row.
+    // The console rollups and webhooks see each payment. Webhooks stay per payment: one payment.included and one payment.confirmed each, pointing at the step's row.
     const deliveries = (
       await pool.query(
         `SELECT d.event_type, count(*)::int AS n, count(DISTINCT d.payment_id)::int AS payments, count(DISTINCT d.payment_event_id)::int AS events
@@ -123,7 +127,7 @@ describe('compact payment events (real Postgres)', () => {
     ]);
 
     // The console rollups count a step once per payment it lists.
-    for (const to of ['submitted', 'included', 'confirmed']) expect(await rollup(to)).toBe(N);
+    for (const to of ['batched', 'submitted', 'included', 'confirmed']) expect(await rollup(to)).toBe(N);
 
     // Replayed: nothing moves, nothing is written.
     before = await eventRows();
@@ -136,11 +140,11 @@ describe('compact payment events (real Postgres)', () => {
     const [leaver] = ids;
     const first = await batch();
     const second = await batch();
-    await ledger.transition(ids, 'queued', 'batched', { patch: { batch_id: first }, detail: { batchId: first } });
+    await ledger.transition(ids, 'queued', 'batched', { patch: { batch_id: first }, detail: { batchId: first }, batchStep: first });
     // The first batch's simulation drops the leaver; the others are submitted.
     await ledger.transition([leaver], 'batched', 'queued', { reason: 'simulation_failed', patch: { batch_id: null } });
     await ledger.transition(ids.slice(1), 'batched', 'submitted', { batchStep: first });
-    await ledger.transition([leaver], 'queued', 'batched', { patch: { batch_id: second }, detail: { batchId: second } });
+    await ledger.transition([leaver], 'queued', 'batched', { patch: { batch_id: second }, detail: { batchId: second }, batchStep: second });
     await ledger.transition([leaver], 'batched', 'submitted', { batchStep: second });
 
     expect(await historyOf(leaver)).toEqual([
@@ -150,6 +154,15 @@ describe('compact payment events (real Postgres)', () => {
       { from_status: 'queued', to_status: 'batched', batch: second },
       { from_status: 'batched', to_status: 'submitted', batch: second },
     ]);
+    // The row that took it out of the first batch names that batch, so both memberships are known both ways.
+    const left = (await pool.query(`SELECT detail FROM payment_events WHERE payment_id = $1 AND to_status = 'queued'`, [leaver])).rows;
+    expect(left).toEqual([{ detail: { leftBatchId: first } }]);
+    const batchesOf = async (id: string) => (await pool.query(`SELECT b::text FROM tollgate_payment_batches($1) b`, [id])).rows.map((r: { b: string }) => r.b).sort();
+    expect(await batchesOf(leaver)).toEqual([first, second].sort());
+    expect(await batchesOf(ids[1])).toEqual([first]);
+    const members = async (b: string) => (await pool.query(`SELECT x::text FROM tollgate_batch_payments($1) x`, [b])).rows.map((r: { x: string }) => r.x).sort();
+    expect(await members(first)).toEqual([...ids].sort());
+    expect(await members(second)).toEqual([leaver]);
     expect(await historyOf(ids[1])).toEqual([
       { from_status: null, to_status: 'verified', batch: null },
       { from_status: 'queued', to_status: 'batched', batch: first },

@@ -1,32 +1,60 @@
 /**
  * How a payment's history is written to `payment_events` and read back (issue #16, write amplification). Migration
- * 1764020000000 made it compact without losing a step: a payment cost 6 event rows end to end, now 2 (`queued`,
- * `batched`) plus its share of 3 rows per batch.
+ * 1764020000000 made it compact without losing a step: a payment cost 6 event rows end to end, now 1 (`queued`)
+ * plus its share of 4 rows per batch.
  *
  * - **Acceptance is the payment row.** The `→ verified` step is not written as an event: the row inserted by the
  *   accept rule records it (`created_at`), and readers see it as the payment's first step (id 0). Rows written
  *   before the migration keep their own `→ verified` event, which is then shown instead.
- * - **Batch steps are one row per batch.** The steps an EVM batch takes as one transaction — `batched → submitted`,
- *   `submitted → included`, `included → confirmed` — are ONE row per step for the whole batch: `payment_id` NULL,
- *   the moved payments in `payment_ids` (uuid[], id order), the batch in `detail.batchId`. A step is recorded this
- *   way only for payments the worker loaded from the batch itself (`payments.batch_id`), which only a row of their
- *   own naming that batch sets (`batched`, or attached to the batch whose transaction settled it), so every step
- *   row a payment is listed in is found from its own rows.
- * - Everything else stays one row per payment: `queued`, `batched` (membership), and every way out of a batch
- *   (requeue, failure, reorg, operator action) — rare, and about one payment.
+ * - **Batch steps are one row per batch.** The steps an EVM batch takes — `queued → batched` (its building),
+ *   `batched → submitted`, `submitted → included`, `included → confirmed` — are ONE row per step for the whole
+ *   batch: `payment_id` NULL, the moved payments in `payment_ids` (uuid[], id order), the batch in
+ *   `detail.batchId`. A step is recorded this way only for payments the worker claimed into or loaded from the
+ *   batch itself (`payments.batch_id`).
+ * - Everything else stays one row per payment: `queued`, and every way out of a batch (requeue, failure, reorg,
+ *   operator action) — rare, and about one payment. A row that takes a payment out of its batch names the batch it
+ *   left (`detail.leftBatchId`), so a payment's batches are always found from the payment
+ *   ({@link PAYMENT_BATCHES_FUNCTION_SQL}) and a batch's payments from the batch ({@link BATCH_PAYMENTS_FUNCTION_SQL}).
  *
  * Readers see one history per payment through {@link PAYMENT_EVENTS_FUNCTION_SQL} (`tollgate_payment_events(id)`).
  * The console rollups count acceptance from the inserted payment rows ({@link PAYMENTS_CREATED_ROLLUP_SQL}) and a
  * step row once per payment it lists ({@link PAYMENT_EVENTS_ROLLUP_SQL}), so their totals are unchanged.
  *
- * This file is the source of truth of the three functions; migration 1764020000000 installs them (a change = edit
+ * This file is the source of truth of these functions; migration 1764020000000 installs them (a change = edit
  * here AND add a migration that runs them again).
  */
 
 /**
+ * `tollgate_payment_batches(payment_id uuid)`: every batch the payment was ever claimed into, each once: its current
+ * one (`payments_all.batch_id`), those its own rows name (`detail.batchId`: a `batched` row written before migration
+ * 1764020000000, or the batch whose transaction was found to have settled it) and those it left (`detail.leftBatchId`,
+ * which every transition that takes a payment out of its batch records, PaymentLedger).
+ */
+export const PAYMENT_BATCHES_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION tollgate_payment_batches(p_payment_id uuid)
+  RETURNS SETOF uuid LANGUAGE sql STABLE AS $fn$
+    SELECT p.batch_id FROM payments_all p WHERE p.id = p_payment_id AND p.batch_id IS NOT NULL
+    UNION
+    SELECT (m.detail->>'batchId')::uuid FROM payment_events m WHERE m.payment_id = p_payment_id AND m.detail ? 'batchId'
+    UNION
+    SELECT (m.detail->>'leftBatchId')::uuid FROM payment_events m WHERE m.payment_id = p_payment_id AND m.detail ? 'leftBatchId'
+  $fn$`;
+
+/**
+ * `tollgate_batch_payments(batch_id uuid)`: every payment ever claimed into the batch (those that left it too), each
+ * once: the payments its `→ batched` step row lists, or, for a batch built before migration 1764020000000, those
+ * with a `→ batched` row of their own naming it. Found through `idx_payment_events_batch_id`.
+ */
+export const BATCH_PAYMENTS_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION tollgate_batch_payments(p_batch_id uuid)
+  RETURNS SETOF uuid LANGUAGE sql STABLE AS $fn$
+    SELECT DISTINCT x.payment_id
+      FROM payment_events e CROSS JOIN LATERAL unnest(coalesce(e.payment_ids, ARRAY[e.payment_id])) AS x(payment_id)
+     WHERE e.to_status = 'batched' AND e.detail->>'batchId' = p_batch_id::text
+  $fn$`;
+
+/**
  * `tollgate_payment_events(payment_id uuid)`: the payment's history, each row with `payment_id` = the payment:
  * its acceptance (id 0, from the payment row in `payments_all`, unless an event row of its own records it), its own
- * rows, and the step rows that list it of the batches its own rows name, found batch by batch through
+ * rows, and the step rows that list it of its batches (`tollgate_payment_batches`), found batch by batch through
  * `idx_payment_events_batch_steps`, never by scanning step rows (`OFFSET 0` keeps the planner from flattening the
  * per-batch lookup into a join over every step row). Unordered: callers `ORDER BY id` (ids are drawn in transition
  * order, a step's before its second edge's).
@@ -44,10 +72,9 @@ export const PAYMENT_EVENTS_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION tollgate_
      WHERE e.payment_id = p_payment_id
     UNION ALL
     SELECT s.id, p_payment_id, s.from_status, s.to_status, s.reason, s.detail, s.created_at
-      FROM (SELECT DISTINCT m.detail->>'batchId' AS batch_id FROM payment_events m
-             WHERE m.payment_id = p_payment_id AND m.detail ? 'batchId') b
+      FROM tollgate_payment_batches(p_payment_id) b(batch_id)
      CROSS JOIN LATERAL (SELECT s.* FROM payment_events s
-                          WHERE s.payment_id IS NULL AND s.detail->>'batchId' = b.batch_id AND p_payment_id = ANY(s.payment_ids)
+                          WHERE s.payment_id IS NULL AND s.detail->>'batchId' = b.batch_id::text AND p_payment_id = ANY(s.payment_ids)
                          OFFSET 0) s
   $fn$`;
 

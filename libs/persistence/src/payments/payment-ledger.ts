@@ -372,13 +372,13 @@ export class PaymentLedger {
     const picked = select(bind);
     const source: RowSource = typeof picked === 'string' ? { from: 'payments p', where: picked } : picked;
     const carried = (source.carry ?? []).map((c) => `, ${c}`).join('');
-    const ev = firstEdgeEventsSql({ stepDetail, withThen: !!then, toParam, reasonParam, detailParam });
+    const ev = firstEdgeEventsSql({ stepDetail, withThen: !!then, toParam, reasonParam, detailParam, leftBatch: 'batch_id' in (opts.patch ?? {}) });
     const sql = `
       WITH ${ev.with}old AS (
-        SELECT p.id, p.status${carried} FROM ${source.from} WHERE ${source.where} FOR UPDATE OF p
+        SELECT p.id, p.status${ev.old}${carried} FROM ${source.from} WHERE ${source.where} FOR UPDATE OF p
       ), moved AS (
         UPDATE payments p SET ${sets.join(', ')} FROM old${perRow}${ev.from} WHERE p.id = old.id
-        RETURNING p.*, old.status AS from_status${source.carry ? source.carry.map((c) => `, old.${c}`).join('') : ''}, ${ev.returning}${second?.returning ?? ''}
+        RETURNING p.*, old.status AS from_status${ev.old ? ', old.left_batch_id' : ''}${source.carry ? source.carry.map((c) => `, old.${c}`).join('') : ''}, ${ev.returning}${second?.returning ?? ''}
       ), events AS (
         INSERT INTO payment_events (id, payment_id, payment_ids, from_status, to_status, reason, detail, created_at)
         ${ev.rows}${second?.events ?? ''}

@@ -18,8 +18,10 @@ export function batchStepDetailSql(batchParam: string): (detailParam: string) =>
  * SQL of a transition's first-edge events, for its statement (payment-ledger.ts `run`): `rows` selects the
  * `payment_events` rows from `moved` (id, payment_id, payment_ids, from_status, to_status, reason, detail,
  * created_at), `returning` the event id and time each moved row carries (`event_id`, `event_at`, which its
- * webhook deliveries point at), `with` and `from` what that needs.
- * - One row per payment, each with its own id and time (drawn in the `RETURNING`).
+ * webhook deliveries point at), `with`, `from` and `old` (columns the `old` CTE adds) what that needs.
+ * - One row per payment, each with its own id and time (drawn in the `RETURNING`). With `leftBatch` (the
+ *   transition sets `batch_id`), a row whose payment leaves its batch names it (`detail.leftBatchId`), so the
+ *   payment's batches stay known from its own rows (payment-events.sql.ts).
  * - A batch step (`stepDetail` set, payment-events.sql.ts): one row for the statement, listing the moved payments,
  *   its id and time (and the second edge's, `withThen`) drawn once in `step_ids`; no row when nothing moved.
  */
@@ -29,19 +31,26 @@ export function firstEdgeEventsSql(o: {
   toParam: string;
   reasonParam: string;
   detailParam: string;
-}): { with: string; from: string; returning: string; rows: string } {
+  leftBatch: boolean;
+}): { with: string; from: string; old: string; returning: string; rows: string } {
   if (!o.stepDetail) {
+    const detail = o.leftBatch
+      ? `CASE WHEN left_batch_id IS NOT NULL AND left_batch_id IS DISTINCT FROM batch_id
+              THEN coalesce(${o.detailParam}::jsonb, '{}'::jsonb) || jsonb_build_object('leftBatchId', left_batch_id) ELSE ${o.detailParam}::jsonb END`
+      : `${o.detailParam}::jsonb`;
     return {
       with: '',
       from: '',
+      old: o.leftBatch ? ', p.batch_id AS left_batch_id' : '',
       returning: `${EVENT_ID_SQL} AS event_id, clock_timestamp() AS event_at`,
-      rows: `SELECT event_id, id, NULL::uuid[], from_status, ${o.toParam}, ${o.reasonParam}, ${o.detailParam}::jsonb, event_at FROM moved`,
+      rows: `SELECT event_id, id, NULL::uuid[], from_status, ${o.toParam}, ${o.reasonParam}, ${detail}, event_at FROM moved`,
     };
   }
   const then = o.withThen ? `, ${EVENT_ID_SQL} AS then_event_id, clock_timestamp() AS then_event_at` : '';
   return {
     with: `step_ids AS MATERIALIZED (SELECT ${EVENT_ID_SQL} AS event_id, clock_timestamp() AS event_at${then}), `,
     from: ', step_ids st',
+    old: '',
     returning: 'st.event_id, st.event_at',
     rows: `SELECT min(event_id), NULL::uuid, array_agg(id ORDER BY id), min(from_status), ${o.toParam}, ${o.reasonParam}, ${o.stepDetail(o.detailParam)}, min(event_at)
           FROM moved HAVING count(*) > 0`,

@@ -48,11 +48,11 @@ export class BatchPaymentsRepository {
     return m.query(`SELECT id, status FROM payments WHERE batch_id = $1 AND status IN ('batched', 'submitted')`, [batchId]);
   }
 
-  /** Payments that were ever claimed into the batch (its `batched` events) and are `queued` again now. */
+  /** Payments that were ever claimed into the batch (`tollgate_batch_payments`) and are `queued` again now. */
   queuedFromBatch(batchId: string): Promise<Array<{ id: string; payer: string; nonce: string }>> {
     return this.db.query(
       `SELECT p.id, p.payer, p.nonce FROM payments p
-          WHERE p.status = 'queued' AND p.id IN (SELECT e.payment_id FROM payment_events e WHERE e.to_status = 'batched' AND e.detail->>'batchId' = $1::text)`,
+          WHERE p.status = 'queued' AND p.id IN (SELECT tollgate_batch_payments($1::uuid))`,
       [batchId],
     );
   }
@@ -65,7 +65,7 @@ export class BatchPaymentsRepository {
     return this.db.query(
       `SELECT p.payer, p.nonce, p.asset, p.valid_before::text FROM payments p
         WHERE p.status = ANY($2::text[])
-          AND p.id IN (SELECT e.payment_id FROM payment_events e WHERE e.to_status = 'batched' AND e.detail->>'batchId' = $1::text)`,
+          AND p.id IN (SELECT tollgate_batch_payments($1::uuid))`,
       [batchId, BATCH_HISTORY_LIVE_STATUSES],
     );
   }

@@ -142,14 +142,12 @@ export class RelayerTransactionsRepository {
 
   /**
    * Hashes of every transaction sent for any batch the payment was ever in (its current batch and earlier
-   * ones, from its `batched` events).
+   * ones: `tollgate_payment_batches`).
    */
   async hashesForPayment(paymentId: string): Promise<string[]> {
     const hashes: Array<{ tx_hash: string }> = await this.db.query(
       `SELECT DISTINCT rt.tx_hash FROM relayer_transactions rt
-        WHERE rt.batch_id IN (SELECT p.batch_id FROM payments p WHERE p.id = $1 AND p.batch_id IS NOT NULL
-                              UNION SELECT (e.detail->>'batchId')::uuid FROM payment_events e
-                                     WHERE e.payment_id = $1 AND e.to_status = 'batched' AND e.detail ? 'batchId')`,
+        WHERE rt.batch_id IN (SELECT tollgate_payment_batches($1::uuid))`,
       [paymentId],
     );
     return hashes.map((h) => h.tx_hash);
