@@ -102,7 +102,7 @@ export class LaneScheduler {
       await lanes.clearFlushRequest(m, lane);
       if (picked.length === 0) return null;
       const id = await this.ctx.repos.batches.create(m, lane, relayer, picked.length);
-      await this.ctx.ledger.transition(picked, 'queued', 'batched', { patch: { batch_id: id }, detail: { batchId: id }, batchStep: id }, m);
+      await this.ctx.ledger.transition(picked, 'queued', 'batched', { patch: { batch_id: id }, batchStep: id }, m);
       return id;
     });
     if (batchId) {

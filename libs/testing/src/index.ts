@@ -11,3 +11,4 @@ export * from './harness/settlement';
 export * from './console-volume-seed';
 export * from './accept-args';
 export * from './plan-capture';
+export * from './payment-rows';

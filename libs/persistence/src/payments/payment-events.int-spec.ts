@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { Pool as PgPool } from 'pg';
-import { acceptArgs, createTestDatabase } from '@tollgate/testing';
+import { acceptArgs, createTestDatabase, insertPaymentRows } from '@tollgate/testing';
 import { PaymentLedger } from './payment-ledger';
 
 /**
@@ -34,18 +34,7 @@ describe('compact payment events (real Postgres)', () => {
   });
 
   /** `n` queued payments, answering their ids (inserted directly: their history starts with their acceptance, then `batched`). */
-  async function queued(n: number): Promise<string[]> {
-    const { rows } = await pool.query(
-      `INSERT INTO payments (reference, merchant_id, x402_version, scheme, network, asset, payer, pay_to, amount, valid_after, valid_before,
-                             expires_at, nonce, signature, status, requirements)
-       SELECT 'ref_' || md5(random()::text), $1, 2, 'exact', 'eip155:31337', $2, '0x' || lpad(to_hex(g % 7), 40, '0'), '0x' || repeat('b', 40),
-              1000 + g, 0, 9999999999, now() + interval '1 hour', '0x' || md5(random()::text) || md5(random()::text), '0x', 'queued', '{}'::jsonb
-         FROM generate_series(1, $3::int) g
-       RETURNING id`,
-      [merchantId, asset, n],
-    );
-    return rows.map((r: { id: string }) => r.id);
-  }
+  const queued = (n: number): Promise<string[]> => insertPaymentRows(pool, { merchantId, asset, n, status: 'queued', payers: 7 });
 
   /** A new batch row (payments reference it). */
   async function batch(): Promise<string> {

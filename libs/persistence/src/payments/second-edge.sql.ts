@@ -9,6 +9,15 @@ import { paymentDeliveriesSql, paymentEventTypeFor, paymentSnapshotSql, settleme
  */
 export const EVENT_ID_SQL = `nextval('payment_events_id_seq'::regclass)`;
 
+/**
+ * SQL of a batch step's one event row (payment-events.sql.ts), selected from `moved`: id and time from the columns
+ * `eventId` and `eventAt` (the same in every moved row), every moved payment in `payment_ids`; no row when nothing moved.
+ */
+function stepEventRowSql(o: { eventId: string; eventAt: string; from: string; to: string; reason: string; detail: string }): string {
+  return `SELECT min(${o.eventId}), NULL::uuid, array_agg(id ORDER BY id), ${o.from}, ${o.to}, ${o.reason}, ${o.detail}, min(${o.eventAt})
+          FROM moved HAVING count(*) > 0`;
+}
+
 /** SQL of a batch step's event detail: the transition's `detail` (bound at `detailParam`) plus `batchId`. */
 export function batchStepDetailSql(batchParam: string): (detailParam: string) => string {
   return (detail) => `coalesce(${detail}::jsonb, '{}'::jsonb) || jsonb_build_object('batchId', ${batchParam}::text)`;
@@ -52,8 +61,7 @@ export function firstEdgeEventsSql(o: {
     from: ', step_ids st',
     old: '',
     returning: 'st.event_id, st.event_at',
-    rows: `SELECT min(event_id), NULL::uuid, array_agg(id ORDER BY id), min(from_status), ${o.toParam}, ${o.reasonParam}, ${o.stepDetail(o.detailParam)}, min(event_at)
-          FROM moved HAVING count(*) > 0`,
+    rows: stepEventRowSql({ eventId: 'event_id', eventAt: 'event_at', from: 'min(from_status)', to: o.toParam, reason: o.reasonParam, detail: o.stepDetail(o.detailParam) }),
   };
 }
 
@@ -85,8 +93,7 @@ export function secondEdgeSql(
   const events = o.stepDetail
     ? `
         UNION ALL
-        SELECT min(then_event_id), NULL, array_agg(id ORDER BY id), ${o.toParam}::text, ${o.thenParam}::text, NULL, ${o.stepDetail(detailParam)}, min(then_event_at)
-          FROM moved HAVING count(*) > 0`
+        ${stepEventRowSql({ eventId: 'then_event_id', eventAt: 'then_event_at', from: `${o.toParam}::text`, to: `${o.thenParam}::text`, reason: 'NULL', detail: o.stepDetail(detailParam) })}`
     : `
         UNION ALL
         SELECT then_event_id, id, NULL::uuid[], ${o.toParam}::text, ${o.thenParam}::text, NULL, ${detailParam}::jsonb, then_event_at FROM moved`;

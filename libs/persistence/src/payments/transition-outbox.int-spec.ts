@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import { createTestDatabase, planCapturingPool } from '@tollgate/testing';
+import { createTestDatabase, insertPaymentRows, planCapturingPool } from '@tollgate/testing';
 import { PaymentLedger } from './payment-ledger';
 
 /**
@@ -39,18 +39,8 @@ describe('transition outbox (real Postgres)', () => {
   });
 
   /** `n` submitted payments of `merchant` (every third of another payer), answering their ids. */
-  async function submitted(n: number, merchant: string): Promise<string[]> {
-    const { rows } = await pool.query(
-      `INSERT INTO payments (reference, merchant_id, x402_version, scheme, network, asset, payer, pay_to, amount, valid_after, valid_before,
-                             expires_at, nonce, signature, status, requirements)
-       SELECT 'ref_' || md5(random()::text), $1, 2, 'exact', 'eip155:31337', $2, '0x' || lpad(to_hex(g % 3), 40, '0'), '0x' || repeat('b', 40),
-              1000 + g, 0, 9999999999, now() + interval '1 hour', '0x' || md5(random()::text) || md5(random()::text), '0x', 'submitted', '{}'::jsonb
-         FROM generate_series(1, $3::int) g
-       RETURNING id`,
-      [merchant, asset, n],
-    );
-    return rows.map((r: { id: string }) => r.id);
-  }
+  const submitted = (n: number, merchant: string): Promise<string[]> =>
+    insertPaymentRows(pool, { merchantId: merchant, asset, n, status: 'submitted', payers: 3 });
 
   /** The most row visits of any plan node (rows × loops) in the plans captured by `fn`. */
   async function mostRowVisits(fn: () => Promise<unknown>): Promise<number> {
