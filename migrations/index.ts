@@ -27,6 +27,7 @@ import { PaymentsReaderIndexesFinal1763990000000 } from './1763990000000-payment
 import { PaymentEventsWithoutPrimaryKey1764000000000 } from './1764000000000-payment-events-without-primary-key';
 import { ReferencesEncodeIds1764010000000 } from './1764010000000-references-encode-ids';
 import { CompactPaymentEvents1764020000000 } from './1764020000000-compact-payment-events';
+import { ExposureUntilExpiry1764030000000 } from './1764030000000-exposure-until-expiry';
 
 /** Every migration, in order. Listed explicitly so ts-node and compiled builds load the same set. */
 export const MIGRATIONS = [
@@ -49,4 +50,5 @@ export const MIGRATIONS = [
   PaymentEventsWithoutPrimaryKey1764000000000,
   ReferencesEncodeIds1764010000000,
   CompactPaymentEvents1764020000000,
+  ExposureUntilExpiry1764030000000,
 ];

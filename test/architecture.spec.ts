@@ -128,6 +128,10 @@ describe('architecture', () => {
     'migrations/1764020000000-compact-payment-events.ts -> ../libs/persistence/src/payments/accept-payment.sql',
     'migrations/1764020000000-compact-payment-events.ts -> ../libs/persistence/src/payments/payment-events.sql',
     'migrations/1764020000000-compact-payment-events.ts -> ../libs/persistence/src/payments/hot-path-plans.sql',
+    // Same reason: the exposure rule's trigger, guards and rebuild.
+    'migrations/1764030000000-exposure-until-expiry.ts -> ../libs/persistence/src/payments/accept-payment.sql',
+    'migrations/1764030000000-exposure-until-expiry.ts -> ../libs/persistence/src/payments/hot-path-plans.sql',
+    'migrations/1764030000000-exposure-until-expiry.ts -> ../libs/persistence/src/payments/payment-exposure.sql',
   ];
   it('other code imports a library through @tollgate/*, not a relative path', () => {
     const offenders = files.flatMap((f) =>

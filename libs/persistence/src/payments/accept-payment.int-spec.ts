@@ -5,6 +5,7 @@ import { acceptArgs, createTestDatabase, eventually, randomHex } from '@tollgate
 import { ACCEPT_PAYMENT_BODY, ACCEPT_PAYMENT_SIGNATURE, ACCEPT_PAYMENTS_BODY, ACCEPT_PAYMENTS_SIGNATURE } from './accept-payment.sql';
 import { createDataSource } from '../data-source';
 import { HOT_PATH_PLAN_SETTING } from './hot-path-plans.sql';
+import { EXPOSURE_GRACE_SECONDS } from './payment-exposure.sql';
 import type { AcceptArgs } from './payment-accept';
 import { PaymentLedger } from './payment-ledger';
 
@@ -181,14 +182,14 @@ describe('PaymentLedger.accept', () => {
     // Two identical scenarios on fresh payers: one through tollgate_accept_payments, one call at a time through
     // tollgate_accept_payment in the same lock order. Covers repeats and conflicts of an authorization created
     // earlier in the batch, a retry of a committed payment (its own amount not counted), a settled one, an
-    // expired verified one (not counted), and the guard seeing the batch's earlier payments of the payer.
+    // expired verified one (past the grace: not counted), and the guard seeing the batch's earlier payments of the payer.
     const scenario = async (run: (calls: AcceptArgs[]) => Promise<Array<{ outcome: string; detail: string | null; same: number | null }>>) => {
       // Fresh payers, nonces increasing in list order: the list is in lock order, as the function takes it.
       const [p1, p2] = [hex(20), hex(20)].sort();
       const nonce = (k: number) => `0x${k.toString(16).padStart(64, '0')}`;
       const committedRetry = args({ payer: p1, nonce: nonce(4), amount: '100', payerBalance: '10000' });
       const settled = args({ payer: p1, nonce: nonce(5), amount: '100', payerBalance: '10000' });
-      const expired = args({ payer: p2, nonce: nonce(1), amount: '5000', payerBalance: '10000', expiresAt: new Date(Date.now() - 60_000) });
+      const expired = args({ payer: p2, nonce: nonce(1), amount: '5000', payerBalance: '10000', expiresAt: new Date(Date.now() - (EXPOSURE_GRACE_SECONDS + 60) * 1000) });
       for (const a of [committedRetry, settled, expired]) await ledger.accept(a);
       await pool.query(`UPDATE payments SET status = 'queued' WHERE reference = $1`, [settled.reference]);
       const twice = args({ payer: p1, nonce: nonce(1), amount: '300', payerBalance: '1000' });

@@ -1,4 +1,4 @@
-import { exposureTotalSql } from './payment-exposure.sql';
+import { exposureHorizonSql, exposureTotalSql, type ExposureRule } from './payment-exposure.sql';
 
 /**
  * The accept rule: the ledger half of `/verify` (and of a `/settle` that must verify), as the one Postgres
@@ -18,8 +18,9 @@ import { exposureTotalSql } from './payment-exposure.sql';
  *
  * The exposure guards read the maintained totals of `payment_exposure` (payment-exposure.sql.ts: per payer and
  * per merchant, bucketed by expiry, kept by triggers on `payments` in the same transaction), so their cost does
- * not grow with the payments in flight. Same semantics as summing `payments`: unsettled = verified while
- * `expires_at > now()`, or queued/batched/submitted; a retry of a still-verified payment does not count itself,
+ * not grow with the payments in flight. Same semantics as summing `payments`: unsettled = verified, queued, batched
+ * or submitted while `expires_at` (`validBefore`) is less than `EXPOSURE_GRACE_SECONDS` past (migration
+ * 1764030000000; past it no chain can settle the payment); a retry of a still-verified payment does not count itself,
  * which is why its own amount is subtracted in the same statement (one snapshot for both).
  *
  * Plans stay cached per connection (no `plan_cache_mode` setting): forcing custom plans cost ≈ 40 % of each
@@ -46,7 +47,7 @@ export const ACCEPT_PAYMENT_SIGNATURE =
  * `→ verified` row to `payment_events`, as before migration 1764020000000 (its down); since then the payment row
  * itself records its acceptance (payment-events.sql.ts).
  */
-function acceptPaymentBody(verifiedEvent: boolean): string {
+function acceptPaymentBody(verifiedEvent: boolean, rule: ExposureRule = 'until-expiry'): string {
   return `
   DECLARE
     v_id uuid;
@@ -73,7 +74,7 @@ function acceptPaymentBody(verifiedEvent: boolean): string {
       END IF;
     END IF;
     IF p_payer_balance IS NOT NULL THEN
-      SELECT ${exposureTotalSql('payer', 'p_payer')} INTO v_total;
+      SELECT ${exposureTotalSql('payer', 'p_payer', 'p_network', 'p_asset', rule)} INTO v_total;
       IF v_total + p_amount > p_payer_balance THEN
         RETURN QUERY SELECT 'payer_exposure'::text, NULL::uuid, NULL::text, v_total::text;
         RETURN;
@@ -81,7 +82,7 @@ function acceptPaymentBody(verifiedEvent: boolean): string {
     END IF;
     IF p_merchant_max_exposure IS NOT NULL THEN
       PERFORM pg_advisory_xact_lock(hashtextextended('merchant-exposure|' || p_merchant_id || '|' || p_network || '|' || p_asset, 0));
-      SELECT ${exposureTotalSql('merchant', 'p_merchant_id::text')} INTO v_total;
+      SELECT ${exposureTotalSql('merchant', 'p_merchant_id::text', 'p_network', 'p_asset', rule)} INTO v_total;
       IF v_total + p_amount > p_merchant_max_exposure THEN
         RETURN QUERY SELECT 'merchant_exposure'::text, NULL::uuid, NULL::text, v_total::text;
         RETURN;
@@ -132,11 +133,12 @@ export const ACCEPT_PAYMENTS_SIGNATURE =
  * Calls are taken in payer-lock order (lock key, then nonce, in the C collation), so a payer's calls are
  * adjacent and two copies of one authorization are next to each other. What the single function would see
  * in `payments` from an earlier call of this batch is carried in variables instead: the payer's running
- * total of created payments that count (expiry after `now()`, the guard's rule) is added to the maintained
+ * total of created payments that count (expiry after the horizon, the guard's rule) is added to the maintained
  * total, and a repeat of an authorization created earlier in the batch is a retry of it (its own amount taken
  * out, as for a committed one), or a nonce conflict. Returns one row per element, `ord` = its 1-based index.
  */
-function acceptPaymentsBody(verifiedEvent: boolean): string {
+function acceptPaymentsBody(verifiedEvent: boolean, rule: ExposureRule = 'until-expiry'): string {
+  const horizon = exposureHorizonSql(rule);
   return `
   DECLARE
     v_n int := coalesce(array_length(p_network, 1), 0);
@@ -182,7 +184,7 @@ function acceptPaymentsBody(verifiedEvent: boolean): string {
         v_merchant := p_merchant_id[v_last_i];
         v_signature := p_signature[v_last_i];
         v_failure := NULL;
-        IF p_expires_at[v_last_i] > now() THEN
+        IF p_expires_at[v_last_i] > ${horizon} THEN
           v_self := p_amount[v_last_i];
         END IF;
       ELSE
@@ -206,7 +208,7 @@ function acceptPaymentsBody(verifiedEvent: boolean): string {
         END IF;
       END IF;
       IF p_payer_balance[i] IS NOT NULL THEN
-        SELECT ${exposureTotalSql('payer', 'v_payer', 'v_network', 'v_asset')} INTO v_total;
+        SELECT ${exposureTotalSql('payer', 'v_payer', 'v_network', 'v_asset', rule)} INTO v_total;
         v_total := v_total + v_pending - v_self;
         IF v_total + p_amount[i] > p_payer_balance[i] THEN
           v_outcome[i] := 'payer_exposure';
@@ -226,7 +228,7 @@ function acceptPaymentsBody(verifiedEvent: boolean): string {
       v_created := v_created || i;
       v_last := v_key || '|' || p_nonce[i];
       v_last_i := i;
-      IF p_expires_at[i] > now() THEN
+      IF p_expires_at[i] > ${horizon} THEN
         v_pending := v_pending + p_amount[i];
       END IF;
     END LOOP;
@@ -259,5 +261,11 @@ LANGUAGE plpgsql VOLATILE AS $fn$${body}$fn$`;
 /** Installs the many-call rule (CREATE OR REPLACE keeps the function's owner and grants). */
 export const ACCEPT_PAYMENTS_SQL = acceptPaymentsSql(ACCEPT_PAYMENTS_BODY);
 
-/** Both functions as they were before migration 1764020000000 (its down): each writes its `→ verified` event row. */
-export const ACCEPT_WITH_VERIFIED_EVENT_SQL = [acceptPaymentSql(acceptPaymentBody(true)), acceptPaymentsSql(acceptPaymentsBody(true))];
+/**
+ * Both functions as they were before migration 1764020000000 (its down): each writes its `→ verified` event row, and
+ * the guards count by the `legacy` exposure rule.
+ */
+export const ACCEPT_WITH_VERIFIED_EVENT_SQL = [acceptPaymentSql(acceptPaymentBody(true, 'legacy')), acceptPaymentsSql(acceptPaymentsBody(true, 'legacy'))];
+
+/** Both functions as they were before migration 1764030000000 (its down): the guards count by the `legacy` exposure rule. */
+export const ACCEPT_WITH_LEGACY_EXPOSURE_SQL = [acceptPaymentSql(acceptPaymentBody(false, 'legacy')), acceptPaymentsSql(acceptPaymentsBody(false, 'legacy'))];

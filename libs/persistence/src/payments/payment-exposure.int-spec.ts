@@ -2,7 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { acceptArgs, createTestDatabase, randomHex } from '@tollgate/testing';
-import { COMPACT_EXPOSURE_SQL, EXPOSURE_GROUND_TRUTH_SQL, EXPOSURE_TRIGGER_BODY, exposureTotalSql } from './payment-exposure.sql';
+import { COMPACT_EXPOSURE_SQL, EXPOSURE_GRACE_SECONDS, EXPOSURE_GROUND_TRUTH_SQL, EXPOSURE_TRIGGER_BODY, exposureTotalSql } from './payment-exposure.sql';
 import { createDataSource } from '../data-source';
 import type { AcceptArgs } from './payment-accept';
 import { PaymentLedger } from './payment-ledger';
@@ -49,14 +49,15 @@ describe('payment exposure', () => {
     );
     return { maintained: maintained.rows.map(line).sort(), truth: truth.rows.map(line).sort() };
   }
-  /** The accept function's guard expression and the old sum over `payments`, in one statement (one now()). */
+  /** What counts, summed over `payments` directly: unsettled and `validBefore` less than the grace past. */
+  const COUNTS = `status IN ('verified', 'queued', 'batched', 'submitted') AND expires_at > now() - make_interval(secs => ${EXPOSURE_GRACE_SECONDS})`;
+  /** The accept function's guard expression and the plain sum over `payments`, in one statement (one now()). */
   async function guards(party: 'payer' | 'merchant', partyId: string): Promise<{ guard: string; sum: string }> {
     const expr = exposureTotalSql(party, '$1').replace(/p_network/g, '$2').replace(/p_asset/g, '$3').replace(/v_id/g, 'NULL::uuid');
     const column = party === 'payer' ? 'payer' : 'merchant_id::text';
     const { rows } = await pool.query(
       `SELECT (${expr})::text AS guard,
-              (SELECT coalesce(sum(amount), 0) FROM payments WHERE ${column} = $1 AND network = $2 AND asset = $3
-                  AND status IN ('verified', 'queued', 'batched', 'submitted') AND (status <> 'verified' OR expires_at > now()))::text AS sum`,
+              (SELECT coalesce(sum(amount), 0) FROM payments WHERE ${column} = $1 AND network = $2 AND asset = $3 AND ${COUNTS})::text AS sum`,
       [partyId, network, asset],
     );
     return rows[0];
@@ -84,10 +85,10 @@ describe('payment exposure', () => {
 
   it('random inserts, transitions (ledger and direct), deletes and folds: maintained totals always equal the sum over payments', async () => {
     const payers = [hex(20), hex(20), hex(20)];
-    // A few shared expiry instants (some already past, some passing while the test runs, some in the next
-    // minutes) so buckets collect several payments and the guard's instant/minute split is crossed.
+    // A few shared expiry instants (some past the grace, some within it, some passing while the test runs, some in
+    // the next minutes) so buckets collect several payments and the guard's instant/minute split is crossed.
     const t0 = Math.floor(Date.now() / 1000);
-    const instants = [-120, -1, 2, 5, 9, 30, 61, 600, 3600].map((s) => new Date((t0 + s) * 1000));
+    const instants = [-180, -120, -61, -59, -1, 2, 5, 9, 30, 61, 600, 3600].map((s) => new Date((t0 + s) * 1000));
     const ids: string[] = [];
     const pick = <T>(xs: readonly T[]): T => xs[randomInt(xs.length)];
     const some = (): string[] => ids.filter(() => randomInt(3) === 0);
@@ -188,13 +189,13 @@ describe('payment exposure', () => {
     expect(rows.filter((r) => r.outcome === 'payer_exposure').every((r) => r.detail === '600')).toBe(true);
   });
 
-  it('a payer with 10,000 payments in flight still gets exact verdicts (expired verified ones excluded, a retry not counting itself)', async () => {
+  it('a payer with 10,000 payments in flight still gets exact verdicts (expired ones excluded, a retry not counting itself)', async () => {
     const payer = hex(20);
     const merchant = '00000000-0000-4000-8000-000000000003';
     await pool.query(`INSERT INTO merchants (id, name) VALUES ($1, 'exposure test, 10k')`, [merchant]);
     const now = Math.floor(Date.now() / 1000);
-    // 10,000 rows in one statement: 2,500 per status; verified ones spread over 50 instants, a fifth long expired
-    // (none near now, so no bucket expires while the test runs).
+    // 10,000 rows in one statement: 2,500 per status, spread over 50 instants, a fifth long expired (none near the
+    // horizon, so no bucket expires while the test runs).
     await pool.query(
       `INSERT INTO payments (reference, merchant_id, x402_version, scheme, network, asset, payer, pay_to, amount, valid_after,
                              valid_before, expires_at, nonce, signature, status, requirements)
@@ -206,13 +207,13 @@ describe('payment exposure', () => {
     );
     const [{ total }] = (
       await pool.query(
-        `SELECT sum(amount)::text AS total FROM payments WHERE payer = $1 AND (status <> 'verified' OR expires_at > now())`,
+        `SELECT sum(amount)::text AS total FROM payments WHERE payer = $1 AND ${COUNTS}`,
         [payer],
       )
     ).rows;
-    // 50 instants, 50 minutes, 'infinity': the guard reads the future ones, not 10,000 payments.
+    // 50 instants and 50 minutes: the guard reads the future ones, not 10,000 payments.
     const { rows: buckets } = await pool.query(`SELECT count(*)::int AS n FROM payment_exposure WHERE party_id = $1`, [payer]);
-    expect(buckets[0].n).toBeLessThanOrEqual(101);
+    expect(buckets[0].n).toBeLessThanOrEqual(100);
     await expectExact();
     const first = args({ payer, merchantId: merchant, amount: '5', payerBalance: (BigInt(total) + 4n).toString() });
     expect(await ledger.accept(first)).toMatchObject({ outcome: 'payer_exposure', detail: total });
@@ -226,8 +227,7 @@ describe('payment exposure', () => {
     // The merchant guard over the same rows.
     const [{ m }] = (
       await pool.query(
-        `SELECT sum(amount)::text AS m FROM payments WHERE merchant_id = $1 AND status IN ('verified', 'queued', 'batched', 'submitted')
-            AND (status <> 'verified' OR expires_at > now())`,
+        `SELECT sum(amount)::text AS m FROM payments WHERE merchant_id = $1 AND ${COUNTS}`,
         [merchant],
       )
     ).rows;
@@ -235,5 +235,44 @@ describe('payment exposure', () => {
     const capped = await ledger.accept(args({ merchantId: merchant, amount: '1', merchantMaxExposure: m }));
     expect(capped).toMatchObject({ outcome: 'merchant_exposure', detail: m });
     await expectExact();
+  });
+
+  /** The payment_exposure rows as they are, with the transaction that last wrote each (xmin). */
+  const exposureRows = async (): Promise<string[]> =>
+    (await pool.query(`SELECT id::text || ':' || amount::text || ':' || xmin::text AS r FROM payment_exposure ORDER BY id`)).rows.map((r) => r.r);
+
+  it('a payment moving from verified to submitted writes nothing to payment_exposure; leaving writes its buckets once', async () => {
+    const payer = hex(20);
+    const accepted = await Promise.all(Array.from({ length: 3 }, () => ledger.accept(args({ payer, amount: '250' }))));
+    const ids = accepted.map((r) => r.payment_id as string);
+    await pool.query(COMPACT_EXPOSURE_SQL);
+    const before = await exposureRows();
+    // The steps a batch takes, through the ledger as the settle and the workers take them.
+    expect(await ledger.queueVerified(ids, 'deferred')).toHaveLength(3);
+    expect(await ledger.transition(ids, 'queued', 'batched')).toHaveLength(3);
+    expect(await ledger.transition(ids, 'batched', 'submitted')).toHaveLength(3);
+    expect(await exposureRows()).toEqual(before);
+    await expectExact([payer]);
+    expect(await guards('payer', payer)).toEqual({ guard: '750', sum: '750' });
+    // Included: no longer unsettled, its two buckets per party change (one statement for the three payments).
+    expect(await ledger.transition(ids, 'submitted', 'included')).toHaveLength(3);
+    expect(await guards('payer', payer)).toEqual({ guard: '0', sum: '0' });
+    await expectExact([payer]);
+  });
+
+  it(`a payment in flight stops counting ${EXPOSURE_GRACE_SECONDS} s after its validBefore: past it no chain can settle it`, async () => {
+    const payer = hex(20);
+    const now = Date.now();
+    const within = await ledger.accept(args({ payer, amount: '7', expiresAt: new Date(now - (EXPOSURE_GRACE_SECONDS - 20) * 1000) }));
+    const past = await ledger.accept(args({ payer, amount: '1000', expiresAt: new Date(now - (EXPOSURE_GRACE_SECONDS + 20) * 1000) }));
+    const live = await ledger.accept(args({ payer, amount: '30', expiresAt: new Date(now + 600_000) }));
+    await ledger.queueVerified([within.payment_id as string, past.payment_id as string], 'deferred');
+    await ledger.transition([past.payment_id as string], 'queued', 'batched');
+    expect(live.outcome).toBe('created');
+    expect(await guards('payer', payer)).toEqual({ guard: '37', sum: '37' });
+    // The guard itself: a balance of 37 + 5 takes 5 more and not 6; the expired batched 1,000 is not in the way.
+    expect(await ledger.accept(args({ payer, amount: '6', payerBalance: '42' }))).toMatchObject({ outcome: 'payer_exposure', detail: '37' });
+    expect(await ledger.accept(args({ payer, amount: '5', payerBalance: '42' }))).toMatchObject({ outcome: 'created' });
+    await expectExact([payer]);
   });
 });
