@@ -10,6 +10,10 @@ import { paymentExposureSql, rebuildExposureSql } from '../libs/persistence/src/
  * `payment_exposure` writes per payment, per settle statement) to keep counting it after it could no longer
  * settle; now its steps from `verified` to `submitted` write nothing there (issue #16, write amplification).
  *
+ * The trigger also updates the partial rows it picked by primary key (`id = ANY (ARRAY(…))`): its join to them had
+ * a cached generic plan that walked and hashed the whole primary key, so every accept read every exposure row
+ * (hot-path-plans.int-spec.ts).
+ *
  * Re-installs the trigger function and both accept functions (their guards read the new horizon), pins their
  * plans again (a CREATE OR REPLACE drops the SET clause) and rebuilds every total from `payments` under the new
  * rule, with writers to `payments` locked out for this migration's transaction. Down does the same with the

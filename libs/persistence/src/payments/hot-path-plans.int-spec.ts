@@ -74,5 +74,13 @@ describe('hot-path plans', () => {
     expect(scans).toMatch(/Index (Only )?Scan using idx_payment_exposure_bucket on payment_exposure\b/);
     expect(scans).not.toMatch(/Seq Scan on payments\b/);
     expect(scans).not.toMatch(/Seq Scan on payment_exposure\b/);
+    // No index walked from end to end either (with sequential scans off, a join that cannot look rows up by key
+    // becomes a full index scan): every index scan in the accept's plans, triggers included, has a key condition.
+    const unbounded = scans
+      .split('\n')
+      .map((line, i, lines) => ({ line: line.trim(), next: lines[i + 1] ?? '' }))
+      .filter(({ line, next }) => /Index (Only )?Scan using \w+ on \w+/.test(line) && !/Index Cond:/.test(next))
+      .map(({ line }) => line);
+    expect(unbounded).toEqual([]);
   });
 });

@@ -119,6 +119,9 @@ export function exposureTotalSql(
  * Applies a statement's deltas in one SQL statement (one executor run per trigger firing instead of a helper
  * call and two statements per bucket): per bucket, a partial row no other transaction holds
  * (`FOR UPDATE SKIP LOCKED`) gets the delta added, and a bucket with no such row gets a new one.
+ * The picked rows are updated through `id = ANY (ARRAY(…))`, a primary-key lookup each: written as a join to
+ * `picked`, the cached generic plan (sequential scans off) walked the whole primary key and hashed it, so every
+ * accept read every bucket of every payer (9,000 rows for 3,000 payments in flight; migration 1764030000000).
  */
 function applyDeltas(parts: string[]): string {
   return `WITH d AS (${deltas(parts)}), picked AS MATERIALIZED (
@@ -129,7 +132,8 @@ function applyDeltas(parts: string[]): string {
                  LIMIT 1 FOR UPDATE SKIP LOCKED) AS id
           FROM d
       ), added AS (
-        UPDATE payment_exposure e SET amount = e.amount + p.amount FROM picked p WHERE e.id = p.id AND p.id IS NOT NULL
+        UPDATE payment_exposure e SET amount = e.amount + (SELECT p.amount FROM picked p WHERE p.id = e.id)
+         WHERE e.id = ANY (ARRAY(SELECT p.id FROM picked p WHERE p.id IS NOT NULL))
       )
       INSERT INTO payment_exposure (${KEY}, amount)
       SELECT ${KEY}, amount FROM picked WHERE id IS NULL`;
