@@ -28,6 +28,7 @@ import { PaymentEventsWithoutPrimaryKey1764000000000 } from './1764000000000-pay
 import { ReferencesEncodeIds1764010000000 } from './1764010000000-references-encode-ids';
 import { CompactPaymentEvents1764020000000 } from './1764020000000-compact-payment-events';
 import { ExposureUntilExpiry1764030000000 } from './1764030000000-exposure-until-expiry';
+import { QueueStepOnPaymentRow1764040000000 } from './1764040000000-queue-step-on-payment-row';
 
 /** Every migration, in order. Listed explicitly so ts-node and compiled builds load the same set. */
 export const MIGRATIONS = [
@@ -51,4 +52,5 @@ export const MIGRATIONS = [
   ReferencesEncodeIds1764010000000,
   CompactPaymentEvents1764020000000,
   ExposureUntilExpiry1764030000000,
+  QueueStepOnPaymentRow1764040000000,
 ];

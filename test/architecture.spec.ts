@@ -132,6 +132,8 @@ describe('architecture', () => {
     'migrations/1764030000000-exposure-until-expiry.ts -> ../libs/persistence/src/payments/accept-payment.sql',
     'migrations/1764030000000-exposure-until-expiry.ts -> ../libs/persistence/src/payments/hot-path-plans.sql',
     'migrations/1764030000000-exposure-until-expiry.ts -> ../libs/persistence/src/payments/payment-exposure.sql',
+    // Same reason: the history function and rollup trigger of the queue step.
+    'migrations/1764040000000-queue-step-on-payment-row.ts -> ../libs/persistence/src/payments/payment-events.sql',
   ];
   it('other code imports a library through @tollgate/*, not a relative path', () => {
     const offenders = files.flatMap((f) =>

@@ -60,7 +60,7 @@ describe('POST /settle (deferred mode)', () => {
     expect(results.filter((r) => r.body.success)).toHaveLength(3);
     expect(new Set(results.map((r) => r.body.extensions.tollgate.reference)).size).toBe(1);
     const events = await f.api.db.query(
-      `SELECT count(*)::int AS n FROM payment_events e JOIN payments p ON p.id = e.payment_id WHERE p.nonce = $1 AND e.to_status = 'queued'`,
+      `SELECT count(*)::int AS n FROM payments p CROSS JOIN LATERAL tollgate_payment_events(p.id) e WHERE p.nonce = $1 AND e.to_status = 'queued'`,
       [body.paymentPayload.payload.authorization.nonce],
     );
     expect(events[0].n).toBe(1);

@@ -161,7 +161,7 @@ export class ConsolePaymentsRepository {
   /** The payment's history, oldest first: its own events and the batch steps that list it (`tollgate_payment_events`). */
   async events(paymentId: string): Promise<ConsolePaymentEventRow[]> {
     return this.dataSource.query(
-      `SELECT id::text, from_status, to_status, reason, detail, created_at FROM tollgate_payment_events($1) ORDER BY id`,
+      `SELECT e.id::text AS id, e.from_status, e.to_status, e.reason, e.detail, e.created_at FROM tollgate_payment_events($1) e ORDER BY e.id`,
       [paymentId],
     );
   }

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { Pool as PgPool } from 'pg';
 import { acceptArgs, createTestDatabase, insertPaymentRows } from '@tollgate/testing';
+import { ACCEPTANCE_EVENT_ID, QUEUED_STEP_EVENT_ID } from './payment-events.sql';
 import { PaymentLedger } from './payment-ledger';
 
 /**
- * Compact payment events (payment-events.sql.ts, migration 1764020000000): acceptance writes no event row, and a
- * batch's submitted, included and confirmed steps are one `payment_events` row each for the whole batch; every
+ * Compact payment events (payment-events.sql.ts, migrations 1764020000000 and 1764040000000): acceptance and the
+ * queue step write no event row, and a batch's steps are one `payment_events` row each for the whole batch; every
  * payment's history, its webhooks and the console rollups still show every step of every payment.
  */
 describe('compact payment events (real Postgres)', () => {
@@ -173,19 +174,67 @@ describe('compact payment events (real Postgres)', () => {
     expect(await rollup('verified')).toBe(before.verified + 5);
     const id = rows[0].payment_id!;
     const [{ created_at }] = (await pool.query(`SELECT created_at FROM payments WHERE id = $1`, [id])).rows;
-    expect((await pool.query(`SELECT id::text, from_status, to_status, created_at FROM tollgate_payment_events($1) ORDER BY id`, [id])).rows).toEqual([
-      { id: '0', from_status: null, to_status: 'verified', created_at },
+    expect((await pool.query(`SELECT e.id::text AS id, e.from_status, e.to_status, e.created_at FROM tollgate_payment_events($1) e ORDER BY e.id`, [id])).rows).toEqual([
+      { id: String(ACCEPTANCE_EVENT_ID), from_status: null, to_status: 'verified', created_at },
     ]);
     await ledger.queueVerified([id], 'deferred');
     expect((await historyOf(id)).map((e) => `${e.from_status}->${e.to_status}`)).toEqual(['null->verified', 'verified->queued']);
   });
 
-  it('a payment accepted before the migration keeps its own acceptance row, shown once', async () => {
+  it('the queue step writes no event row either: the history shows it at queued_at, the rollups and webhooks still have it', async () => {
+    const before = { events: await eventRows(), queued: await rollup('queued') };
+    const calls = Array.from({ length: 4 }, () => acceptArgs({ merchantId }));
+    const ids = await Promise.all(calls.map(async (a) => (await ledger.accept(a)).payment_id!));
+    // Both ways /settle queues: by id after a verify, and the recent-verify shortcut (two share one statement).
+    expect(await ledger.queueVerified(ids.slice(0, 2), 'deferred')).toHaveLength(2);
+    const recent = await Promise.all(
+      calls.slice(2).map((a) =>
+        ledger.queueRecentlyVerified(
+          { network: a.network, asset: a.asset, payer: a.payer, payTo: a.payTo, value: BigInt(a.amount), validAfter: BigInt(a.validAfter), validBefore: BigInt(a.validBefore), nonce: a.nonce, signature: a.signature },
+          { merchantId, maxAgeSeconds: 60, windowSeconds: 60, mode: 'deferred' },
+        ),
+      ),
+    );
+    expect(recent.map((r) => r?.id)).toEqual(ids.slice(2));
+    // A replayed settle moves nothing and counts nothing.
+    expect(await ledger.queueVerified(ids, 'deferred')).toEqual([]);
+    expect(await eventRows()).toBe(before.events);
+    expect(await rollup('queued')).toBe(before.queued + 4);
+    for (const id of ids) {
+      const [{ queued_at }] = (await pool.query(`SELECT queued_at FROM payments WHERE id = $1`, [id])).rows;
+      const history = (await pool.query(`SELECT e.id::text AS id, e.from_status, e.to_status, e.created_at FROM tollgate_payment_events($1) e ORDER BY e.id`, [id])).rows;
+      expect(history.slice(1)).toEqual([{ id: String(QUEUED_STEP_EVENT_ID), from_status: 'verified', to_status: 'queued', created_at: queued_at }]);
+      // Its payment.queued delivery (the endpoint takes every event) points at the step, at its time.
+      const deliveries = (await pool.query(`SELECT event_type, payment_event_id::text, occurred_at FROM webhook_deliveries WHERE payment_id = $1`, [id])).rows;
+      expect(deliveries).toEqual([{ event_type: 'payment.queued', payment_event_id: String(QUEUED_STEP_EVENT_ID), occurred_at: queued_at }]);
+    }
+    // The steps after it are event rows, shown after it.
+    const batchId = await batch();
+    await ledger.transition(ids, 'queued', 'batched', { patch: { batch_id: batchId }, batchStep: batchId });
+    expect((await historyOf(ids[0])).map((e) => `${e.from_status}->${e.to_status}`)).toEqual(['null->verified', 'verified->queued', 'queued->batched']);
+    // An operator retry resets queued_at; its row keeps the one it replaced, so the queue step keeps its time.
+    const [{ queued_at: firstQueuedAt }] = (await pool.query(`SELECT queued_at FROM payments WHERE id = $1`, [ids[0]])).rows;
+    await ledger.transition([ids[0]], 'batched', 'failed', { reason: 'simulation_failed', patch: { batch_id: null, failure_reason: 'simulation_failed' } });
+    await ledger.transition([ids[0]], 'failed', 'queued', { reason: 'operator_retry', patch: { failure_reason: null, queued_at: new Date(Date.now() + 60_000) } });
+    const retried = (await pool.query(`SELECT e.id, e.from_status, e.to_status, e.created_at FROM tollgate_payment_events($1) e ORDER BY e.id`, [ids[0]])).rows;
+    expect(retried.map((e: { from_status: string | null; to_status: string }) => `${e.from_status}->${e.to_status}`)).toEqual([
+      'null->verified', 'verified->queued', 'queued->batched', 'batched->failed', 'failed->queued',
+    ]);
+    expect(retried[1].created_at).toEqual(firstQueuedAt);
+  });
+
+  it('queued_at of a verified payment is set by the queue step alone, which carries no reason or detail', async () => {
+    await expect(ledger.transition([randomUUID()], 'verified', 'queued', { patch: { queued_at: new Date() } })).rejects.toThrow(/queue step/);
+    await expect(ledger.transition([randomUUID()], ['verified', 'failed'], 'queued', { patch: { queued_at: new Date() } })).rejects.toThrow(/queue step/);
+  });
+
+  it('a payment accepted and queued before the migrations keeps its own rows, each step shown once', async () => {
     const [id] = await queued(1);
+    await pool.query(`UPDATE payments SET queued_at = now() WHERE id = $1`, [id]);
     await pool.query(`INSERT INTO payment_events (payment_id, from_status, to_status) VALUES ($1, NULL, 'verified'), ($1, 'verified', 'queued')`, [id]);
-    const history = (await pool.query(`SELECT id::text, to_status FROM tollgate_payment_events($1) ORDER BY id`, [id])).rows;
+    const history = (await pool.query(`SELECT e.id::text AS id, e.to_status FROM tollgate_payment_events($1) e ORDER BY e.id`, [id])).rows;
     expect(history.map((e: { to_status: string }) => e.to_status)).toEqual(['verified', 'queued']);
-    expect(history[0].id).not.toBe('0');
+    expect(history.every((e: { id: string }) => Number(e.id) > 0)).toBe(true);
   });
 
   it('refuses a batch step from several statuses (one step, one from)', async () => {

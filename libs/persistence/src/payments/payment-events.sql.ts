@@ -1,28 +1,40 @@
 /**
- * How a payment's history is written to `payment_events` and read back (issue #16, write amplification). Migration
- * 1764020000000 made it compact without losing a step: a payment cost 6 event rows end to end, now 1 (`queued`)
- * plus its share of 4 rows per batch.
+ * How a payment's history is written to `payment_events` and read back (issue #16, write amplification). Migrations
+ * 1764020000000 and 1764040000000 made it compact without losing a step: a payment cost 6 event rows end to end,
+ * now its share of 4 rows per batch.
  *
- * - **Acceptance is the payment row.** The `→ verified` step is not written as an event: the row inserted by the
- *   accept rule records it (`created_at`), and readers see it as the payment's first step (id 0). Rows written
- *   before the migration keep their own `→ verified` event, which is then shown instead.
+ * - **Acceptance and queueing are the payment row.** The `→ verified` step is not written as an event: the row
+ *   inserted by the accept rule records it (`created_at`), and readers see it as the payment's first step
+ *   (id {@link ACCEPTANCE_EVENT_ID}). Nor is `verified → queued` (the settle): the same statement that moves the
+ *   payment sets `queued_at`, which is set on a verified payment by nothing else, and readers see the step at that
+ *   time (an operator retry that resets it records the previous value in its row's `detail.previousQueuedAt`; id
+ *   {@link QUEUED_STEP_EVENT_ID}; its `payment.queued` webhook deliveries carry that id). Both ids are negative, so
+ *   they sort before every event row. Payments accepted or queued before those migrations keep their own event
+ *   rows, which are then shown instead.
  * - **Batch steps are one row per batch.** The steps an EVM batch takes — `queued → batched` (its building),
  *   `batched → submitted`, `submitted → included`, `included → confirmed` — are ONE row per step for the whole
  *   batch: `payment_id` NULL, the moved payments in `payment_ids` (uuid[], id order), the batch in
  *   `detail.batchId`. A step is recorded this way only for payments the worker claimed into or loaded from the
  *   batch itself (`payments.batch_id`).
- * - Everything else stays one row per payment: `queued`, and every way out of a batch (requeue, failure, reorg,
+ * - Everything else stays one row per payment: every way out of a batch (requeue, failure, reorg,
  *   operator action) — rare, and about one payment. A row that takes a payment out of its batch names the batch it
  *   left (`detail.leftBatchId`), so a payment's batches are always found from the payment
  *   ({@link PAYMENT_BATCHES_FUNCTION_SQL}) and a batch's payments from the batch ({@link BATCH_PAYMENTS_FUNCTION_SQL}).
  *
  * Readers see one history per payment through {@link PAYMENT_EVENTS_FUNCTION_SQL} (`tollgate_payment_events(id)`).
- * The console rollups count acceptance from the inserted payment rows ({@link PAYMENTS_CREATED_ROLLUP_SQL}) and a
- * step row once per payment it lists ({@link PAYMENT_EVENTS_ROLLUP_SQL}), so their totals are unchanged.
+ * The console rollups count acceptance from the inserted payment rows ({@link PAYMENTS_CREATED_ROLLUP_SQL}), the
+ * queue step from the updated ones ({@link PAYMENTS_QUEUED_ROLLUP_SQL}) and a step row once per payment it lists
+ * ({@link PAYMENT_EVENTS_ROLLUP_SQL}), so their totals are unchanged.
  *
- * This file is the source of truth of these functions; migration 1764020000000 installs them (a change = edit
- * here AND add a migration that runs them again).
+ * This file is the source of truth of these functions; migrations 1764020000000 and 1764040000000 install them (a
+ * change = edit here AND add a migration that runs them again).
  */
+
+/** The id under which a payment's history shows its acceptance, recorded by its row (`created_at`). */
+export const ACCEPTANCE_EVENT_ID = -2;
+
+/** The id under which a payment's history shows its queue step (`verified → queued`), recorded by its row (`queued_at`). */
+export const QUEUED_STEP_EVENT_ID = -1;
 
 /**
  * `tollgate_payment_batches(payment_id uuid)`: every batch the payment was ever claimed into, each once: its current
@@ -53,19 +65,36 @@ export const BATCH_PAYMENTS_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION tollgate_
 
 /**
  * `tollgate_payment_events(payment_id uuid)`: the payment's history, each row with `payment_id` = the payment:
- * its acceptance (id 0, from the payment row in `payments_all`, unless an event row of its own records it), its own
- * rows, and the step rows that list it of its batches (`tollgate_payment_batches`), found batch by batch through
- * `idx_payment_events_batch_steps`, never by scanning step rows (`OFFSET 0` keeps the planner from flattening the
- * per-batch lookup into a join over every step row). Unordered: callers `ORDER BY id` (ids are drawn in transition
- * order, a step's before its second edge's).
+ * the steps its row in `payments_all` records — its acceptance (id {@link ACCEPTANCE_EVENT_ID}, at `created_at`,
+ * unless an event row of its own records it) and its queue step (id {@link QUEUED_STEP_EVENT_ID}, at `queued_at`,
+ * or at the `previousQueuedAt` of the first operator retry that reset it; unless an event row of its own records how
+ * it left `verified`) — its own rows, and the step rows that list it of its batches (`tollgate_payment_batches`), found batch by
+ * batch through `idx_payment_events_batch_steps`, never by scanning step rows (`OFFSET 0` keeps the planner from
+ * flattening the per-batch lookup into a join over every step row). Unordered: callers `ORDER BY id` (ids are drawn
+ * in transition order, a step's before its second edge's; the row's own steps are negative, so first).
+ * `withQueueStep` false: the function as migration 1764020000000 installed it (acceptance only, with id 0).
  */
-export const PAYMENT_EVENTS_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION tollgate_payment_events(p_payment_id uuid)
-  RETURNS TABLE (id bigint, payment_id uuid, from_status text, to_status text, reason text, detail jsonb, created_at timestamptz)
-  LANGUAGE sql STABLE AS $fn$
-    SELECT 0::bigint, p.id, NULL::text, 'verified'::text, NULL::text, NULL::jsonb, p.created_at
+function paymentEventsFunctionSql(withQueueStep: boolean): string {
+  const recorded = withQueueStep
+    ? `SELECT ${ACCEPTANCE_EVENT_ID}::bigint, p.id, NULL::text, 'verified'::text, NULL::text, NULL::jsonb, p.created_at
       FROM payments_all p
      WHERE p.id = p_payment_id
        AND NOT EXISTS (SELECT 1 FROM payment_events v WHERE v.payment_id = p_payment_id AND v.to_status = 'verified')
+    UNION ALL
+    SELECT ${QUEUED_STEP_EVENT_ID}::bigint, p.id, 'verified'::text, 'queued'::text, NULL::text, NULL::jsonb,
+           coalesce((SELECT (r.detail->>'previousQueuedAt')::timestamptz FROM payment_events r
+                      WHERE r.payment_id = p_payment_id AND r.detail ? 'previousQueuedAt' ORDER BY r.id LIMIT 1), p.queued_at)
+      FROM payments_all p
+     WHERE p.id = p_payment_id AND p.queued_at IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM payment_events v WHERE v.payment_id = p_payment_id AND v.from_status = 'verified')`
+    : `SELECT 0::bigint, p.id, NULL::text, 'verified'::text, NULL::text, NULL::jsonb, p.created_at
+      FROM payments_all p
+     WHERE p.id = p_payment_id
+       AND NOT EXISTS (SELECT 1 FROM payment_events v WHERE v.payment_id = p_payment_id AND v.to_status = 'verified')`;
+  return `CREATE OR REPLACE FUNCTION tollgate_payment_events(p_payment_id uuid)
+  RETURNS TABLE (id bigint, payment_id uuid, from_status text, to_status text, reason text, detail jsonb, created_at timestamptz)
+  LANGUAGE sql STABLE AS $fn$
+    ${recorded}
     UNION ALL
     SELECT e.id, e.payment_id, e.from_status, e.to_status, e.reason, e.detail, e.created_at
       FROM payment_events e
@@ -77,6 +106,13 @@ export const PAYMENT_EVENTS_FUNCTION_SQL = `CREATE OR REPLACE FUNCTION tollgate_
                           WHERE s.payment_id IS NULL AND s.detail->>'batchId' = b.batch_id::text AND p_payment_id = ANY(s.payment_ids)
                          OFFSET 0) s
   $fn$`;
+}
+
+/** Installs {@link paymentEventsFunctionSql} as it is now. */
+export const PAYMENT_EVENTS_FUNCTION_SQL = paymentEventsFunctionSql(true);
+
+/** The history function before migration 1764040000000 (its down). */
+export const PAYMENT_EVENTS_FUNCTION_BEFORE_QUEUE_STEP_SQL = paymentEventsFunctionSql(false);
 
 /** First key of the two-int advisory locks claiming a rollup shard (migration 1763940000000; second key: the shard). */
 const ROLLUP_SHARD_LOCK_SPACE = 1919708276;
@@ -155,3 +191,38 @@ export const PAYMENTS_CREATED_ROLLUP_SQL = `CREATE OR REPLACE FUNCTION payments_
 /** The trigger running {@link PAYMENTS_CREATED_ROLLUP_SQL}. */
 export const PAYMENTS_CREATED_ROLLUP_TRIGGER_SQL = `CREATE TRIGGER trg_payments_created_rollup AFTER INSERT ON payments
   REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION payments_created_rollup()`;
+
+/**
+ * The console rollups' trigger on `payments` (AFTER UPDATE, per statement): a payment moved from `verified` to
+ * `queued` with `queued_at` set (the ledger's queue step, which writes no event row) counts as a `→ queued` step at
+ * `queued_at`. A `verified → queued` move that leaves `queued_at` as it was is one the ledger recorded with an
+ * event row (none does today; the events trigger counts those). Statements that move no verified payment (every
+ * batch step, lapses aside) leave after one look at their old rows.
+ */
+export const PAYMENTS_QUEUED_ROLLUP_SQL = `CREATE OR REPLACE FUNCTION payments_queued_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        v_try int := 0;
+        v_shard smallint := pg_backend_pid() % 8;
+      BEGIN
+        IF NOT EXISTS (SELECT 1 FROM old_rows WHERE status = 'verified') THEN
+          RETURN NULL;
+        END IF;${CLAIM_SHARD}
+        WITH q AS MATERIALIZED (
+          SELECT n.merchant_id, n.queued_at FROM new_rows n JOIN old_rows o ON o.id = n.id
+           WHERE o.status = 'verified' AND n.status = 'queued' AND n.queued_at IS DISTINCT FROM o.queued_at
+        ), activity AS (
+          INSERT INTO payment_activity AS a (bucket, to_status, reason, shard, n, included_amount)
+          SELECT date_trunc('minute', q.queued_at), 'queued', '', v_shard, count(*), 0 FROM q
+           GROUP BY 1 ORDER BY 1
+          ON CONFLICT (bucket, to_status, reason, shard) DO UPDATE SET n = a.n + excluded.n
+        )
+        INSERT INTO payment_status_totals AS t (merchant_id, to_status, reason, shard, n)
+        SELECT q.merchant_id, 'queued', '', v_shard, count(*) FROM q
+         GROUP BY 1 ORDER BY 1
+        ON CONFLICT (merchant_id, to_status, reason, shard) DO UPDATE SET n = t.n + excluded.n;
+        RETURN NULL;
+      END $$`;
+
+/** The trigger running {@link PAYMENTS_QUEUED_ROLLUP_SQL}. */
+export const PAYMENTS_QUEUED_ROLLUP_TRIGGER_SQL = `CREATE TRIGGER trg_payments_queued_rollup AFTER UPDATE ON payments
+  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION payments_queued_rollup()`;

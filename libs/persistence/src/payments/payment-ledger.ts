@@ -5,38 +5,11 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { SettlementMode } from '../entities/merchant.entity';
 import { canTransition, PaymentStatus } from './payment-status';
 import { AcceptBatcher, type AcceptArgs, type AcceptRow } from './payment-accept';
-import { paymentDeliveriesSql, paymentSnapshotSql, paymentEventTypeFor, settlementDeliveriesSql, settlementEventTypeFor } from '../webhooks/webhook-outbox';
-import { batchStepDetailSql, firstEdgeEventsSql, secondEdgeSql } from './second-edge.sql';
+import { transitionStatementSql, type RowSource, type TransitionOptions, type TransitionPatch } from './transition-statement.sql';
 import { GroupCommit } from './group-commit';
 
-/** Columns a transition may set besides `status`. Values are bound parameters, never interpolated. */
-export interface TransitionPatch {
-  failure_reason?: string | null;
-  failure_message?: string | null;
-  batch_id?: string | null;
-  tx_hash?: string | null;
-  log_index?: number | null;
-  block_number?: string | null;
-  block_hash?: string | null;
-  settlement_mode?: 'deferred' | 'confirmed';
-  queued_at?: Date | null;
-  included_at?: Date | null;
-  confirmed_at?: Date | null;
-}
+export type { TransitionOptions, TransitionPatch } from './transition-statement.sql';
 
-const PATCHABLE = new Set<keyof TransitionPatch>([
-  'failure_reason',
-  'failure_message',
-  'batch_id',
-  'tx_hash',
-  'log_index',
-  'block_number',
-  'block_hash',
-  'settlement_mode',
-  'queued_at',
-  'included_at',
-  'confirmed_at',
-]);
 
 /**
  * The signed fields of a payment, as a deferred settle presents them again, in the canonical (stored) forms
@@ -72,12 +45,6 @@ interface RecentQueueCall {
   opts: RecentQueueOptions;
 }
 
-/** The rows a transition locks: `from` must alias `payments` as `p`; `carry` names columns of `from` returned per moved row. */
-interface RowSource {
-  from: string;
-  where: string;
-  carry?: string[];
-}
 
 /**
  * Shortcut settles answered by one statement at most (rows are updated one after the other in one backend,
@@ -101,7 +68,10 @@ function preparedName(sql: string): string {
   return name;
 }
 
-/** What `verified → queued` sets besides the status (both queue paths of `/settle`). */
+/**
+ * What `verified → queued` sets besides the status (both queue paths of `/settle`). `queued_at` is the record of
+ * that step: the queue step writes no event row (payment-events.sql.ts), and no other transition sets it.
+ */
 function queuedPatch(mode: SettlementMode): TransitionPatch {
   return { settlement_mode: mode, queued_at: new Date() };
 }
@@ -115,38 +85,6 @@ function checkedEdges(from: PaymentStatus | readonly PaymentStatus[], to: Paymen
   return fromList;
 }
 
-export interface TransitionOptions {
-  /** Machine reason recorded on the event (and usually as failure_reason). */
-  reason?: string;
-  detail?: Record<string, unknown>;
-  patch?: TransitionPatch;
-  /** Count this transition as another settlement attempt (re-queue after a retriable failure). */
-  incrementAttempts?: boolean;
-  /**
-   * Per-payment log index of its `AuthorizationUsed` event (inclusion), set in the same statement so the
-   * webhook snapshot written with the transition already carries it.
-   */
-  logIndexes?: Map<string, number>;
-  /**
-   * The EVM batch whose inclusion or confirmation this transition records: the statement also writes the
-   * per-batch `settlement.included` / `settlement.confirmed` deliveries (one per merchant endpoint
-   * subscribed, listing that merchant's moved payments). Not set for Solana, whose payments settle alone.
-   */
-  settlementBatch?: string;
-  /**
-   * A second edge taken in the same statement, when the state after the first is already known to be
-   * passed (a batch found included at its confirmation depth): the row is written once, in `then.to`, with
-   * both patches; both events are recorded, in order (`from → to`, then `to → then.to` with `then.detail`),
-   * with the webhook deliveries each one emits, as two transitions would. Nobody can see the intermediate
-   * state, since both happen in one statement; one row version instead of two.
-   */
-  then?: { to: PaymentStatus; detail?: Record<string, unknown>; patch?: TransitionPatch };
-  /**
-   * The EVM batch this transition is a step of (every moved payment loaded from it): one `payment_events` row per
-   * edge lists them all, instead of one row each (payment-events.sql.ts). Needs a single `from` status.
-   */
-  batchStep?: string;
-}
 
 /**
  * The only writer of payment status. Every transition is one conditional UPDATE
@@ -220,6 +158,11 @@ export class PaymentLedger {
   ): Promise<string[]> {
     const fromList = checkedEdges(from, to);
     if (opts.then) checkedEdges(to, opts.then.to);
+    // A verified payment's queued_at records its queue step, which only the queue step writes (the history and the
+    // rollups rely on it); a later re-queue that resets it (an operator retry) records the previous value.
+    if (opts.patch && 'queued_at' in opts.patch && fromList.includes('verified')) {
+      throw new Error('queued_at of a verified payment is set by the queue step alone (queueVerified, queueRecentlyVerified)');
+    }
     if (opts.batchStep && fromList.length !== 1) throw new Error('a batch step moves payments from one status');
     if (ids.length === 0) return [];
     const rows = await this.run((bind) => `p.id = ANY(${bind(ids)}::uuid[]) AND p.status = ANY(${bind(fromList)}::text[])`, to, opts, manager);
@@ -232,7 +175,10 @@ export class PaymentLedger {
    * @returns ids actually moved (none when a concurrent request queued it first).
    */
   async queueVerified(ids: string[], mode: SettlementMode, manager?: EntityManager): Promise<string[]> {
-    return this.transition(ids, 'verified', 'queued', { patch: queuedPatch(mode) }, manager);
+    checkedEdges('verified', 'queued');
+    if (ids.length === 0) return [];
+    const rows = await this.run((bind) => `p.id = ANY(${bind(ids)}::uuid[]) AND p.status = 'verified'`, 'queued', { patch: queuedPatch(mode) }, manager, true);
+    return rows.map((r) => r.id);
   }
 
   /**
@@ -288,6 +234,7 @@ export class PaymentLedger {
       'queued',
       { patch: queuedPatch(mode) },
       manager,
+      true,
     );
     const answers: Array<{ id: string; reference: string } | undefined> = calls.map(() => undefined);
     for (const r of rows as Array<{ id: string; reference: string; ord: string }>) answers[Number(r.ord) - 1] = { id: r.id, reference: r.reference };
@@ -317,73 +264,15 @@ export class PaymentLedger {
     );
   }
 
-  /**
-   * One transition statement: lock the rows `where` selects, update them, write their events and, for
-   * transitions merchants hear about, their webhook deliveries. `where` binds its values through `bind`.
-   */
+  /** Runs one transition statement ({@link transitionStatementSql}: what it locks, moves and writes). */
   private async run(
     select: (bind: (value: unknown) => string) => string | RowSource,
     to: PaymentStatus,
     opts: TransitionOptions,
     manager?: EntityManager,
+    queueStep = false,
   ): Promise<Array<{ id: string; reference: string }>> {
-    const params: unknown[] = [];
-    const bind = (value: unknown): string => {
-      params.push(value);
-      return `$${params.length}`;
-    };
-    const toParam = bind(to);
-    const reasonParam = bind(opts.reason ?? null);
-    const detailParam = bind(opts.detail ? JSON.stringify(opts.detail) : null);
-    const then = opts.then;
-    const thenParam = then ? bind(then.to) : undefined;
-    const sets = [`status = ${thenParam ?? toParam}`, 'updated_at = now()'];
-    const patched = new Set<string>();
-    for (const [col, value] of [...Object.entries(opts.patch ?? {}), ...Object.entries(then?.patch ?? {})]) {
-      if (!PATCHABLE.has(col as keyof TransitionPatch)) throw new Error(`column ${col} is not patchable by a transition`);
-      if (patched.has(col)) throw new Error(`column ${col} is patched by both edges of one transition`);
-      patched.add(col);
-      sets.push(`${col} = ${bind(value)}`);
-    }
-    if (opts.incrementAttempts) sets.push('attempts = p.attempts + 1');
-    let perRow = '';
-    if (opts.logIndexes?.size) {
-      perRow = ` LEFT JOIN unnest(${bind([...opts.logIndexes.keys()])}::uuid[], ${bind([...opts.logIndexes.values()])}::int[]) AS li(id, log_index) ON li.id = old.id`;
-      sets.push('log_index = coalesce(li.log_index, p.log_index)');
-    }
-    // The outbox: one delivery per (moved payment × live endpoint of its merchant subscribed to the event),
-    // in the same statement as the transition. A replayed job moves nothing, so it emits nothing.
-    const eventType = paymentEventTypeFor(to, opts.reason);
-    let outbox = '';
-    if (eventType) {
-      const typeParam = bind(eventType);
-      const snapshot = paymentSnapshotSql(toParam, reasonParam, detailParam);
-      outbox = `, ${paymentDeliveriesSql({ name: 'deliveries', typeParam, eventId: 'event_id', eventAt: 'event_at', snapshot })}`;
-    }
-    const batchEvent = opts.settlementBatch ? settlementEventTypeFor(to) : null;
-    // Bound once, on first use (an unused parameter has no type Postgres could infer).
-    let batchParam: string | undefined;
-    const batchRef = (): string => (batchParam ??= bind(opts.settlementBatch));
-    if (batchEvent) outbox += `, ${settlementDeliveriesSql(bind(batchEvent), batchRef(), toParam)}`;
-    const stepDetail = opts.batchStep ? batchStepDetailSql(bind(opts.batchStep)) : undefined;
-    const second =
-      then && thenParam ? secondEdgeSql(bind, { toParam, thenParam, then, batchRef: opts.settlementBatch ? batchRef : undefined, stepDetail }) : undefined;
-    outbox += second?.outbox ?? '';
-    const picked = select(bind);
-    const source: RowSource = typeof picked === 'string' ? { from: 'payments p', where: picked } : picked;
-    const carried = (source.carry ?? []).map((c) => `, ${c}`).join('');
-    const ev = firstEdgeEventsSql({ stepDetail, withThen: !!then, toParam, reasonParam, detailParam, leftBatch: 'batch_id' in (opts.patch ?? {}) });
-    const sql = `
-      WITH ${ev.with}old AS (
-        SELECT p.id, p.status${ev.old}${carried} FROM ${source.from} WHERE ${source.where} FOR UPDATE OF p
-      ), moved AS (
-        UPDATE payments p SET ${sets.join(', ')} FROM old${perRow}${ev.from} WHERE p.id = old.id
-        RETURNING p.*, old.status AS from_status${ev.old ? ', old.left_batch_id' : ''}${source.carry ? source.carry.map((c) => `, old.${c}`).join('') : ''}, ${ev.returning}${second?.returning ?? ''}
-      ), events AS (
-        INSERT INTO payment_events (id, payment_id, payment_ids, from_status, to_status, reason, detail, created_at)
-        ${ev.rows}${second?.events ?? ''}
-      )${outbox}
-      SELECT id, reference${carried} FROM moved`;
+    const { sql, params } = transitionStatementSql(select, to, opts, queueStep);
     if (manager) return manager.query(sql, params);
     // Outside a caller's transaction the statement runs as a named prepared statement on the pool
     // TypeORM itself uses (synchronous commit): Postgres plans this CTE once per connection instead of

@@ -27,10 +27,13 @@ export function batchStepDetailSql(batchParam: string): (detailParam: string) =>
  * SQL of a transition's first-edge events, for its statement (payment-ledger.ts `run`): `rows` selects the
  * `payment_events` rows from `moved` (id, payment_id, payment_ids, from_status, to_status, reason, detail,
  * created_at), `returning` the event id and time each moved row carries (`event_id`, `event_at`, which its
- * webhook deliveries point at), `with`, `from` and `old` (columns the `old` CTE adds) what that needs.
+ * webhook deliveries point at), `with`, `from` and `old` (columns the `old` CTE adds, which `moved` returns as
+ * `carry`) what that needs.
  * - One row per payment, each with its own id and time (drawn in the `RETURNING`). With `leftBatch` (the
  *   transition sets `batch_id`), a row whose payment leaves its batch names it (`detail.leftBatchId`), so the
- *   payment's batches stay known from its own rows (payment-events.sql.ts).
+ *   payment's batches stay known from its own rows (payment-events.sql.ts). With `requeued` (the transition sets
+ *   `queued_at`: an operator retry), a row names the `queued_at` it replaced (`detail.previousQueuedAt`), which
+ *   keeps the time of the payment's queue step (payment-events.sql.ts).
  * - A batch step (`stepDetail` set, payment-events.sql.ts): one row for the statement, listing the moved payments,
  *   its id and time (and the second edge's, `withThen`) drawn once in `step_ids`; no row when nothing moved.
  */
@@ -41,16 +44,31 @@ export function firstEdgeEventsSql(o: {
   reasonParam: string;
   detailParam: string;
   leftBatch: boolean;
-}): { with: string; from: string; old: string; returning: string; rows: string } {
+  requeued?: boolean;
+}): { with: string; from: string; old: string; carry: string[]; returning: string; rows: string } {
   if (!o.stepDetail) {
-    const detail = o.leftBatch
-      ? `CASE WHEN left_batch_id IS NOT NULL AND left_batch_id IS DISTINCT FROM batch_id
-              THEN coalesce(${o.detailParam}::jsonb, '{}'::jsonb) || jsonb_build_object('leftBatchId', left_batch_id) ELSE ${o.detailParam}::jsonb END`
+    // What a row adds to the transition's detail: the batch its payment left, the queued_at a re-queue replaced.
+    const carry: string[] = [];
+    const added: Array<{ when: string; add: string }> = [];
+    if (o.leftBatch) {
+      carry.push('left_batch_id');
+      added.push({ when: 'left_batch_id IS NOT NULL AND left_batch_id IS DISTINCT FROM batch_id', add: `jsonb_build_object('leftBatchId', left_batch_id)` });
+    }
+    if (o.requeued) {
+      carry.push('previous_queued_at');
+      added.push({ when: 'previous_queued_at IS NOT NULL', add: `jsonb_build_object('previousQueuedAt', previous_queued_at)` });
+    }
+    const detail = added.length
+      ? `CASE WHEN ${added.map((a) => `(${a.when})`).join(' OR ')}
+              THEN coalesce(${o.detailParam}::jsonb, '{}'::jsonb)${added.map((a) => ` || CASE WHEN ${a.when} THEN ${a.add} ELSE '{}'::jsonb END`).join('')}
+              ELSE ${o.detailParam}::jsonb END`
       : `${o.detailParam}::jsonb`;
+    const columns: Record<string, string> = { left_batch_id: 'p.batch_id', previous_queued_at: 'p.queued_at' };
     return {
       with: '',
       from: '',
-      old: o.leftBatch ? ', p.batch_id AS left_batch_id' : '',
+      old: carry.map((c) => `, ${columns[c]} AS ${c}`).join(''),
+      carry,
       returning: `${EVENT_ID_SQL} AS event_id, clock_timestamp() AS event_at`,
       rows: `SELECT event_id, id, NULL::uuid[], from_status, ${o.toParam}, ${o.reasonParam}, ${detail}, event_at FROM moved`,
     };
@@ -60,6 +78,7 @@ export function firstEdgeEventsSql(o: {
     with: `step_ids AS MATERIALIZED (SELECT ${EVENT_ID_SQL} AS event_id, clock_timestamp() AS event_at${then}), `,
     from: ', step_ids st',
     old: '',
+    carry: [],
     returning: 'st.event_id, st.event_at',
     rows: stepEventRowSql({ eventId: 'event_id', eventAt: 'event_at', from: 'min(from_status)', to: o.toParam, reason: o.reasonParam, detail: o.stepDetail(o.detailParam) }),
   };

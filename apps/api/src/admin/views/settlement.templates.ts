@@ -105,7 +105,7 @@ export const payment = `<% layout('@layout') %>
 <thead><tr><th>#</th><th>At</th><th>From</th><th>To</th><th>Reason</th><th>Detail</th></tr></thead>
 <tbody>
 <% for (const e of it.d.events) { %>
-<tr><td><%= e.id === '0' ? '—' : e.id %></td><td><%= it.h.time(e.created_at) %></td><td><%= e.from_status || '—' %></td><td><%~ include('@status', { s: e.to_status }) %></td><td><% if (e.reason) { %><code title="<%= it.h.reason(e.reason) %>"><%= e.reason %></code><% } %></td><td class="detail"><% if (e.detail) { %><pre class="json"><%= it.h.json(e.detail) %></pre><% } %></td></tr>
+<tr><td><%= Number(e.id) <= 0 ? '—' : e.id %></td><td><%= it.h.time(e.created_at) %></td><td><%= e.from_status || '—' %></td><td><%~ include('@status', { s: e.to_status }) %></td><td><% if (e.reason) { %><code title="<%= it.h.reason(e.reason) %>"><%= e.reason %></code><% } %></td><td class="detail"><% if (e.detail) { %><pre class="json"><%= it.h.json(e.detail) %></pre><% } %></td></tr>
 <% } %>
 </tbody>
 </table>
