@@ -6,6 +6,7 @@ import { COMPACT_EXPOSURE_SQL, EXPOSURE_GRACE_SECONDS, EXPOSURE_GROUND_TRUTH_SQL
 import { createDataSource } from '../data-source';
 import type { AcceptArgs } from './payment-accept';
 import { PaymentLedger } from './payment-ledger';
+import { OperatorActionsRepository } from '../settlement/operator-actions.repository';
 import { PAYMENT_STATUSES, PaymentStatus } from './payment-status';
 
 /**
@@ -274,5 +275,8 @@ describe('payment exposure', () => {
     expect(await ledger.accept(args({ payer, amount: '6', payerBalance: '42' }))).toMatchObject({ outcome: 'payer_exposure', detail: '37' });
     expect(await ledger.accept(args({ payer, amount: '5', payerBalance: '42' }))).toMatchObject({ outcome: 'created' });
     await expectExact([payer]);
+    // An operator retry's balance check counts the payer's other payments the same way.
+    const other = await new OperatorActionsRepository(ds).otherUnsettled({ id: live.payment_id as string, network, asset, payer });
+    expect(other).toBe(String(7 + 5));
   });
 });

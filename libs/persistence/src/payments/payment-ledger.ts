@@ -88,8 +88,9 @@ function checkedEdges(from: PaymentStatus | readonly PaymentStatus[], to: Paymen
 
 /**
  * The only writer of payment status. Every transition is one conditional UPDATE
- * (`WHERE id = ANY($ids) AND status = ANY($from)`) plus its event row, in a single statement, so a
- * replayed job or a racing request moves nothing twice and history never misses a step. Transitions that
+ * (`WHERE id = ANY($ids) AND status = ANY($from)`) plus its event row (the queue step: the row's `queued_at`,
+ * payment-events.sql.ts), in a single statement, so a replayed job or a racing request moves nothing twice and
+ * history never misses a step. Transitions that
  * merchants hear about (see {@link paymentEventTypeFor}) also write their webhook deliveries (the outbox)
  * in that statement; the webhook worker's relay picks them up once the caller's transaction commits.
  */
@@ -120,7 +121,7 @@ export class PaymentLedger {
   /**
    * The accept rule (accept-payment.sql.ts): under the payer's advisory lock, an earlier record of this
    * authorization is a retry or a refusal; else the payer and merchant exposure guards; else the payment is
-   * recorded `verified` with its creation event. One statement, no caller transaction.
+   * recorded `verified` (the row records its acceptance). One statement, no caller transaction.
    *
    * Group commit: the calls issued in one turn of the event loop run as one statement
    * (`tollgate_accept_payments(…arrays)`), one round trip and one commit instead of one each (in chunks of

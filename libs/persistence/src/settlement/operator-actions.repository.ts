@@ -2,6 +2,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { OPERATOR_ACTION_COLUMNS, OperatorActionRow, OperatorActionStatus } from '../admin/admin-actions';
 import { PaymentStatus, UNSETTLED_STATUSES } from '../payments/payment-status';
 import { referenceMatchSql } from '../payments/payment-reference';
+import { exposureHorizonSql } from '../payments/payment-exposure.sql';
 
 /** A payment as an operator action reads it (amounts in atomic units, `valid_before` unix seconds, as text). */
 export interface OperatorPaymentRow {
@@ -95,11 +96,14 @@ export class OperatorActionsRepository {
     return p;
   }
 
-  /** Sum (atomic units, decimal text) of the payer's other unsettled payments on the asset. */
+  /**
+   * Sum (atomic units, decimal text) of the payer's other unsettled payments on the asset, counted as the exposure
+   * guard counts them (payment-exposure.sql.ts: until the grace after their `validBefore`).
+   */
   async otherUnsettled(p: Pick<OperatorPaymentRow, 'id' | 'network' | 'asset' | 'payer'>): Promise<string> {
     const [{ unsettled }]: Array<{ unsettled: string }> = await this.db.query(
       `SELECT coalesce(sum(amount), 0)::text AS unsettled FROM payments
-        WHERE network = $1 AND asset = $2 AND payer = $3 AND status = ANY($5::text[]) AND id <> $4`,
+        WHERE network = $1 AND asset = $2 AND payer = $3 AND status = ANY($5::text[]) AND id <> $4 AND expires_at > ${exposureHorizonSql()}`,
       [p.network, p.asset, p.payer, p.id, UNSETTLED_STATUSES],
     );
     return unsettled;
