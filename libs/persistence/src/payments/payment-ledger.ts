@@ -10,7 +10,6 @@ import { GroupCommit } from './group-commit';
 
 export type { TransitionOptions, TransitionPatch } from './transition-statement.sql';
 
-
 /**
  * The signed fields of a payment, as a deferred settle presents them again, in the canonical (stored) forms
  * of its mechanism's claim (`SchemeMechanism.claimOf`: lower-case hex on EVM, base58 as is on Solana).
@@ -44,7 +43,6 @@ interface RecentQueueCall {
   a: RecentAuthorization;
   opts: RecentQueueOptions;
 }
-
 
 /**
  * Shortcut settles answered by one statement at most (rows are updated one after the other in one backend,
@@ -84,7 +82,6 @@ function checkedEdges(from: PaymentStatus | readonly PaymentStatus[], to: Paymen
   }
   return fromList;
 }
-
 
 /**
  * The only writer of payment status. Every transition is one conditional UPDATE
