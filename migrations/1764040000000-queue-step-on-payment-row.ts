@@ -2,6 +2,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 import {
   PAYMENT_EVENTS_FUNCTION_BEFORE_QUEUE_STEP_SQL,
   PAYMENT_EVENTS_FUNCTION_SQL,
+  PAYMENTS_CREATED_ROLLUP_SQL,
   PAYMENTS_QUEUED_ROLLUP_SQL,
   PAYMENTS_QUEUED_ROLLUP_TRIGGER_SQL,
   QUEUED_STEP_EVENT_ID,
@@ -14,7 +15,8 @@ import {
  *
  * - `tollgate_payment_events` shows the step at `queued_at` with id -1, and the acceptance with id -2 (was 0), so both
  *   sort before every event row; payments queued before keep their own row, which is shown instead.
- * - `trg_payments_queued_rollup` counts the step for the console rollups, from the updated payment rows.
+ * - `trg_payments_queued_rollup` counts the step for the console rollups, from the updated payment rows;
+ *   `payments_created_rollup()` is re-installed from the same builder (same counts, one statement).
  * - The step's `payment.queued` webhook deliveries point at id -1.
  *
  * Down writes the steps the function shows back as rows (at the same time, with fresh ids: by id they come after the
@@ -28,6 +30,9 @@ export class QueueStepOnPaymentRow1764040000000 implements MigrationInterface {
     await q.query(PAYMENTS_QUEUED_ROLLUP_SQL);
     await q.query(PAYMENTS_QUEUED_ROLLUP_TRIGGER_SQL);
     await q.query(`ALTER FUNCTION payments_queued_rollup() SET enable_seqscan = off`);
+    // The acceptance rollup shares the queue step's builder now (same counts); re-installing it drops its setting.
+    await q.query(PAYMENTS_CREATED_ROLLUP_SQL);
+    await q.query(`ALTER FUNCTION payments_created_rollup() SET enable_seqscan = off`);
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -164,29 +164,46 @@ export const PAYMENT_EVENTS_ROLLUP_SQL = `CREATE OR REPLACE FUNCTION payment_eve
       END $$`;
 
 /**
- * The console rollups' trigger on `payments` (AFTER INSERT, per statement): a payment inserted `verified` (the
- * accept rule) counts as a `→ verified` step, which no event row records any more.
+ * A console-rollup trigger function on `payments` for a step the payment row records instead of an event row: counts
+ * the step `to` once per payment `steps` selects (`merchant_id`, `at`: when it was taken), in the same shards and
+ * buckets as the events trigger ({@link PAYMENT_EVENTS_ROLLUP_SQL}). `any` is the statement's cheap early exit (no
+ * shard is claimed when it finds nothing).
  */
-export const PAYMENTS_CREATED_ROLLUP_SQL = `CREATE OR REPLACE FUNCTION payments_created_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
+function rowStepRollupSql(fn: string, to: 'verified' | 'queued', any: string, steps: string): string {
+  return `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
         v_try int := 0;
         v_shard smallint := pg_backend_pid() % 8;
       BEGIN
-        IF NOT EXISTS (SELECT 1 FROM new_rows WHERE status = 'verified') THEN
+        IF NOT EXISTS (${any}) THEN
           RETURN NULL;
         END IF;${CLAIM_SHARD}
-        INSERT INTO payment_activity AS a (bucket, to_status, reason, shard, n, included_amount)
-        SELECT date_trunc('minute', r.created_at), 'verified', '', v_shard, count(*), 0
-          FROM new_rows r WHERE r.status = 'verified'
-         GROUP BY 1 ORDER BY 1
-        ON CONFLICT (bucket, to_status, reason, shard) DO UPDATE SET n = a.n + excluded.n;
+        WITH s AS MATERIALIZED (
+          ${steps}
+        ), activity AS (
+          INSERT INTO payment_activity AS a (bucket, to_status, reason, shard, n, included_amount)
+          SELECT date_trunc('minute', s.at), '${to}', '', v_shard, count(*), 0 FROM s
+           GROUP BY 1 ORDER BY 1
+          ON CONFLICT (bucket, to_status, reason, shard) DO UPDATE SET n = a.n + excluded.n
+        )
         INSERT INTO payment_status_totals AS t (merchant_id, to_status, reason, shard, n)
-        SELECT r.merchant_id, 'verified', '', v_shard, count(*)
-          FROM new_rows r WHERE r.status = 'verified'
+        SELECT s.merchant_id, '${to}', '', v_shard, count(*) FROM s
          GROUP BY 1 ORDER BY 1
         ON CONFLICT (merchant_id, to_status, reason, shard) DO UPDATE SET n = t.n + excluded.n;
         RETURN NULL;
       END $$`;
+}
+
+/**
+ * The console rollups' trigger on `payments` (AFTER INSERT, per statement): a payment inserted `verified` (the
+ * accept rule) counts as a `→ verified` step, which no event row records any more.
+ */
+export const PAYMENTS_CREATED_ROLLUP_SQL = rowStepRollupSql(
+  'payments_created_rollup',
+  'verified',
+  `SELECT 1 FROM new_rows WHERE status = 'verified'`,
+  `SELECT r.merchant_id, r.created_at AS at FROM new_rows r WHERE r.status = 'verified'`,
+);
 
 /** The trigger running {@link PAYMENTS_CREATED_ROLLUP_SQL}. */
 export const PAYMENTS_CREATED_ROLLUP_TRIGGER_SQL = `CREATE TRIGGER trg_payments_created_rollup AFTER INSERT ON payments
@@ -199,29 +216,13 @@ export const PAYMENTS_CREATED_ROLLUP_TRIGGER_SQL = `CREATE TRIGGER trg_payments_
  * event row (none does today; the events trigger counts those). Statements that move no verified payment (every
  * batch step, lapses aside) leave after one look at their old rows.
  */
-export const PAYMENTS_QUEUED_ROLLUP_SQL = `CREATE OR REPLACE FUNCTION payments_queued_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
-      DECLARE
-        v_try int := 0;
-        v_shard smallint := pg_backend_pid() % 8;
-      BEGIN
-        IF NOT EXISTS (SELECT 1 FROM old_rows WHERE status = 'verified') THEN
-          RETURN NULL;
-        END IF;${CLAIM_SHARD}
-        WITH q AS MATERIALIZED (
-          SELECT n.merchant_id, n.queued_at FROM new_rows n JOIN old_rows o ON o.id = n.id
-           WHERE o.status = 'verified' AND n.status = 'queued' AND n.queued_at IS DISTINCT FROM o.queued_at
-        ), activity AS (
-          INSERT INTO payment_activity AS a (bucket, to_status, reason, shard, n, included_amount)
-          SELECT date_trunc('minute', q.queued_at), 'queued', '', v_shard, count(*), 0 FROM q
-           GROUP BY 1 ORDER BY 1
-          ON CONFLICT (bucket, to_status, reason, shard) DO UPDATE SET n = a.n + excluded.n
-        )
-        INSERT INTO payment_status_totals AS t (merchant_id, to_status, reason, shard, n)
-        SELECT q.merchant_id, 'queued', '', v_shard, count(*) FROM q
-         GROUP BY 1 ORDER BY 1
-        ON CONFLICT (merchant_id, to_status, reason, shard) DO UPDATE SET n = t.n + excluded.n;
-        RETURN NULL;
-      END $$`;
+export const PAYMENTS_QUEUED_ROLLUP_SQL = rowStepRollupSql(
+  'payments_queued_rollup',
+  'queued',
+  `SELECT 1 FROM old_rows WHERE status = 'verified'`,
+  `SELECT n.merchant_id, n.queued_at AS at FROM new_rows n JOIN old_rows o ON o.id = n.id
+           WHERE o.status = 'verified' AND n.status = 'queued' AND n.queued_at IS DISTINCT FROM o.queued_at`,
+);
 
 /** The trigger running {@link PAYMENTS_QUEUED_ROLLUP_SQL}. */
 export const PAYMENTS_QUEUED_ROLLUP_TRIGGER_SQL = `CREATE TRIGGER trg_payments_queued_rollup AFTER UPDATE ON payments

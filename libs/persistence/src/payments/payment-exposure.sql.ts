@@ -62,20 +62,15 @@ const UNSETTLED = `('verified', 'queued', 'batched', 'submitted')`;
  * its minute (rule `legacy`: only a verified payment; any other unsettled one in the minute bucket `'infinity'`).
  */
 function contributions(rows: string, sign: '' | '-', rule: ExposureRule): string {
-  if (rule === 'legacy') {
-    return `SELECT c.party, c.party_id, r.network, r.asset, b.by_minute, b.bucket, ${sign}r.amount AS amount
-            FROM ${rows} r
-           CROSS JOIN LATERAL (VALUES ('payer', r.payer), ('merchant', r.merchant_id::text)) AS c(party, party_id)
-           CROSS JOIN LATERAL (VALUES (false, r.expires_at),
-                                      (true, CASE WHEN r.status = 'verified' THEN date_trunc('minute', r.expires_at, 'UTC')
-                                                  ELSE 'infinity'::timestamptz END)) AS b(by_minute, bucket)
-           WHERE r.status IN ${UNSETTLED} AND (r.status = 'verified' OR b.by_minute)`;
-  }
+  const legacy = rule === 'legacy';
+  const minute = legacy
+    ? `CASE WHEN r.status = 'verified' THEN date_trunc('minute', r.expires_at, 'UTC') ELSE 'infinity'::timestamptz END`
+    : `date_trunc('minute', r.expires_at, 'UTC')`;
   return `SELECT c.party, c.party_id, r.network, r.asset, b.by_minute, b.bucket, ${sign}r.amount AS amount
             FROM ${rows} r
            CROSS JOIN LATERAL (VALUES ('payer', r.payer), ('merchant', r.merchant_id::text)) AS c(party, party_id)
-           CROSS JOIN LATERAL (VALUES (false, r.expires_at), (true, date_trunc('minute', r.expires_at, 'UTC'))) AS b(by_minute, bucket)
-           WHERE r.status IN ${UNSETTLED}`;
+           CROSS JOIN LATERAL (VALUES (false, r.expires_at), (true, ${minute})) AS b(by_minute, bucket)
+           WHERE r.status IN ${UNSETTLED}${legacy ? ` AND (r.status = 'verified' OR b.by_minute)` : ''}`;
 }
 
 const KEY = 'party, party_id, network, asset, by_minute, bucket';
