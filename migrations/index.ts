@@ -29,6 +29,7 @@ import { ReferencesEncodeIds1764010000000 } from './1764010000000-references-enc
 import { CompactPaymentEvents1764020000000 } from './1764020000000-compact-payment-events';
 import { ExposureUntilExpiry1764030000000 } from './1764030000000-exposure-until-expiry';
 import { QueueStepOnPaymentRow1764040000000 } from './1764040000000-queue-step-on-payment-row';
+import { SvmTransactionsHistory1764050000000 } from './1764050000000-svm-transactions-history';
 
 /** Every migration, in order. Listed explicitly so ts-node and compiled builds load the same set. */
 export const MIGRATIONS = [
@@ -53,4 +54,5 @@ export const MIGRATIONS = [
   CompactPaymentEvents1764020000000,
   ExposureUntilExpiry1764030000000,
   QueueStepOnPaymentRow1764040000000,
+  SvmTransactionsHistory1764050000000,
 ];

@@ -20,12 +20,12 @@ export interface HistoryMaintenanceSettings {
 
 /**
  * The worker's upkeep of payment history:
- * - keeps daily partitions of `payment_events` and `payments_history` created `partitionsAheadDays` ahead of
+ * - keeps daily partitions of `payment_events`, `payments_history` and `svm_transactions_history` created `partitionsAheadDays` ahead of
  *   today (Postgres creates none by itself; an insert no partition covers lands in the default partition,
  *   and the next pass moves it into its day's partition), at start and every
  *   {@link HISTORY_MAINTENANCE_INTERVAL_MS}; with several workers only one does it at a time (advisory lock);
  * - every `moveIntervalMs`, moves final payments whose authorization has expired and that have not changed for
- *   `hotSeconds` from `payments` to `payments_history` ({@link PaymentsHistory.moveFinal}), up to
+ *   `hotSeconds` from `payments` to `payments_history`, with their Solana transactions ({@link PaymentsHistory.moveFinal}), up to
  *   {@link MOVE_BATCH} × {@link MOVE_BATCHES_PER_PASS} per pass; several workers share the work (SKIP LOCKED).
  * Never throws: a failed pass is logged and the next one tries again.
  */

@@ -41,10 +41,13 @@ export class ConsoleSvmRepository {
     );
   }
 
-  /** The stored transaction of payment `paymentId`, or null (not a Solana payment, or not signed yet). */
+  /**
+   * The stored transaction of payment `paymentId`, or null (not a Solana payment, not signed yet, or archived).
+   * Reads `svm_transactions_all`: the transaction moves to history with its payment.
+   */
   async transaction(paymentId: string): Promise<ConsoleSvmTransactionRow | null> {
     const [r] = await this.dataSource.query(
-      `SELECT network, fee_payer, signature, blockhash, broadcasts, last_broadcast_at, created_at FROM svm_transactions WHERE payment_id = $1`,
+      `SELECT network, fee_payer, signature, blockhash, broadcasts, last_broadcast_at, created_at FROM svm_transactions_all WHERE payment_id = $1`,
       [paymentId],
     );
     return r ?? null;

@@ -5,10 +5,10 @@ import { archiveHistory } from '../history/archive';
 
 const USAGE = `usage: npm run archive -- [--before <date>] [--out <dir>]
 
-Exports every closed daily partition of payment_events, then of payments_history, that ended at or before --before
-to <dir>/<partition>.tsv.gz (COPY text; payment_events: id, payment_id, from_status, to_status, reason, detail,
-created_at, payment_ids; payments_history: the columns of payments, in table order), checks the row counts, then detaches and
-drops it. --before defaults to now minus HISTORY_RETENTION_DAYS; --out to ./archive.`;
+Exports every closed daily partition of payment_events, then of payments_history, then of svm_transactions_history,
+that ended at or before --before to <dir>/<partition>.tsv.gz (COPY text; payment_events: id, payment_id, from_status,
+to_status, reason, detail, created_at, payment_ids; payments_history and svm_transactions_history: the columns of
+payments and of svm_transactions, in table order), checks the row counts, then detaches and drops it. --before defaults to now minus HISTORY_RETENTION_DAYS; --out to ./archive.`;
 
 /** `npm run archive`: the retention policy's archive step (see README "Payment history"). Exit 64 on bad flags. */
 async function main(): Promise<void> {

@@ -7,7 +7,7 @@ import { HISTORY_TABLES, HistoryPartitions, PAYMENT_EVENTS_HISTORY, type History
 
 /** One archived partition. */
 export interface ArchivedPartition {
-  /** `payment_events` or `payments_history`. */
+  /** `payment_events`, `payments_history` or `svm_transactions_history`. */
   table: HistoryTable['parent'];
   partition: string;
   /** Rows exported, counted in the file and in the detached table (all three equal, or nothing is dropped). */
@@ -35,7 +35,8 @@ export interface ArchiveOptions {
 }
 
 /**
- * `npm run archive`: {@link archivePartitions} of `payment_events`, then of `payments_history`.
+ * `npm run archive`: {@link archivePartitions} of `payment_events`, then of `payments_history`, then of
+ * `svm_transactions_history`.
  * @returns every partition archived, events first.
  */
 export async function archiveHistory(dataSource: DataSource, opts: ArchiveOptions): Promise<ArchivedPartition[]> {

@@ -23,7 +23,7 @@ export interface HistoryPartition {
  * `exportColumns` is the column list of an archive file, in order.
  */
 export interface HistoryTable {
-  parent: 'payment_events' | 'payments_history';
+  parent: 'payment_events' | 'payments_history' | 'svm_transactions_history';
   exportColumns: readonly string[];
 }
 
@@ -47,8 +47,18 @@ export const PAYMENTS_HISTORY: HistoryTable = {
   ],
 };
 
-/** Both history tables, in the order `npm run archive` takes them. */
-export const HISTORY_TABLES: readonly HistoryTable[] = [PAYMENT_EVENTS_HISTORY, PAYMENTS_HISTORY];
+/**
+ * `svm_transactions_history` (migration 1764050000000): the stored transactions of Solana payments that moved to
+ * `payments_history` (they move together), by the day the transaction was signed. Columns in table order (those
+ * of `svm_transactions`).
+ */
+export const SVM_TRANSACTIONS_HISTORY: HistoryTable = {
+  parent: 'svm_transactions_history',
+  exportColumns: ['payment_id', 'network', 'fee_payer', 'signature', 'blockhash', 'wire_transaction', 'broadcasts', 'last_broadcast_at', 'created_at', 'updated_at'],
+};
+
+/** Every history table, in the order `npm run archive` takes them. */
+export const HISTORY_TABLES: readonly HistoryTable[] = [PAYMENT_EVENTS_HISTORY, PAYMENTS_HISTORY, SVM_TRANSACTIONS_HISTORY];
 
 const DAY_MS = 86_400_000;
 /**

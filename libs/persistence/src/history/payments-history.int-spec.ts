@@ -1,6 +1,15 @@
+import { createReadStream, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { createTestDatabase } from '@tollgate/testing';
+import { ConsoleSvmRepository } from '../admin/console-svm.repository';
 import { createDataSource } from '../data-source';
+import { archiveHistory } from './archive';
 import { PaymentsHistory } from './payments-history';
 
 /**
@@ -74,5 +83,85 @@ describe('PaymentsHistory.moveFinal', () => {
       `SELECT count(*)::int AS wrong FROM payments_history WHERE status NOT IN ('confirmed', 'failed', 'lapsed') OR valid_before >= extract(epoch FROM now())`,
     );
     expect(wrong).toBe(0);
+  });
+});
+
+/**
+ * A Solana payment's stored transaction (`svm_transactions`, ≈ 1.3 KB with its wire bytes) moves with the
+ * payment, is read by the console from either side, and is archived and restored with its day like the rest.
+ */
+describe('PaymentsHistory.moveFinal: Solana transactions', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let ds: DataSource;
+  const merchantId = '00000000-0000-4000-8000-000000000004';
+  const network = 'solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1';
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    ds = await createDataSource({ databaseUrl: db.url, poolSize: 4 }).initialize();
+    await ds.query(`INSERT INTO merchants (id, name) VALUES ($1, 'svm move test')`, [merchantId]);
+  });
+  afterAll(async () => {
+    await ds.destroy();
+    await db.drop();
+  });
+
+  /** One Solana payment and its stored transaction, both created `ageHours` ago. */
+  async function solanaPayment(tag: string, status: string, ageHours: number, validBefore: number): Promise<string> {
+    const [{ id }] = await ds.query(
+      `INSERT INTO payments (reference, merchant_id, x402_version, scheme, network, asset, payer, pay_to, amount, valid_after, valid_before,
+                             expires_at, nonce, signature, status, tx_hash, requirements, created_at, updated_at)
+       VALUES ($1::text, $2, 2, 'exact', $3, 'Mint1111111111111111111111111111111111111111', $7, 'PayTo111111111111111111111111111111111111111',
+               1000, 0, $4, now(), '0x' || encode(sha256(convert_to($1::text, 'UTF8')), 'hex'), '', $5, 'sig_' || $1::text, '{}', now() - make_interval(hours => $6), now() - make_interval(hours => $6))
+       RETURNING id`,
+      [tag, merchantId, network, validBefore, status, ageHours, `Payer${status === 'confirmed' ? 'Done' : 'Live'}${'1'.repeat(32)}`],
+    );
+    await ds.query(
+      `INSERT INTO svm_transactions (payment_id, network, fee_payer, signature, blockhash, wire_transaction, broadcasts, created_at, updated_at)
+       VALUES ($1, $2, 'FeePayer111111111111111111111111111111111111', 'sig_' || $3, 'Blockhash11111111111111111111111111111111111', repeat('A', 1200), 1,
+               now() - make_interval(hours => $4), now() - make_interval(hours => $4))`,
+      [id, network, tag, ageHours],
+    );
+    return id;
+  }
+
+  it('moves a final payment’s transaction with it, keeps an unfinished one’s, and archives and restores it with its day', async () => {
+    const done = await solanaPayment('svm_done', 'confirmed', 50, 1);
+    const live = await solanaPayment('svm_live', 'submitted', 1, Math.floor(Date.now() / 1000) + 600);
+    const consoleSvm = new ConsoleSvmRepository(ds);
+    const before = await consoleSvm.transaction(done);
+    expect(before).toMatchObject({ signature: 'sig_svm_done', broadcasts: 1 });
+
+    expect(await new PaymentsHistory(ds).moveFinal({ hotSeconds: 3600, limit: 100 })).toBe(1);
+
+    const where = async (id: string) =>
+      (await ds.query(
+        `SELECT (SELECT count(*)::int FROM svm_transactions WHERE payment_id = $1) AS hot,
+                (SELECT count(*)::int FROM svm_transactions_history WHERE payment_id = $1) AS history`,
+        [id],
+      ))[0];
+    expect(await where(done)).toEqual({ hot: 0, history: 1 });
+    expect(await where(live)).toEqual({ hot: 1, history: 0 });
+    // The console's payment page reads the same transaction from history.
+    expect(await consoleSvm.transaction(done)).toEqual(before);
+    expect(await consoleSvm.transaction(live)).toMatchObject({ signature: 'sig_svm_live' });
+
+    // Two days old: the legacy partition (everything before the migration day), closed, archived with its day.
+    const outDir = mkdtempSync(join(tmpdir(), 'tollgate-svm-archive-'));
+    const archived = (await archiveHistory(ds, { before: new Date(), outDir })).filter((a) => a.table === 'svm_transactions_history');
+    expect(archived).toEqual([expect.objectContaining({ partition: 'svm_transactions_history_legacy', rows: 1 })]);
+    const lines = gunzipSync(readFileSync(archived[0].file)).toString('utf8').trim().split('\n');
+    expect(lines.map((l) => l.split('\t')[0])).toEqual([done]);
+    expect(await consoleSvm.transaction(done)).toBeNull();
+    expect(await consoleSvm.transaction(live)).toMatchObject({ signature: 'sig_svm_live' });
+
+    // The README's restore: COPY the file back into the parent (routed to the default partition now).
+    const client = await (ds.driver as PostgresDriver).master.connect();
+    try {
+      await pipeline(createReadStream(archived[0].file), createGunzip(), client.query(copyFrom('COPY svm_transactions_history FROM STDIN')));
+    } finally {
+      client.release();
+    }
+    expect(await consoleSvm.transaction(done)).toEqual(before);
   });
 });

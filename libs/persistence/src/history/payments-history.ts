@@ -20,8 +20,10 @@ export class PaymentsHistory {
    * verify again, so the hot table's unique authorization index still guards every one that can) and that
    * have not changed for `hotSeconds` (seconds), from `payments` to `payments_history`: one statement, so a
    * payment is in exactly one of the two at every instant. Rows another transaction holds are skipped (several
-   * workers may run this at once). No event is written: the payment's state does not change, only where it
-   * is kept.
+   * workers may run this at once). A Solana payment's stored transaction (`svm_transactions`) moves with it,
+   * in the same statement, to `svm_transactions_history` (migration 1764050000000), found through its primary key
+   * (`= ANY (ARRAY(…))`, never a join the planner could turn into a scan of the table). No event is written: the
+   * payment's state does not change, only where it is kept.
    * @returns payments moved.
    */
   async moveFinal(opts: { hotSeconds: number; limit: number }): Promise<number> {
@@ -32,8 +34,11 @@ export class PaymentsHistory {
           ORDER BY created_at LIMIT $2
           FOR UPDATE SKIP LOCKED),
        moved AS (DELETE FROM payments p USING picked WHERE p.id = picked.id RETURNING p.*),
-       kept AS (INSERT INTO payments_history SELECT * FROM moved RETURNING 1)
-       SELECT count(*)::int AS n FROM kept`,
+       kept AS (INSERT INTO payments_history SELECT * FROM moved RETURNING 1),
+       svm_moved AS (
+         DELETE FROM svm_transactions s WHERE s.payment_id = ANY (ARRAY(SELECT id FROM moved WHERE network LIKE 'solana:%')) RETURNING s.*),
+       svm_kept AS (INSERT INTO svm_transactions_history SELECT * FROM svm_moved RETURNING 1)
+       SELECT (SELECT count(*)::int FROM kept) AS n, (SELECT count(*)::int FROM svm_kept) AS svm`,
       [opts.hotSeconds, opts.limit],
     );
     return rows[0].n;
