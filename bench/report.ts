@@ -270,6 +270,15 @@ function historySection(r: Report): string[] {
     rows.push(['end to end payments per minute', e0 ? fmt(e0.paymentsPerMinute) : '–', fmt(e1.paymentsPerMinute)]);
     rows.push(['verify / settle p99 under e2e load (ms)', e0 ? `${ms(e0.verify.p99)} / ${ms(e0.settle.p99)}` : '–', `${ms(e1.verify.p99)} / ${ms(e1.settle.p99)}`]);
   }
+  // CPU per operation drifts with the machine less than rates do, and shows which process a difference is in.
+  const cpu = (processes: ProcessUsage[] | undefined, count: number | undefined): string => {
+    if (!processes || !count) return '–';
+    const sum = (f: (p: ProcessUsage) => boolean) => processes.filter(f).reduce((x, p) => x + p.cpuMs, 0) / count;
+    return `${fmt(sum((p) => p.name.startsWith('postgres')), 2)} / ${fmt(sum(() => true), 2)}`;
+  };
+  if (hs.verify) rows.push(['CPU ms per verify at that step: Postgres / all processes', cpu(v0?.processes, v0?.responses), cpu(v1?.processes, v1?.responses)]);
+  if (s1) rows.push(['CPU ms per settle: Postgres / all processes', cpu(s0?.processes, s0?.responses), cpu(s1.processes, s1.responses)]);
+  if (e1) rows.push(['CPU ms per payment end to end: Postgres / all processes', cpu(e0?.processes, e0?.confirmed), cpu(e1.processes, e1.confirmed)]);
   const yes = (v: boolean | undefined) => (v === undefined ? '–' : v ? 'yes' : '**no**');
   const validEmpty = [r.verify?.tollgate.valid, r.settle?.tollgate.valid, r.e2e?.valid].filter((v) => v !== undefined) as boolean[];
   rows.push(['every answer valid, no transport error, every payment final', yes(validEmpty.length ? validEmpty.every(Boolean) : undefined), yes(hs.valid)]);
