@@ -60,9 +60,11 @@ async function main(kind: FloorServer, port: number): Promise<void> {
   process.stdout.write('LISTENING\n');
 }
 
-const [kind, port] = process.argv.slice(2);
-if (!(FLOOR_SERVERS as readonly string[]).includes(kind) || !Number(port)) {
-  process.stderr.write(`usage: floor-server.ts <${FLOOR_SERVERS.join('|')}> <port>\n`);
-  process.exit(64);
+if (require.main === module) {
+  const [kind, port] = process.argv.slice(2);
+  if (!(FLOOR_SERVERS as readonly string[]).includes(kind) || !Number(port)) {
+    process.stderr.write(`usage: floor-server.ts <${FLOOR_SERVERS.join('|')}> <port>\n`);
+    process.exit(64);
+  }
+  void main(kind as FloorServer, Number(port));
 }
-void main(kind as FloorServer, Number(port));

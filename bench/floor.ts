@@ -14,9 +14,8 @@
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { freePort, REPO_ROOT, spawnTs, waitLine } from './children';
+import { FLOOR_SERVERS } from './floor-server';
 import { ProcessMeter } from './proc';
-
-const SERVERS = ['node-http', 'nest-express', 'nest-fastify'] as const;
 
 /** A v2 `/verify` body of the usual size (nothing checks its signature here). */
 const BODY = JSON.stringify({
@@ -100,23 +99,21 @@ async function main(): Promise<void> {
     process.exit(64);
   }
   const rows: Row[] = [];
-  {
-    for (let round = 1; round <= rounds; round++) {
-      for (const server of SERVERS) {
-        const port = await freePort();
-        const p = spawnTs(server, 'bench/floor-server.ts', {}, { paths: false, args: [server, String(port)] });
-        try {
-          await waitLine(p, /^LISTENING$/, 60_000);
-          const url = `http://127.0.0.1:${port}/verify`;
-          await run(url, 8, 3, p.pid); // warm-up (JIT), not reported
-          for (const c of concurrency) {
-            const r = await run(url, c, duration, p.pid);
-            rows.push({ round, server, concurrency: c, ...r });
-            process.stderr.write(`[floor] round ${round} ${server} c=${c}: ${r.rps} req/s, server ${r.serverMs.toFixed(3)} ms/request\n`);
-          }
-        } finally {
-          await p.stop();
+  for (let round = 1; round <= rounds; round++) {
+    for (const server of FLOOR_SERVERS) {
+      const port = await freePort();
+      const p = spawnTs(server, 'bench/floor-server.ts', {}, { paths: false, args: [server, String(port)] });
+      try {
+        await waitLine(p, /^LISTENING$/, 60_000);
+        const url = `http://127.0.0.1:${port}/verify`;
+        await run(url, 8, 3, p.pid); // warm-up (JIT), not reported
+        for (const c of concurrency) {
+          const r = await run(url, c, duration, p.pid);
+          rows.push({ round, server, concurrency: c, ...r });
+          process.stderr.write(`[floor] round ${round} ${server} c=${c}: ${r.rps} req/s, server ${r.serverMs.toFixed(3)} ms/request\n`);
         }
+      } finally {
+        await p.stop();
       }
     }
   }

@@ -22,7 +22,8 @@ export class PaymentsHistory {
    * payment is in exactly one of the two at every instant. Rows another transaction holds are skipped (several
    * workers may run this at once). A Solana payment's stored transaction (`svm_transactions`) moves with it,
    * in the same statement, to `svm_transactions_history` (migration 1764050000000), found through its primary key
-   * (`= ANY (ARRAY(…))`, never a join the planner could turn into a scan of the table). No event is written: the
+   * (`= ANY (ARRAY(…))`, never a join the planner could turn into a scan of the table); a data-modifying CTE runs
+   * whether or not the outer query reads it. No event is written: the
    * payment's state does not change, only where it is kept.
    * @returns payments moved.
    */
@@ -37,8 +38,8 @@ export class PaymentsHistory {
        kept AS (INSERT INTO payments_history SELECT * FROM moved RETURNING 1),
        svm_moved AS (
          DELETE FROM svm_transactions s WHERE s.payment_id = ANY (ARRAY(SELECT id FROM moved WHERE network LIKE 'solana:%')) RETURNING s.*),
-       svm_kept AS (INSERT INTO svm_transactions_history SELECT * FROM svm_moved RETURNING 1)
-       SELECT (SELECT count(*)::int FROM kept) AS n, (SELECT count(*)::int FROM svm_kept) AS svm`,
+       svm_kept AS (INSERT INTO svm_transactions_history SELECT * FROM svm_moved)
+       SELECT count(*)::int AS n FROM kept`,
       [opts.hotSeconds, opts.limit],
     );
     return rows[0].n;
